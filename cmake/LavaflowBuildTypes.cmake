@@ -1,0 +1,52 @@
+# Build types and compiler flags shared by every target of the project.
+#
+#   Release         optimised, assertions off (default)
+#   Debug           no optimisation, assertions on
+#   RelWithDebInfo  optimised with debug info
+#   Sanitize        AddressSanitizer + UndefinedBehaviorSanitizer, every UB report is fatal
+#   TSan            ThreadSanitizer, for the concurrent code
+
+set(_lf_build_types Release Debug RelWithDebInfo Sanitize TSan)
+if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
+  set(CMAKE_BUILD_TYPE Release CACHE STRING "Build type" FORCE)
+endif()
+set_property(CACHE CMAKE_BUILD_TYPE PROPERTY STRINGS ${_lf_build_types})
+if(CMAKE_BUILD_TYPE AND NOT CMAKE_BUILD_TYPE IN_LIST _lf_build_types)
+  message(FATAL_ERROR "CMAKE_BUILD_TYPE='${CMAKE_BUILD_TYPE}' is not one of: ${_lf_build_types}")
+endif()
+
+set(_lf_asan_flags "-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all")
+set(_lf_tsan_flags "-O1 -g -fno-omit-frame-pointer -fsanitize=thread")
+foreach(_lang C CXX)
+  set(CMAKE_${_lang}_FLAGS_SANITIZE "${_lf_asan_flags}" CACHE STRING "" FORCE)
+  set(CMAKE_${_lang}_FLAGS_TSAN "${_lf_tsan_flags}" CACHE STRING "" FORCE)
+endforeach()
+set(CMAKE_EXE_LINKER_FLAGS_SANITIZE "-fsanitize=address,undefined" CACHE STRING "" FORCE)
+set(CMAKE_SHARED_LINKER_FLAGS_SANITIZE "-fsanitize=address,undefined" CACHE STRING "" FORCE)
+set(CMAKE_EXE_LINKER_FLAGS_TSAN "-fsanitize=thread" CACHE STRING "" FORCE)
+set(CMAKE_SHARED_LINKER_FLAGS_TSAN "-fsanitize=thread" CACHE STRING "" FORCE)
+mark_as_advanced(CMAKE_C_FLAGS_SANITIZE CMAKE_CXX_FLAGS_SANITIZE CMAKE_C_FLAGS_TSAN
+                 CMAKE_CXX_FLAGS_TSAN CMAKE_EXE_LINKER_FLAGS_SANITIZE
+                 CMAKE_SHARED_LINKER_FLAGS_SANITIZE CMAKE_EXE_LINKER_FLAGS_TSAN
+                 CMAKE_SHARED_LINKER_FLAGS_TSAN)
+
+# True when the sanitizer runtimes are linked in; tests use it to pick their allocation
+# counter and to skip checks that sanitizers make meaningless.
+if(CMAKE_BUILD_TYPE STREQUAL "Sanitize")
+  set(LAVAFLOW_SANITIZER "address")
+elseif(CMAKE_BUILD_TYPE STREQUAL "TSan")
+  set(LAVAFLOW_SANITIZER "thread")
+else()
+  set(LAVAFLOW_SANITIZER "none")
+endif()
+
+# Warnings for our own code only (never for third-party headers).
+add_library(lavaflow_warnings INTERFACE)
+target_compile_options(lavaflow_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
+  $<$<COMPILE_LANGUAGE:CXX>:-Wnon-virtual-dtor -Wold-style-cast -Woverloaded-virtual>
+  $<$<COMPILE_LANGUAGE:C>:-Wstrict-prototypes -Wmissing-prototypes>)
+option(LAVAFLOW_WERROR "Treat compiler warnings as errors" ON)
+if(LAVAFLOW_WERROR)
+  target_compile_options(lavaflow_warnings INTERFACE -Werror)
+endif()

@@ -1,0 +1,25 @@
+// The context: the root object that owns the configuration and the topology. Immutable
+// after construction, hence thread-safe.
+#pragma once
+
+#include "context/context_config.hpp"
+#include "topo/topology.hpp"
+
+#include <memory>
+
+namespace lavaflow::context {
+
+class Context {
+ public:
+  explicit Context(const ContextOptions &options);
+
+  const ContextConfig &config() const noexcept { return config_; }
+  const topo::Topology &topology() const noexcept { return *topology_; }
+  const core::LogSink *log() const noexcept { return &config_.log; }
+
+ private:
+  ContextConfig config_;
+  std::unique_ptr<topo::Topology> topology_;
+};
+
+}  // namespace lavaflow::context

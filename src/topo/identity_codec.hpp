@@ -1,0 +1,28 @@
+// The identity blob: versioned, little-endian, checksummed (docs/wire-formats.md).
+#pragma once
+
+#include "topo/identity.hpp"
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace lavaflow::topo {
+
+constexpr uint32_t kIdentityMagic = 0x4449464C;  // bytes "LFID"
+constexpr uint16_t kIdentityFormatVersion = 1;
+constexpr uint16_t kIdentityHeaderBytes = 32;
+
+enum IdentitySectionType : uint16_t {
+  kSectionHost = 1,
+  kSectionProcess = 2,
+  kSectionLocation = 3,
+};
+constexpr uint16_t kSectionFlagRequired = 1;
+
+std::vector<uint8_t> encode_identity(const Identity &identity);
+
+// Validates everything; throws Error(LF_ERR_CORRUPT) saying what and where.
+Identity decode_identity(std::span<const uint8_t> blob);
+
+}  // namespace lavaflow::topo

@@ -1,0 +1,64 @@
+// The hardware topology (hwloc), loaded once per context and read-only afterwards, so
+// that concurrent queries are safe.
+#pragma once
+
+#include "core/bitmap.hpp"
+#include "topo/topology_source.hpp"
+
+#include <lavaflow/topology.h>
+
+#include <hwloc.h>
+
+#include <string>
+
+namespace lavaflow::topo {
+
+class Topology {
+ public:
+  // Loads the topology. Throws Error(LF_ERR_CORRUPT) when hwloc rejects a synthetic
+  // description or an XML file, LF_ERR_SYSTEM when discovery fails.
+  explicit Topology(TopologySource source);
+  ~Topology();
+  Topology(const Topology &) = delete;
+  Topology &operator=(const Topology &) = delete;
+
+  const TopologySource &source() const noexcept { return source_; }
+  bool is_this_system() const noexcept { return is_this_system_; }
+  uint64_t digest() const noexcept { return digest_; }
+
+  void info(lf_topology_info_t &out) const noexcept;
+  // Number of objects of a public type; throws LF_ERR_INVALID_ARGUMENT for an unknown type.
+  uint32_t count(int32_t type) const;
+  // Throws LF_ERR_NOT_FOUND for an index out of range.
+  void object(int32_t type, uint32_t logical_index, lf_topology_object_t &out) const;
+  core::Bitmap cpuset(int32_t type, uint32_t logical_index) const;
+
+  // All PUs of the topology (OS indices).
+  const core::Bitmap &complete_cpuset() const noexcept { return complete_cpuset_; }
+  // Where the calling process or thread may run (see lf_topology_get_binding()).
+  core::Bitmap binding(lf_binding_target_t target) const;
+  // NUMA nodes (OS indices) and packages (logical indices) that a cpuset touches.
+  core::Bitmap numa_nodes_of(const core::Bitmap &cpuset) const;
+  core::Bitmap packages_of(const core::Bitmap &cpuset) const;
+
+  // For the memory layer (placement, binding).
+  hwloc_topology_t raw() const noexcept { return topology_; }
+
+ private:
+  hwloc_obj_t object_at(int32_t type, uint32_t logical_index) const;
+  uint64_t compute_digest() const;
+
+  TopologySource source_;
+  hwloc_topology_t topology_ = nullptr;
+  bool is_this_system_ = false;
+  uint64_t digest_ = 0;
+  core::Bitmap complete_cpuset_;
+};
+
+// "machine", "package", "numa_node", "core", "pu", "pci_device" or "unknown".
+const char *object_type_name(int32_t type) noexcept;
+
+// Conversions between hwloc bitmaps and ours.
+core::Bitmap from_hwloc(hwloc_const_bitmap_t bitmap);
+
+}  // namespace lavaflow::topo
