@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# The lavaflow command-line tool, as a user runs it.
+# usage: check_cli.sh PATH_TO_LAVAFLOW
+set -uo pipefail
+lf=$1
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+# expect STATUS CMD...: runs CMD, stdout to $tmp/out, stderr to $tmp/err, checks the exit status
+expect() {
+  local want=$1; shift
+  "$@" > "$tmp/out" 2> "$tmp/err"; local got=$?
+  [ "$got" = "$want" ] || fail "'$*' exited $got, expected $want; stderr: $(head -c 300 "$tmp/err")"
+}
+contains() { grep -qF -- "$2" "$1" || fail "$1 lacks '$2': $(head -c 300 "$1")"; }
+json() { jq -e "$1" "$tmp/out" > /dev/null || fail "jq '$1' is false on: $(head -c 400 "$tmp/out")"; }
+
+# help on every command
+for cmd in "" topo identity scope version demo; do
+  expect 0 "$lf" $cmd --help
+  contains "$tmp/out" "Usage"
+done
+expect 2 "$lf"
+expect 2 "$lf" frobnicate
+expect 2 "$lf" scope only-one-file
+expect 0 "$lf" --version
+contains "$tmp/out" "lavaflow "
+
+# topo
+expect 0 "$lf" topo
+contains "$tmp/out" "package 0"
+contains "$tmp/out" "binding: process"
+expect 0 "$lf" topo --json
+json '.packages | length >= 1'
+json '.numa_nodes[0].memory_bytes > 0'
+json '.binding.process | length > 0'
+syn="synthetic:pack:2 numa:2 core:2 pu:2"
+expect 0 "$lf" --topology "$syn" topo --json
+json '(.packages | length) == 2 and (.numa_nodes | length) == 4 and (.pus | length) == 16'
+json '.numa_nodes[3].cpuset == "12-15"'
+expect 1 "$lf" --topology "synthetic:nonsense:9" topo
+contains "$tmp/err" "lavaflow: corrupt data"
+[ "$(wc -l < "$tmp/err")" = 1 ] || fail "error is not one line"
+
+# identity
+expect 0 "$lf" identity --json
+json ".pid > 0 and .boot_id_known and .base_dir.path == \"/dev/shm\""
+expect 0 "$lf" identity --out "$tmp/self.bin"
+contains "$tmp/out" "wrote the blob to"
+[ "$(head -c 4 "$tmp/self.bin")" = "LFID" ] || fail "blob does not start with LFID"
+expect 1 "$lf" identity --cpuset 0-999999
+contains "$tmp/err" "cpuset"
+for pu in 0 1 4 8; do
+  LAVAFLOW_TOPOLOGY="$syn" "$lf" identity --cpuset $pu --out "$tmp/pu$pu.bin" > /dev/null || fail "identity --cpuset $pu"
+done
+
+# scope: NUMA, package and host levels between separate processes on a synthetic machine
+for pair in "1 numa" "4 package" "8 host"; do
+  set -- $pair
+  expect 0 "$lf" scope "$tmp/pu0.bin" "$tmp/pu$1.bin" --json
+  json ".level == \"$2\" and .mechanisms.shared_memory.available and (.mechanisms.network.reason | length > 0)"
+done
+expect 0 "$lf" scope "$tmp/pu0.bin" "$tmp/pu4.bin"
+contains "$tmp/out" "scope: package"
+contains "$tmp/out" "shared_memory"
+LAVAFLOW_SCOPE_OVERRIDE=remote "$lf" scope "$tmp/pu0.bin" "$tmp/pu1.bin" --json > "$tmp/out" || fail "override run"
+json '.level == "remote" and .detected_level == "numa" and .overridden and (.mechanisms.shared_memory.available | not)'
+json '.reason | contains("LAVAFLOW_SCOPE_OVERRIDE")'
+
+# corrupt, truncated, empty and missing blobs: one line on stderr, status 1, never a crash
+head -c 100 "$tmp/self.bin" > "$tmp/truncated.bin"
+cp "$tmp/self.bin" "$tmp/corrupt.bin"; printf '\x99' | dd of="$tmp/corrupt.bin" bs=1 seek=50 conv=notrunc 2> /dev/null
+: > "$tmp/empty.bin"
+head -c 40000 /dev/urandom > "$tmp/huge.bin"
+for bad in truncated corrupt empty huge; do
+  expect 1 "$lf" scope "$tmp/self.bin" "$tmp/$bad.bin"
+  contains "$tmp/err" "lavaflow: cannot use identity"
+  [ "$(wc -l < "$tmp/err")" = 1 ] || fail "$bad: error is not one line"
+done
+expect 1 "$lf" scope "$tmp/self.bin" "$tmp/missing.bin"
+contains "$tmp/err" "cannot open"
+expect 1 "$lf" scope "$tmp/self.bin" "$tmp"
+contains "$tmp/err" "is a directory"
+
+# the demo: topology, our identity, a child's, and the scope between us
+expect 0 "$lf" demo
+contains "$tmp/out" "== topology =="
+contains "$tmp/out" "== a child process"
+contains "$tmp/out" "== scope between this process and the child =="
+grep -qE '^scope: (numa|package|host)$' "$tmp/out" || fail "demo: no same-host scope for the child"
+contains "$tmp/out" "scope: process"
+
+expect 0 "$lf" version --json
+json '.version | test("^[0-9]+\\.[0-9]+\\.[0-9]+$")'
+
+[ $failures = 0 ] && echo "ok: CLI behaves" || { echo "$failures failure(s)"; exit 1; }

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs lavaflow into a temporary prefix, then builds and runs an outside C program
+# against it three ways: pkg-config, CMake find_package (shared), and find_package (static).
+# usage: check_install.sh BUILD_DIR CONSUMER_SOURCE_DIR
+set -euo pipefail
+build=$1 consumer=$2
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+prefix=$tmp/prefix
+
+cmake --install "$build" --prefix "$prefix" > "$tmp/install.log"
+for f in include/lavaflow/lavaflow.h include/lavaflow/lavaflow.hpp lib/liblavaflow.so.0 lib/liblavaflow.a \
+         lib/pkgconfig/lavaflow.pc lib/cmake/lavaflow/lavaflowConfig.cmake \
+         lib/cmake/lavaflow/lavaflowConfigVersion.cmake bin/lavaflow; do
+  [ -e "$prefix/$f" ] || { echo "FAIL: $f was not installed"; ls -R "$prefix"; exit 1; }
+done
+
+export PKG_CONFIG_PATH=$prefix/lib/pkgconfig
+echo "== pkg-config: $(pkg-config --cflags --libs lavaflow)"
+cc -std=c99 -Wall -Werror -o "$tmp/consumer_pc" "$consumer/consumer.c" $(pkg-config --cflags --libs lavaflow)
+LD_LIBRARY_PATH=$prefix/lib "$tmp/consumer_pc" | tee "$tmp/pc.out"
+grep -q "^consumer: lavaflow $(pkg-config --modversion lavaflow), scope process" "$tmp/pc.out"
+
+echo "== pkg-config --static"
+cc -std=c99 -Wall -Werror -o "$tmp/consumer_pc_static" "$consumer/consumer.c" \
+  $(pkg-config --cflags lavaflow) -DLF_STATIC "$prefix/lib/liblavaflow.a" $(pkg-config --static --libs lavaflow | sed "s/-llavaflow//")
+"$tmp/consumer_pc_static" | grep -q "scope process"
+! ldd "$tmp/consumer_pc_static" | grep -q liblavaflow
+
+for kind in shared static; do
+  echo "== find_package(lavaflow), $kind"
+  cmake -S "$consumer" -B "$tmp/cmake-$kind" -DCMAKE_PREFIX_PATH="$prefix" -DCONSUMER_LINK="$kind" > "$tmp/cmake-$kind.log"
+  cmake --build "$tmp/cmake-$kind" > "$tmp/build-$kind.log"
+  LD_LIBRARY_PATH=$prefix/lib "$tmp/cmake-$kind/consumer" | tee "$tmp/$kind.out"
+  grep -q "scope process" "$tmp/$kind.out"
+done
+# the version file refuses an incompatible major version
+if cmake -S "$consumer" -B "$tmp/cmake-v99" -DCMAKE_PREFIX_PATH="$prefix" -DCONSUMER_VERSION=99.0 > "$tmp/v99.log" 2>&1; then
+  echo "FAIL: find_package(lavaflow 99.0) succeeded"; exit 1
+fi
+echo "ok: installed headers, libraries, lavaflow.pc and lavaflowConfig.cmake all work"

@@ -1,0 +1,70 @@
+#define _GNU_SOURCE
+#include "alloc_counter.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <malloc.h>
+#include <stddef.h>
+#include <stdlib.h>
+
+static atomic_ulong g_allocations;
+
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+/* Sanitizers own malloc; they offer hooks instead. */
+#include <sanitizer/allocator_interface.h>
+
+static void on_malloc(const volatile void *pointer, size_t size) {
+  (void)pointer;
+  (void)size;
+  atomic_fetch_add_explicit(&g_allocations, 1, memory_order_relaxed);
+}
+static void on_free(const volatile void *pointer) { (void)pointer; }
+
+unsigned long lf_test_allocations(void) {
+  static int installed = 0;
+  if (!installed) {
+    __sanitizer_install_malloc_and_free_hooks(on_malloc, on_free);
+    installed = 1;
+  }
+  return atomic_load(&g_allocations);
+}
+
+#else
+/* Plain builds: interpose the allocator and forward to glibc's implementation. */
+extern void *__libc_malloc(size_t size);
+extern void *__libc_calloc(size_t count, size_t size);
+extern void *__libc_realloc(void *pointer, size_t size);
+extern void *__libc_memalign(size_t alignment, size_t size);
+
+static void count(void) { atomic_fetch_add_explicit(&g_allocations, 1, memory_order_relaxed); }
+
+void *malloc(size_t size) {
+  count();
+  return __libc_malloc(size);
+}
+void *calloc(size_t n, size_t size) {
+  count();
+  return __libc_calloc(n, size);
+}
+void *realloc(void *pointer, size_t size) {
+  count();
+  return __libc_realloc(pointer, size);
+}
+void *memalign(size_t alignment, size_t size) {
+  count();
+  return __libc_memalign(alignment, size);
+}
+void *aligned_alloc(size_t alignment, size_t size) {
+  count();
+  return __libc_memalign(alignment, size);
+}
+int posix_memalign(void **out, size_t alignment, size_t size) {
+  count();
+  void *p = __libc_memalign(alignment, size);
+  if (p == NULL) return ENOMEM;
+  *out = p;
+  return 0;
+}
+
+unsigned long lf_test_allocations(void) { return atomic_load(&g_allocations); }
+#endif
