@@ -95,6 +95,17 @@ Bitmap affinity(lf_binding_target_t target) {
   return out;
 }
 
+// hwloc loads its plugins with the first topology and unloads them with the last; each
+// unload of the PCI plugin loses libpciaccess's state (about 1 KiB), so a program creating
+// and destroying contexts in a loop would leak on every cycle. One topology that is never
+// destroyed keeps the plugins loaded for the life of the process.
+hwloc_topology_t g_component_holder = nullptr;  // intentionally never destroyed
+
+void keep_hwloc_components_loaded() {
+  static const bool held = hwloc_topology_init(&g_component_holder) == 0;
+  (void)held;
+}
+
 }  // namespace
 
 const char *object_type_name(int32_t type) noexcept {
@@ -119,6 +130,7 @@ Bitmap from_hwloc(hwloc_const_bitmap_t bitmap) {
 }
 
 Topology::Topology(TopologySource source) : source_(std::move(source)) {
+  keep_hwloc_components_loaded();
   if (hwloc_topology_init(&topology_) != 0) core::fail_errno(errno, "hwloc_topology_init");
   // Every process on a host must see the same whole machine, whatever cgroup cpuset it
   // is confined to; its own binding is what tells them apart.

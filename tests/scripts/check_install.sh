@@ -23,8 +23,11 @@ grep -q "^consumer: lavaflow $(pkg-config --modversion lavaflow), scope process"
 echo "== pkg-config --static"
 cc -std=c99 -Wall -Werror -o "$tmp/consumer_pc_static" "$consumer/consumer.c" \
   $(pkg-config --cflags lavaflow) -DLF_STATIC "$prefix/lib/liblavaflow.a" $(pkg-config --static --libs lavaflow | sed "s/-llavaflow//")
-"$tmp/consumer_pc_static" | grep -q "scope process"
-! ldd "$tmp/consumer_pc_static" | grep -q liblavaflow
+static_out=$("$tmp/consumer_pc_static")
+grep -q "scope process" <<< "$static_out" || { echo "FAIL: static consumer printed: $static_out"; exit 1; }
+if grep -q liblavaflow <<< "$(ldd "$tmp/consumer_pc_static")"; then
+  echo "FAIL: the static consumer still loads liblavaflow.so"; exit 1
+fi
 
 for kind in shared static; do
   echo "== find_package(lavaflow), $kind"

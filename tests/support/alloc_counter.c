@@ -10,8 +10,10 @@
 static atomic_ulong g_allocations;
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-/* Sanitizers own malloc; they offer hooks instead. */
-#include <sanitizer/allocator_interface.h>
+/* Sanitizers own malloc; they offer hooks instead. (Declared here because GCC does not
+ * ship sanitizer/allocator_interface.h; the runtimes of GCC and clang both provide it.) */
+int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile void *, size_t),
+                                              void (*free_hook)(const volatile void *));
 
 static void on_malloc(const volatile void *pointer, size_t size) {
   (void)pointer;
