@@ -113,6 +113,7 @@ LF_API lf_status_t lf_context_destroy(lf_context_t *context);
 
 /**
  * The context's name (from params; `"lavaflow"` by default).
+ * @param context the context (borrowed)
  * @param[out] out_name static per context (borrowed): valid while the context lives
  * @return `LF_OK` or `LF_ERR_INVALID_HANDLE` / `LF_ERR_INVALID_ARGUMENT`. Thread-safe.
  */
@@ -121,6 +122,7 @@ LF_API lf_status_t lf_context_get_name(const lf_context_t *context, const char *
 /**
  * The canonical shared-memory base directory in effect (params, `LAVAFLOW_BASE_DIR` or the
  * default; the choice is logged at `LF_LOG_INFO`).
+ * @param context the context (borrowed)
  * @param[out] out_base_dir the canonical absolute path (borrowed; valid while the context lives)
  * @return `LF_OK` or `LF_ERR_INVALID_HANDLE` / `LF_ERR_INVALID_ARGUMENT`. Thread-safe.
  */

@@ -111,6 +111,7 @@ LF_EXTERN_C_BEGIN
 /**
  * Take the identity of this process (or of an endpoint of it on the given PUs).
  * Reads /proc and the base directory; costs tens of microseconds.
+ * @param context the context (borrowed)
  * @param params NULL for defaults (borrowed)
  * @param[out] out_identity returned: destroy with lf_identity_destroy(); written on success
  * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` for a bad cpuset (syntax, empty, outside the
@@ -123,7 +124,9 @@ LF_API lf_status_t lf_identity_create(lf_context_t *context, const lf_identity_p
 /**
  * Parse a serialized identity, validating everything: length, magic, format version,
  * checksum, section layout and every value.
+ * @param context the context (borrowed); the identity keeps it alive
  * @param blob the bytes (borrowed), `blob_size` of them
+ * @param blob_size the blob's length in bytes
  * @param[out] out_identity returned: destroy with lf_identity_destroy(); written on success
  * @return `LF_OK`; `LF_ERR_CORRUPT` for anything invalid, including an unknown format
  *         version (the message says what and where); `LF_ERR_INVALID_ARGUMENT` for NULL.
@@ -140,7 +143,9 @@ LF_API lf_status_t lf_identity_destroy(lf_identity_t *identity);
 
 /**
  * Serialize an identity.
+ * @param identity the identity (borrowed)
  * @param buffer caller-owned; may be NULL when `buffer_size` is 0
+ * @param buffer_size bytes available at `buffer`
  * @param[out] out_size the blob's size; written on `LF_OK` and on `LF_ERR_BUFFER_TOO_SMALL`
  *             (so a caller can ask for the size first)
  * @return `LF_OK`, `LF_ERR_BUFFER_TOO_SMALL`, `LF_ERR_INVALID_HANDLE`, `LF_ERR_INVALID_ARGUMENT`.
@@ -150,13 +155,18 @@ LF_API lf_status_t lf_identity_serialize(const lf_identity_t *identity, void *bu
 
 /**
  * The facts of an identity.
+ * @param identity the identity (borrowed)
  * @param[out] out_info caller-provided struct with `struct_size` set; written on success
  */
 LF_API lf_status_t lf_identity_get_info(const lf_identity_t *identity, lf_identity_info_t *out_info);
 
 /**
  * One text fact of an identity (text output rules: see lf_topology_get_cpuset()).
+ * @param identity the identity (borrowed)
  * @param which an ::lf_identity_text_t value
+ * @param buffer caller-owned, may be NULL when `buffer_size` is 0
+ * @param buffer_size bytes available at `buffer`
+ * @param[out] out_length the text's length without its NUL (may be NULL)
  */
 LF_API lf_status_t lf_identity_get_text(const lf_identity_t *identity, int32_t which,
                                         char *buffer, size_t buffer_size, size_t *out_length);

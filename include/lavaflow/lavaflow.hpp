@@ -60,7 +60,9 @@ class unique_handle {
   unique_handle() noexcept = default;
   /** Takes ownership of a handle returned by a create call. */
   explicit unique_handle(T *handle) noexcept : handle_(handle) {}
+  /** Takes the handle from `other`. */
   unique_handle(unique_handle &&other) noexcept : handle_(std::exchange(other.handle_, nullptr)) {}
+  /** Destroys the current handle and takes the one of `other`. */
   unique_handle &operator=(unique_handle &&other) noexcept {
     if (this != &other) {
       reset();

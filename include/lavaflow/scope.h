@@ -88,7 +88,9 @@ LF_EXTERN_C_BEGIN
 /**
  * Decide the scope of two identities, without the reasons. Makes no system call and no
  * allocation; for repeated decisions on a hot path. Symmetric in `a` and `b`.
- * @param context supplies the scope override, if any
+ * @param context supplies the scope override, if any (borrowed)
+ * @param a one endpoint (borrowed)
+ * @param b the other endpoint (borrowed)
  * @param[out] out_info caller-provided struct with `struct_size` set; written on success
  * @return `LF_OK`, `LF_ERR_INVALID_HANDLE`, `LF_ERR_INVALID_ARGUMENT`. Thread-safe.
  */
@@ -97,6 +99,9 @@ LF_API lf_status_t lf_scope_decide(const lf_context_t *context, const lf_identit
 
 /**
  * Decide the scope of two identities and keep the decision with its reasons.
+ * @param context supplies the scope override, if any (borrowed); the scope keeps it alive
+ * @param a one endpoint (borrowed)
+ * @param b the other endpoint (borrowed)
  * @param[out] out_scope returned: destroy with lf_scope_destroy(); written on success
  * @return `LF_OK`, `LF_ERR_INVALID_HANDLE`, `LF_ERR_INVALID_ARGUMENT`, `LF_ERR_NO_MEMORY`.
  * Thread-safe.
@@ -107,18 +112,24 @@ LF_API lf_status_t lf_scope_create(lf_context_t *context, const lf_identity_t *a
 /** Release a scope decision. NULL is a no-op. @return `LF_OK` or `LF_ERR_INVALID_HANDLE`. */
 LF_API lf_status_t lf_scope_destroy(lf_scope_t *scope);
 
-/** The decision. @param[out] out_info caller-provided struct with `struct_size` set. */
+/**
+ * The decision.
+ * @param scope the scope (borrowed)
+ * @param[out] out_info caller-provided struct with `struct_size` set; written on success
+ */
 LF_API lf_status_t lf_scope_get_info(const lf_scope_t *scope, lf_scope_info_t *out_info);
 
 /**
  * Why this level, in one line, e.g. "host: same boot id, same base directory /dev/shm
  * (dev 0:27 ino 1); cpusets 0-1 and 2-3 are in different packages".
+ * @param scope the scope (borrowed)
  * @param[out] out_text borrowed; valid while the scope lives
  */
 LF_API lf_status_t lf_scope_get_reason(const lf_scope_t *scope, const char **out_text);
 
 /**
  * Why one mechanism works or is ruled out, in one line.
+ * @param scope the scope (borrowed)
  * @param mechanism exactly one ::lf_mechanism_t bit
  * @param[out] out_text borrowed; valid while the scope lives
  * @return `LF_OK`, `LF_ERR_INVALID_ARGUMENT` (not exactly one known bit), `LF_ERR_INVALID_HANDLE`.

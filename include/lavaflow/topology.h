@@ -91,6 +91,7 @@ LF_EXTERN_C_BEGIN
 
 /**
  * Summary of the context's topology.
+ * @param context the context (borrowed)
  * @param[out] out_info caller-provided struct with `struct_size` set; written on success
  * @return `LF_OK`, `LF_ERR_INVALID_HANDLE`, or `LF_ERR_INVALID_ARGUMENT` (NULL or
  *         `struct_size` too small).
@@ -100,12 +101,14 @@ LF_API lf_status_t lf_topology_get_info(const lf_context_t *context, lf_topology
 /**
  * Where the topology came from and why, e.g.
  * `synthetic "pack:2 numa:2 core:2 pu:1" (from LAVAFLOW_TOPOLOGY)`.
+ * @param context the context (borrowed)
  * @param[out] out_text borrowed; valid while the context lives
  */
 LF_API lf_status_t lf_topology_get_source(const lf_context_t *context, const char **out_text);
 
 /**
  * Number of objects of one type.
+ * @param context the context (borrowed)
  * @param type an ::lf_topology_object_type_t value
  * @param[out] out_count written on success
  * @return `LF_OK`, `LF_ERR_INVALID_HANDLE`, or `LF_ERR_INVALID_ARGUMENT` for an unknown type.
@@ -114,6 +117,9 @@ LF_API lf_status_t lf_topology_count(const lf_context_t *context, int32_t type, 
 
 /**
  * One object, by type and logical index.
+ * @param context the context (borrowed)
+ * @param type an ::lf_topology_object_type_t value
+ * @param logical_index 0..count-1
  * @param[out] out_object caller-provided struct with `struct_size` set; written on success
  * @return `LF_OK`; `LF_ERR_NOT_FOUND` if `logical_index` >= the count;
  *         `LF_ERR_INVALID_ARGUMENT` for an unknown type or a bad struct; `LF_ERR_INVALID_HANDLE`.
@@ -129,7 +135,12 @@ LF_API lf_status_t lf_topology_get_object(const lf_context_t *context, int32_t t
  * `buffer` if `buffer_size` is large enough; otherwise the call returns
  * `LF_ERR_BUFFER_TOO_SMALL`. In both cases `*out_length` (if not NULL) receives the length
  * of the text without its NUL, so a caller can ask with `buffer_size` 0 and retry.
+ * @param context the context (borrowed)
+ * @param type an ::lf_topology_object_type_t value
+ * @param logical_index 0..count-1
  * @param buffer caller-owned, may be NULL when `buffer_size` is 0
+ * @param buffer_size bytes available at `buffer`
+ * @param[out] out_length the text's length without its NUL (may be NULL)
  * @return `LF_OK`, `LF_ERR_BUFFER_TOO_SMALL`, `LF_ERR_NOT_FOUND`, `LF_ERR_INVALID_ARGUMENT`,
  *         `LF_ERR_INVALID_HANDLE`.
  */
@@ -147,7 +158,11 @@ typedef enum lf_binding_target {
  * The PUs the calling process or thread may run on, as a list of OS indices (same text
  * rules as lf_topology_get_cpuset()). For a topology that is not this system (synthetic or
  * XML), the operating system's affinity is intersected with the topology's PUs.
+ * @param context the context (borrowed)
  * @param target an ::lf_binding_target_t value
+ * @param buffer caller-owned, may be NULL when `buffer_size` is 0
+ * @param buffer_size bytes available at `buffer`
+ * @param[out] out_length the text's length without its NUL (may be NULL)
  * @return `LF_OK`, `LF_ERR_BUFFER_TOO_SMALL`, `LF_ERR_SYSTEM`, `LF_ERR_INVALID_ARGUMENT`,
  *         `LF_ERR_INVALID_HANDLE`.
  */

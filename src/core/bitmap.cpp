@@ -72,7 +72,10 @@ std::string Bitmap::to_list() const {
     while (i + 1 < limit && test(i + 1)) ++i;
     if (!out.empty()) out += ',';
     out += std::to_string(start);
-    if (i > start) out += "-" + std::to_string(i);
+    if (i > start) {
+      out += '-';  // (not "-" + to_string(i): GCC 12 warns falsely on that at -O2, bug 105329)
+      out += std::to_string(i);
+    }
     ++i;
   }
   return out;

@@ -1,0 +1,19 @@
+/* Timing and table printing shared by the benchmarks. */
+#ifndef LAVAFLOW_BENCH_COMMON_H
+#define LAVAFLOW_BENCH_COMMON_H
+
+#include <stdint.h>
+
+/* Monotonic time in nanoseconds. */
+uint64_t bench_now_ns(void);
+
+/* Runs fn(arg) `iterations` times per repetition and returns the best (lowest) mean
+ * nanoseconds per call over `repetitions` repetitions: the least disturbed run on a noisy
+ * machine. */
+double bench_best_ns(void (*fn)(void *), void *arg, uint64_t iterations, int repetitions);
+
+/* Table: a header, then one row per measurement with its ratio to a baseline row. */
+void bench_table_header(const char *title);
+void bench_table_row(const char *name, double ns, const char *baseline_name, double baseline_ns);
+
+#endif
