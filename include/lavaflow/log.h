@@ -6,7 +6,8 @@
  * goes to the first of:
  * 1. the callback of the context it concerns (::lf_context_params_t::log_callback);
  * 2. the global callback set with lf_log_set_callback();
- * 3. standard error, only when the environment variable `LAVAFLOW_LOG` is set to
+ * 3. standard error, only when the environment variable `LAVAFLOW_LOG` (read once, at the
+ *    first message) is set to
  *    `error`, `warn`, `info`, `debug` or `trace`.
  *
  * The threshold is, in order: the context's `log_level` param when given; the level set
