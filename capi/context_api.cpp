@@ -64,6 +64,16 @@ lf_status_t lf_context_create(const lf_context_params_t *params, lf_context_t **
 
 lf_status_t lf_context_destroy(lf_context_t *context) {
   return capi::guarded(__func__, [&]() -> lf_status_t {
+    if (context != nullptr) {
+      // Buffers keep the context alive, so this is the moment to report them as leaks.
+      auto ctx = capi::acquire<ContextObject>(context, core::HandleType::context, "context");
+      const auto &stats = ctx->context->memory_stats();
+      if (uint64_t live = stats.live_count(); live > 0)
+        core::log_message(ctx->context->log(), LF_LOG_WARN,
+                          "context '%s' destroyed with %llu buffer(s) (%llu bytes) still alive: leaked, or destroyed later",
+                          ctx->context->config().name.c_str(), static_cast<unsigned long long>(live),
+                          static_cast<unsigned long long>(stats.live_bytes()));
+    }
     capi::retire_handle(context, core::HandleType::context, "context");
     return LF_OK;
   });

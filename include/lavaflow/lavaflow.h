@@ -28,5 +28,6 @@
 #include "topology.h"
 #include "identity.h"
 #include "scope.h"
+#include "memory.h"
 
 #endif /* LAVAFLOW_H */

@@ -58,6 +58,8 @@ const char *handle_type_name(HandleType type) noexcept {
     case HandleType::context: return "context";
     case HandleType::identity: return "identity";
     case HandleType::scope: return "scope";
+    case HandleType::buffer: return "buffer";
+    case HandleType::buffer_pool: return "buffer_pool";
   }
   return "unknown";
 }

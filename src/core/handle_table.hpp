@@ -23,6 +23,8 @@ enum class HandleType : uint8_t {
   context = 1,
   identity = 2,
   scope = 3,
+  buffer = 4,
+  buffer_pool = 5,
 };
 
 const char *handle_type_name(HandleType type) noexcept;

@@ -1,8 +1,12 @@
 /* A child process for the tests, using only the public API.
  *   lf_test_helper identity [CPUSET]   write this process's identity blob to stdout
- *   lf_test_helper log                 make calls that log (one failing), for the log tests */
+ *   lf_test_helper log                 make calls that log (one failing), for the log tests
+ *   lf_test_helper shared-child FD     over the SEQPACKET socket FD: receive a buffer, check the
+ *                                      parent's pattern in its first half, write ours in the
+ *                                      second half, ack; then send a buffer of our own */
 #include <lavaflow/lavaflow.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,9 +43,51 @@ static int log_calls(void) {
   return 0;
 }
 
+static uint8_t parent_byte(size_t i) { return (uint8_t)(i % 251); }
+static uint8_t child_byte(size_t i) { return (uint8_t)(255 - i % 251); }
+
+static int fail_with(const char *what) {
+  fprintf(stderr, "shared-child: %s: %s\n", what, lf_last_error_message());
+  return 1;
+}
+
+static int shared_child(int socket_fd) {
+  lf_context_t *context = NULL;
+  lf_buffer_t *received = NULL, *mine = NULL;
+  if (lf_context_create(NULL, &context) != LF_OK) return fail_with("context");
+  if (lf_buffer_recv(context, socket_fd, 10000, &received) != LF_OK) return fail_with("lf_buffer_recv");
+  uint8_t *data = NULL;
+  size_t size = 0;
+  if (lf_buffer_get_data(received, (void **)&data, &size) != LF_OK) return fail_with("get_data");
+  for (size_t i = 0; i < size / 2; ++i)
+    if (data[i] != parent_byte(i)) {
+      fprintf(stderr, "shared-child: byte %zu is %u, expected %u\n", i, data[i], parent_byte(i));
+      return 2;
+    }
+  for (size_t i = size / 2; i < size; ++i) data[i] = child_byte(i);
+  uint8_t ack = 1;
+  if (lf_socket_send_fds(socket_fd, &ack, 1, NULL, 0) != LF_OK) return fail_with("ack");
+
+  lf_buffer_params_t params = {.field_mask = LF_BUFFER_PARAM_FIELD_KIND, .kind = LF_MEMORY_SHARED};
+  if (lf_buffer_create(context, size, &params, &mine) != LF_OK) return fail_with("create");
+  uint8_t *own = NULL;
+  lf_buffer_get_data(mine, (void **)&own, NULL);
+  for (size_t i = 0; i < size; ++i) own[i] = child_byte(i);
+  if (lf_buffer_send(mine, socket_fd) != LF_OK) return fail_with("lf_buffer_send");
+  /* Wait for the parent to check our buffer before we unmap it (it stays valid anyway). */
+  size_t got = 0;
+  uint32_t fds = 0;
+  if (lf_socket_recv_fds(socket_fd, &ack, 1, &got, NULL, 0, &fds, 10000) != LF_OK) return fail_with("final ack");
+  lf_buffer_destroy(mine);
+  lf_buffer_destroy(received);
+  lf_context_destroy(context);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 3 && strcmp(argv[1], "shared-child") == 0) return shared_child(atoi(argv[2]));
   if (argc >= 2 && strcmp(argv[1], "identity") == 0) return identity(argc >= 3 ? argv[2] : NULL);
   if (argc >= 2 && strcmp(argv[1], "log") == 0) return log_calls();
-  fprintf(stderr, "usage: %s identity [CPUSET] | log\n", argv[0]);
+  fprintf(stderr, "usage: %s identity [CPUSET] | log | shared-child FD\n", argv[0]);
   return 2;
 }

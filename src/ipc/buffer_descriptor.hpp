@@ -1,0 +1,21 @@
+// The 48-byte descriptor lf_buffer_send puts beside the fd (docs/wire-formats.md).
+#pragma once
+
+#include "mem/memory.hpp"
+
+#include <cstdint>
+#include <span>
+
+namespace lavaflow::ipc {
+
+constexpr uint32_t kBufferDescriptorMagic = 0x4442464C;  // bytes "LFBD"
+constexpr uint16_t kBufferDescriptorVersion = 1;
+constexpr size_t kBufferDescriptorBytes = 48;
+
+void encode_buffer_descriptor(const mem::ExportDescriptor &descriptor, uint8_t (&out)[kBufferDescriptorBytes]);
+
+// Throws Error: LF_ERR_PROTOCOL (not a buffer descriptor: wrong length or magic),
+// LF_ERR_VERSION_MISMATCH, LF_ERR_CORRUPT (checksum, values).
+mem::ExportDescriptor decode_buffer_descriptor(std::span<const uint8_t> bytes);
+
+}  // namespace lavaflow::ipc

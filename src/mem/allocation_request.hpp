@@ -1,0 +1,28 @@
+// Everything lf_buffer_create was asked for, validated, in one place.
+#pragma once
+
+#include "mem/placement.hpp"
+
+#include <lavaflow/memory.h>
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace lavaflow::mem {
+
+struct AllocationRequest {
+  uint64_t size = 0;
+  int32_t kind = LF_MEMORY_HOST;
+  PlacementRequest placement;
+  uint64_t alignment = 0;  // 0: the kind's default
+  int32_t huge_pages = LF_HUGE_PAGES_NONE;
+  uint64_t flags = 0;      // lf_buffer_flag
+  uint64_t fallback = 0;   // lf_fallback
+  std::string name;        // shared: publish under this name
+  int32_t device_index = 0;
+  std::optional<std::array<uint8_t, 16>> device_uuid;
+};
+
+}  // namespace lavaflow::mem

@@ -1,0 +1,132 @@
+#include "mem/host_memory.hpp"
+
+#include "core/error.hpp"
+#include "core/strings.hpp"
+#include "mem/mapping.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <sys/mman.h>
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+namespace lavaflow::mem {
+
+namespace {
+
+constexpr uint64_t kDefaultHostAlignment = 64;  // a cache line
+
+class MallocMemory final : public Memory {
+ public:
+  MallocMemory() { kind = LF_MEMORY_HOST; }
+  ~MallocMemory() override { std::free(host); }
+};
+
+class MappedMemory final : public Memory {
+ public:
+  MappedMemory() { kind = LF_MEMORY_HOST; }
+  ~MappedMemory() override {
+    if (host != nullptr) munmap(host, mapped_size);
+  }
+};
+
+}  // namespace
+
+uint32_t single_node(const NodePolicy &policy) noexcept {
+  return (policy.mode != NodePolicy::Mode::none && policy.nodes.is_single()) ? policy.nodes.first() : LF_TOPOLOGY_INDEX_NONE;
+}
+
+uint32_t placement_flags(const NodePolicy &policy) noexcept {
+  switch (policy.mode) {
+    case NodePolicy::Mode::bind: return LF_BUFFER_NUMA_BOUND;
+    case NodePolicy::Mode::interleave: return LF_BUFFER_INTERLEAVED;
+    case NodePolicy::Mode::none: break;
+  }
+  return 0;
+}
+
+void prefault(void *address, uint64_t length, uint64_t page) noexcept {
+  if (madvise(address, length, MADV_POPULATE_WRITE) == 0) return;
+  auto *bytes = static_cast<volatile uint8_t *>(address);  // older kernels: touch each page
+  for (uint64_t offset = 0; offset < length; offset += page) bytes[offset] = bytes[offset];
+}
+
+MemoryPtr allocate_host(const topo::Topology &topology, const AllocationRequest &request, const NodePolicy &policy) {
+  check_alignment(request.alignment);
+  const uint64_t alignment = request.alignment != 0 ? request.alignment : kDefaultHostAlignment;
+  const uint64_t page = page_size();
+  const HugePagePlan plan = plan_huge_pages(request.huge_pages, request.size, false);
+  std::string what = "host memory, " + format_size(request.size);
+
+  // Plain requests: malloc is what a user would call, and it is fast for small sizes.
+  if (policy.mode == NodePolicy::Mode::none && !plan.try_hugetlb) {
+    auto memory = std::make_unique<MallocMemory>();
+    void *p = nullptr;
+    int rc = posix_memalign(&p, std::max<uint64_t>(alignment, sizeof(void *)), request.size);
+    if (rc != 0) core::fail(LF_ERR_NO_MEMORY, "posix_memalign(%llu, %llu) failed", static_cast<unsigned long long>(alignment), static_cast<unsigned long long>(request.size));
+    memory->host = p;
+    memory->mapped_size = request.size;
+    memory->page_size = page;
+    memory->alignment = alignment;
+    if (request.flags & LF_BUFFER_FLAG_ZERO) {
+      std::memset(p, 0, request.size);
+      memory->flags |= LF_BUFFER_ZEROED;
+    }
+    if (request.flags & LF_BUFFER_FLAG_PREFAULT) prefault(p, request.size, page);
+    memory->reason = what + " (malloc); " + policy.description + (plan.skipped.empty() ? "" : "; " + plan.skipped);
+    return memory;
+  }
+
+  auto memory = std::make_unique<MappedMemory>();
+  std::string huge_note = plan.skipped;
+  if (plan.try_hugetlb) {
+    uint64_t length = round_up(request.size, plan.huge_page_size);
+    void *p = alignment <= plan.huge_page_size ? map_aligned(length, alignment, plan.huge_page_size, MAP_HUGETLB) : nullptr;
+    int error = p == nullptr ? (alignment > plan.huge_page_size ? EINVAL : errno) : 0;
+    if (p != nullptr) {
+      memory->host = p;
+      memory->mapped_size = length;
+      memory->page_size = plan.huge_page_size;
+      memory->flags |= LF_BUFFER_HUGETLB;
+      huge_note = "huge pages " + std::string(plan.require_hugetlb ? "required" : "preferred") + ": got " +
+                  format_size(plan.huge_page_size) + " hugetlbfs pages";
+    } else if (plan.require_hugetlb) {
+      fail_required_huge_pages(plan, request.size, error);
+    } else {
+      huge_note = "huge pages preferred: " + hugetlb_shortage(plan);
+    }
+  }
+  if (memory->host == nullptr) {
+    // Transparent huge pages need 2 MiB-aligned ranges to be of any use.
+    uint64_t granule = plan.try_thp ? plan.huge_page_size : page;
+    uint64_t length = round_up(request.size, granule);
+    void *p = map_aligned(length, std::max(alignment, granule), page, 0);
+    if (p == nullptr) core::fail_errno(errno, "mmap of %s", format_size(length).c_str());
+    memory->host = p;
+    memory->mapped_size = length;
+    memory->page_size = page;
+    if (plan.try_thp) {
+      if (madvise(p, length, MADV_HUGEPAGE) == 0) {
+        memory->flags |= LF_BUFFER_THP;
+        huge_note += "; got transparent huge pages (madvise, THP mode '" + plan.facts.thp_mode + "')";
+      } else {
+        huge_note += core::format_text("; madvise(MADV_HUGEPAGE) failed (%s): normal pages", std::strerror(errno));
+      }
+    } else if (plan.try_hugetlb) {
+      huge_note += "; transparent huge pages are '" + plan.facts.thp_mode + "': normal pages";
+    }
+  }
+  memory->alignment = std::max(alignment, memory->page_size);
+  memory->flags |= LF_BUFFER_ZEROED;  // fresh anonymous pages are zero
+  apply_placement(topology, memory->host, memory->mapped_size, policy);
+  memory->flags |= placement_flags(policy);
+  memory->numa_node = single_node(policy);
+  if (request.flags & LF_BUFFER_FLAG_PREFAULT) prefault(memory->host, memory->mapped_size, memory->page_size);
+  memory->reason = what + " (mmap); " + policy.description + (huge_note.empty() ? "" : "; " + huge_note);
+  return memory;
+}
+
+}  // namespace lavaflow::mem
