@@ -9,6 +9,7 @@
 #include "mem/device_memory.hpp"
 #include "mem/shared_memory.hpp"
 
+#include <lavaflow/device.h>
 #include <lavaflow/memory.h>
 
 #include <cstring>
@@ -148,7 +149,8 @@ lf_status_t lf_buffer_create(lf_context_t *context, size_t size, const lf_buffer
     capi::Acquired<IdentityObject> peer;
     mem::AllocationRequest request = request_from(size, params, peer);
     mem::MemoryPtr memory = mem::allocate(ctx->context->allocator(), request);
-    core::log_message(ctx->context->log(), LF_LOG_INFO, "buffer: %s", memory->reason.c_str());
+    if (core::log_enabled(ctx->context->log(), LF_LOG_INFO))
+      core::log_message(ctx->context->log(), LF_LOG_INFO, "buffer: %s", memory->reason().c_str());
     *out_buffer = publish(ctx->context, std::move(memory));
     return LF_OK;
   });
@@ -198,7 +200,7 @@ lf_status_t lf_buffer_get_reason(const lf_buffer_t *buffer, const char **out_tex
   return capi::guarded(__func__, [&]() -> lf_status_t {
     auto b = acquire_buffer(buffer);
     capi::require_out(out_text, "out_text");
-    *out_text = b->memory->reason.c_str();
+    *out_text = b->memory->reason().c_str();
     return LF_OK;
   });
 }
@@ -259,7 +261,7 @@ lf_status_t lf_buffer_recv(lf_context_t *context, int socket_fd, int32_t timeout
     mem::ExportDescriptor d = ipc::decode_buffer_descriptor(std::span<const uint8_t>(bytes, size));
     if (fds.size() != 1) core::fail(LF_ERR_PROTOCOL, "a buffer message carries one descriptor, this one %zu", fds.size());
     mem::MemoryPtr memory = d.kind == LF_MEMORY_DEVICE
-                                ? mem::import_device_fd(nullptr, fds[0].get(), d, false)
+                                ? mem::import_device_fd(ctx->context->allocator().devices, fds[0].get(), d)
                                 : mem::import_shared_fd(fds[0].get(), d.size, false);
     *out_buffer = publish(ctx->context, std::move(memory));
     return LF_OK;
@@ -357,6 +359,43 @@ lf_status_t lf_context_get_memory_stats(const lf_context_t *context, lf_memory_s
     capi::write_versioned(out_stats, stats, sizeof(lf_memory_stats_t), "out_stats");
     return LF_OK;
   });
+}
+
+lf_status_t lf_device_count(lf_context_t *context, uint32_t *out_count) {
+  return capi::guarded(__func__, [&]() -> lf_status_t {
+    auto ctx = acquire_context(context);
+    capi::require_out(out_count, "out_count");
+    *out_count = mem::device_count(ctx->context->devices());
+    return LF_OK;
+  });
+}
+
+lf_status_t lf_device_get_info(lf_context_t *context, uint32_t index, lf_device_info_t *out_info) {
+  return capi::guarded(__func__, [&]() -> lf_status_t {
+    auto ctx = acquire_context(context);
+    capi::require_out(out_info, "out_info");
+    capi::write_versioned(out_info, mem::device_info(ctx->context->devices(), index), sizeof(lf_device_info_t), "out_info");
+    return LF_OK;
+  });
+}
+
+lf_status_t lf_buffer_get_vulkan_info(const lf_buffer_t *buffer, lf_vulkan_memory_info_t *out_info) {
+  return capi::guarded(__func__, [&]() -> lf_status_t {
+    auto b = acquire_buffer(buffer);
+    capi::require_out(out_info, "out_info");
+    capi::write_versioned(out_info, mem::vulkan_info(*b->memory), sizeof(lf_vulkan_memory_info_t), "out_info");
+    return LF_OK;
+  });
+}
+
+const char *lf_device_type_name(int32_t type) {
+  switch (type) {
+    case LF_DEVICE_INTEGRATED: return "integrated";
+    case LF_DEVICE_DISCRETE: return "discrete";
+    case LF_DEVICE_VIRTUAL: return "virtual";
+    case LF_DEVICE_CPU: return "cpu";
+    default: return "other";
+  }
 }
 
 const char *lf_memory_kind_name(int32_t kind) {

@@ -48,6 +48,14 @@ lavaflow_optional_pkg(ZSTD    libzstd   libzstd-dev    "zstd compression for the
 lavaflow_optional_pkg(LZ4     liblz4    liblz4-dev     "lz4 compression for the MPI transport")
 lavaflow_optional_pkg(SODIUM  libsodium libsodium-dev  "authenticated encryption for the MPI transport")
 
+# The tests and benchmarks pin the Vulkan driver to Mesa's lavapipe (a CPU driver every
+# machine can run) when it is installed; set LAVAFLOW_TEST_VULKAN_ICD empty to test on the
+# system's own driver (a real GPU).
+if(LAVAFLOW_HAVE_VULKAN)
+  find_file(LAVAFLOW_LAVAPIPE_ICD lvp_icd.x86_64.json PATHS /usr/share/vulkan/icd.d NO_DEFAULT_PATH)
+  set(LAVAFLOW_TEST_VULKAN_ICD "${LAVAFLOW_LAVAPIPE_ICD}" CACHE STRING "Vulkan ICD file the tests use (empty: the system's)")
+endif()
+
 # MPI goes through CMake's FindMPI (mpicc wrappers), not pkg-config.
 set(LAVAFLOW_WITH_MPI AUTO CACHE STRING "Build the MPI transport (AUTO, ON, OFF)")
 set_property(CACHE LAVAFLOW_WITH_MPI PROPERTY STRINGS AUTO ON OFF)

@@ -29,5 +29,6 @@
 #include "identity.h"
 #include "scope.h"
 #include "memory.h"
+#include "device.h"
 
 #endif /* LAVAFLOW_H */

@@ -92,7 +92,7 @@ typedef struct lf_buffer_params {
   int32_t placement;   /**< an ::lf_placement_t value */
   uint32_t numa_node;  /**< for `LF_PLACEMENT_NUMA_NODE`: the node's OS index */
   int32_t huge_pages;  /**< an ::lf_huge_pages_t value */
-  uint64_t alignment;  /**< a power of two; default and minimum: the page size */
+  uint64_t alignment;  /**< a power of two up to 1 GiB; default: 16 (what malloc gives) for host memory; shared and device memory are page-aligned */
   uint64_t flags;      /**< bitwise OR of ::lf_buffer_flag values */
   uint64_t fallback;   /**< bitwise OR of ::lf_fallback values */
   const lf_identity_t *peer; /**< for `LF_PLACEMENT_NEAR_PEER` (borrowed) */

@@ -11,7 +11,7 @@ namespace lavaflow::ipc {
 using core::fail;
 
 namespace {
-constexpr size_t kCrcOffset = 44;
+constexpr size_t kCrcOffset = 60;
 }
 
 void encode_buffer_descriptor(const mem::ExportDescriptor &d, uint8_t (&out)[kBufferDescriptorBytes]) {
@@ -23,6 +23,7 @@ void encode_buffer_descriptor(const mem::ExportDescriptor &d, uint8_t (&out)[kBu
   w.u32(d.memory_type_index);
   w.u32(d.memory_property_flags);
   w.raw(d.device_uuid.data(), d.device_uuid.size());
+  w.raw(d.driver_uuid.data(), d.driver_uuid.size());
   w.u32(0);  // flags, reserved
   w.u32(0);  // crc, below
   w.patch_u32(kCrcOffset, core::crc32(w.bytes().data(), kCrcOffset));
@@ -46,6 +47,7 @@ mem::ExportDescriptor decode_buffer_descriptor(std::span<const uint8_t> bytes) {
   d.memory_type_index = r.u32("memory_type_index");
   d.memory_property_flags = r.u32("memory_property_flags");
   std::memcpy(d.device_uuid.data(), r.raw(16, "device_uuid").data(), 16);
+  std::memcpy(d.driver_uuid.data(), r.raw(16, "driver_uuid").data(), 16);
   if (r.u32("flags") != 0) fail(LF_ERR_CORRUPT, "buffer descriptor: unknown flags");
   if (d.kind != LF_MEMORY_SHARED && d.kind != LF_MEMORY_DEVICE) fail(LF_ERR_CORRUPT, "buffer descriptor: kind %d", d.kind);
   if (d.size == 0) fail(LF_ERR_CORRUPT, "buffer descriptor: size 0");

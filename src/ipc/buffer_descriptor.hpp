@@ -1,4 +1,4 @@
-// The 48-byte descriptor lf_buffer_send puts beside the fd (docs/wire-formats.md).
+// The 64-byte descriptor lf_buffer_send puts beside the fd (docs/wire-formats.md).
 #pragma once
 
 #include "mem/memory.hpp"
@@ -10,7 +10,7 @@ namespace lavaflow::ipc {
 
 constexpr uint32_t kBufferDescriptorMagic = 0x4442464C;  // bytes "LFBD"
 constexpr uint16_t kBufferDescriptorVersion = 1;
-constexpr size_t kBufferDescriptorBytes = 48;
+constexpr size_t kBufferDescriptorBytes = 64;
 
 void encode_buffer_descriptor(const mem::ExportDescriptor &descriptor, uint8_t (&out)[kBufferDescriptorBytes]);
 

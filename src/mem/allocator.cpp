@@ -46,7 +46,7 @@ MemoryPtr allocate(const AllocatorEnvironment &env, const AllocationRequest &req
     if (host.placement.placement == LF_PLACEMENT_NEAR_DEVICE) host.placement.placement = LF_PLACEMENT_DEFAULT;
     memory = allocate_kind(env, host, LF_MEMORY_SHARED);
     memory->flags |= LF_BUFFER_FELL_BACK;
-    memory->reason = "fell back to shared host memory: device allocation failed (" + std::string(e.what()) + "); " + memory->reason;
+    memory->fallback_note = "fell back to shared host memory: device allocation failed (" + std::string(e.what()) + "); ";
   }
   memory->size = request.size;
   memory->requested_kind = request.kind;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "mem/allocation_request.hpp"
+#include "mem/device_memory.hpp"
 #include "mem/memory.hpp"
 
 #include <string>
@@ -13,12 +14,10 @@ class Topology;
 
 namespace lavaflow::mem {
 
-class DeviceRegistry;
-
 struct AllocatorEnvironment {
   const topo::Topology &topology;
   const std::string &base_dir;
-  DeviceRegistry *devices;  // nullptr when the build has no Vulkan
+  DeviceRegistryProvider devices;  // loads Vulkan only when device memory is asked for
 };
 
 MemoryPtr allocate(const AllocatorEnvironment &env, const AllocationRequest &request);

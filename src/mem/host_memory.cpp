@@ -5,6 +5,7 @@
 #include "mem/mapping.hpp"
 
 #include <cerrno>
+#include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <sys/mman.h>
@@ -17,12 +18,16 @@ namespace lavaflow::mem {
 
 namespace {
 
-constexpr uint64_t kDefaultHostAlignment = 64;  // a cache line
+// malloc's own guarantee: asking for no more keeps the plain path a plain malloc.
+constexpr uint64_t kDefaultHostAlignment = alignof(std::max_align_t);
 
 class MallocMemory final : public Memory {
  public:
   MallocMemory() { kind = LF_MEMORY_HOST; }
   ~MallocMemory() override { std::free(host); }
+
+ protected:
+  std::string describe() const override { return "host memory, " + format_size(size) + " (malloc)"; }
 };
 
 class MappedMemory final : public Memory {
@@ -31,6 +36,9 @@ class MappedMemory final : public Memory {
   ~MappedMemory() override {
     if (host != nullptr) munmap(host, mapped_size);
   }
+
+ protected:
+  std::string describe() const override { return "host memory, " + format_size(size) + " (mmap)"; }
 };
 
 }  // namespace
@@ -59,14 +67,18 @@ MemoryPtr allocate_host(const topo::Topology &topology, const AllocationRequest 
   const uint64_t alignment = request.alignment != 0 ? request.alignment : kDefaultHostAlignment;
   const uint64_t page = page_size();
   const HugePagePlan plan = plan_huge_pages(request.huge_pages, request.size, false);
-  std::string what = "host memory, " + format_size(request.size);
 
   // Plain requests: malloc is what a user would call, and it is fast for small sizes.
   if (policy.mode == NodePolicy::Mode::none && !plan.try_hugetlb) {
     auto memory = std::make_unique<MallocMemory>();
     void *p = nullptr;
-    int rc = posix_memalign(&p, std::max<uint64_t>(alignment, sizeof(void *)), request.size);
-    if (rc != 0) core::fail(LF_ERR_NO_MEMORY, "posix_memalign(%llu, %llu) failed", static_cast<unsigned long long>(alignment), static_cast<unsigned long long>(request.size));
+    if (alignment <= kDefaultHostAlignment) {
+      p = std::malloc(request.size);
+      if (p == nullptr) core::fail(LF_ERR_NO_MEMORY, "malloc(%llu) failed", static_cast<unsigned long long>(request.size));
+    } else if (int rc = posix_memalign(&p, alignment, request.size); rc != 0) {
+      core::fail(LF_ERR_NO_MEMORY, "posix_memalign(%llu, %llu) failed", static_cast<unsigned long long>(alignment),
+                 static_cast<unsigned long long>(request.size));
+    }
     memory->host = p;
     memory->mapped_size = request.size;
     memory->page_size = page;
@@ -76,7 +88,8 @@ MemoryPtr allocate_host(const topo::Topology &topology, const AllocationRequest 
       memory->flags |= LF_BUFFER_ZEROED;
     }
     if (request.flags & LF_BUFFER_FLAG_PREFAULT) prefault(p, request.size, page);
-    memory->reason = what + " (malloc); " + policy.description + (plan.skipped.empty() ? "" : "; " + plan.skipped);
+    memory->policy = policy;
+    memory->huge_note = plan.skipped;
     return memory;
   }
 
@@ -125,7 +138,8 @@ MemoryPtr allocate_host(const topo::Topology &topology, const AllocationRequest 
   memory->flags |= placement_flags(policy);
   memory->numa_node = single_node(policy);
   if (request.flags & LF_BUFFER_FLAG_PREFAULT) prefault(memory->host, memory->mapped_size, memory->page_size);
-  memory->reason = what + " (mmap); " + policy.description + (huge_note.empty() ? "" : "; " + huge_note);
+  memory->policy = policy;
+  memory->huge_note = std::move(huge_note);
   return memory;
 }
 

@@ -3,12 +3,15 @@
 // Vulkan) and release it in their destructors.
 #pragma once
 
+#include "mem/placement.hpp"
+
 #include <lavaflow/memory.h>
 #include <lavaflow/topology.h>
 
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 
 namespace lavaflow::mem {
@@ -20,6 +23,7 @@ struct ExportDescriptor {
   uint32_t memory_type_index = 0;    // device memory
   uint32_t memory_property_flags = 0;
   std::array<uint8_t, 16> device_uuid{};
+  std::array<uint8_t, 16> driver_uuid{};
 };
 
 class Memory {
@@ -38,7 +42,15 @@ class Memory {
   uint32_t flags = 0;  // lf_buffer_info_flag bits
   uint32_t numa_node = LF_TOPOLOGY_INDEX_NONE;
   int32_t device_index = -1;
-  std::string reason;
+
+  // What the allocator recorded for the reason; the text is built only when asked for, so
+  // allocating formats nothing.
+  NodePolicy policy;
+  std::string huge_note;      // "" unless huge pages were asked for
+  std::string fallback_note;  // "" unless another kind was used
+
+  // "host memory, 4 KiB (malloc); default placement (first touch)". Thread-safe.
+  const std::string &reason() const;
 
   // A new close-on-exec fd the caller owns. Throws Error(LF_ERR_INVALID_STATE) when the
   // memory cannot leave this process.
@@ -47,6 +59,12 @@ class Memory {
 
  protected:
   Memory() = default;
+  // The subclass's part of the reason: what it is and how it was obtained.
+  virtual std::string describe() const = 0;
+
+ private:
+  mutable std::once_flag reason_once_;
+  mutable std::string reason_;
 };
 
 using MemoryPtr = std::unique_ptr<Memory>;

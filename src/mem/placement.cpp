@@ -16,17 +16,6 @@ using core::fail;
 
 namespace {
 
-Bitmap all_nodes(const topo::Topology &topology) {
-  Bitmap nodes;
-  uint32_t n = topology.count(LF_TOPOLOGY_NUMA_NODE);
-  for (uint32_t i = 0; i < n; ++i) {
-    lf_topology_object_t node{};
-    topology.object(LF_TOPOLOGY_NUMA_NODE, i, node);
-    nodes.set(node.os_index);
-  }
-  return nodes;
-}
-
 void require_binding_support(const topo::Topology &topology, const char *what) {
   if (!topology.is_this_system())
     fail(LF_ERR_UNSUPPORTED, "%s: the context's topology is %s, not this machine: NUMA binding needs the real one",
@@ -38,33 +27,40 @@ void require_binding_support(const topo::Topology &topology, const char *what) {
 
 }  // namespace
 
+std::string NodePolicy::describe() const {
+  switch (placement) {
+    case LF_PLACEMENT_NUMA_NODE: return core::format_text("bound to NUMA node %s (requested)", nodes.to_list().c_str());
+    case LF_PLACEMENT_LOCAL:
+      return core::format_text("bound to NUMA node(s) %s, local to the calling thread", nodes.to_list().c_str());
+    case LF_PLACEMENT_INTERLEAVE: return core::format_text("interleaved across NUMA node(s) %s", nodes.to_list().c_str());
+    case LF_PLACEMENT_NEAR_PEER:
+      return core::format_text("bound to NUMA node(s) %s, near the peer (pid %u)", nodes.to_list().c_str(), peer_pid);
+    case LF_PLACEMENT_NEAR_DEVICE: return core::format_text("bound to NUMA node %s, near the device", nodes.to_list().c_str());
+    default: return "default placement (first touch)";
+  }
+}
+
 NodePolicy resolve_placement(const topo::Topology &topology, const PlacementRequest &request) {
   NodePolicy policy;
-  const Bitmap existing = all_nodes(topology);
+  policy.placement = request.placement;
+  if (request.placement == LF_PLACEMENT_DEFAULT) return policy;
+  const Bitmap &existing = topology.numa_node_set();
   switch (request.placement) {
-    case LF_PLACEMENT_DEFAULT:
-      policy.description = "default placement (first touch)";
-      return policy;
     case LF_PLACEMENT_NUMA_NODE:
       if (!existing.test(request.numa_node))
         fail(LF_ERR_NOT_FOUND, "NUMA node %u does not exist (this machine has NUMA node(s) %s)", request.numa_node,
              existing.to_list().c_str());
       policy.mode = NodePolicy::Mode::bind;
       policy.nodes.set(request.numa_node);
-      policy.description = core::format_text("bound to NUMA node %u (requested)", request.numa_node);
       break;
     case LF_PLACEMENT_LOCAL: {
-      Bitmap nodes = topology.numa_nodes_of(topology.binding(LF_BINDING_THREAD));
       policy.mode = NodePolicy::Mode::bind;
-      policy.nodes = nodes;
-      policy.description =
-          core::format_text("bound to NUMA node(s) %s, local to the calling thread", nodes.to_list().c_str());
+      policy.nodes = topology.numa_nodes_of(topology.binding(LF_BINDING_THREAD));
       break;
     }
     case LF_PLACEMENT_INTERLEAVE:
       policy.mode = NodePolicy::Mode::interleave;
       policy.nodes = existing;
-      policy.description = core::format_text("interleaved across NUMA node(s) %s", existing.to_list().c_str());
       break;
     case LF_PLACEMENT_NEAR_PEER: {
       if (request.peer == nullptr) fail(LF_ERR_INVALID_ARGUMENT, "LF_PLACEMENT_NEAR_PEER needs params->peer");
@@ -76,8 +72,7 @@ NodePolicy resolve_placement(const topo::Topology &topology, const PlacementRequ
              static_cast<unsigned long long>(topology.digest()));
       policy.mode = NodePolicy::Mode::bind;
       policy.nodes = request.peer->numa_nodes;
-      policy.description = core::format_text("bound to NUMA node(s) %s, near the peer (pid %u)",
-                                             policy.nodes.to_list().c_str(), request.peer->pid);
+      policy.peer_pid = request.peer->pid;
       break;
     }
     case LF_PLACEMENT_NEAR_DEVICE:
@@ -85,7 +80,6 @@ NodePolicy resolve_placement(const topo::Topology &topology, const PlacementRequ
         fail(LF_ERR_UNSUPPORTED, "LF_PLACEMENT_NEAR_DEVICE: the device's NUMA node is unknown");
       policy.mode = NodePolicy::Mode::bind;
       policy.nodes.set(static_cast<uint32_t>(request.device_numa_node));
-      policy.description = core::format_text("bound to NUMA node %d, near the device", request.device_numa_node);
       break;
     default:
       fail(LF_ERR_INVALID_ARGUMENT, "placement %d is not an lf_placement_t value", request.placement);
@@ -93,7 +87,7 @@ NodePolicy resolve_placement(const topo::Topology &topology, const PlacementRequ
   if (!policy.nodes.is_subset_of(existing) || policy.nodes.empty())
     fail(LF_ERR_NOT_FOUND, "NUMA node(s) %s are not all on this machine (it has %s)", policy.nodes.to_list().c_str(),
          existing.to_list().c_str());
-  require_binding_support(topology, policy.description.c_str());
+  require_binding_support(topology, policy.describe().c_str());
   return policy;
 }
 
@@ -109,7 +103,7 @@ void apply_placement(const topo::Topology &topology, void *address, size_t lengt
                                   HWLOC_MEMBIND_BYNODESET | HWLOC_MEMBIND_STRICT);
   int saved = errno;
   hwloc_bitmap_free(nodeset);
-  if (rc != 0) core::fail_errno(saved, "binding %zu bytes (%s): hwloc_set_area_membind/mbind", length, policy.description.c_str());
+  if (rc != 0) core::fail_errno(saved, "binding %zu bytes (%s): hwloc_set_area_membind/mbind", length, policy.describe().c_str());
 }
 
 }  // namespace lavaflow::mem

@@ -17,8 +17,12 @@ namespace lavaflow::mem {
 
 struct NodePolicy {
   enum class Mode { none, bind, interleave } mode = Mode::none;
-  core::Bitmap nodes;       // OS indices
-  std::string description;  // "bound to NUMA node 0 (requested)", for the reason
+  int32_t placement = LF_PLACEMENT_DEFAULT;  // what was asked for (words of the reason)
+  core::Bitmap nodes;                       // OS indices
+  uint32_t peer_pid = 0;                    // LF_PLACEMENT_NEAR_PEER
+
+  // "bound to NUMA node 0 (requested)": built only when a reason is asked for.
+  std::string describe() const;
 };
 
 struct PlacementRequest {

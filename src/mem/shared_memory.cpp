@@ -44,7 +44,19 @@ class SharedMemory final : public Memory {
 
   UniqueFd fd;
   uint64_t file_size = 0;
-  std::string owned_path;
+  std::string path;        // named buffers: where the name lives
+  std::string owned_path;  // the creator's: removed on destruction
+
+ protected:
+  std::string describe() const override {
+    const char *read_only = (flags & LF_BUFFER_READ_ONLY) ? ", mapped read-only" : "";
+    if ((flags & LF_BUFFER_IMPORTED) && (flags & LF_BUFFER_NAMED))
+      return "opened named shared memory " + path + ", " + format_size(file_size) + read_only;
+    if (flags & LF_BUFFER_IMPORTED)
+      return "imported shared memory, " + format_size(file_size) + " (memfd sealed against shrinking and growing)" + read_only;
+    if (flags & LF_BUFFER_NAMED) return "shared memory, " + format_size(size) + ", named " + path;
+    return "shared memory, " + format_size(size) + " (memfd, size sealed)";
+  }
 };
 
 void *map_shared(int fd, uint64_t length, bool read_only) {
@@ -74,7 +86,6 @@ MemoryPtr allocate_shared(const topo::Topology &topology, const std::string &bas
   const HugePagePlan plan = plan_huge_pages(request.huge_pages, request.size, true);
   auto memory = std::make_unique<SharedMemory>();
   std::string huge_note = plan.skipped;
-  std::string what = "shared memory, " + format_size(request.size);
 
   if (!request.name.empty()) {
     // A named buffer: a regular file in the per-user directory. Regular tmpfs files cannot
@@ -96,7 +107,7 @@ MemoryPtr allocate_shared(const topo::Topology &topology, const std::string &bas
     memory->mapped_size = round_up(request.size, page);
     memory->page_size = page;
     memory->flags |= LF_BUFFER_NAMED;
-    what += ", named " + path;
+    memory->path = path;
     if (plan.try_hugetlb) huge_note = "huge pages preferred: named buffers use normal pages";
   } else {
     if (plan.try_hugetlb) {
@@ -155,8 +166,8 @@ MemoryPtr allocate_shared(const topo::Topology &topology, const std::string &bas
   memory->flags |= placement_flags(policy);
   memory->numa_node = single_node(policy);
   if (request.flags & LF_BUFFER_FLAG_PREFAULT) prefault(memory->host, memory->mapped_size, memory->page_size);
-  memory->reason = what + (memory->flags & LF_BUFFER_SEALED ? " (memfd, size sealed); " : "; ") + policy.description +
-                   (huge_note.empty() ? "" : "; " + huge_note);
+  memory->policy = policy;
+  memory->huge_note = std::move(huge_note);
   return memory;
 }
 
@@ -185,8 +196,6 @@ MemoryPtr import_shared_fd(int fd, uint64_t expected_size, bool read_only) {
   memory->alignment = memory->page_size;
   memory->host = map_shared(memory->fd.get(), memory->mapped_size, read_only);
   memory->flags |= LF_BUFFER_IMPORTED | LF_BUFFER_SEALED | LF_BUFFER_EXPORTABLE | (read_only ? uint32_t{LF_BUFFER_READ_ONLY} : 0u);
-  memory->reason = "imported shared memory, " + format_size(memory->file_size) + " (memfd sealed against shrinking and growing)" +
-                   (read_only ? ", mapped read-only" : "");
   return memory;
 }
 
@@ -210,7 +219,7 @@ MemoryPtr open_named_shared(const std::string &base_dir, const std::string &name
   memory->alignment = memory->page_size;
   memory->host = map_shared(memory->fd.get(), memory->mapped_size, read_only);
   memory->flags |= LF_BUFFER_IMPORTED | LF_BUFFER_NAMED | LF_BUFFER_EXPORTABLE | (read_only ? uint32_t{LF_BUFFER_READ_ONLY} : 0u);
-  memory->reason = "opened named shared memory " + path + ", " + format_size(memory->file_size) + (read_only ? ", read-only" : "");
+  memory->path = path;
   return memory;
 }
 

@@ -162,6 +162,7 @@ Topology::Topology(TopologySource source) : source_(std::move(source)) {
   }
   is_this_system_ = hwloc_topology_is_thissystem(topology_) != 0;
   complete_cpuset_ = from_hwloc(hwloc_topology_get_complete_cpuset(topology_));
+  numa_node_set_ = from_hwloc(hwloc_topology_get_complete_nodeset(topology_));
   digest_ = compute_digest();
 }
 

@@ -35,6 +35,8 @@ class Topology {
 
   // All PUs of the topology (OS indices).
   const core::Bitmap &complete_cpuset() const noexcept { return complete_cpuset_; }
+  // All NUMA nodes (OS indices).
+  const core::Bitmap &numa_node_set() const noexcept { return numa_node_set_; }
   // Where the calling process or thread may run (see lf_topology_get_binding()).
   core::Bitmap binding(lf_binding_target_t target) const;
   // NUMA nodes (OS indices) and packages (logical indices) that a cpuset touches.
@@ -53,6 +55,7 @@ class Topology {
   bool is_this_system_ = false;
   uint64_t digest_ = 0;
   core::Bitmap complete_cpuset_;
+  core::Bitmap numa_node_set_;
 };
 
 // "machine", "package", "numa_node", "core", "pu", "pci_device" or "unknown".

@@ -3,7 +3,9 @@
  *   lf_test_helper log                 make calls that log (one failing), for the log tests
  *   lf_test_helper shared-child FD     over the SEQPACKET socket FD: receive a buffer, check the
  *                                      parent's pattern in its first half, write ours in the
- *                                      second half, ack; then send a buffer of our own */
+ *                                      second half, ack; then send a buffer of our own
+ *   lf_test_helper device-child FD     over FD: receive a device buffer, check 0xA5 in its first
+ *                                      half, write 0x5A into its second half, ack */
 #include <lavaflow/lavaflow.h>
 
 #include <stdint.h>
@@ -84,10 +86,36 @@ static int shared_child(int socket_fd) {
   return 0;
 }
 
+static int device_child(int socket_fd) {
+  lf_context_t *context = NULL;
+  lf_buffer_t *received = NULL;
+  if (lf_context_create(NULL, &context) != LF_OK) return fail_with("context");
+  if (lf_buffer_recv(context, socket_fd, 10000, &received) != LF_OK) return fail_with("lf_buffer_recv");
+  lf_buffer_info_t info = {.struct_size = sizeof info};
+  lf_buffer_get_info(received, &info);
+  if (info.kind != LF_MEMORY_DEVICE || !(info.flags & LF_BUFFER_IMPORTED)) {
+    fprintf(stderr, "device-child: kind %d flags 0x%x\n", info.kind, info.flags);
+    return 3;
+  }
+  uint8_t *data = info.host_pointer;
+  for (size_t i = 0; i < info.size / 2; ++i)
+    if (data[i] != 0xA5) {
+      fprintf(stderr, "device-child: byte %zu is 0x%x\n", i, data[i]);
+      return 2;
+    }
+  memset(data + info.size / 2, 0x5A, info.size - info.size / 2);
+  uint8_t ack = 1;
+  if (lf_socket_send_fds(socket_fd, &ack, 1, NULL, 0) != LF_OK) return fail_with("ack");
+  lf_buffer_destroy(received);
+  lf_context_destroy(context);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc >= 3 && strcmp(argv[1], "shared-child") == 0) return shared_child(atoi(argv[2]));
+  if (argc >= 3 && strcmp(argv[1], "device-child") == 0) return device_child(atoi(argv[2]));
   if (argc >= 2 && strcmp(argv[1], "identity") == 0) return identity(argc >= 3 ? argv[2] : NULL);
   if (argc >= 2 && strcmp(argv[1], "log") == 0) return log_calls();
-  fprintf(stderr, "usage: %s identity [CPUSET] | log | shared-child FD\n", argv[0]);
+  fprintf(stderr, "usage: %s identity [CPUSET] | log | shared-child FD | device-child FD\n", argv[0]);
   return 2;
 }

@@ -90,6 +90,18 @@ contains "$tmp/out" "== scope between this process and the child =="
 grep -qE '^scope: (numa|package|host)$' "$tmp/out" || fail "demo: no same-host scope for the child"
 contains "$tmp/out" "scope: process"
 
+# Vulkan devices (lavapipe in CI, pinned by the test environment), and no driver at all
+if VK_DRIVER_FILES=${LF_TEST_VULKAN_ICD:-} "$lf" devices > "$tmp/out" 2> "$tmp/err"; then
+  contains "$tmp/out" "export: opaque fd"
+  VK_DRIVER_FILES=${LF_TEST_VULKAN_ICD:-} "$lf" devices --json > "$tmp/out" || fail "devices --json"
+  json 'length >= 1 and (.[0].device_uuid | length) == 32'
+else
+  contains "$tmp/err" "not supported"  # built without Vulkan: a one-line reason
+fi
+expect 1 env VK_DRIVER_FILES=/nonexistent/icd.json "$lf" devices
+contains "$tmp/err" "lavaflow: not supported"
+[ "$(wc -l < "$tmp/err")" = 1 ] || fail "devices without a driver: error is not one line"
+
 expect 0 "$lf" version --json
 json '.version | test("^[0-9]+\\.[0-9]+\\.[0-9]+$")'
 

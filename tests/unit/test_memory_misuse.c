@@ -133,7 +133,7 @@ static void bad_buffer_messages_are_refused(void **state) {
   int fd = -1;
   uint32_t count = 0;
   LF_OK_(lf_socket_recv_fds(sv[1], bytes, sizeof bytes, &size, &fd, 1, &count, 1000));
-  assert_int_equal(size, 48);
+  assert_int_equal(size, 64);
   assert_int_equal(count, 1);
   bytes[9] ^= 0x40; /* the size field */
   LF_OK_(lf_socket_send_fds(sv[0], bytes, size, &fd, 1));

@@ -51,6 +51,7 @@ CLI::App *add_topo_command(CLI::App &app, GlobalOptions &options);
 CLI::App *add_identity_command(CLI::App &app, GlobalOptions &options);
 CLI::App *add_scope_command(CLI::App &app, GlobalOptions &options);
 CLI::App *add_version_command(CLI::App &app);
+CLI::App *add_devices_command(CLI::App &app, GlobalOptions &options);
 CLI::App *add_demo_command(CLI::App &app, GlobalOptions &options, const std::string &self_path);
 
 }  // namespace lavaflow_cli

@@ -34,6 +34,7 @@ int main(int argc, char **argv) {
   add_topo_command(app, options);
   add_identity_command(app, options);
   add_scope_command(app, options);
+  add_devices_command(app, options);
   add_version_command(app);
   add_demo_command(app, options, self_path(argv[0]));
 
