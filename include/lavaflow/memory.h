@@ -250,9 +250,11 @@ LF_API lf_status_t lf_buffer_open(lf_context_t *context, const char *name, const
                                   lf_buffer_t **out_buffer);
 
 /**
- * Send a shared or device buffer to another process over a connected Unix socket: a small
- * descriptor (kind, size, and for device memory its Vulkan memory type and device UUID) and
- * the fd, in one message (SCM_RIGHTS).
+ * Send a shared or device buffer to another process over a connected Unix socket: a 64-byte
+ * descriptor (kind, size, and for device memory its Vulkan memory type and device and driver
+ * UUIDs; docs/wire-formats.md) and the fd, in one message (SCM_RIGHTS). Use a
+ * `SOCK_SEQPACKET` (or `SOCK_DGRAM`) socket so that messages keep their boundaries; on a
+ * `SOCK_STREAM` socket send nothing else while a buffer message is in flight.
  * @param buffer the buffer (borrowed)
  * @param socket_fd a connected `AF_UNIX` socket (borrowed)
  * @return `LF_OK`; `LF_ERR_INVALID_STATE` (host memory); `LF_ERR_CLOSED`; `LF_ERR_SYSTEM`.
