@@ -43,17 +43,16 @@ class MappedMemory final : public Memory {
 
 }  // namespace
 
-uint32_t single_node(const NodePolicy &policy) noexcept {
-  return (policy.mode != NodePolicy::Mode::none && policy.nodes.is_single()) ? policy.nodes.first() : LF_TOPOLOGY_INDEX_NONE;
-}
-
-uint32_t placement_flags(const NodePolicy &policy) noexcept {
-  switch (policy.mode) {
-    case NodePolicy::Mode::bind: return LF_BUFFER_NUMA_BOUND;
-    case NodePolicy::Mode::interleave: return LF_BUFFER_INTERLEAVED;
-    case NodePolicy::Mode::none: break;
-  }
-  return 0;
+void finish_mapping(Memory &memory, const topo::Topology &topology, const NodePolicy &policy, uint64_t request_flags,
+                    std::string huge_note) {
+  memory.flags |= LF_BUFFER_ZEROED;  // fresh anonymous and memfd pages are zero
+  apply_placement(topology, memory.host, memory.mapped_size, policy);
+  if (policy.mode == NodePolicy::Mode::bind) memory.flags |= LF_BUFFER_NUMA_BOUND;
+  if (policy.mode == NodePolicy::Mode::interleave) memory.flags |= LF_BUFFER_INTERLEAVED;
+  if (policy.mode != NodePolicy::Mode::none && policy.nodes.is_single()) memory.numa_node = policy.nodes.first();
+  if (request_flags & LF_BUFFER_FLAG_PREFAULT) prefault(memory.host, memory.mapped_size, memory.page_size);
+  memory.policy = policy;
+  memory.huge_note = std::move(huge_note);
 }
 
 void prefault(void *address, uint64_t length, uint64_t page) noexcept {
@@ -133,13 +132,7 @@ MemoryPtr allocate_host(const topo::Topology &topology, const AllocationRequest 
     }
   }
   memory->alignment = std::max(alignment, memory->page_size);
-  memory->flags |= LF_BUFFER_ZEROED;  // fresh anonymous pages are zero
-  apply_placement(topology, memory->host, memory->mapped_size, policy);
-  memory->flags |= placement_flags(policy);
-  memory->numa_node = single_node(policy);
-  if (request.flags & LF_BUFFER_FLAG_PREFAULT) prefault(memory->host, memory->mapped_size, memory->page_size);
-  memory->policy = policy;
-  memory->huge_note = std::move(huge_note);
+  finish_mapping(*memory, topology, policy, request.flags, std::move(huge_note));
   return memory;
 }
 

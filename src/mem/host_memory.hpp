@@ -15,8 +15,9 @@ MemoryPtr allocate_host(const topo::Topology &topology, const AllocationRequest 
 // Touches every page so that placement happens now (MADV_POPULATE_WRITE, else a write per page).
 void prefault(void *address, uint64_t length, uint64_t page) noexcept;
 
-// The node a policy binds to when it is exactly one, else LF_TOPOLOGY_INDEX_NONE; the flags.
-uint32_t single_node(const NodePolicy &policy) noexcept;
-uint32_t placement_flags(const NodePolicy &policy) noexcept;
+// The last steps of every fresh host or shared mapping: bind it (before any page is
+// touched), record placement and huge-page outcome, and prefault if asked.
+void finish_mapping(Memory &memory, const topo::Topology &topology, const NodePolicy &policy, uint64_t request_flags,
+                    std::string huge_note);
 
 }  // namespace lavaflow::mem

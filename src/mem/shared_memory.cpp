@@ -65,6 +65,21 @@ void *map_shared(int fd, uint64_t length, bool read_only) {
   return p;
 }
 
+// Maps a validated memory file another process (or name) gave us.
+MemoryPtr map_imported(UniqueFd fd, uint64_t file_size, bool read_only, uint32_t flags, std::string path = {}) {
+  auto memory = std::make_unique<SharedMemory>();
+  memory->fd = std::move(fd);
+  memory->file_size = file_size;
+  memory->size = file_size;
+  memory->mapped_size = round_up(file_size, page_size());
+  memory->page_size = page_size();
+  memory->alignment = memory->page_size;
+  memory->host = map_shared(memory->fd.get(), memory->mapped_size, read_only);
+  memory->flags |= flags | LF_BUFFER_IMPORTED | LF_BUFFER_EXPORTABLE | (read_only ? uint32_t{LF_BUFFER_READ_ONLY} : 0u);
+  memory->path = std::move(path);
+  return memory;
+}
+
 const char *file_type(mode_t mode) {
   if (S_ISFIFO(mode)) return "a pipe";
   if (S_ISSOCK(mode)) return "a socket";
@@ -161,13 +176,8 @@ MemoryPtr allocate_shared(const topo::Topology &topology, const std::string &bas
     }
   }
   memory->alignment = memory->page_size;
-  memory->flags |= LF_BUFFER_ZEROED | LF_BUFFER_EXPORTABLE;
-  apply_placement(topology, memory->host, memory->mapped_size, policy);
-  memory->flags |= placement_flags(policy);
-  memory->numa_node = single_node(policy);
-  if (request.flags & LF_BUFFER_FLAG_PREFAULT) prefault(memory->host, memory->mapped_size, memory->page_size);
-  memory->policy = policy;
-  memory->huge_note = std::move(huge_note);
+  memory->flags |= LF_BUFFER_EXPORTABLE;
+  finish_mapping(*memory, topology, policy, request.flags, std::move(huge_note));
   return memory;
 }
 
@@ -186,17 +196,9 @@ MemoryPtr import_shared_fd(int fd, uint64_t expected_size, bool read_only) {
   if (expected_size != 0 && static_cast<uint64_t>(st.st_size) != expected_size)
     fail(LF_ERR_INVALID_ARGUMENT, "fd %d is %lld bytes, expected %llu", fd, static_cast<long long>(st.st_size),
          static_cast<unsigned long long>(expected_size));
-  auto memory = std::make_unique<SharedMemory>();
-  memory->fd = UniqueFd(fcntl(fd, F_DUPFD_CLOEXEC, 0));
-  if (!memory->fd) core::fail_errno(errno, "duplicating fd %d", fd);
-  memory->file_size = static_cast<uint64_t>(st.st_size);
-  memory->size = memory->file_size;
-  memory->mapped_size = round_up(memory->file_size, page_size());
-  memory->page_size = page_size();
-  memory->alignment = memory->page_size;
-  memory->host = map_shared(memory->fd.get(), memory->mapped_size, read_only);
-  memory->flags |= LF_BUFFER_IMPORTED | LF_BUFFER_SEALED | LF_BUFFER_EXPORTABLE | (read_only ? uint32_t{LF_BUFFER_READ_ONLY} : 0u);
-  return memory;
+  UniqueFd copy(fcntl(fd, F_DUPFD_CLOEXEC, 0));
+  if (!copy) core::fail_errno(errno, "duplicating fd %d", fd);
+  return map_imported(std::move(copy), static_cast<uint64_t>(st.st_size), read_only, LF_BUFFER_SEALED);
 }
 
 MemoryPtr open_named_shared(const std::string &base_dir, const std::string &name, uint64_t expected_size, bool read_only) {
@@ -210,17 +212,7 @@ MemoryPtr open_named_shared(const std::string &base_dir, const std::string &name
     core::fail_errno(errno, "opening '%s'", path.c_str());
   }
   struct stat st = ipc::check_private_file(fd.get(), path, expected_size);
-  auto memory = std::make_unique<SharedMemory>();
-  memory->fd = std::move(fd);
-  memory->file_size = static_cast<uint64_t>(st.st_size);
-  memory->size = memory->file_size;
-  memory->mapped_size = round_up(memory->file_size, page_size());
-  memory->page_size = page_size();
-  memory->alignment = memory->page_size;
-  memory->host = map_shared(memory->fd.get(), memory->mapped_size, read_only);
-  memory->flags |= LF_BUFFER_IMPORTED | LF_BUFFER_NAMED | LF_BUFFER_EXPORTABLE | (read_only ? uint32_t{LF_BUFFER_READ_ONLY} : 0u);
-  memory->path = path;
-  return memory;
+  return map_imported(std::move(fd), static_cast<uint64_t>(st.st_size), read_only, LF_BUFFER_NAMED, path);
 }
 
 }  // namespace lavaflow::mem
