@@ -30,5 +30,6 @@
 #include "scope.h"
 #include "memory.h"
 #include "device.h"
+#include "channel.h"
 
 #endif /* LAVAFLOW_H */

@@ -60,6 +60,7 @@ const char *handle_type_name(HandleType type) noexcept {
     case HandleType::scope: return "scope";
     case HandleType::buffer: return "buffer";
     case HandleType::buffer_pool: return "buffer_pool";
+    case HandleType::channel: return "channel";
   }
   return "unknown";
 }

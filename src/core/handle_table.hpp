@@ -25,6 +25,7 @@ enum class HandleType : uint8_t {
   scope = 3,
   buffer = 4,
   buffer_pool = 5,
+  channel = 6,
 };
 
 const char *handle_type_name(HandleType type) noexcept;

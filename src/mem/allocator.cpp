@@ -21,8 +21,8 @@ MemoryPtr allocate_kind(const AllocatorEnvironment &env, const AllocationRequest
   if (placement.placement == LF_PLACEMENT_NEAR_DEVICE)
     placement.device_numa_node = device_numa_node(env.devices, request);
   NodePolicy policy = resolve_placement(env.topology, placement);
-  if (kind == LF_MEMORY_SHARED) return allocate_shared(env.topology, env.base_dir, request, policy);
-  return allocate_host(env.topology, request, policy);
+  if (kind == LF_MEMORY_SHARED) return allocate_shared(&env.topology, env.base_dir, request, policy);
+  return allocate_host(&env.topology, request, policy);
 }
 
 }  // namespace

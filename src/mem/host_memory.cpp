@@ -43,7 +43,7 @@ class MappedMemory final : public Memory {
 
 }  // namespace
 
-void finish_mapping(Memory &memory, const topo::Topology &topology, const NodePolicy &policy, uint64_t request_flags,
+void finish_mapping(Memory &memory, const topo::Topology *topology, const NodePolicy &policy, uint64_t request_flags,
                     std::string huge_note) {
   memory.flags |= LF_BUFFER_ZEROED;  // fresh anonymous and memfd pages are zero
   apply_placement(topology, memory.host, memory.mapped_size, policy);
@@ -61,7 +61,7 @@ void prefault(void *address, uint64_t length, uint64_t page) noexcept {
   for (uint64_t offset = 0; offset < length; offset += page) bytes[offset] = bytes[offset];
 }
 
-MemoryPtr allocate_host(const topo::Topology &topology, const AllocationRequest &request, const NodePolicy &policy) {
+MemoryPtr allocate_host(const topo::Topology *topology, const AllocationRequest &request, const NodePolicy &policy) {
   check_alignment(request.alignment);
   const uint64_t alignment = request.alignment != 0 ? request.alignment : kDefaultHostAlignment;
   const uint64_t page = page_size();

@@ -91,15 +91,16 @@ NodePolicy resolve_placement(const topo::Topology &topology, const PlacementRequ
   return policy;
 }
 
-void apply_placement(const topo::Topology &topology, void *address, size_t length, const NodePolicy &policy) {
+void apply_placement(const topo::Topology *topology, void *address, size_t length, const NodePolicy &policy) {
   if (policy.mode == NodePolicy::Mode::none) return;
+  if (topology == nullptr) fail(LF_ERR_INTERNAL, "binding memory needs a topology");
   hwloc_bitmap_t nodeset = hwloc_bitmap_alloc();
   if (nodeset == nullptr) throw std::bad_alloc();
   for (uint32_t node = 0; node <= Bitmap::kMaxIndex && node < policy.nodes.words().size() * 64; ++node)
     if (policy.nodes.test(node)) hwloc_bitmap_set(nodeset, node);
   hwloc_membind_policy_t mode =
       policy.mode == NodePolicy::Mode::bind ? HWLOC_MEMBIND_BIND : HWLOC_MEMBIND_INTERLEAVE;
-  int rc = hwloc_set_area_membind(topology.raw(), address, length, nodeset, mode,
+  int rc = hwloc_set_area_membind(topology->raw(), address, length, nodeset, mode,
                                   HWLOC_MEMBIND_BYNODESET | HWLOC_MEMBIND_STRICT);
   int saved = errno;
   hwloc_bitmap_free(nodeset);

@@ -37,8 +37,9 @@ struct PlacementRequest {
 // membind support), LF_ERR_INVALID_ARGUMENT for a peer on another topology.
 NodePolicy resolve_placement(const topo::Topology &topology, const PlacementRequest &request);
 
-// Applies the policy to [address, address + length) before its pages are touched.
-// Throws Error(LF_ERR_SYSTEM / LF_ERR_UNSUPPORTED) naming the system call.
-void apply_placement(const topo::Topology &topology, void *address, size_t length, const NodePolicy &policy);
+// Applies the policy to [address, address + length) before its pages are touched. The
+// topology may be null only for a policy that binds nothing. Throws Error(LF_ERR_SYSTEM /
+// LF_ERR_UNSUPPORTED) naming the system call.
+void apply_placement(const topo::Topology *topology, void *address, size_t length, const NodePolicy &policy);
 
 }  // namespace lavaflow::mem

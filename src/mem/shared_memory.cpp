@@ -91,7 +91,7 @@ const char *file_type(mode_t mode) {
 
 }  // namespace
 
-MemoryPtr allocate_shared(const topo::Topology &topology, const std::string &base_dir, const AllocationRequest &request,
+MemoryPtr allocate_shared(const topo::Topology *topology, const std::string &base_dir, const AllocationRequest &request,
                           const NodePolicy &policy) {
   check_alignment(request.alignment);
   const uint64_t page = page_size();

@@ -13,7 +13,8 @@ class Topology;
 
 namespace lavaflow::mem {
 
-MemoryPtr allocate_shared(const topo::Topology &topology, const std::string &base_dir, const AllocationRequest &request,
+// `topology` may be null when `policy` binds nothing; `base_dir` is used only for names.
+MemoryPtr allocate_shared(const topo::Topology *topology, const std::string &base_dir, const AllocationRequest &request,
                           const NodePolicy &policy);
 
 // `fd` is borrowed (duplicated). expected_size 0 = any. Throws Error(LF_ERR_INVALID_ARGUMENT)

@@ -1,0 +1,161 @@
+// lf_channel_*. The data calls are the hot path: one handle lookup, then the ring; no
+// allocation, and a system call only to wait or to wake a sleeper.
+#include "capi/guard.hpp"
+#include "capi/handles.hpp"
+#include "capi/objects.hpp"
+#include "capi/out_params.hpp"
+#include "channel/endpoint.hpp"
+
+#include <lavaflow/channel.h>
+
+using namespace lavaflow;
+using capi::ContextObject;
+
+namespace {
+
+struct ChannelObject final : core::Object {
+  ChannelObject(capi::ContextPtr c, std::unique_ptr<channel::Channel> e)
+      : Object(core::HandleType::channel), context(std::move(c)), end(std::move(e)) {}
+  capi::ContextPtr context;
+  std::unique_ptr<channel::Channel> end;
+};
+
+constexpr uint64_t kKnownFields = LF_CHANNEL_PARAM_FIELD_ROLE | LF_CHANNEL_PARAM_FIELD_CAPACITY |
+                                  LF_CHANNEL_PARAM_FIELD_MAX_MESSAGE_SIZE | LF_CHANNEL_PARAM_FIELD_MAX_PRODUCERS |
+                                  LF_CHANNEL_PARAM_FIELD_WAIT_MODE | LF_CHANNEL_PARAM_FIELD_SPIN_US |
+                                  LF_CHANNEL_PARAM_FIELD_CONNECT_TIMEOUT;
+
+channel::EndpointOptions options_from(const lf_channel_params_t *params) {
+  channel::EndpointOptions o;
+  if (params == nullptr) return o;
+  const uint64_t mask = params->field_mask;
+  if (mask & ~kKnownFields)
+    core::fail(LF_ERR_INVALID_ARGUMENT, "params->field_mask has unknown bits 0x%llx", static_cast<unsigned long long>(mask & ~kKnownFields));
+  if (mask & LF_CHANNEL_PARAM_FIELD_ROLE) {
+    if (params->role != LF_CHANNEL_CONSUMER && params->role != LF_CHANNEL_PRODUCER)
+      core::fail(LF_ERR_INVALID_ARGUMENT, "params->role %d is not an lf_channel_role_t value", params->role);
+    o.role = params->role;
+  }
+  if (mask & LF_CHANNEL_PARAM_FIELD_CAPACITY) o.capacity = params->capacity;
+  if (mask & LF_CHANNEL_PARAM_FIELD_MAX_MESSAGE_SIZE) {
+    if (params->max_message_size == 0) core::fail(LF_ERR_INVALID_ARGUMENT, "params->max_message_size is 0");
+    o.max_message = params->max_message_size;
+  }
+  if (mask & LF_CHANNEL_PARAM_FIELD_MAX_PRODUCERS) o.max_producers = params->max_producers;
+  if (mask & LF_CHANNEL_PARAM_FIELD_WAIT_MODE) {
+    if (params->wait_mode < LF_WAIT_ADAPTIVE || params->wait_mode > LF_WAIT_SLEEP)
+      core::fail(LF_ERR_INVALID_ARGUMENT, "params->wait_mode %d is not an lf_wait_mode_t value", params->wait_mode);
+    o.wait.mode = params->wait_mode;
+  }
+  if (mask & LF_CHANNEL_PARAM_FIELD_SPIN_US) o.wait.spin_ns = int64_t{params->spin_us} * 1000;
+  if (mask & LF_CHANNEL_PARAM_FIELD_CONNECT_TIMEOUT) o.connect_timeout_ms = params->connect_timeout_ms;
+  return o;
+}
+
+template <typename Open>
+lf_status_t make_channel(const char *function, lf_context_t *context, const char *name, const lf_channel_params_t *params,
+                         lf_channel_t **out, Open open) {
+  return capi::guarded(function, [&]() -> lf_status_t {
+    auto ctx = capi::acquire<ContextObject>(context, core::HandleType::context, "context");
+    capi::require_out(out, "out_channel");
+    if (name == nullptr) core::fail(LF_ERR_INVALID_ARGUMENT, "name is NULL");
+    std::unique_ptr<channel::Channel> end = open(ctx->context, std::string(name), options_from(params));
+    *out = capi::publish_handle<lf_channel_t>(std::make_shared<ChannelObject>(ctx->context, std::move(end)));
+    return LF_OK;
+  });
+}
+
+// The data calls: look the handle up, run `call` on the end, and explain an error status.
+template <typename Call>
+lf_status_t on_end(const char *function, const lf_channel_t *channel, Call call) noexcept {
+  return capi::guarded(function, [&]() -> lf_status_t {
+    auto ref = capi::acquire<ChannelObject>(channel, core::HandleType::channel, "channel");
+    lf_status_t status = call(*ref->end);
+    if (status < 0) return capi::report(function, status, ref->end->problem());
+    return status;
+  });
+}
+
+}  // namespace
+
+extern "C" {
+
+lf_status_t lf_channel_create(lf_context_t *context, const char *name, const lf_channel_params_t *params,
+                              lf_channel_t **out_channel) {
+  return make_channel(__func__, context, name, params, out_channel, channel::create_channel);
+}
+
+lf_status_t lf_channel_open(lf_context_t *context, const char *name, const lf_channel_params_t *params,
+                            lf_channel_t **out_channel) {
+  return make_channel(__func__, context, name, params, out_channel, channel::open_channel);
+}
+
+lf_status_t lf_channel_close(lf_channel_t *channel) {
+  return on_end(__func__, channel, [](channel::Channel &end) {
+    end.close();
+    return LF_OK;
+  });
+}
+
+lf_status_t lf_channel_destroy(lf_channel_t *channel) {
+  return capi::guarded(__func__, [&]() -> lf_status_t {
+    capi::retire_handle(channel, core::HandleType::channel, "channel");
+    return LF_OK;
+  });
+}
+
+lf_status_t lf_channel_reserve(lf_channel_t *channel, size_t size, int32_t timeout_ms, void **out_data) {
+  if (out_data == nullptr) return capi::report(__func__, LF_ERR_INVALID_ARGUMENT, "out_data is NULL");
+  return on_end(__func__, channel, [&](channel::Channel &end) { return end.reserve(size, timeout_ms, out_data); });
+}
+
+lf_status_t lf_channel_commit(lf_channel_t *channel, size_t size) {
+  return on_end(__func__, channel, [&](channel::Channel &end) { return end.commit(size); });
+}
+
+lf_status_t lf_channel_abort(lf_channel_t *channel) {
+  return on_end(__func__, channel, [](channel::Channel &end) { return end.abort(); });
+}
+
+lf_status_t lf_channel_send(lf_channel_t *channel, const void *data, size_t size, int32_t timeout_ms) {
+  if (data == nullptr && size != 0) return capi::report(__func__, LF_ERR_INVALID_ARGUMENT, "data is NULL");
+  return on_end(__func__, channel, [&](channel::Channel &end) { return end.send(data, size, timeout_ms); });
+}
+
+lf_status_t lf_channel_peek(lf_channel_t *channel, int32_t timeout_ms, const void **out_data, size_t *out_size) {
+  if (out_data == nullptr || out_size == nullptr) return capi::report(__func__, LF_ERR_INVALID_ARGUMENT, "out_data or out_size is NULL");
+  return on_end(__func__, channel, [&](channel::Channel &end) { return end.peek(timeout_ms, out_data, out_size); });
+}
+
+lf_status_t lf_channel_release(lf_channel_t *channel) {
+  return on_end(__func__, channel, [](channel::Channel &end) { return end.release(); });
+}
+
+lf_status_t lf_channel_recv(lf_channel_t *channel, void *buffer, size_t capacity, size_t *out_size, int32_t timeout_ms) {
+  if (out_size == nullptr) return capi::report(__func__, LF_ERR_INVALID_ARGUMENT, "out_size is NULL");
+  if (buffer == nullptr && capacity != 0) return capi::report(__func__, LF_ERR_INVALID_ARGUMENT, "buffer is NULL");
+  return on_end(__func__, channel, [&](channel::Channel &end) { return end.recv(buffer, capacity, out_size, timeout_ms); });
+}
+
+lf_status_t lf_channel_get_info(const lf_channel_t *channel, lf_channel_info_t *out_info) {
+  return capi::guarded(__func__, [&]() -> lf_status_t {
+    auto ref = capi::acquire<ChannelObject>(channel, core::HandleType::channel, "channel");
+    lf_channel_info_t info{};
+    ref->end->info(info);
+    capi::write_versioned(out_info, info, sizeof(lf_channel_info_t), "out_info");
+    return LF_OK;
+  });
+}
+
+lf_status_t lf_channel_get_reason(const lf_channel_t *channel, const char **out_text) {
+  return capi::guarded(__func__, [&]() -> lf_status_t {
+    auto ref = capi::acquire<ChannelObject>(channel, core::HandleType::channel, "channel");
+    capi::require_out(out_text, "out_text");
+    *out_text = ref->end->reason.c_str();
+    return LF_OK;
+  });
+}
+
+const char *lf_transport_name(int32_t transport) { return channel::transport_name(transport); }
+
+}  // extern "C"

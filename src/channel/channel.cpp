@@ -1,0 +1,306 @@
+#include "channel/channel.hpp"
+
+#include "core/error.hpp"
+#include "core/futex.hpp"
+
+#include <cstring>
+#include <unistd.h>
+
+namespace lavaflow::channel {
+
+using transport::EndState;
+using transport::kAttached;
+using transport::kClosed;
+using transport::kDead;
+using transport::kFree;
+
+namespace {
+constexpr auto kAcquire = std::memory_order_acquire;
+constexpr auto kRelaxed = std::memory_order_relaxed;
+constexpr auto kRelease = std::memory_order_release;
+}  // namespace
+
+Channel::Channel(std::shared_ptr<ChannelRegion> region, WaitPolicy wait, int32_t role, uint32_t slot)
+    : region_(std::move(region)),
+      header_(region_->header()),
+      wait_(wait),
+      role_(role),
+      slot_(slot),
+      shared_(true) {}
+
+void Channel::claim_consumer(ChannelRegion &region) {
+  uint32_t expected = kFree;
+  if (!region.header()->consumer_state.compare_exchange_strong(expected, kAttached, std::memory_order_acq_rel))
+    core::fail(LF_ERR_BUSY, "the channel already has a consumer");
+}
+
+uint32_t Channel::claim_producer(ChannelRegion &region, uint32_t pid) {
+  const uint32_t n = region.max_producers();
+  for (uint32_t i = 0; i < n; ++i) {
+    transport::RingControl *control = region.ring(i).control;
+    uint32_t expected = kFree;
+    if (!control->state.compare_exchange_strong(expected, kAttached, std::memory_order_acq_rel)) continue;
+    control->producer_pid = pid;
+    region.header()->producers_attached.fetch_add(1, std::memory_order_acq_rel);
+    return i;
+  }
+  core::fail(LF_ERR_BUSY, "all %u producer slot(s) of the channel are taken", n);
+}
+
+void Channel::declare_dead(ChannelRegion &region, int32_t role, uint32_t slot) noexcept {
+  transport::RegionHeader *h = region.header();
+  if (role == LF_CHANNEL_PRODUCER) {
+    uint32_t expected = kAttached;  // one that closed cleanly stays closed
+    if (!region.ring(slot).control->state.compare_exchange_strong(expected, kDead, std::memory_order_acq_rel)) return;
+    h->data_seq.fetch_add(1, kRelease);
+    core::futex_wake(&h->data_seq, INT32_MAX, true);
+  } else {
+    uint32_t expected = kAttached;
+    if (!h->consumer_state.compare_exchange_strong(expected, kDead, std::memory_order_acq_rel)) return;
+    for (uint32_t i = 0; i < h->max_producers; ++i) {
+      transport::RingControl *control = region.ring(i).control;
+      control->space_seq.fetch_add(1, kRelease);
+      core::futex_wake(&control->space_seq, INT32_MAX, true);
+    }
+  }
+}
+
+std::unique_ptr<Channel> Channel::consumer(std::shared_ptr<ChannelRegion> region, WaitPolicy wait) {
+  std::unique_ptr<Channel> end(new Channel(region, wait, LF_CHANNEL_CONSUMER, 0));
+  end->rings_.resize(region->max_producers());
+  for (uint32_t i = 0; i < region->max_producers(); ++i) end->rings_[i].attach(region->ring(i));
+  return end;
+}
+
+std::unique_ptr<Channel> Channel::producer(std::shared_ptr<ChannelRegion> region, WaitPolicy wait, uint32_t slot) {
+  std::unique_ptr<Channel> end(new Channel(region, wait, LF_CHANNEL_PRODUCER, slot));
+  end->producer_.attach(region->ring(slot));
+  return end;
+}
+
+Channel::~Channel() { close(); }
+
+// ---- waiting ----------------------------------------------------------------------------
+
+template <typename Attempt>
+lf_status_t Channel::wait(Attempt attempt, std::atomic<uint32_t> &waiting, std::atomic<uint32_t> &seq,
+                          int32_t timeout_ms) noexcept {
+  lf_status_t status = attempt();
+  if (status != LF_WOULD_BLOCK || timeout_ms == 0) return status;
+  const int64_t start = core::monotonic_ns();
+  const int64_t deadline = timeout_ms < 0 ? INT64_MAX : start + int64_t{timeout_ms} * 1000000;
+  if (wait_.mode != LF_WAIT_SLEEP) {
+    const int64_t spin_until = wait_.mode == LF_WAIT_SPIN ? deadline : std::min(deadline, start + wait_.spin_ns);
+    for (uint32_t i = 1;; ++i) {
+      core::cpu_relax();
+      status = attempt();
+      if (status != LF_WOULD_BLOCK) return status;
+      if ((i & 63) == 0 && core::monotonic_ns() >= spin_until) break;
+    }
+    if (wait_.mode == LF_WAIT_SPIN) return fail(LF_TIMEOUT, "timed out");
+  }
+  for (;;) {
+    const uint32_t seen = seq.load(kAcquire);
+    // Dekker: our seq_cst store here and the peer's seq_cst publish (ring.cpp) are ordered, so
+    // either the attempt below sees its progress, or the peer sees us waiting and wakes us.
+    waiting.store(1, std::memory_order_seq_cst);
+    status = attempt();
+    if (status != LF_WOULD_BLOCK) break;
+    const int64_t now = core::monotonic_ns();
+    if (now >= deadline) {
+      status = LF_TIMEOUT;
+      problem_ = "timed out";
+      break;
+    }
+    sleeps_.fetch_add(1, kRelaxed);
+    core::futex_wait(&seq, seen, deadline == INT64_MAX ? -1 : deadline - now, shared_);
+  }
+  waiting.store(0, kRelaxed);
+  return status;
+}
+
+void Channel::wake_consumer() noexcept {
+  if (header_->consumer_waiting.load(std::memory_order_seq_cst) != 0) {  // after the seq_cst publish of our tail
+    header_->data_seq.fetch_add(1, kRelease);
+    core::futex_wake(&header_->data_seq, 1, shared_);
+    wakes_.fetch_add(1, kRelaxed);
+  }
+}
+
+void Channel::wake_producer(transport::RingControl *control) noexcept {
+  control->space_seq.fetch_add(1, kRelease);
+  core::futex_wake(&control->space_seq, 1, shared_);
+  wakes_.fetch_add(1, kRelaxed);
+}
+
+// ---- producer ---------------------------------------------------------------------------
+
+lf_status_t Channel::try_reserve(size_t size, void **out_data) noexcept {
+  uint32_t consumer = header_->consumer_state.load(kAcquire);
+  if (consumer == kClosed) return fail(LF_ERR_CLOSED, "the consumer closed the channel");
+  if (consumer == kDead) return fail(LF_ERR_PEER_DEAD, "the consumer's process died");
+  lf_status_t status = producer_.try_reserve(size, out_data);
+  if (status == LF_ERR_CORRUPT) return fail(status, "the consumer's head in the shared ring is impossible: the region is corrupt");
+  return status;
+}
+
+lf_status_t Channel::reserve(size_t size, int32_t timeout_ms, void **out_data) noexcept {
+  if (role_ != LF_CHANNEL_PRODUCER) return fail(LF_ERR_INVALID_STATE, "only a producer can reserve");
+  if (closed_) return fail(LF_ERR_CLOSED, "this end was closed");
+  if (producer_.reserved()) return fail(LF_ERR_INVALID_STATE, "a reservation is pending: commit or abort it first");
+  if (size > header_->max_message_size) return fail(LF_ERR_INVALID_ARGUMENT, "the message is larger than the channel's max_message_size");
+  transport::RingControl *control = producer_.control();
+  lf_status_t status = wait([&] { return try_reserve(size, out_data); }, control->space_waiting, control->space_seq, timeout_ms);
+  if (status == LF_WOULD_BLOCK) problem_ = "the ring is full";
+  return status;
+}
+
+lf_status_t Channel::commit(size_t size) noexcept {
+  if (role_ != LF_CHANNEL_PRODUCER || !producer_.reserved()) return fail(LF_ERR_INVALID_STATE, "nothing is reserved");
+  if (size > producer_.reserved_size()) return fail(LF_ERR_INVALID_ARGUMENT, "commit of more bytes than were reserved");
+  producer_.commit(size);
+  messages_.fetch_add(1, kRelaxed);
+  bytes_.fetch_add(size, kRelaxed);
+  wake_consumer();
+  return LF_OK;
+}
+
+lf_status_t Channel::abort() noexcept {
+  if (role_ != LF_CHANNEL_PRODUCER || !producer_.reserved()) return fail(LF_ERR_INVALID_STATE, "nothing is reserved");
+  producer_.abort();
+  return LF_OK;
+}
+
+lf_status_t Channel::send(const void *data, size_t size, int32_t timeout_ms) noexcept {
+  void *slot = nullptr;
+  lf_status_t status = reserve(size, timeout_ms, &slot);
+  if (status != LF_OK) return status;
+  if (size > 0) std::memcpy(slot, data, size);
+  return commit(size);
+}
+
+// ---- consumer ---------------------------------------------------------------------------
+
+lf_status_t Channel::try_peek(const void **out_data, size_t *out_size) noexcept {
+  const uint32_t n = static_cast<uint32_t>(rings_.size());
+  for (uint32_t k = 0; k < n; ++k) {
+    uint32_t i = next_ring_ + k;
+    if (i >= n) i -= n;
+    lf_status_t status = rings_[i].try_peek(out_data, out_size);
+    if (status == LF_OK) {
+      peeked_ring_ = static_cast<int32_t>(i);
+      peeked_size_ = *out_size;
+      next_ring_ = i + 1 == n ? 0 : i + 1;
+      return LF_OK;
+    }
+    if (status == LF_ERR_CORRUPT) return fail(status, "a producer's ring failed validation: the region is corrupt");
+  }
+  // Nothing to read. Ended? Read the states first, then make sure nothing arrived meanwhile
+  // (a producer publishes its last message before it marks itself closed).
+  if (header_->producers_attached.load(kAcquire) == 0) return LF_WOULD_BLOCK;
+  bool live = false, dead = false;
+  for (const auto &ring : rings_) {
+    uint32_t state = ring.control()->state.load(std::memory_order_seq_cst);  // Dekker pair with close()
+    live |= state == kAttached;
+    dead |= state == kDead;
+  }
+  if (live) return LF_WOULD_BLOCK;
+  for (const auto &ring : rings_)
+    if (!ring.empty()) return try_peek(out_data, out_size);
+  if (dead) return fail(LF_ERR_PEER_DEAD, "a producer's process died (everything it had committed was delivered)");
+  return LF_END_OF_STREAM;
+}
+
+lf_status_t Channel::peek(int32_t timeout_ms, const void **out_data, size_t *out_size) noexcept {
+  if (role_ != LF_CHANNEL_CONSUMER) return fail(LF_ERR_INVALID_STATE, "only the consumer can peek");
+  if (closed_) return fail(LF_ERR_CLOSED, "this end was closed");
+  if (peeked_ring_ >= 0) return fail(LF_ERR_INVALID_STATE, "a message is already peeked: release it first");
+  lf_status_t status =
+      wait([&] { return try_peek(out_data, out_size); }, header_->consumer_waiting, header_->data_seq, timeout_ms);
+  if (status == LF_WOULD_BLOCK) problem_ = "no message is waiting";
+  return status;
+}
+
+lf_status_t Channel::release() noexcept {
+  if (role_ != LF_CHANNEL_CONSUMER || peeked_ring_ < 0) return fail(LF_ERR_INVALID_STATE, "nothing is peeked");
+  transport::ConsumerRing &ring = rings_[static_cast<size_t>(peeked_ring_)];
+  peeked_ring_ = -1;
+  messages_.fetch_add(1, kRelaxed);
+  bytes_.fetch_add(peeked_size_, kRelaxed);
+  if (ring.release()) wake_producer(ring.control());
+  return LF_OK;
+}
+
+lf_status_t Channel::recv(void *buffer, size_t capacity, size_t *out_size, int32_t timeout_ms) noexcept {
+  const void *data = nullptr;
+  size_t size = 0;
+  lf_status_t status = peek(timeout_ms, &data, &size);
+  if (status != LF_OK) return status;
+  *out_size = size;
+  if (size > capacity) {
+    next_ring_ = static_cast<uint32_t>(peeked_ring_);  // not consumed: it stays first in line
+    peeked_ring_ = -1;
+    return fail(LF_ERR_BUFFER_TOO_SMALL, "the message is larger than the buffer; it stays queued");
+  }
+  if (size > 0) std::memcpy(buffer, data, size);
+  return release();
+}
+
+// ---- both -------------------------------------------------------------------------------
+
+void Channel::close() noexcept {
+  if (closed_) return;
+  closed_ = true;
+  if (role_ == LF_CHANNEL_PRODUCER) {
+    if (producer_.reserved()) producer_.abort();
+    uint32_t expected = kAttached;  // a producer declared dead stays dead
+    producer_.control()->state.compare_exchange_strong(expected, kClosed, std::memory_order_seq_cst);
+    wake_consumer();
+  } else {
+    uint32_t expected = kAttached;
+    header_->consumer_state.compare_exchange_strong(expected, kClosed, std::memory_order_acq_rel);
+    for (auto &ring : rings_) wake_producer(ring.control());
+  }
+}
+
+void Channel::info(lf_channel_info_t &out) const noexcept {
+  out.role = role_;
+  out.transport = link->transport.load(kRelaxed);
+  out.scope = link->scope.load(kRelaxed);
+  out.flags = closed_ ? uint32_t{LF_CHANNEL_CLOSED} : 0u;
+  out.max_producers = header_->max_producers;
+  out.capacity = header_->capacity;
+  out.max_message_size = header_->max_message_size;
+  out.producer_index = role_ == LF_CHANNEL_PRODUCER ? slot_ : 0;
+  uint32_t attached = 0, closed = 0, dead = 0;
+  for (uint32_t i = 0; i < header_->max_producers; ++i) {
+    uint32_t state = region_->ring(i).control->state.load(kAcquire);
+    attached += state == kAttached;
+    closed += state == kClosed;
+    dead += state == kDead;
+  }
+  out.producers = attached;
+  if (role_ == LF_CHANNEL_PRODUCER) {
+    uint32_t consumer = header_->consumer_state.load(kAcquire);
+    if (consumer == kClosed) out.flags |= LF_CHANNEL_PEER_CLOSED;
+    if (consumer == kDead) out.flags |= LF_CHANNEL_PEER_DEAD;
+  } else {
+    if (dead > 0) out.flags |= LF_CHANNEL_PEER_DEAD;
+    if (attached == 0 && closed + dead > 0) out.flags |= LF_CHANNEL_PEER_CLOSED;
+  }
+  out.messages = messages_.load(kRelaxed);
+  out.bytes = bytes_.load(kRelaxed);
+  out.sleeps = sleeps_.load(kRelaxed);
+  out.wakes = wakes_.load(kRelaxed);
+}
+
+const char *transport_name(int32_t transport) noexcept {
+  switch (transport) {
+    case LF_TRANSPORT_NONE: return "none";
+    case LF_TRANSPORT_IN_PROCESS: return "in_process";
+    case LF_TRANSPORT_SHARED_MEMORY: return "shared_memory";
+    default: return "invalid";
+  }
+}
+
+}  // namespace lavaflow::channel

@@ -1,0 +1,110 @@
+// One end of a channel: the producer side of one ring, or the consumer of all rings of a
+// region. Methods on the hot path return statuses and never throw, allocate, or make a
+// system call unless they must wait or wake a sleeper.
+#pragma once
+
+#include "channel/channel_region.hpp"
+#include "transport/ring.hpp"
+
+#include <lavaflow/channel.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lavaflow::channel {
+
+// How an end is connected; shared with whoever learns it later (a creator learns its
+// peer's scope when the peer connects, on another thread).
+struct Link {
+  std::atomic<int32_t> transport{LF_TRANSPORT_NONE};
+  std::atomic<int32_t> scope{0};
+};
+
+struct WaitPolicy {
+  int32_t mode = LF_WAIT_ADAPTIVE;
+  int64_t spin_ns = 50000;
+};
+
+class Channel {
+ public:
+  // Claims the consumer role or a free producer slot in the region (for `pid`); throws
+  // Error(LF_ERR_BUSY) when taken. The creator claims on behalf of a connecting peer.
+  static void claim_consumer(ChannelRegion &region);
+  static uint32_t claim_producer(ChannelRegion &region, uint32_t pid);
+  // Marks a peer that vanished without closing as dead and wakes whoever waits for it.
+  static void declare_dead(ChannelRegion &region, int32_t role, uint32_t slot) noexcept;
+
+  // An end on a role or slot already claimed.
+  static std::unique_ptr<Channel> consumer(std::shared_ptr<ChannelRegion> region, WaitPolicy wait);
+  static std::unique_ptr<Channel> producer(std::shared_ptr<ChannelRegion> region, WaitPolicy wait, uint32_t slot);
+  ~Channel();
+  Channel(const Channel &) = delete;
+  Channel &operator=(const Channel &) = delete;
+
+  // Producer.
+  lf_status_t reserve(size_t size, int32_t timeout_ms, void **out_data) noexcept;
+  lf_status_t commit(size_t size) noexcept;
+  lf_status_t abort() noexcept;
+  lf_status_t send(const void *data, size_t size, int32_t timeout_ms) noexcept;
+  // Consumer.
+  lf_status_t peek(int32_t timeout_ms, const void **out_data, size_t *out_size) noexcept;
+  lf_status_t release() noexcept;
+  lf_status_t recv(void *buffer, size_t capacity, size_t *out_size, int32_t timeout_ms) noexcept;
+
+  void close() noexcept;
+  void info(lf_channel_info_t &out) const noexcept;
+  // The detail of the last error status a method returned (static text or a stored line).
+  const char *problem() const noexcept { return problem_; }
+
+  int32_t role() const noexcept { return role_; }
+  uint32_t slot() const noexcept { return slot_; }
+  const std::shared_ptr<ChannelRegion> &region() const noexcept { return region_; }
+
+  // Set by whoever connected the ends.
+  std::shared_ptr<Link> link = std::make_shared<Link>();
+  std::string reason;
+  // Kept alive with the end: a listener, monitor registrations, a peer's socket.
+  std::vector<std::shared_ptr<void>> keepalive;
+
+ private:
+  Channel(std::shared_ptr<ChannelRegion> region, WaitPolicy wait, int32_t role, uint32_t slot);
+
+  // One attempt, for the wait loops: LF_WOULD_BLOCK means "wait and try again".
+  lf_status_t try_reserve(size_t size, void **out_data) noexcept;
+  lf_status_t try_peek(const void **out_data, size_t *out_size) noexcept;
+  // Waits with the policy until `attempt` gives anything but LF_WOULD_BLOCK, the deadline
+  // passes, or forever. The sleeper advertises itself in `waiting` and sleeps on `seq`.
+  template <typename Attempt>
+  lf_status_t wait(Attempt attempt, std::atomic<uint32_t> &waiting, std::atomic<uint32_t> &seq, int32_t timeout_ms) noexcept;
+  void wake_consumer() noexcept;
+  void wake_producer(transport::RingControl *control) noexcept;
+  lf_status_t fail(lf_status_t status, const char *problem) noexcept {
+    problem_ = problem;
+    return status;
+  }
+
+  std::shared_ptr<ChannelRegion> region_;
+  transport::RegionHeader *header_;
+  const WaitPolicy wait_;
+  const int32_t role_;
+  const uint32_t slot_;
+  const bool shared_;  // futexes on shared memory work across processes and between threads
+  bool closed_ = false;
+  // Producer.
+  transport::ProducerRing producer_;
+  // Consumer.
+  std::vector<transport::ConsumerRing> rings_;
+  uint32_t next_ring_ = 0;     // round-robin start for MPSC fairness
+  int32_t peeked_ring_ = -1;   // ring of the peeked message, -1 if none
+  size_t peeked_size_ = 0;
+  // Statistics (relaxed atomics: lf_channel_get_info may read them from another thread).
+  std::atomic<uint64_t> messages_{0}, bytes_{0}, sleeps_{0}, wakes_{0};
+  const char *problem_ = "";
+};
+
+const char *transport_name(int32_t transport) noexcept;
+
+}  // namespace lavaflow::channel

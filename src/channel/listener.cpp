@@ -1,0 +1,276 @@
+#include "channel/listener.hpp"
+
+#include "channel/channel.hpp"
+#include "channel/handshake.hpp"
+#include "channel/monitor.hpp"
+#include "context/context.hpp"
+#include "core/error.hpp"
+#include "core/futex.hpp"
+#include "core/strings.hpp"
+#include "ipc/fd_passing.hpp"
+#include "ipc/user_dir.hpp"
+#include "topo/identity_codec.hpp"
+#include "topo/scope.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+namespace lavaflow::channel {
+
+using core::fail;
+using core::UniqueFd;
+
+namespace {
+
+constexpr int kHandshakeTimeoutMs = 5000;
+
+// A sockaddr for <dir>/<name>; sun_path holds 107 bytes, so long base directories go through
+// the directory's fd instead.
+bool make_address(sockaddr_un &address, int dir_fd, const std::string &dir_path, const std::string &name) {
+  std::memset(&address, 0, sizeof address);
+  address.sun_family = AF_UNIX;
+  std::string path = dir_path + "/" + name;
+  if (path.size() >= sizeof address.sun_path) path = "/proc/self/fd/" + std::to_string(dir_fd) + "/" + name;
+  if (path.size() >= sizeof address.sun_path) return false;
+  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
+  return true;
+}
+
+void set_timeout(int fd, int milliseconds) {
+  timeval tv{milliseconds / 1000, (milliseconds % 1000) * 1000};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+ucred peer_credentials(int fd) {
+  ucred cred{};
+  socklen_t length = sizeof cred;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &length) != 0) core::fail_errno(errno, "SO_PEERCRED");
+  return cred;
+}
+
+// Receives one message of at most kMaxHandshakeBytes (and the fds it carries), or throws.
+std::vector<uint8_t> receive(int fd, std::vector<UniqueFd> &fds, uint32_t max_fds, const char *what) {
+  std::vector<uint8_t> bytes(kMaxHandshakeBytes);
+  size_t size = 0;
+  lf_status_t status = ipc::recv_fds(fd, bytes.data(), bytes.size(), size, fds, max_fds, kHandshakeTimeoutMs);
+  if (status == LF_TIMEOUT) fail(LF_ERR_PROTOCOL, "no %s within %d ms", what, kHandshakeTimeoutMs);
+  bytes.resize(size);
+  return bytes;
+}
+
+}  // namespace
+
+int connect_unix(int dir_fd, const std::string &dir_path, const std::string &name) noexcept {
+  sockaddr_un address;
+  if (!make_address(address, dir_fd, dir_path, name)) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  if (connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+  }
+  return fd;
+}
+
+// ---- creator ----------------------------------------------------------------------------
+
+struct Listener::Connection {
+  UniqueFd socket;
+  std::atomic<uint64_t> watch{0};  // read by the handler on the monitor thread
+  int32_t role = 0;
+  uint32_t slot = 0;
+};
+
+Listener::Listener(std::shared_ptr<const context::Context> context, const std::string &name,
+                   std::shared_ptr<ChannelRegion> region, topo::Identity creator, std::shared_ptr<Link> link)
+    : context_(std::move(context)),
+      region_(std::move(region)),
+      creator_(std::move(creator)),
+      creator_blob_(topo::encode_identity(creator_)),
+      link_(std::move(link)),
+      name_(name) {
+  const std::string &base = context_->config().base_dir;
+  dir_ = ipc::open_user_dir(base, "channels", true);
+  path_ = ipc::user_dir_path(base, "channels") + "/" + name;
+  sockaddr_un address;
+  if (!make_address(address, dir_.get(), ipc::user_dir_path(base, "channels"), name))
+    fail(LF_ERR_INVALID_ARGUMENT, "the channel path '%s' is too long for a Unix socket", path_.c_str());
+  socket_ = UniqueFd(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!socket_) core::fail_errno(errno, "socket(AF_UNIX)");
+  if (bind(socket_.get(), reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
+    if (errno != EADDRINUSE) core::fail_errno(errno, "binding '%s'", path_.c_str());
+    // Someone's socket is there: a live channel, or one whose process died (stale).
+    UniqueFd probe(connect_unix(dir_.get(), ipc::user_dir_path(base, "channels"), name));
+    if (probe || errno != ECONNREFUSED) fail(LF_ERR_EXISTS, "a channel named '%s' already exists (%s)", name.c_str(), path_.c_str());
+    unlinkat(dir_.get(), name.c_str(), 0);
+    if (bind(socket_.get(), reinterpret_cast<sockaddr *>(&address), sizeof address) != 0)
+      core::fail_errno(errno, "binding '%s'", path_.c_str());
+  }
+  struct stat st {};
+  if (fstatat(dir_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
+    socket_dev_ = st.st_dev;
+    socket_ino_ = st.st_ino;
+  }
+  if (listen(socket_.get(), 64) != 0) core::fail_errno(errno, "listen('%s')", path_.c_str());
+  watch_ = Monitor::instance().watch(socket_.get(), [this] { on_readable(); });
+}
+
+Listener::~Listener() {
+  Monitor::instance().unwatch(watch_);
+  std::vector<std::unique_ptr<Connection>> connections;
+  {
+    std::lock_guard lock(mutex_);
+    connections.swap(connections_);
+  }
+  for (auto &c : connections) Monitor::instance().unwatch(c->watch);
+  // Remove the socket file only if it is still ours (a later channel may have taken the name).
+  struct stat st {};
+  if (fstatat(dir_.get(), name_.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_dev == socket_dev_ && st.st_ino == socket_ino_)
+    unlinkat(dir_.get(), name_.c_str(), 0);
+}
+
+void Listener::on_readable() noexcept {
+  UniqueFd connection(accept4(socket_.get(), nullptr, nullptr, SOCK_CLOEXEC));
+  if (!connection) return;
+  try {
+    serve(std::move(connection));
+  } catch (const std::exception &e) {
+    core::log_message(context_->log(), LF_LOG_WARN, "channel '%s': a connection failed: %s", name_.c_str(), e.what());
+  }
+}
+
+void Listener::serve(UniqueFd socket) {
+  set_timeout(socket.get(), kHandshakeTimeoutMs);
+  Reply reply;
+  reply.identity = creator_blob_;
+  auto refuse = [&](lf_status_t status, const std::string &message) {
+    reply.status = status;
+    reply.message = message;
+    std::vector<uint8_t> bytes = encode_reply(reply);
+    ipc::send_fds(socket.get(), bytes.data(), bytes.size(), nullptr, 0);
+    core::log_message(context_->log(), LF_LOG_INFO, "channel '%s': refused a peer: %s", name_.c_str(), message.c_str());
+  };
+  ucred cred = peer_credentials(socket.get());
+  if (cred.uid != geteuid())
+    return refuse(LF_ERR_PERMISSION, core::format_text("uid %u may not connect to a channel of uid %u", cred.uid, geteuid()));
+
+  std::vector<UniqueFd> no_fds;
+  Hello hello = decode_hello(receive(socket.get(), no_fds, 0, "hello"));
+  topo::Identity peer = topo::decode_identity(hello.identity);
+  topo::ScopeDecision decision = topo::decide_scope(creator_, peer, context_->config().scope_override);
+  reply.scope = decision.level;
+  if (decision.level > LF_SCOPE_HOST) {
+    topo::ScopeExplanation why = topo::explain_scope(creator_, peer, decision, context_->config().scope_override_origin);
+    return refuse(LF_ERR_UNSUPPORTED, "scope " + why.level + ": channels to an isolated or remote peer need the MPI transport, not in this release");
+  }
+  auto connection = std::make_unique<Connection>();
+  connection->role = hello.role;
+  try {
+    if (hello.role == LF_CHANNEL_PRODUCER) {
+      connection->slot = Channel::claim_producer(*region_, static_cast<uint32_t>(cred.pid));
+    } else if (hello.role == LF_CHANNEL_CONSUMER) {
+      Channel::claim_consumer(*region_);
+    } else {
+      return refuse(LF_ERR_PROTOCOL, "unknown role");
+    }
+  } catch (const core::Error &e) {
+    return refuse(e.status(), e.what());
+  }
+  reply.slot = connection->slot;
+  // Recorded before the reply, so the creator reports it by the time the peer can send.
+  link_->transport.store(LF_TRANSPORT_SHARED_MEMORY);
+  int32_t none = 0;  // the first peer decides the scope the creator reports
+  link_->scope.compare_exchange_strong(none, decision.level);
+  std::vector<uint8_t> bytes = encode_reply(reply);
+  UniqueFd region_fd(region_->export_fd());
+  int raw = region_fd.get();
+  try {
+    ipc::send_fds(socket.get(), bytes.data(), bytes.size(), &raw, 1);
+  } catch (...) {
+    Channel::declare_dead(*region_, connection->role, connection->slot);  // claimed, but it never got the region
+    throw;
+  }
+  core::log_message(context_->log(), LF_LOG_INFO, "channel '%s': %s (pid %d) connected, scope %s", name_.c_str(),
+                    hello.role == LF_CHANNEL_PRODUCER ? "a producer" : "the consumer", cred.pid,
+                    topo::scope_level_name(decision.level));
+  connection->socket = std::move(socket);
+  Connection *c = connection.get();
+  {
+    std::lock_guard lock(mutex_);
+    connections_.push_back(std::move(connection));
+  }
+  c->watch = Monitor::instance().watch(c->socket.get(), [this, c] { on_hangup(c); });
+}
+
+void Listener::on_hangup(Connection *connection) noexcept {
+  // The peer closed its connection: its process exited, or it destroyed its end (which
+  // closes the end first, so a clean close leaves nothing to declare).
+  Channel::declare_dead(*region_, connection->role, connection->slot);
+  Monitor::instance().unwatch(connection->watch);
+  std::lock_guard lock(mutex_);
+  for (auto it = connections_.begin(); it != connections_.end(); ++it)
+    if (it->get() == connection) {
+      connections_.erase(it);
+      break;
+    }
+}
+
+// ---- opener -----------------------------------------------------------------------------
+
+Connected connect_channel(const context::Context &context, const std::string &name, int32_t role,
+                          const std::vector<uint8_t> &identity_blob, int32_t timeout_ms) {
+  const std::string &base = context.config().base_dir;
+  const std::string dir_path = ipc::user_dir_path(base, "channels");
+  const int64_t deadline = timeout_ms < 0 ? INT64_MAX : core::monotonic_ns() + int64_t{timeout_ms} * 1000000;
+  UniqueFd socket;
+  for (;;) {
+    int error = ENOENT;
+    try {
+      UniqueFd dir = ipc::open_user_dir(base, "channels", false);
+      socket = UniqueFd(connect_unix(dir.get(), dir_path, name));
+      error = socket ? 0 : errno;
+    } catch (const core::Error &e) {
+      if (e.status() != LF_ERR_NOT_FOUND) throw;
+    }
+    if (socket) break;
+    if (error != ENOENT && error != ECONNREFUSED) core::fail_errno(error, "connecting to channel '%s' (%s/%s)", name.c_str(), dir_path.c_str(), name.c_str());
+    if (core::monotonic_ns() >= deadline)
+      fail(timeout_ms == 0 ? LF_ERR_NOT_FOUND : LF_TIMEOUT, "no channel named '%s' (%s/%s)%s", name.c_str(), dir_path.c_str(),
+           name.c_str(), timeout_ms == 0 ? "" : " appeared in time");
+    usleep(2000);
+  }
+  set_timeout(socket.get(), kHandshakeTimeoutMs);
+  ucred cred = peer_credentials(socket.get());
+  if (cred.uid != geteuid()) fail(LF_ERR_PERMISSION, "channel '%s' belongs to uid %u, not to us (uid %u)", name.c_str(), cred.uid, geteuid());
+
+  Hello hello;
+  hello.role = role;
+  hello.identity = identity_blob;
+  std::vector<uint8_t> bytes = encode_hello(hello);
+  ipc::send_fds(socket.get(), bytes.data(), bytes.size(), nullptr, 0);
+  std::vector<UniqueFd> fds;
+  Reply reply = decode_reply(receive(socket.get(), fds, 1, "reply from the channel's creator"));
+  if (reply.status != LF_OK) fail(reply.status, "channel '%s' refused us: %s", name.c_str(), reply.message.c_str());
+  if (fds.size() != 1) fail(LF_ERR_PROTOCOL, "the channel's creator accepted us but sent no region");
+  Connected connected;
+  connected.region = ChannelRegion::map(fds[0].get());
+  connected.socket = std::move(socket);
+  connected.slot = reply.slot;
+  connected.creator = topo::decode_identity(reply.identity);
+  if (role == LF_CHANNEL_PRODUCER && reply.slot >= connected.region->max_producers())
+    fail(LF_ERR_PROTOCOL, "the channel's creator gave us slot %u of %u", reply.slot, connected.region->max_producers());
+  return connected;
+}
+
+}  // namespace lavaflow::channel

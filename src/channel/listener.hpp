@@ -1,0 +1,70 @@
+// The creator's side of connecting: a Unix socket (SOCK_SEQPACKET) at
+// <base>/lavaflow-<uid>/channels/<name>, served on the monitor thread. Each opener says hello
+// with its identity; the listener checks its credentials (same uid), decides the scope,
+// claims a slot for it, and replies with the region's fd. The connection then stays open:
+// when it hangs up while its end was never closed, the peer died and is declared dead.
+#pragma once
+
+#include "channel/channel.hpp"
+#include "channel/channel_region.hpp"
+#include "core/unique_fd.hpp"
+#include "topo/identity.hpp"
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace lavaflow::context {
+class Context;
+}
+
+namespace lavaflow::channel {
+
+class Listener {
+ public:
+  Listener(std::shared_ptr<const context::Context> context, const std::string &name,
+           std::shared_ptr<ChannelRegion> region, topo::Identity creator, std::shared_ptr<Link> link);
+  ~Listener();
+  Listener(const Listener &) = delete;
+  Listener &operator=(const Listener &) = delete;
+
+ private:
+  struct Connection;
+  void on_readable() noexcept;
+  void serve(core::UniqueFd socket);
+  void on_hangup(Connection *connection) noexcept;
+
+  std::shared_ptr<const context::Context> context_;
+  std::shared_ptr<ChannelRegion> region_;
+  topo::Identity creator_;
+  std::vector<uint8_t> creator_blob_;
+  std::shared_ptr<Link> link_;
+  core::UniqueFd dir_;
+  core::UniqueFd socket_;
+  std::string name_;
+  std::string path_;
+  dev_t socket_dev_ = 0;
+  ino_t socket_ino_ = 0;
+  uint64_t watch_ = 0;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Connection>> connections_;  // guarded by mutex_
+};
+
+// The opener's side: connects, says hello, maps the region. Returns the reply's slot and
+// scope, the connected socket, and the creator's identity. Throws Error with the reason.
+struct Connected {
+  std::shared_ptr<ChannelRegion> region;
+  core::UniqueFd socket;
+  uint32_t slot = 0;
+  topo::Identity creator;
+};
+Connected connect_channel(const context::Context &context, const std::string &name, int32_t role,
+                          const std::vector<uint8_t> &identity_blob, int32_t timeout_ms);
+
+// Connects a Unix socket to <dir>/<name>, by path when it fits sun_path, else through
+// /proc/self/fd. Returns -1 with errno set on failure.
+int connect_unix(int dir_fd, const std::string &dir_path, const std::string &name) noexcept;
+
+}  // namespace lavaflow::channel

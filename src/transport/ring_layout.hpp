@@ -1,0 +1,80 @@
+// The channel region: a header page, then one ring per producer, each a control page
+// followed by its data (docs/wire-formats.md, "Channel region"). The region may be shared
+// with another process: every value read from it is validated before use.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+namespace lavaflow::transport {
+
+constexpr uint64_t kChannelMagic = 0x314C4E4148434C46ull;  // bytes "LFCHANL1"
+constexpr uint32_t kChannelLayoutVersion = 1;
+constexpr uint64_t kPage = 4096;
+constexpr uint64_t kMinCapacity = 4096;
+constexpr uint64_t kMaxCapacity = uint64_t{1} << 30;
+constexpr uint32_t kMaxProducers = 64;
+constexpr uint32_t kRecordHeaderBytes = 8;
+
+// Endpoint states, in the header (consumer) and in each ring (its producer).
+enum EndState : uint32_t { kFree = 0, kAttached = 1, kClosed = 2, kDead = 3 };
+
+// Record types (u16 in the record header).
+enum RecordType : uint16_t { kRecordData = 1, kRecordPadding = 2 };
+
+struct alignas(64) RegionHeader {
+  // Written once by the creator before anyone else maps the region.
+  uint64_t magic;
+  uint32_t layout_version;
+  uint32_t header_bytes;
+  uint64_t region_bytes;
+  uint64_t capacity;
+  uint64_t max_message_size;
+  uint64_t instance_id;
+  uint32_t max_producers;
+  uint32_t creator_pid;
+  uint32_t creator_uid;
+  uint32_t reserved0;
+  // The consumer's line.
+  alignas(64) std::atomic<uint32_t> consumer_state;
+  std::atomic<uint32_t> consumer_waiting;  // 1 while the consumer may sleep on data_seq
+  std::atomic<uint32_t> data_seq;          // futex: bumped by producers that saw consumer_waiting
+  std::atomic<uint32_t> producers_attached;  // count of producers that ever attached
+};
+static_assert(sizeof(RegionHeader) <= kPage);
+
+struct alignas(64) RingControl {
+  std::atomic<uint64_t> tail;              // bytes published by the producer (release)
+  alignas(64) std::atomic<uint64_t> head;  // bytes consumed by the consumer (release)
+  alignas(64) std::atomic<uint32_t> state;  // EndState of this ring's producer
+  std::atomic<uint32_t> space_waiting;      // 1 while the producer may sleep on space_seq
+  std::atomic<uint32_t> space_seq;          // futex: bumped by the consumer that saw space_waiting
+  uint32_t producer_pid;
+};
+static_assert(sizeof(RingControl) <= kPage);
+
+inline uint64_t ring_stride(uint64_t capacity) noexcept { return kPage + capacity; }
+inline uint64_t region_bytes(uint64_t capacity, uint32_t producers) noexcept {
+  return kPage + producers * ring_stride(capacity);
+}
+inline uint64_t record_bytes(uint64_t payload) noexcept { return kRecordHeaderBytes + ((payload + 7) & ~uint64_t{7}); }
+inline uint64_t max_message_limit(uint64_t capacity) noexcept { return capacity / 2 - kRecordHeaderBytes; }
+
+// Views into a mapped region.
+inline RegionHeader *header_of(void *region) noexcept { return static_cast<RegionHeader *>(region); }
+inline RingControl *control_of(void *region, uint64_t capacity, uint32_t ring) noexcept {
+  return reinterpret_cast<RingControl *>(static_cast<uint8_t *>(region) + kPage + ring * ring_stride(capacity));
+}
+inline uint8_t *data_of(void *region, uint64_t capacity, uint32_t ring) noexcept {
+  return static_cast<uint8_t *>(region) + kPage + ring * ring_stride(capacity) + kPage;
+}
+
+// Fills in a fresh (zeroed) region's header. Rings start empty (zero).
+void initialize_region(void *region, uint64_t capacity, uint64_t max_message, uint32_t producers, uint64_t instance_id);
+
+// Checks a region another process made, before any use. Throws Error:
+// LF_ERR_VERSION_MISMATCH (both versions in the message), LF_ERR_CORRUPT (what is wrong).
+void validate_region(const void *region, uint64_t mapped_bytes);
+
+}  // namespace lavaflow::transport
