@@ -5,11 +5,23 @@
  *                                      parent's pattern in its first half, write ours in the
  *                                      second half, ack; then send a buffer of our own
  *   lf_test_helper device-child FD     over FD: receive a device buffer, check 0xA5 in its first
- *                                      half, write 0x5A into its second half, ack */
+ *                                      half, write 0x5A into its second half, ack
+ *   lf_test_helper channel-produce NAME COUNT ID
+ *                                      open NAME as a producer and send COUNT checked messages
+ *                                      (channel_message.h), alternating copy and zero-copy; close
+ *   lf_test_helper channel-stall-producer NAME COUNT
+ *                                      send COUNT messages, reserve one more and write half of
+ *                                      it, print "ready", then sleep (the test kills us)
+ *   lf_test_helper channel-stall-consumer NAME COUNT
+ *                                      open NAME as the consumer, receive COUNT messages, print
+ *                                      "ready", then sleep (the test kills us) */
+#include "channel_message.h"
+
 #include <lavaflow/lavaflow.h>
 
 #include <stdint.h>
 #include <stdio.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,7 +123,68 @@ static int device_child(int socket_fd) {
   return 0;
 }
 
+static lf_channel_t *open_channel(const char *name, int32_t role) {
+  lf_context_t *context = NULL;
+  lf_channel_t *channel = NULL;
+  lf_channel_params_t params = {.field_mask = LF_CHANNEL_PARAM_FIELD_ROLE | LF_CHANNEL_PARAM_FIELD_CONNECT_TIMEOUT,
+                                .role = role, .connect_timeout_ms = 10000};
+  if (lf_context_create(NULL, &context) != LF_OK || lf_channel_open(context, name, &params, &channel) != LF_OK) {
+    fprintf(stderr, "open %s: %s\n", name, lf_last_error_message());
+    exit(1);
+  }
+  lf_context_destroy(context); /* the channel keeps it alive */
+  return channel;
+}
+
+static int channel_produce(const char *name, uint32_t count, uint32_t id) {
+  lf_channel_t *channel = open_channel(name, LF_CHANNEL_PRODUCER);
+  uint8_t message[CHANNEL_MESSAGE_MAX];
+  for (uint32_t seq = 0; seq < count; ++seq) {
+    size_t size = channel_message_fill(message, id, seq);
+    lf_status_t status;
+    if (seq % 2) {
+      status = lf_channel_send(channel, message, size, -1);
+    } else {
+      void *slot = NULL;
+      status = lf_channel_reserve(channel, CHANNEL_MESSAGE_MAX, -1, &slot);
+      if (status == LF_OK) {
+        memcpy(slot, message, size);
+        status = lf_channel_commit(channel, size);
+      }
+    }
+    if (status != LF_OK) {
+      fprintf(stderr, "producer %u: message %u: %s\n", id, seq, lf_last_error_message());
+      return 1;
+    }
+  }
+  return lf_channel_destroy(channel) == LF_OK ? 0 : 1;
+}
+
+static int channel_stall(const char *name, uint32_t count, int producer) {
+  lf_channel_t *channel = open_channel(name, producer ? LF_CHANNEL_PRODUCER : LF_CHANNEL_CONSUMER);
+  uint8_t message[CHANNEL_MESSAGE_MAX];
+  for (uint32_t seq = 0; seq < count; ++seq) {
+    size_t size;
+    lf_status_t status = producer ? lf_channel_send(channel, message, channel_message_fill(message, 0, seq), -1)
+                                  : lf_channel_recv(channel, message, sizeof message, &size, -1);
+    if (status != LF_OK) return 1;
+  }
+  if (producer) { /* killed mid-reserve: half a message written, never committed */
+    void *slot = NULL;
+    if (lf_channel_reserve(channel, CHANNEL_MESSAGE_MAX, -1, &slot) != LF_OK) return 1;
+    size_t size = channel_message_fill(message, 0, count);
+    memcpy(slot, message, size / 2);
+  }
+  printf("ready\n");
+  fflush(stdout);
+  for (;;) pause();
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 5 && strcmp(argv[1], "channel-produce") == 0)
+    return channel_produce(argv[2], (uint32_t)strtoul(argv[3], NULL, 10), (uint32_t)strtoul(argv[4], NULL, 10));
+  if (argc >= 4 && strcmp(argv[1], "channel-stall-producer") == 0) return channel_stall(argv[2], (uint32_t)strtoul(argv[3], NULL, 10), 1);
+  if (argc >= 4 && strcmp(argv[1], "channel-stall-consumer") == 0) return channel_stall(argv[2], (uint32_t)strtoul(argv[3], NULL, 10), 0);
   if (argc >= 3 && strcmp(argv[1], "shared-child") == 0) return shared_child(atoi(argv[2]));
   if (argc >= 3 && strcmp(argv[1], "device-child") == 0) return device_child(atoi(argv[2]));
   if (argc >= 2 && strcmp(argv[1], "identity") == 0) return identity(argc >= 3 ? argv[2] : NULL);
