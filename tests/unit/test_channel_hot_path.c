@@ -1,0 +1,117 @@
+/* The channel hot path — send, recv, reserve/commit, peek/release when no one has to wait —
+ * allocates nothing (counted) and makes no system call (run under seccomp strict mode, where
+ * any system call but read, write, exit and sigreturn kills the process). Both transports. */
+#define _GNU_SOURCE
+#include "alloc_counter.h"
+#include "lf_test.h"
+
+#include <linux/seccomp.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static lf_channel_t *g_consumer, *g_producer;
+static lf_context_t *g_context;
+
+/* Sends and receives `rounds` messages with both kinds of calls; returns a checksum. */
+static uint32_t exchange(int rounds) {
+  uint32_t sum = 0;
+  uint8_t message[256], received[256];
+  for (int r = 0; r < rounds; ++r) {
+    memset(message, r & 0xff, sizeof message);
+    size_t size = 0;
+    if (lf_channel_send(g_producer, message, 64 + (size_t)(r % 128), 0) != LF_OK) return 0;
+    if (lf_channel_recv(g_consumer, received, sizeof received, &size, 0) != LF_OK) return 0;
+    void *slot = NULL;
+    if (lf_channel_reserve(g_producer, 200, 0, &slot) != LF_OK) return 0;
+    memcpy(slot, message, 100);
+    if (lf_channel_commit(g_producer, 100) != LF_OK) return 0;
+    const void *data = NULL;
+    if (lf_channel_peek(g_consumer, 0, &data, &size) != LF_OK) return 0;
+    sum += ((const uint8_t *)data)[size - 1] + (uint32_t)size;
+    if (lf_channel_release(g_consumer) != LF_OK) return 0;
+  }
+  return sum;
+}
+
+static void connect_pair(int32_t forced_scope) {
+  lf_context_params_t params = {.field_mask = LF_CONTEXT_PARAM_FIELD_FLAGS, .flags = LF_CONTEXT_FLAG_IGNORE_ENVIRONMENT};
+  if (forced_scope) {
+    params.field_mask |= LF_CONTEXT_PARAM_FIELD_SCOPE_OVERRIDE;
+    params.scope_override = forced_scope;
+  }
+  LF_OK_(lf_context_create(&params, &g_context));
+  char name[64];
+  snprintf(name, sizeof name, "hot-path-%d-%d", (int)getpid(), forced_scope);
+  LF_OK_(lf_channel_create(g_context, name, NULL, &g_consumer));
+  LF_OK_(lf_channel_open(g_context, name, NULL, &g_producer));
+}
+
+static void disconnect_pair(void) {
+  lf_channel_destroy(g_producer);
+  lf_channel_destroy(g_consumer);
+  lf_context_destroy(g_context);
+}
+
+static void no_allocation_per_message(int32_t forced_scope, int32_t expected_transport) {
+  connect_pair(forced_scope);
+  lf_channel_info_t info = {.struct_size = sizeof info};
+  LF_OK_(lf_channel_get_info(g_producer, &info));
+  assert_int_equal(info.transport, expected_transport);
+  assert_true(exchange(100) != 0); /* warm up */
+  unsigned long before = lf_test_allocations();
+  uint32_t sum = exchange(10000);
+  unsigned long after = lf_test_allocations();
+  assert_true(sum != 0);
+  assert_int_equal(after - before, 0);
+  disconnect_pair();
+}
+
+static void no_system_call_per_message(int32_t forced_scope) {
+  connect_pair(forced_scope);
+  uint32_t expected = exchange(1000);
+  int fds[2];
+  assert_int_equal(pipe(fds), 0);
+  pid_t pid = fork();
+  if (pid == 0) { /* the channel's memory came along; the calls below must stay in user space */
+    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT) != 0) syscall(SYS_exit, 3);
+    uint32_t sum = exchange(1000);
+    if (write(fds[1], &sum, sizeof sum) != sizeof sum) syscall(SYS_exit, 4);
+    syscall(SYS_exit, 0);
+  }
+  close(fds[1]);
+  uint32_t sum = 0;
+  ssize_t n = read(fds[0], &sum, sizeof sum);
+  close(fds[0]);
+  int status = 0;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  if (WIFSIGNALED(status)) fail_msg("the message loop was killed by signal %d: it made a system call", WTERMSIG(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+  assert_int_equal(n, sizeof sum);
+  assert_int_equal(sum, expected);
+  disconnect_pair();
+}
+
+static void in_process_ring(void **state) {
+  (void)state;
+  no_allocation_per_message(0, LF_TRANSPORT_IN_PROCESS);
+  no_system_call_per_message(0);
+}
+
+static void shared_memory_ring(void **state) {
+  (void)state;
+  no_allocation_per_message(LF_SCOPE_HOST, LF_TRANSPORT_SHARED_MEMORY);
+  no_system_call_per_message(LF_SCOPE_HOST);
+}
+
+int main(void) {
+  lf_test_reset_environment();
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(in_process_ring),
+      cmocka_unit_test(shared_memory_ring),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
