@@ -2,12 +2,11 @@
 #include "alloc_counter.h"
 
 #include <errno.h>
-#include <stdatomic.h>
 #include <malloc.h>
 #include <stddef.h>
 #include <stdlib.h>
 
-static atomic_ulong g_allocations;
+static _Thread_local unsigned long g_allocations;
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 /* Sanitizers own malloc; they offer hooks instead. (Declared here because GCC does not
@@ -18,7 +17,7 @@ int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile
 static void on_malloc(const volatile void *pointer, size_t size) {
   (void)pointer;
   (void)size;
-  atomic_fetch_add_explicit(&g_allocations, 1, memory_order_relaxed);
+  ++g_allocations;
 }
 static void on_free(const volatile void *pointer) { (void)pointer; }
 
@@ -28,7 +27,7 @@ unsigned long lf_test_allocations(void) {
     __sanitizer_install_malloc_and_free_hooks(on_malloc, on_free);
     installed = 1;
   }
-  return atomic_load(&g_allocations);
+  return g_allocations;
 }
 
 #else
@@ -38,7 +37,7 @@ extern void *__libc_calloc(size_t count, size_t size);
 extern void *__libc_realloc(void *pointer, size_t size);
 extern void *__libc_memalign(size_t alignment, size_t size);
 
-static void count(void) { atomic_fetch_add_explicit(&g_allocations, 1, memory_order_relaxed); }
+static void count(void) { ++g_allocations; }
 
 void *malloc(size_t size) {
   count();
@@ -68,5 +67,5 @@ int posix_memalign(void **out, size_t alignment, size_t size) {
   return 0;
 }
 
-unsigned long lf_test_allocations(void) { return atomic_load(&g_allocations); }
+unsigned long lf_test_allocations(void) { return g_allocations; }
 #endif
