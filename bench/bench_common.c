@@ -1,6 +1,7 @@
 #include "bench_common.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 uint64_t bench_now_ns(void) {
@@ -20,6 +21,16 @@ double bench_best_ns(void (*fn)(void *), void *arg, uint64_t iterations, int rep
   return best;
 }
 
+static int compare_doubles(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+double bench_median(double *values, int n) {
+  qsort(values, (size_t)n, sizeof *values, compare_doubles);
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2.0;
+}
+
 void bench_table_header(const char *title) {
   printf("\n%s\n", title);
   printf("| %-44s | %12s | %-28s | %8s |\n", "operation", "ns/op", "baseline", "ratio");
@@ -31,6 +42,10 @@ void bench_table_row(const char *name, double ns, const char *baseline_name, dou
   if (baseline_name == NULL) {
     printf("| %-44s | %12.1f | %-28s | %8s |\n", name, ns, "(baseline)", "");
   } else {
-    printf("| %-44s | %12.1f | %-28s | %7.2fx |\n", name, ns, baseline_name, ns / baseline_ns);
+    bench_table_row_ratio(name, ns, baseline_name, ns / baseline_ns);
   }
+}
+
+void bench_table_row_ratio(const char *name, double ns, const char *baseline_name, double ratio) {
+  printf("| %-44s | %12.1f | %-28s | %7.2fx |\n", name, ns, baseline_name, ratio);
 }

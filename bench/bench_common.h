@@ -12,8 +12,13 @@ uint64_t bench_now_ns(void);
  * machine. */
 double bench_best_ns(void (*fn)(void *), void *arg, uint64_t iterations, int repetitions);
 
+/* The median of n values (reorders them). */
+double bench_median(double *values, int n);
+
 /* Table: a header, then one row per measurement with its ratio to a baseline row. */
 void bench_table_header(const char *title);
 void bench_table_row(const char *name, double ns, const char *baseline_name, double baseline_ns);
+/* A row whose ratio was measured separately (e.g. the median of paired runs' ratios). */
+void bench_table_row_ratio(const char *name, double ns, const char *baseline_name, double ratio);
 
 #endif

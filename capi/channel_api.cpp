@@ -65,13 +65,15 @@ lf_status_t make_channel(const char *function, lf_context_t *context, const char
   });
 }
 
-// The data calls: look the handle up, run `call` on the end, and explain an error status.
+// The data calls: validate the handle, run `call` on the end, and explain an error status.
+// The handle is only peeked at (no reference taken): a channel end is externally
+// synchronized, so it cannot be destroyed while this thread is inside a call on it.
 template <typename Call>
 lf_status_t on_end(const char *function, const lf_channel_t *channel, Call call) noexcept {
   return capi::guarded(function, [&]() -> lf_status_t {
-    auto ref = capi::acquire<ChannelObject>(channel, core::HandleType::channel, "channel");
-    lf_status_t status = call(*ref->end);
-    if (status < 0) return capi::report(function, status, ref->end->problem());
+    auto &object = static_cast<ChannelObject &>(capi::peek_handle(channel, core::HandleType::channel, "channel"));
+    lf_status_t status = call(*object.end);
+    if (status < 0) return capi::report(function, status, object.end->problem());
     return status;
   });
 }

@@ -8,8 +8,10 @@ namespace {
 
 uint64_t value_of(const void *handle) { return static_cast<uint64_t>(reinterpret_cast<uintptr_t>(handle)); }
 
-[[noreturn]] void refuse(core::HandleProblem problem, const void *handle, core::HandleType expected,
-                         core::HandleType actual, const char *name) {
+}  // namespace
+
+void refuse_handle(core::HandleProblem problem, const void *handle, core::HandleType expected, core::HandleType actual,
+                   const char *name) {
   const char *want = core::handle_type_name(expected);
   switch (problem) {
     case core::HandleProblem::null:
@@ -26,13 +28,11 @@ uint64_t value_of(const void *handle) { return static_cast<uint64_t>(reinterpret
   core::fail(LF_ERR_INVALID_HANDLE, "%s (%p) is not a lavaflow handle", name, handle);
 }
 
-}  // namespace
-
 core::HandleRef acquire_handle(const void *handle, core::HandleType type, const char *name) {
   core::HandleRef ref;
   core::HandleType actual = type;
   core::HandleProblem problem = core::HandleTable::instance().acquire(value_of(handle), type, ref, actual);
-  if (problem != core::HandleProblem::none) refuse(problem, handle, type, actual, name);
+  if (problem != core::HandleProblem::none) refuse_handle(problem, handle, type, actual, name);
   return ref;
 }
 
@@ -40,7 +40,7 @@ void retire_handle(const void *handle, core::HandleType type, const char *name) 
   if (handle == nullptr) return;
   core::HandleType actual = type;
   core::HandleProblem problem = core::HandleTable::instance().retire(value_of(handle), type, actual);
-  if (problem != core::HandleProblem::none) refuse(problem, handle, type, actual, name);
+  if (problem != core::HandleProblem::none) refuse_handle(problem, handle, type, actual, name);
 }
 
 }  // namespace lavaflow::capi

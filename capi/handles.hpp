@@ -12,6 +12,22 @@ namespace lavaflow::capi {
 // whether it was NULL, destroyed, of another type or not a lavaflow handle at all.
 core::HandleRef acquire_handle(const void *handle, core::HandleType type, const char *name);
 
+// Throws the Error(LF_ERR_INVALID_HANDLE) explaining `problem` for argument `name`.
+[[noreturn]] void refuse_handle(core::HandleProblem problem, const void *handle, core::HandleType expected,
+                                core::HandleType actual, const char *name);
+
+// Validates a handle without taking a reference (HandleTable::peek); throws like
+// acquire_handle(). Only for the data calls of externally synchronized objects. Inline: it
+// runs on every message.
+inline core::Object &peek_handle(const void *handle, core::HandleType type, const char *name) {
+  core::Object *object = nullptr;
+  core::HandleType actual = type;
+  const core::HandleProblem problem =
+      core::HandleTable::peek(static_cast<uint64_t>(reinterpret_cast<uintptr_t>(handle)), type, object, actual);
+  if (problem != core::HandleProblem::none) refuse_handle(problem, handle, type, actual, name);
+  return *object;
+}
+
 // Destroys a handle (NULL is a no-op); throws like acquire_handle().
 void retire_handle(const void *handle, core::HandleType type, const char *name);
 

@@ -19,8 +19,10 @@
  * sleeps. The zero-copy calls (reserve/commit, peek/release) hand out pointers into the ring;
  * the copy calls (send, recv) copy once.
  *
- * A channel handle is used by one thread at a time (externally synchronized); different
- * channels, and the producer and consumer ends, may be used concurrently.
+ * A channel handle is used by one thread at a time (externally synchronized): in particular it
+ * must not be destroyed while another thread is inside a call on it (the data calls validate
+ * the handle without reference counting, to stay cheap). Different channels, and the producer
+ * and consumer ends, may be used concurrently.
  */
 #ifndef LAVAFLOW_CHANNEL_H
 #define LAVAFLOW_CHANNEL_H
@@ -78,7 +80,7 @@ typedef struct lf_channel_params {
   int32_t role;               /**< an ::lf_channel_role_t value */
   int32_t wait_mode;          /**< an ::lf_wait_mode_t value */
   uint64_t capacity;          /**< create: bytes per producer ring, a power of two from 4 KiB to 1 GiB */
-  uint64_t max_message_size;  /**< create: the largest message, at most capacity / 2 - 8 */
+  uint64_t max_message_size;  /**< create: the largest message, at most capacity / 2 - 16 */
   uint32_t max_producers;     /**< create: 1 for SPSC, up to 64 for MPSC */
   uint32_t spin_us;           /**< adaptive waiting: how long to spin before sleeping */
   int32_t connect_timeout_ms; /**< open: how long to wait for the channel to be created (-1 forever) */

@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/futex.hpp"
+#include "core/heavy_fence.hpp"
 
 #include <cstring>
 #include <unistd.h>
@@ -18,6 +19,8 @@ namespace {
 constexpr auto kAcquire = std::memory_order_acquire;
 constexpr auto kRelaxed = std::memory_order_relaxed;
 constexpr auto kRelease = std::memory_order_release;
+constexpr uint32_t kPollsPerAttempt = 64;
+constexpr int64_t kBoundedSleepNs = 1000000;
 }  // namespace
 
 Channel::Channel(std::shared_ptr<ChannelRegion> region, WaitPolicy wait, int32_t role, uint32_t slot)
@@ -26,7 +29,8 @@ Channel::Channel(std::shared_ptr<ChannelRegion> region, WaitPolicy wait, int32_t
       wait_(wait),
       role_(role),
       slot_(slot),
-      shared_(true) {}
+      shared_(true),
+      fences_registered_(core::heavy_fences_registered()) {}
 
 void Channel::claim_consumer(ChannelRegion &region) {
   uint32_t expected = kFree;
@@ -67,6 +71,8 @@ void Channel::declare_dead(ChannelRegion &region, int32_t role, uint32_t slot) n
 
 std::unique_ptr<Channel> Channel::consumer(std::shared_ptr<ChannelRegion> region, WaitPolicy wait) {
   std::unique_ptr<Channel> end(new Channel(region, wait, LF_CHANNEL_CONSUMER, 0));
+  // Here, in the process that will sleep, not where the role was claimed (maybe the creator).
+  region->header()->consumer_fences.store(core::heavy_fences_available() ? 1 : 0, kRelease);
   end->rings_.resize(region->max_producers());
   for (uint32_t i = 0; i < region->max_producers(); ++i) end->rings_[i].attach(region->ring(i));
   return end;
@@ -74,6 +80,7 @@ std::unique_ptr<Channel> Channel::consumer(std::shared_ptr<ChannelRegion> region
 
 std::unique_ptr<Channel> Channel::producer(std::shared_ptr<ChannelRegion> region, WaitPolicy wait, uint32_t slot) {
   std::unique_ptr<Channel> end(new Channel(region, wait, LF_CHANNEL_PRODUCER, slot));
+  region->ring(slot).control->producer_fences.store(core::heavy_fences_available() ? 1 : 0, kRelease);
   end->producer_.attach(region->ring(slot));
   return end;
 }
@@ -82,28 +89,48 @@ Channel::~Channel() { close(); }
 
 // ---- waiting ----------------------------------------------------------------------------
 
-template <typename Attempt>
-lf_status_t Channel::wait(Attempt attempt, std::atomic<uint32_t> &waiting, std::atomic<uint32_t> &seq,
-                          int32_t timeout_ms) noexcept {
+template <typename Attempt, typename Ready>
+lf_status_t Channel::wait(Attempt attempt, Ready ready, std::atomic<uint32_t> &waiting, std::atomic<uint32_t> &seq,
+                          std::atomic<uint32_t> &fences, int32_t timeout_ms) noexcept {
   lf_status_t status = attempt();
   if (status != LF_WOULD_BLOCK || timeout_ms == 0) return status;
-  const int64_t start = core::monotonic_ns();
-  const int64_t deadline = timeout_ms < 0 ? INT64_MAX : start + int64_t{timeout_ms} * 1000000;
+  int64_t deadline = INT64_MAX;
+  bool clock_read = false;
   if (wait_.mode != LF_WAIT_SLEEP) {
-    const int64_t spin_until = wait_.mode == LF_WAIT_SPIN ? deadline : std::min(deadline, start + wait_.spin_ns);
-    for (uint32_t i = 1;; ++i) {
-      core::cpu_relax();
+    // Spin on `ready` alone (a load or two, inlined): the loop then notices the peer's store
+    // as soon as its cache line arrives. The full attempt, with its end and death checks,
+    // runs when `ready` turns true and after every burst, as does the clock read: a message
+    // that arrives within the first burst is taken with no clock read in the way, and
+    // timeouts count from the end of that burst, a microsecond or so late.
+    int64_t spin_until = INT64_MAX;
+    for (;;) {
+      for (uint32_t i = 0; i < kPollsPerAttempt && !ready(); ++i) core::cpu_relax();
       status = attempt();
       if (status != LF_WOULD_BLOCK) return status;
-      if ((i & 63) == 0 && core::monotonic_ns() >= spin_until) break;
+      const int64_t now = core::monotonic_ns();
+      if (!clock_read) {
+        clock_read = true;
+        if (timeout_ms > 0) deadline = now + int64_t{timeout_ms} * 1000000;
+        spin_until = wait_.mode == LF_WAIT_SPIN ? deadline : std::min(deadline, now + wait_.spin_ns);
+      }
+      if (now >= spin_until) break;
     }
     if (wait_.mode == LF_WAIT_SPIN) return fail(LF_TIMEOUT, "timed out");
   }
+  if (!clock_read && timeout_ms > 0) deadline = core::monotonic_ns() + int64_t{timeout_ms} * 1000000;
   for (;;) {
     const uint32_t seen = seq.load(kAcquire);
-    // Dekker: our seq_cst store here and the peer's seq_cst publish (ring.cpp) are ordered, so
-    // either the attempt below sees its progress, or the peer sees us waiting and wakes us.
+    // Dekker: our store of `waiting` and the peer's publish (ring.cpp) are ordered — by
+    // seq_cst on both sides, or by our heavy fence when we promised one (`fences`) — so either
+    // the attempt below sees the peer's progress, or the peer sees us waiting and wakes us.
     waiting.store(1, std::memory_order_seq_cst);
+    bool bounded_sleep = false;
+    if (fences.load(kRelaxed) != 0 && !core::heavy_fence()) {
+      // The kernel refused after all: from now on peers publish with seq_cst, and this one
+      // sleep is bounded, since a peer may have published cheaply just now.
+      fences.store(0, std::memory_order_seq_cst);
+      bounded_sleep = true;
+    }
     status = attempt();
     if (status != LF_WOULD_BLOCK) break;
     const int64_t now = core::monotonic_ns();
@@ -112,25 +139,30 @@ lf_status_t Channel::wait(Attempt attempt, std::atomic<uint32_t> &waiting, std::
       problem_ = "timed out";
       break;
     }
-    sleeps_.fetch_add(1, kRelaxed);
-    core::futex_wait(&seq, seen, deadline == INT64_MAX ? -1 : deadline - now, shared_);
+    sleeps_.add(1);
+    int64_t sleep_ns = deadline == INT64_MAX ? -1 : deadline - now;
+    if (bounded_sleep && (sleep_ns < 0 || sleep_ns > kBoundedSleepNs)) sleep_ns = kBoundedSleepNs;
+    core::futex_wait(&seq, seen, sleep_ns, shared_);
   }
   waiting.store(0, kRelaxed);
   return status;
 }
 
-void Channel::wake_consumer() noexcept {
-  if (header_->consumer_waiting.load(std::memory_order_seq_cst) != 0) {  // after the seq_cst publish of our tail
+void Channel::wake_consumer(bool seq_cst) noexcept {
+  // After the publish of our record: the other half of the Dekker pair (see wait()).
+  const bool waiting = seq_cst ? header_->consumer_waiting.load(std::memory_order_seq_cst) != 0
+                               : header_->consumer_waiting.load(kRelaxed) != 0;
+  if (waiting) {
     header_->data_seq.fetch_add(1, kRelease);
     core::futex_wake(&header_->data_seq, 1, shared_);
-    wakes_.fetch_add(1, kRelaxed);
+    wakes_.add(1);
   }
 }
 
 void Channel::wake_producer(transport::RingControl *control) noexcept {
   control->space_seq.fetch_add(1, kRelease);
   core::futex_wake(&control->space_seq, 1, shared_);
-  wakes_.fetch_add(1, kRelaxed);
+  wakes_.add(1);
 }
 
 // ---- producer ---------------------------------------------------------------------------
@@ -150,7 +182,8 @@ lf_status_t Channel::reserve(size_t size, int32_t timeout_ms, void **out_data) n
   if (producer_.reserved()) return fail(LF_ERR_INVALID_STATE, "a reservation is pending: commit or abort it first");
   if (size > header_->max_message_size) return fail(LF_ERR_INVALID_ARGUMENT, "the message is larger than the channel's max_message_size");
   transport::RingControl *control = producer_.control();
-  lf_status_t status = wait([&] { return try_reserve(size, out_data); }, control->space_waiting, control->space_seq, timeout_ms);
+  lf_status_t status = wait([&] { return try_reserve(size, out_data); }, [&] { return producer_.space_may_have_grown(); },
+                            control->space_waiting, control->space_seq, control->producer_fences, timeout_ms);
   if (status == LF_WOULD_BLOCK) problem_ = "the ring is full";
   return status;
 }
@@ -158,10 +191,11 @@ lf_status_t Channel::reserve(size_t size, int32_t timeout_ms, void **out_data) n
 lf_status_t Channel::commit(size_t size) noexcept {
   if (role_ != LF_CHANNEL_PRODUCER || !producer_.reserved()) return fail(LF_ERR_INVALID_STATE, "nothing is reserved");
   if (size > producer_.reserved_size()) return fail(LF_ERR_INVALID_ARGUMENT, "commit of more bytes than were reserved");
-  producer_.commit(size);
-  messages_.fetch_add(1, kRelaxed);
-  bytes_.fetch_add(size, kRelaxed);
-  wake_consumer();
+  const bool seq_cst = publish_seq_cst(header_->consumer_fences);
+  producer_.commit(size, seq_cst);
+  messages_.add(1);
+  bytes_.add(size);
+  wake_consumer(seq_cst);
   return LF_OK;
 }
 
@@ -206,7 +240,7 @@ lf_status_t Channel::try_peek(const void **out_data, size_t *out_size) noexcept 
   }
   if (live) return LF_WOULD_BLOCK;
   for (const auto &ring : rings_)
-    if (!ring.empty()) return try_peek(out_data, out_size);
+    if (ring.has_record()) return try_peek(out_data, out_size);
   if (dead) return fail(LF_ERR_PEER_DEAD, "a producer's process died (everything it had committed was delivered)");
   return LF_END_OF_STREAM;
 }
@@ -216,7 +250,8 @@ lf_status_t Channel::peek(int32_t timeout_ms, const void **out_data, size_t *out
   if (closed_) return fail(LF_ERR_CLOSED, "this end was closed");
   if (peeked_ring_ >= 0) return fail(LF_ERR_INVALID_STATE, "a message is already peeked: release it first");
   lf_status_t status =
-      wait([&] { return try_peek(out_data, out_size); }, header_->consumer_waiting, header_->data_seq, timeout_ms);
+      wait([&] { return try_peek(out_data, out_size); }, [&] { return any_record(); }, header_->consumer_waiting,
+           header_->data_seq, header_->consumer_fences, timeout_ms);
   if (status == LF_WOULD_BLOCK) problem_ = "no message is waiting";
   return status;
 }
@@ -225,9 +260,9 @@ lf_status_t Channel::release() noexcept {
   if (role_ != LF_CHANNEL_CONSUMER || peeked_ring_ < 0) return fail(LF_ERR_INVALID_STATE, "nothing is peeked");
   transport::ConsumerRing &ring = rings_[static_cast<size_t>(peeked_ring_)];
   peeked_ring_ = -1;
-  messages_.fetch_add(1, kRelaxed);
-  bytes_.fetch_add(peeked_size_, kRelaxed);
-  if (ring.release()) wake_producer(ring.control());
+  messages_.add(1);
+  bytes_.add(peeked_size_);
+  if (ring.release(publish_seq_cst(ring.control()->producer_fences))) wake_producer(ring.control());
   return LF_OK;
 }
 
@@ -255,7 +290,7 @@ void Channel::close() noexcept {
     if (producer_.reserved()) producer_.abort();
     uint32_t expected = kAttached;  // a producer declared dead stays dead
     producer_.control()->state.compare_exchange_strong(expected, kClosed, std::memory_order_seq_cst);
-    wake_consumer();
+    wake_consumer(true);
   } else {
     uint32_t expected = kAttached;
     header_->consumer_state.compare_exchange_strong(expected, kClosed, std::memory_order_acq_rel);
@@ -288,10 +323,10 @@ void Channel::info(lf_channel_info_t &out) const noexcept {
     if (dead > 0) out.flags |= LF_CHANNEL_PEER_DEAD;
     if (attached == 0 && closed + dead > 0) out.flags |= LF_CHANNEL_PEER_CLOSED;
   }
-  out.messages = messages_.load(kRelaxed);
-  out.bytes = bytes_.load(kRelaxed);
-  out.sleeps = sleeps_.load(kRelaxed);
-  out.wakes = wakes_.load(kRelaxed);
+  out.messages = messages_.get();
+  out.bytes = bytes_.get();
+  out.sleeps = sleeps_.get();
+  out.wakes = wakes_.get();
 }
 
 const char *transport_name(int32_t transport) noexcept {

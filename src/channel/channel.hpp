@@ -4,6 +4,7 @@
 #pragma once
 
 #include "channel/channel_region.hpp"
+#include "core/counter.hpp"
 #include "transport/ring.hpp"
 
 #include <lavaflow/channel.h>
@@ -76,10 +77,24 @@ class Channel {
   lf_status_t try_reserve(size_t size, void **out_data) noexcept;
   lf_status_t try_peek(const void **out_data, size_t *out_size) noexcept;
   // Waits with the policy until `attempt` gives anything but LF_WOULD_BLOCK, the deadline
-  // passes, or forever. The sleeper advertises itself in `waiting` and sleeps on `seq`.
-  template <typename Attempt>
-  lf_status_t wait(Attempt attempt, std::atomic<uint32_t> &waiting, std::atomic<uint32_t> &seq, int32_t timeout_ms) noexcept;
-  void wake_consumer() noexcept;
+  // passes, or forever. While spinning it polls `ready`, a cheap hint that the attempt may
+  // now succeed. The sleeper advertises itself in `waiting` and sleeps on `seq`.
+  // `fences` is this end's promise, in the region, to run a heavy fence before it sleeps.
+  template <typename Attempt, typename Ready>
+  lf_status_t wait(Attempt attempt, Ready ready, std::atomic<uint32_t> &waiting, std::atomic<uint32_t> &seq,
+                   std::atomic<uint32_t> &fences, int32_t timeout_ms) noexcept;
+  // Whether a publish must carry its own full barrier: yes unless this process receives
+  // heavy fences and the peer that may sleep promised to run one (core/heavy_fence.hpp).
+  bool publish_seq_cst(const std::atomic<uint32_t> &peer_fences) const noexcept {
+    return !fences_registered_ || peer_fences.load(std::memory_order_relaxed) == 0;
+  }
+  // Whether any producer's ring has a record at its head (the consumer's spin hint).
+  bool any_record() const noexcept {
+    for (const auto &ring : rings_)
+      if (ring.has_record()) return true;
+    return false;
+  }
+  void wake_consumer(bool seq_cst) noexcept;
   void wake_producer(transport::RingControl *control) noexcept;
   lf_status_t fail(lf_status_t status, const char *problem) noexcept {
     problem_ = problem;
@@ -92,6 +107,7 @@ class Channel {
   const int32_t role_;
   const uint32_t slot_;
   const bool shared_;  // futexes on shared memory work across processes and between threads
+  const bool fences_registered_;  // this process receives heavy fences (core/heavy_fence.hpp)
   bool closed_ = false;
   // Producer.
   transport::ProducerRing producer_;
@@ -100,8 +116,8 @@ class Channel {
   uint32_t next_ring_ = 0;     // round-robin start for MPSC fairness
   int32_t peeked_ring_ = -1;   // ring of the peeked message, -1 if none
   size_t peeked_size_ = 0;
-  // Statistics (relaxed atomics: lf_channel_get_info may read them from another thread).
-  std::atomic<uint64_t> messages_{0}, bytes_{0}, sleeps_{0}, wakes_{0};
+  // Statistics: written by the thread using this end, read by lf_channel_get_info from any.
+  core::SingleWriterCounter messages_, bytes_, sleeps_, wakes_;
   const char *problem_ = "";
 };
 

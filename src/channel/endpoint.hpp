@@ -17,7 +17,7 @@ struct EndpointOptions {
   int32_t role = 0;  // 0: the default for create (consumer) or open (producer)
   WaitPolicy wait;
   uint64_t capacity = uint64_t{1} << 20;
-  uint64_t max_message = 0;  // 0: min(256 KiB, capacity / 2 - 8)
+  uint64_t max_message = 0;  // 0: min(256 KiB, capacity / 2 - 16)
   uint32_t max_producers = 1;
   int32_t connect_timeout_ms = 0;
 };

@@ -7,40 +7,16 @@
 
 namespace lavaflow::core {
 
-// Handle value layout (bit 63 first): magic (4) | type (8) | generation (28) | index (24).
-// The magic makes every ordinary user-space pointer (top bits zero on x86-64 and arm64)
-// decode as "foreign".
-namespace {
-constexpr uint64_t kMagic = 0xA;
-constexpr int kTypeShift = 52;
-constexpr int kGenerationShift = 24;
-constexpr uint64_t kGenerationMask = (uint64_t{1} << 28) - 1;
-constexpr uint64_t kIndexMask = (uint64_t{1} << 24) - 1;
-constexpr uint32_t kChunkSlots = 1024;
-constexpr uint32_t kMaxChunks = (kIndexMask + 1) / kChunkSlots;
+using namespace handle_layout;
 
-// Slot state, one atomic word so that a lookup sees a consistent snapshot:
-// generation (bits 32..63) | object type (bits 24..31) | in-flight calls (bits 1..23) | live (bit 0).
-// 23 bits of in-flight calls cannot overflow: that many threads cannot exist in one process.
-constexpr uint64_t kLive = 1;
+namespace {
 constexpr uint64_t kInFlightOne = 2;
 constexpr uint64_t kInFlightMask = 0x00FFFFFEull;
-constexpr int kStateTypeShift = 24;
-
-uint64_t generation_of(uint64_t state) { return state >> 32; }
 uint64_t in_flight_of(uint64_t state) { return (state & kInFlightMask) >> 1; }
-HandleType type_of(uint64_t state) { return static_cast<HandleType>((state >> kStateTypeShift) & 0xff); }
 }  // namespace
 
-struct HandleSlot {
-  std::atomic<uint64_t> state{0};
-  std::shared_ptr<Object> object;   // written only while the slot is unpublished
-  uint32_t index = 0;
-};
-
 struct HandleTableStorage {
-  std::atomic<HandleSlot *> chunks[kMaxChunks] = {};
-  std::mutex mutex;                 // guards next_index, free_slots, chunk creation
+  std::mutex mutex;                 // guards next_index, free_slots, chunk creation (handle_chunks)
   uint32_t next_index = 0;
   std::deque<uint32_t> free_slots;  // FIFO: a freed slot is reused as late as possible
 };
@@ -87,11 +63,6 @@ void HandleRef::reset() noexcept {
   object_ = nullptr;
 }
 
-HandleSlot *HandleTable::slot_at(uint32_t index) const noexcept {
-  HandleSlot *chunk = storage().chunks[index / kChunkSlots].load(std::memory_order_acquire);
-  return chunk == nullptr ? nullptr : &chunk[index % kChunkSlots];
-}
-
 uint64_t HandleTable::insert(std::shared_ptr<Object> object) {
   HandleTableStorage &s = storage();
   HandleSlot *slot;
@@ -107,14 +78,14 @@ uint64_t HandleTable::insert(std::shared_ptr<Object> object) {
       if (s.next_index > kIndexMask) fail(LF_ERR_LIMIT, "all %llu handle slots are in use", static_cast<unsigned long long>(kIndexMask + 1));
       index = s.next_index;
       uint32_t chunk = index / kChunkSlots;
-      if (s.chunks[chunk].load(std::memory_order_relaxed) == nullptr) {
+      if (handle_chunks[chunk].load(std::memory_order_relaxed) == nullptr) {
         auto *fresh = new HandleSlot[kChunkSlots];
         for (uint32_t i = 0; i < kChunkSlots; ++i) fresh[i].index = chunk * kChunkSlots + i;
-        s.chunks[chunk].store(fresh, std::memory_order_release);
+        handle_chunks[chunk].store(fresh, std::memory_order_release);
       }
       ++s.next_index;
     }
-    slot = slot_at(index);
+    slot = handle_slot_at(index);
   }
   // The slot is ours alone until the release store below publishes it.
   uint64_t generation = generation_of(slot->state.load(std::memory_order_relaxed));
@@ -132,7 +103,7 @@ HandleProblem HandleTable::acquire(uint64_t handle, HandleType expected, HandleR
   if ((handle >> 60) != kMagic) return HandleProblem::foreign;
   actual = static_cast<HandleType>((handle >> kTypeShift) & 0xff);
   uint64_t index = handle & kIndexMask;
-  HandleSlot *slot = slot_at(static_cast<uint32_t>(index));
+  HandleSlot *slot = handle_slot_at(static_cast<uint32_t>(index));
   if (slot == nullptr) return HandleProblem::foreign;
   uint64_t generation = (handle >> kGenerationShift) & kGenerationMask;
   uint64_t state = slot->state.load(std::memory_order_acquire);
@@ -154,7 +125,7 @@ HandleProblem HandleTable::retire(uint64_t handle, HandleType expected, HandleTy
   HandleProblem problem = acquire(handle, expected, ref, actual);
   if (problem != HandleProblem::none) return problem;
   // Holding a reference keeps the slot's generation fixed while we clear the live bit.
-  HandleSlot *slot = slot_at(static_cast<uint32_t>(handle & kIndexMask));
+  HandleSlot *slot = handle_slot_at(static_cast<uint32_t>(handle & kIndexMask));
   uint64_t state = slot->state.load(std::memory_order_acquire);
   for (;;) {
     if ((state & kLive) == 0) return HandleProblem::destroyed;  // lost a race with another destroy

@@ -61,6 +61,12 @@ void prefault(void *address, uint64_t length, uint64_t page) noexcept {
   for (uint64_t offset = 0; offset < length; offset += page) bytes[offset] = bytes[offset];
 }
 
+void prefault_in_use(const void *address, uint64_t length, uint64_t page) noexcept {
+  if (madvise(const_cast<void *>(address), length, MADV_POPULATE_WRITE) == 0) return;
+  auto *bytes = static_cast<const volatile uint8_t *>(address);
+  for (uint64_t offset = 0; offset < length; offset += page) (void)bytes[offset];
+}
+
 MemoryPtr allocate_host(const topo::Topology *topology, const AllocationRequest &request, const NodePolicy &policy) {
   check_alignment(request.alignment);
   const uint64_t alignment = request.alignment != 0 ? request.alignment : kDefaultHostAlignment;

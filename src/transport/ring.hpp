@@ -1,6 +1,13 @@
 // One single-producer, single-consumer byte ring (layout: ring_layout.hpp). Records are
-// 8-byte aligned with an 8-byte header; a record that would straddle the end is preceded by a
+// 16-byte aligned with a 16-byte header; a record that would straddle the end is preceded by a
 // padding record, so every payload is contiguous and can be handed out as a pointer.
+//
+// A record publishes itself: the last word the producer stores is the header's commit word
+// (the record's position + 1), and the consumer polls the header at its head. A message
+// therefore crosses between the cores in one cache-line transfer, not two (a separate tail
+// index would need its own). Stale headers of earlier laps, and zeroed memory, can never
+// carry the awaited commit word.
+//
 // Hot-path calls return statuses and never throw, allocate or make system calls.
 #pragma once
 
@@ -8,10 +15,18 @@
 
 #include <lavaflow/status.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace lavaflow::transport {
+
+// The header's commit word: an aligned u64 shared with the other process.
+static_assert(std::atomic_ref<uint64_t>::required_alignment <= 16, "records are 16-byte aligned");
+inline std::atomic_ref<uint64_t> commit_word(uint8_t *header) noexcept {
+  return std::atomic_ref<uint64_t>(*reinterpret_cast<uint64_t *>(header));
+}
 
 struct RingView {
   RingControl *control = nullptr;
@@ -27,9 +42,14 @@ class ProducerRing {
   // Room for `size` bytes: LF_OK with a pointer, LF_WOULD_BLOCK when full, LF_ERR_CORRUPT
   // when the consumer's head is impossible.
   lf_status_t try_reserve(size_t size, void **out_data) noexcept;
-  // Publishes the reserved record with its final size (<= reserved).
-  void commit(size_t size) noexcept;
+  // Publishes the reserved record with its final size (<= reserved). `seq_cst`: publish with
+  // a full barrier, for a consumer that may sleep without a heavy fence (channel.cpp, wait()).
+  void commit(size_t size, bool seq_cst) noexcept;
   void abort() noexcept { reserved_ = false; }
+  // Whether the consumer's head moved since we last looked (a waiting producer's spin hint).
+  bool space_may_have_grown() const noexcept {
+    return view_.control->head.load(std::memory_order_relaxed) != head_cache_;
+  }
   bool reserved() const noexcept { return reserved_; }
   size_t reserved_size() const noexcept { return reserved_size_; }
   RingControl *control() const noexcept { return view_.control; }
@@ -37,9 +57,9 @@ class ProducerRing {
  private:
   RingView view_;
   uint64_t mask_ = 0;
-  uint64_t tail_ = 0;        // our published position (we are the only writer)
-  uint64_t head_cache_ = 0;  // last head seen: reloaded only when the ring looks full
-  uint64_t record_at_ = 0;   // where the reserved record's header goes
+  uint64_t tail_ = 0;          // where our next record goes (we are the only writer)
+  uint64_t head_cache_ = 0;    // last head seen: reloaded only when the ring looks full
+  uint64_t record_at_ = 0;     // where the reserved record's header goes
   uint64_t padding_from_ = 0;  // a padding record starts here (== record_at_ if none)
   size_t reserved_size_ = 0;
   bool reserved_ = false;
@@ -49,20 +69,114 @@ class ConsumerRing {
  public:
   void attach(const RingView &view) noexcept;
 
-  // The next data record: LF_OK with pointer and size, LF_WOULD_BLOCK when empty,
-  // LF_ERR_CORRUPT when the producer's tail or a record header is impossible.
+  // The next data record: LF_OK with pointer and size, LF_WOULD_BLOCK when none is
+  // committed, LF_ERR_CORRUPT when a committed header is impossible.
   lf_status_t try_peek(const void **out_data, size_t *out_size) noexcept;
   // Frees the peeked record. Returns true if the producer should be woken (it may sleep).
-  bool release() noexcept;
-  bool empty() const noexcept { return view_.control->tail.load(std::memory_order_acquire) == head_; }
+  // `seq_cst` as for ProducerRing::commit.
+  bool release(bool seq_cst) noexcept;
+  // Whether a record is committed at our head (padding counts: it leads to one). Inline: it
+  // is what a waiting consumer spins on.
+  bool has_record() const noexcept {
+    return commit_word(view_.data + (head_ & mask_)).load(std::memory_order_seq_cst) == head_ + 1;
+  }
   RingControl *control() const noexcept { return view_.control; }
 
  private:
   RingView view_;
   uint64_t mask_ = 0;
   uint64_t head_ = 0;
-  uint64_t tail_cache_ = 0;
   uint64_t peeked_bytes_ = 0;  // record size of the peeked message, 0 if none
 };
+
+// ---- the hot path, inline so that it compiles into the channel's calls ----------------
+
+// The memory order is a template argument, not a runtime value: compilers treat a runtime
+// order as seq_cst.
+template <std::memory_order order>
+inline void write_record_header(uint8_t *at, uint64_t position, uint32_t length, uint16_t type) noexcept {
+  uint8_t rest[8] = {};
+  std::memcpy(rest, &length, 4);
+  std::memcpy(rest + 4, &type, 2);
+  std::memcpy(at + 8, rest, sizeof rest);
+  commit_word(at).store(position + 1, order);  // last: publishes the record
+}
+
+inline lf_status_t ProducerRing::try_reserve(size_t size, void **out_data) noexcept {
+  const uint64_t need = record_bytes(size);
+  const uint64_t offset = tail_ & mask_;
+  const uint64_t contiguous = view_.capacity - offset;
+  const uint64_t padding = contiguous < need ? contiguous : 0;
+  const uint64_t total = padding + need;
+  if (tail_ + total - head_cache_ > view_.capacity) {
+    uint64_t head = view_.control->head.load(std::memory_order_seq_cst);  // Dekker pair with release()
+    if (head > tail_ || tail_ - head > view_.capacity) return LF_ERR_CORRUPT;  // the consumer's head is impossible
+    head_cache_ = head;
+    if (tail_ + total - head_cache_ > view_.capacity) return LF_WOULD_BLOCK;
+  }
+  padding_from_ = tail_;
+  record_at_ = tail_ + padding;
+  reserved_size_ = size;
+  reserved_ = true;
+  *out_data = view_.data + (record_at_ & mask_) + kRecordHeaderBytes;
+  return LF_OK;
+}
+
+inline void ProducerRing::commit(size_t size, bool seq_cst) noexcept {
+  if (record_at_ != padding_from_)  // published before the record it leads to
+    write_record_header<std::memory_order_release>(view_.data + (padding_from_ & mask_), padding_from_,
+                                            static_cast<uint32_t>(record_at_ - padding_from_ - kRecordHeaderBytes),
+                                            kRecordPadding);
+  // With the consumer's store of its waiting flag and its load of this word, the store here
+  // and the caller's load of that flag form the Dekker pair that lets the consumer sleep
+  // without missing a message (channel.cpp, wait()): seq_cst, unless the consumer runs a
+  // heavy fence before it sleeps.
+  uint8_t *header = view_.data + (record_at_ & mask_);
+  if (seq_cst)
+    write_record_header<std::memory_order_seq_cst>(header, record_at_, static_cast<uint32_t>(size), kRecordData);
+  else
+    write_record_header<std::memory_order_release>(header, record_at_, static_cast<uint32_t>(size), kRecordData);
+  tail_ = record_at_ + record_bytes(size);
+  view_.control->tail.store(tail_, std::memory_order_relaxed);  // for monitoring only
+  reserved_ = false;
+}
+
+inline lf_status_t ConsumerRing::try_peek(const void **out_data, size_t *out_size) noexcept {
+  for (;;) {
+    const uint64_t offset = head_ & mask_;
+    uint8_t *at = view_.data + offset;
+    // seq_cst: the Dekker pair with the producer's commit (see commit()).
+    if (commit_word(at).load(std::memory_order_seq_cst) != head_ + 1) return LF_WOULD_BLOCK;
+    uint32_t length;
+    uint16_t type;
+    std::memcpy(&length, at + 8, 4);
+    std::memcpy(&type, at + 12, 2);
+    if (type == kRecordPadding) {
+      // Padding always runs to the end of the ring.
+      if (length != view_.capacity - offset - kRecordHeaderBytes) return LF_ERR_CORRUPT;
+      head_ += length + kRecordHeaderBytes;
+      continue;
+    }
+    const uint64_t bytes = record_bytes(length);
+    if (type != kRecordData || length > view_.max_message || offset + bytes > view_.capacity) return LF_ERR_CORRUPT;
+    peeked_bytes_ = bytes;
+    *out_data = at + kRecordHeaderBytes;
+    *out_size = length;
+    return LF_OK;
+  }
+}
+
+inline bool ConsumerRing::release(bool seq_cst) noexcept {
+  head_ += peeked_bytes_;
+  peeked_bytes_ = 0;
+  // Then see whether the producer sleeps: the same Dekker pair as in commit(), the other way.
+  // (Literal orders: compilers treat a runtime order as seq_cst.)
+  if (seq_cst) {
+    view_.control->head.store(head_, std::memory_order_seq_cst);
+    return view_.control->space_waiting.load(std::memory_order_seq_cst) != 0;
+  }
+  view_.control->head.store(head_, std::memory_order_release);
+  return view_.control->space_waiting.load(std::memory_order_relaxed) != 0;
+}
 
 }  // namespace lavaflow::transport

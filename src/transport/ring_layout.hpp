@@ -15,7 +15,9 @@ constexpr uint64_t kPage = 4096;
 constexpr uint64_t kMinCapacity = 4096;
 constexpr uint64_t kMaxCapacity = uint64_t{1} << 30;
 constexpr uint32_t kMaxProducers = 64;
-constexpr uint32_t kRecordHeaderBytes = 8;
+// Record header: u64 commit (the record's ring position + 1, stored last: it publishes the
+// record), u32 payload length, u16 type, u16 zero.
+constexpr uint32_t kRecordHeaderBytes = 16;
 
 // Endpoint states, in the header (consumer) and in each ring (its producer).
 enum EndState : uint32_t { kFree = 0, kAttached = 1, kClosed = 2, kDead = 3 };
@@ -41,16 +43,19 @@ struct alignas(64) RegionHeader {
   std::atomic<uint32_t> consumer_waiting;  // 1 while the consumer may sleep on data_seq
   std::atomic<uint32_t> data_seq;          // futex: bumped by producers that saw consumer_waiting
   std::atomic<uint32_t> producers_attached;  // count of producers that ever attached
+  std::atomic<uint32_t> consumer_fences;     // 1: the consumer issues a heavy fence before it sleeps
+                                             // (core/heavy_fence.hpp), so producers may publish cheaply
 };
 static_assert(sizeof(RegionHeader) <= kPage);
 
 struct alignas(64) RingControl {
-  std::atomic<uint64_t> tail;              // bytes published by the producer (release)
+  std::atomic<uint64_t> tail;              // bytes published by the producer (for monitoring; records commit themselves)
   alignas(64) std::atomic<uint64_t> head;  // bytes consumed by the consumer (release)
   alignas(64) std::atomic<uint32_t> state;  // EndState of this ring's producer
   std::atomic<uint32_t> space_waiting;      // 1 while the producer may sleep on space_seq
   std::atomic<uint32_t> space_seq;          // futex: bumped by the consumer that saw space_waiting
   uint32_t producer_pid;
+  std::atomic<uint32_t> producer_fences;    // 1: the producer issues a heavy fence before it sleeps
 };
 static_assert(sizeof(RingControl) <= kPage);
 
@@ -58,7 +63,9 @@ inline uint64_t ring_stride(uint64_t capacity) noexcept { return kPage + capacit
 inline uint64_t region_bytes(uint64_t capacity, uint32_t producers) noexcept {
   return kPage + producers * ring_stride(capacity);
 }
-inline uint64_t record_bytes(uint64_t payload) noexcept { return kRecordHeaderBytes + ((payload + 7) & ~uint64_t{7}); }
+// Records are 16-byte aligned, so that whatever is left at the end of the ring can always
+// hold a padding record's header.
+inline uint64_t record_bytes(uint64_t payload) noexcept { return kRecordHeaderBytes + ((payload + 15) & ~uint64_t{15}); }
 inline uint64_t max_message_limit(uint64_t capacity) noexcept { return capacity / 2 - kRecordHeaderBytes; }
 
 // Views into a mapped region.

@@ -110,3 +110,11 @@ char *lf_test_temp_dir(void) {
   assert_non_null(dir);
   return strdup(dir);
 }
+
+uint32_t lf_test_scaled(uint32_t count) {
+  const char *scale = getenv("LF_TEST_SCALE");
+  uint32_t percent = scale != NULL ? (uint32_t)strtoul(scale, NULL, 10) : 100;
+  if (percent == 0 || percent > 100) percent = 100;
+  uint32_t scaled = (uint32_t)((uint64_t)count * percent / 100);
+  return scaled > 0 ? scaled : 1;
+}

@@ -39,6 +39,10 @@ int lf_test_run(char *const argv[], char *const extra_env[], int capture_stderr,
 /* The helper program (tests/helpers/lf_test_helper.c), from LF_TEST_HELPER. */
 const char *lf_test_helper_path(void);
 
+/* How many iterations a long test runs: `count` in plain builds; sanitizer builds set
+ * LF_TEST_SCALE (a percentage) because they run the same code many times slower. */
+uint32_t lf_test_scaled(uint32_t count);
+
 /* Text of a text-output call, into a static per-call buffer of 4096 bytes. */
 const char *lf_test_identity_text(const lf_identity_t *identity, int32_t which);
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static lf_context_t *g_context;
@@ -142,12 +143,15 @@ static void full_empty_and_timeouts(void **state) {
   LF_EXPECT(LF_TIMEOUT, lf_channel_recv(consumer, buffer, sizeof buffer, &size, 20));
   int sent = 0;
   while (lf_channel_send(producer, buffer, 500, 0) == LF_OK) ++sent;
-  assert_int_equal(sent, 8); /* 4096 bytes hold eight 512-byte records (8-byte header + 504) */
+  assert_int_equal(sent, 7); /* 4096 bytes hold seven 528-byte records (16-byte header + 512) */
   LF_EXPECT(LF_WOULD_BLOCK, lf_channel_send(producer, buffer, 500, 0));
   LF_EXPECT(LF_TIMEOUT, lf_channel_send(producer, buffer, 500, 20));
+  int empties = 0;
+  while (lf_channel_send(producer, buffer, 0, 0) == LF_OK) ++empties; /* the last 400 bytes: 16-byte records */
+  assert_int_equal(empties, 25);
   LF_EXPECT(LF_WOULD_BLOCK, lf_channel_send(producer, buffer, 0, 0)); /* not even an empty record fits */
   LF_OK_(lf_channel_recv(consumer, buffer, sizeof buffer, &size, 0));
-  LF_OK_(lf_channel_send(producer, buffer, 500, 0)); /* room again */
+  LF_OK_(lf_channel_send(producer, buffer, 500, 0)); /* room again, at the start of the ring */
 
   /* too large for the channel, or for the caller's buffer */
   LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_channel_send(producer, buffer, 513, 0));
@@ -203,6 +207,117 @@ static void blocked_calls_wake_in_every_wait_mode(void **state) {
     lf_channel_destroy(producer);
     lf_channel_destroy(consumer);
   }
+}
+
+/* Lost wake-ups. Every exchange below makes one side go to sleep just as the other publishes:
+ * if the Dekker handshake (seq_cst, or the heavy fence; the _seq_cst variant of this test runs
+ * with LAVAFLOW_HEAVY_FENCES=0) ever let both miss each other, a call would wait until its
+ * timeout and the test would fail, instead of taking microseconds. */
+typedef struct {
+  lf_channel_t *in, *out;
+  uint32_t rounds;
+  int failed;
+} Echo;
+
+static void *echo_back(void *arg) {
+  Echo *e = arg;
+  for (uint32_t i = 0; i < e->rounds; ++i) {
+    uint32_t value = 0;
+    size_t size = 0;
+    if (lf_channel_recv(e->in, &value, sizeof value, &size, 2000) != LF_OK ||
+        lf_channel_send(e->out, &value, sizeof value, 2000) != LF_OK) {
+      e->failed = 1;
+      return NULL;
+    }
+  }
+  return NULL;
+}
+
+static void sleepers_are_always_woken(void **state) {
+  (void)state;
+  const int32_t modes[] = {LF_WAIT_SLEEP, LF_WAIT_ADAPTIVE};
+  for (int m = 0; m < 2; ++m) {
+    /* adaptive with a 1 µs spin: it falls asleep on nearly every wait, as late as possible */
+    lf_channel_params_t params = {.field_mask = LF_CHANNEL_PARAM_FIELD_WAIT_MODE | LF_CHANNEL_PARAM_FIELD_SPIN_US,
+                                  .wait_mode = modes[m], .spin_us = 1};
+    lf_channel_t *ping_consumer, *ping_producer, *pong_consumer, *pong_producer;
+    pair(&params, &ping_consumer, &ping_producer);
+    pair(&params, &pong_consumer, &pong_producer);
+    Echo echo = {ping_consumer, pong_producer, lf_test_scaled(20000), 0};
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, echo_back, &echo), 0);
+    for (uint32_t i = 0; i < echo.rounds; ++i) {
+      uint32_t value = 0;
+      size_t size = 0;
+      LF_OK_(lf_channel_send(ping_producer, &i, sizeof i, 2000));
+      LF_OK_(lf_channel_recv(pong_consumer, &value, sizeof value, &size, 2000));
+      assert_int_equal(value, i);
+    }
+    pthread_join(thread, NULL);
+    assert_false(echo.failed);
+    lf_channel_info_t info = info_of(pong_consumer);
+    assert_true(info.sleeps > 0); /* the test did exercise the sleeping path */
+    lf_channel_destroy(ping_consumer);
+    lf_channel_destroy(ping_producer);
+    lf_channel_destroy(pong_consumer);
+    lf_channel_destroy(pong_producer);
+  }
+}
+
+typedef struct {
+  lf_channel_t *channel;
+  uint32_t count;
+  int failed;
+} Stream;
+
+static void *stream_out(void *arg) {
+  Stream *s = arg;
+  char message[500];
+  for (uint32_t i = 0; i < s->count; ++i) {
+    memset(message, (int)(i & 0xff), sizeof message);
+    memcpy(message, &i, sizeof i);
+    if (lf_channel_send(s->channel, message, sizeof message, 2000) != LF_OK) {
+      s->failed = 1;
+      return NULL;
+    }
+  }
+  return NULL;
+}
+
+static void busy_for_ns(long ns) {
+  struct timespec start, now;
+  clock_gettime(CLOCK_MONOTONIC, &start);
+  do clock_gettime(CLOCK_MONOTONIC, &now);
+  while ((now.tv_sec - start.tv_sec) * 1000000000L + (now.tv_nsec - start.tv_nsec) < ns);
+}
+
+static void a_producer_blocked_on_a_full_ring_is_always_woken(void **state) {
+  (void)state;
+  /* 4 KiB holds seven 500-byte messages: the producer fills it and sleeps over and over */
+  lf_channel_params_t params = params_with(4096, 512);
+  params.field_mask |= LF_CHANNEL_PARAM_FIELD_WAIT_MODE;
+  params.wait_mode = LF_WAIT_SLEEP;
+  lf_channel_t *consumer, *producer;
+  pair(&params, &consumer, &producer);
+  Stream stream = {producer, lf_test_scaled(50000), 0};
+  pthread_t thread;
+  assert_int_equal(pthread_create(&thread, NULL, stream_out, &stream), 0);
+  char message[512];
+  for (uint32_t i = 0; i < stream.count; ++i) {
+    size_t size = 0;
+    LF_OK_(lf_channel_recv(consumer, message, sizeof message, &size, 2000));
+    assert_int_equal(size, 500);
+    uint32_t value;
+    memcpy(&value, message, sizeof value);
+    assert_int_equal(value, i);
+    assert_int_equal((unsigned char)message[499], i & 0xff);
+    busy_for_ns(2000); /* slower than the producer: it keeps finding the ring full */
+  }
+  pthread_join(thread, NULL);
+  assert_false(stream.failed);
+  assert_true(info_of(producer).sleeps > 0);
+  lf_channel_destroy(producer);
+  lf_channel_destroy(consumer);
 }
 
 static void *drain_later(void *arg) {
@@ -408,6 +523,8 @@ int main(void) {
       cmocka_unit_test(order_and_integrity_across_wrap_around),
       cmocka_unit_test(full_empty_and_timeouts),
       cmocka_unit_test(blocked_calls_wake_in_every_wait_mode),
+      cmocka_unit_test(sleepers_are_always_woken),
+      cmocka_unit_test(a_producer_blocked_on_a_full_ring_is_always_woken),
       cmocka_unit_test(a_full_ring_blocks_the_producer_until_there_is_room),
       cmocka_unit_test(closing_either_end),
       cmocka_unit_test(misuse_is_refused),

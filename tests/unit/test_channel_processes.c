@@ -61,15 +61,6 @@ static int exit_status(pid_t pid) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
-/* How many messages: the full count in plain builds; sanitizer builds set LF_TEST_SCALE (a
- * percentage) because they run the same code many times slower. */
-static uint32_t scaled(uint32_t count) {
-  const char *scale = getenv("LF_TEST_SCALE");
-  uint32_t percent = scale != NULL ? (uint32_t)strtoul(scale, NULL, 10) : 100;
-  if (percent == 0 || percent > 100) percent = 100;
-  return count / 100 * percent;
-}
-
 static lf_channel_t *create(const char *name, int32_t role, uint64_t capacity, uint32_t producers) {
   lf_channel_params_t params = {.field_mask = LF_CHANNEL_PARAM_FIELD_ROLE | LF_CHANNEL_PARAM_FIELD_CAPACITY |
                                               LF_CHANNEL_PARAM_FIELD_MAX_PRODUCERS | LF_CHANNEL_PARAM_FIELD_MAX_MESSAGE_SIZE,
@@ -105,7 +96,7 @@ static void a_million_messages_cross_processes_intact_and_in_order(void **state)
   (void)state;
   const char *name = fresh_name("million");
   lf_channel_t *consumer = create(name, LF_CHANNEL_CONSUMER, 64u << 10, 1); /* wraps ~8000 times */
-  const uint32_t count = scaled(1000000);
+  const uint32_t count = lf_test_scaled(1000000);
   char count_text[16];
   snprintf(count_text, sizeof count_text, "%u", count);
   pid_t producer = spawn("channel-produce", name, count_text, "0", NULL);
@@ -127,7 +118,7 @@ static void four_producer_processes_into_one_consumer(void **state) {
   lf_channel_t *consumer = create(name, LF_CHANNEL_CONSUMER, 16u << 10, 4);
   pid_t producers[4];
   char id[4][16], count_text[16];
-  const uint32_t count = scaled(100000);
+  const uint32_t count = lf_test_scaled(100000);
   snprintf(count_text, sizeof count_text, "%u", count);
   for (int i = 0; i < 4; ++i) {
     snprintf(id[i], sizeof id[i], "%d", i);

@@ -187,9 +187,9 @@ static void a_ring_corrupted_later_is_noticed(void **state) {
   lf_channel_t *consumer = NULL;
   LF_OK_(open_from(&g, LF_CHANNEL_CONSUMER, &consumer, &thread));
   uint8_t *data = g.region + RING0 + 4096;
-  blob_put32(data, 2000); /* a 2000-byte record: more than max_message (1024) */
-  blob_put16(data + 4, 1);
-  blob_put64(g.region + RING0, 8 + 2000); /* publish it */
+  blob_put32(data + 8, 2000); /* a 2000-byte record: more than max_message (1024) */
+  blob_put16(data + 12, 1);
+  blob_put64(data, 0 + 1); /* commit word: position 0, plus one (publishes it) */
   char buffer[2048];
   size_t size = 0;
   LF_EXPECT(LF_ERR_CORRUPT, lf_channel_recv(consumer, buffer, sizeof buffer, &size, 0));
