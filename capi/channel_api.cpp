@@ -2,6 +2,7 @@
 // allocation, and a system call only to wait or to wake a sleeper.
 #include "capi/guard.hpp"
 #include "capi/handles.hpp"
+#include "capi/memory_objects.hpp"
 #include "capi/objects.hpp"
 #include "capi/out_params.hpp"
 #include "channel/endpoint.hpp"
@@ -13,12 +14,39 @@ using capi::ContextObject;
 
 namespace {
 
+// A received buffer becomes an lf_buffer_t owned by the channel end: released (retired)
+// when the producer forgets it or the end goes.
+channel::ImportedBuffer import_buffer(const capi::ContextPtr &context, const mem::ExportDescriptor &descriptor,
+                                      core::UniqueFd fd) {
+  mem::MemoryPtr memory = capi::import_exported(context, descriptor, fd.get());
+  const uint64_t size = memory->size;
+  lf_buffer_t *handle = capi::publish_buffer(context, std::move(memory));
+  std::shared_ptr<void> owner(handle, [](void *h) { capi::retire_owned_handle(h, core::HandleType::buffer); });
+  return {handle, size, std::move(owner)};
+}
+
 struct ChannelObject final : core::Object {
   ChannelObject(capi::ContextPtr c, std::unique_ptr<channel::Channel> e)
-      : Object(core::HandleType::channel), context(std::move(c)), end(std::move(e)) {}
-  capi::ContextPtr context;
+      : Object(core::HandleType::channel),
+        context(std::move(c)),
+        end(std::move(e)),
+        importer([context = context](const mem::ExportDescriptor &d, core::UniqueFd fd) {
+          return import_buffer(context, d, std::move(fd));
+        }) {}
+  capi::ContextPtr context;  // declared first, destroyed last: the end's received buffers need it
   std::unique_ptr<channel::Channel> end;
+  const channel::BufferImporter importer;  // made once: the data calls must not allocate
 };
+
+// The buffer a producer passes: its memory, and a share that pins it.
+struct SharedBuffer {
+  std::shared_ptr<core::Object> object;
+  const mem::Memory &memory() const { return *static_cast<capi::BufferObject &>(*object).memory; }
+};
+
+SharedBuffer share_buffer(const lf_buffer_t *buffer) {
+  return {capi::share_handle(buffer, core::HandleType::buffer, "buffer")};
+}
 
 constexpr uint64_t kKnownFields = LF_CHANNEL_PARAM_FIELD_ROLE | LF_CHANNEL_PARAM_FIELD_CAPACITY |
                                   LF_CHANNEL_PARAM_FIELD_MAX_MESSAGE_SIZE | LF_CHANNEL_PARAM_FIELD_MAX_PRODUCERS |
@@ -69,13 +97,18 @@ lf_status_t make_channel(const char *function, lf_context_t *context, const char
 // The handle is only peeked at (no reference taken): a channel end is externally
 // synchronized, so it cannot be destroyed while this thread is inside a call on it.
 template <typename Call>
-lf_status_t on_end(const char *function, const lf_channel_t *channel, Call call) noexcept {
+lf_status_t on_object(const char *function, const lf_channel_t *channel, Call call) noexcept {
   return capi::guarded(function, [&]() -> lf_status_t {
     auto &object = static_cast<ChannelObject &>(capi::peek_handle(channel, core::HandleType::channel, "channel"));
-    lf_status_t status = call(*object.end);
+    lf_status_t status = call(object);
     if (status < 0) return capi::report(function, status, object.end->problem());
     return status;
   });
+}
+
+template <typename Call>
+lf_status_t on_end(const char *function, const lf_channel_t *channel, Call call) noexcept {
+  return on_object(function, channel, [&](ChannelObject &object) { return call(*object.end); });
 }
 
 }  // namespace
@@ -137,6 +170,56 @@ lf_status_t lf_channel_recv(lf_channel_t *channel, void *buffer, size_t capacity
   if (out_size == nullptr) return capi::report(__func__, LF_ERR_INVALID_ARGUMENT, "out_size is NULL");
   if (buffer == nullptr && capacity != 0) return capi::report(__func__, LF_ERR_INVALID_ARGUMENT, "buffer is NULL");
   return on_end(__func__, channel, [&](channel::Channel &end) { return end.recv(buffer, capacity, out_size, timeout_ms); });
+}
+
+lf_status_t lf_channel_send_buffer(lf_channel_t *channel, lf_buffer_t *buffer, uint64_t offset, uint64_t length,
+                                   const void *data, size_t size, int32_t timeout_ms) {
+  if (data == nullptr && size != 0) return capi::report(__func__, LF_ERR_INVALID_ARGUMENT, "data is NULL");
+  return on_end(__func__, channel, [&](channel::Channel &end) {
+    SharedBuffer shared = share_buffer(buffer);
+    const mem::Memory &memory = shared.memory();  // (before the move below)
+    return end.send_buffer(memory, std::move(shared.object), offset, length, data, size, timeout_ms);
+  });
+}
+
+lf_status_t lf_channel_forget_buffer(lf_channel_t *channel, lf_buffer_t *buffer, int32_t timeout_ms) {
+  return on_end(__func__, channel, [&](channel::Channel &end) {
+    SharedBuffer shared = share_buffer(buffer);
+    return end.forget_buffer(shared.memory(), timeout_ms);
+  });
+}
+
+lf_status_t lf_channel_peeked_buffer(lf_channel_t *channel, lf_buffer_t **out_buffer, uint64_t *out_offset,
+                                     uint64_t *out_length) {
+  if (out_buffer == nullptr) return capi::report(__func__, LF_ERR_INVALID_ARGUMENT, "out_buffer is NULL");
+  return on_object(__func__, channel, [&](ChannelObject &object) -> lf_status_t {
+    const channel::ImportedBuffer *imported = nullptr;
+    channel::BufferRef ref;
+    lf_status_t status = object.end->peeked_buffer(object.importer, &imported, &ref);
+    if (status != LF_OK) return status;
+    *out_buffer = static_cast<lf_buffer_t *>(imported->handle);
+    if (out_offset != nullptr) *out_offset = ref.offset;
+    if (out_length != nullptr) *out_length = ref.length;
+    return LF_OK;
+  });
+}
+
+lf_status_t lf_channel_recv_buffer(lf_channel_t *channel, lf_buffer_t **out_buffer, uint64_t *out_offset,
+                                   uint64_t *out_length, void *data, size_t capacity, size_t *out_size,
+                                   int32_t timeout_ms) {
+  if (out_buffer == nullptr || out_size == nullptr)
+    return capi::report(__func__, LF_ERR_INVALID_ARGUMENT, "out_buffer or out_size is NULL");
+  if (data == nullptr && capacity != 0) return capi::report(__func__, LF_ERR_INVALID_ARGUMENT, "data is NULL");
+  return on_object(__func__, channel, [&](ChannelObject &object) -> lf_status_t {
+    const channel::ImportedBuffer *imported = nullptr;
+    channel::BufferRef ref;
+    lf_status_t status = object.end->recv_buffer(object.importer, &imported, &ref, data, capacity, out_size, timeout_ms);
+    if (status != LF_OK) return status;
+    *out_buffer = imported != nullptr ? static_cast<lf_buffer_t *>(imported->handle) : nullptr;
+    if (out_offset != nullptr) *out_offset = ref.offset;
+    if (out_length != nullptr) *out_length = ref.length;
+    return LF_OK;
+  });
 }
 
 lf_status_t lf_channel_get_info(const lf_channel_t *channel, lf_channel_info_t *out_info) {

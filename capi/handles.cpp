@@ -36,6 +36,19 @@ core::HandleRef acquire_handle(const void *handle, core::HandleType type, const 
   return ref;
 }
 
+std::shared_ptr<core::Object> share_handle(const void *handle, core::HandleType type, const char *name) {
+  std::shared_ptr<core::Object> object;
+  core::HandleType actual = type;
+  core::HandleProblem problem = core::HandleTable::instance().share(value_of(handle), type, object, actual);
+  if (problem != core::HandleProblem::none) refuse_handle(problem, handle, type, actual, name);
+  return object;
+}
+
+void retire_owned_handle(const void *handle, core::HandleType type) noexcept {
+  core::HandleType actual = type;
+  (void)core::HandleTable::instance().retire(value_of(handle), type, actual);
+}
+
 void retire_handle(const void *handle, core::HandleType type, const char *name) {
   if (handle == nullptr) return;
   core::HandleType actual = type;

@@ -28,6 +28,14 @@ inline core::Object &peek_handle(const void *handle, core::HandleType type, cons
   return *object;
 }
 
+// The object behind a handle, shared: it outlives the handle's destruction while held.
+// Throws like acquire_handle().
+std::shared_ptr<core::Object> share_handle(const void *handle, core::HandleType type, const char *name);
+
+// Destroys a handle the library handed out and still owns, ignoring one the user already
+// destroyed (for the channel's received buffers).
+void retire_owned_handle(const void *handle, core::HandleType type) noexcept;
+
 // Destroys a handle (NULL is a no-op); throws like acquire_handle().
 void retire_handle(const void *handle, core::HandleType type, const char *name);
 

@@ -104,7 +104,7 @@ ImportOptions import_options(const lf_buffer_import_params_t *params) {
 
 lf_buffer_t *publish(const capi::ContextPtr &context, mem::MemoryPtr memory,
                      std::shared_ptr<capi::PoolCore> pool = nullptr) {
-  return capi::publish_handle<lf_buffer_t>(std::make_shared<BufferObject>(context, std::move(memory), std::move(pool)));
+  return capi::publish_buffer(context, std::move(memory), std::move(pool));
 }
 
 capi::Acquired<BufferObject> acquire_buffer(const lf_buffer_t *buffer) {
@@ -260,10 +260,7 @@ lf_status_t lf_buffer_recv(lf_context_t *context, int socket_fd, int32_t timeout
     if (status != LF_OK) return status;
     mem::ExportDescriptor d = ipc::decode_buffer_descriptor(std::span<const uint8_t>(bytes, size));
     if (fds.size() != 1) core::fail(LF_ERR_PROTOCOL, "a buffer message carries one descriptor, this one %zu", fds.size());
-    mem::MemoryPtr memory = d.kind == LF_MEMORY_DEVICE
-                                ? mem::import_device_fd(ctx->context->allocator().devices, fds[0].get(), d)
-                                : mem::import_shared_fd(fds[0].get(), d.size, false);
-    *out_buffer = publish(ctx->context, std::move(memory));
+    *out_buffer = publish(ctx->context, capi::import_exported(ctx->context, d, fds[0].get()));
     return LF_OK;
   });
 }
@@ -408,3 +405,16 @@ const char *lf_memory_kind_name(int32_t kind) {
 }
 
 }  // extern "C"
+
+namespace lavaflow::capi {
+
+lf_buffer_t *publish_buffer(const ContextPtr &context, mem::MemoryPtr memory, std::shared_ptr<PoolCore> pool) {
+  return publish_handle<lf_buffer_t>(std::make_shared<BufferObject>(context, std::move(memory), std::move(pool)));
+}
+
+mem::MemoryPtr import_exported(const ContextPtr &context, const mem::ExportDescriptor &descriptor, int fd) {
+  if (descriptor.kind == LF_MEMORY_DEVICE) return mem::import_device_fd(context->allocator().devices, fd, descriptor);
+  return mem::import_shared_fd(fd, descriptor.size, false);
+}
+
+}  // namespace lavaflow::capi

@@ -6,6 +6,8 @@
 #include "mem/buffer_pool.hpp"
 #include "mem/memory.hpp"
 
+#include <lavaflow/memory.h>
+
 #include <memory>
 
 namespace lavaflow::capi {
@@ -25,6 +27,13 @@ struct BufferObject final : core::Object {
   mem::MemoryPtr memory;
   std::shared_ptr<PoolCore> pool;
 };
+
+// A new lf_buffer_t for `memory` (lf_buffer_create, the imports, a channel's received buffers).
+lf_buffer_t *publish_buffer(const ContextPtr &context, mem::MemoryPtr memory, std::shared_ptr<PoolCore> pool = nullptr);
+
+// Maps or imports memory another process exported (`descriptor` says what it is), as
+// lf_buffer_recv() does. `fd` is borrowed.
+mem::MemoryPtr import_exported(const ContextPtr &context, const mem::ExportDescriptor &descriptor, int fd);
 
 struct BufferPoolObject final : core::Object {
   explicit BufferPoolObject(std::shared_ptr<PoolCore> c) : Object(core::HandleType::buffer_pool), core(std::move(c)) {}

@@ -217,7 +217,8 @@ LF_API lf_status_t lf_channel_release(lf_channel_t *channel);
 /**
  * Consumer: copy the next message out (peek, copy, release). A message larger than
  * `capacity` is not consumed: the call returns `LF_ERR_BUFFER_TOO_SMALL` with its length in
- * `*out_size`, and the message stays queued.
+ * `*out_size`, and the message stays queued. So does a message that refers to a buffer
+ * (`LF_ERR_INVALID_STATE`: receive it with lf_channel_recv_buffer()).
  * @param channel the consumer (borrowed)
  * @param buffer where to copy (caller-owned)
  * @param capacity bytes available at `buffer`
@@ -226,6 +227,89 @@ LF_API lf_status_t lf_channel_release(lf_channel_t *channel);
  */
 LF_API lf_status_t lf_channel_recv(lf_channel_t *channel, void *buffer, size_t capacity, size_t *out_size,
                                    int32_t timeout_ms);
+
+/**
+ * @name Buffer references
+ * A message may refer to an lf_buffer_t (shared or device memory) instead of carrying its
+ * bytes: the consumer gets the same memory mapped (or imported) in its own process. The first
+ * message that refers to a buffer passes its fd to the consumer, once; the consumer caches
+ * the import, so later messages that refer to the buffer cost no more than a small send.
+ * Large payloads and GPU buffers thus move without a copy: write into the buffer, send a
+ * reference, and let the consumer read it in place. The two sides agree on who writes when
+ * (for example, the producer reuses a buffer only after the consumer answered).
+ *
+ * A producer pins (keeps alive) each buffer it sent until lf_channel_forget_buffer() or until
+ * its end is destroyed, at most 256 at a time. The consumer's lf_buffer_t for it is owned by
+ * its channel end: do not destroy it; it stays valid until the consumer has received past the
+ * producer's forget, or until the consumer's end is destroyed.
+ * @{
+ */
+
+/**
+ * Producer: send a message that refers to `length` bytes at `offset` of `buffer`, with `size`
+ * bytes of inline data (a header of your own: a frame number, a shape; may be 0).
+ * @param channel a producer (borrowed)
+ * @param buffer shared or device memory (borrowed; the channel pins it until forgotten)
+ * @param offset where the referred bytes start in the buffer
+ * @param length how many bytes are referred to (offset + length <= the buffer's size)
+ * @param data the inline bytes (borrowed), or NULL when `size` is 0
+ * @param size 0..max_message_size - 24
+ * @param timeout_ms as for lf_channel_reserve(); it also bounds waiting for a consumer to
+ *        connect, the first time a buffer is sent on a channel the producer created
+ * @return `LF_OK`; `LF_WOULD_BLOCK` / `LF_TIMEOUT`; `LF_ERR_UNSUPPORTED` (the buffer cannot
+ *         leave this process: private host memory); `LF_ERR_LIMIT` (256 buffers pinned);
+ *         `LF_ERR_INVALID_ARGUMENT` (range outside the buffer, inline data too large);
+ *         `LF_ERR_CLOSED`; `LF_ERR_PEER_DEAD`.
+ */
+LF_API lf_status_t lf_channel_send_buffer(lf_channel_t *channel, lf_buffer_t *buffer, uint64_t offset, uint64_t length,
+                                          const void *data, size_t size, int32_t timeout_ms);
+
+/**
+ * Producer: stop referring to `buffer`. The channel unpins it, and the consumer releases its
+ * import when it receives past this point (a small record in the ring, in order with the
+ * messages). Sending the buffer again announces it anew.
+ * @param channel a producer (borrowed)
+ * @param buffer a buffer sent on this channel (borrowed)
+ * @param timeout_ms as for lf_channel_reserve() (the record needs room in the ring)
+ * @return `LF_OK`; `LF_ERR_NOT_FOUND` (not sent here, or already forgotten);
+ *         `LF_WOULD_BLOCK` / `LF_TIMEOUT`.
+ */
+LF_API lf_status_t lf_channel_forget_buffer(lf_channel_t *channel, lf_buffer_t *buffer, int32_t timeout_ms);
+
+/**
+ * Consumer: the buffer the peeked message refers to. lf_channel_peek() gives its inline data.
+ * The first time a buffer appears, this imports it (a system call or two).
+ * @param channel the consumer with a peeked message (borrowed)
+ * @param[out] out_buffer the buffer, owned by the channel (see above)
+ * @param[out] out_offset where the referred bytes start (may be NULL)
+ * @param[out] out_length how many bytes (may be NULL)
+ * @return `LF_OK`; `LF_ERR_NOT_FOUND` (the message refers to no buffer); `LF_ERR_INVALID_STATE`
+ *         (nothing is peeked); `LF_ERR_PROTOCOL` (the producer never announced the buffer);
+ *         the import's errors (`LF_ERR_CORRUPT`, `LF_ERR_UNSUPPORTED` for device memory
+ *         of another device).
+ */
+LF_API lf_status_t lf_channel_peeked_buffer(lf_channel_t *channel, lf_buffer_t **out_buffer, uint64_t *out_offset,
+                                            uint64_t *out_length);
+
+/**
+ * Consumer: receive the next message, whether or not it refers to a buffer (lf_channel_recv()
+ * leaves a buffer message queued and says so). The inline data is copied to `data`.
+ * @param channel the consumer (borrowed)
+ * @param[out] out_buffer the buffer, owned by the channel, or NULL for a plain message
+ * @param[out] out_offset where the referred bytes start, 0 for a plain message (may be NULL)
+ * @param[out] out_length how many bytes, 0 for a plain message (may be NULL)
+ * @param data where to copy the inline data (caller-owned)
+ * @param capacity bytes available at `data`
+ * @param[out] out_size the inline data's length (also on `LF_ERR_BUFFER_TOO_SMALL`)
+ * @param timeout_ms as for lf_channel_peek()
+ * @return as lf_channel_recv() and lf_channel_peeked_buffer(); on an error the message stays
+ *         queued.
+ */
+LF_API lf_status_t lf_channel_recv_buffer(lf_channel_t *channel, lf_buffer_t **out_buffer, uint64_t *out_offset,
+                                          uint64_t *out_length, void *data, size_t capacity, size_t *out_size,
+                                          int32_t timeout_ms);
+
+/** @} */
 
 /**
  * The state of this end.

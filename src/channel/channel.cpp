@@ -4,6 +4,8 @@
 #include "core/futex.hpp"
 #include "core/heavy_fence.hpp"
 
+#include <lavaflow/memory.h>
+
 #include <cstring>
 #include <unistd.h>
 
@@ -30,7 +32,7 @@ Channel::Channel(std::shared_ptr<ChannelRegion> region, WaitPolicy wait, int32_t
       role_(role),
       slot_(slot),
       shared_(true),
-      fences_registered_(core::heavy_fences_registered()) {}
+      max_message_(header_->max_message_size) {}
 
 void Channel::claim_consumer(ChannelRegion &region) {
   uint32_t expected = kFree;
@@ -72,7 +74,7 @@ void Channel::declare_dead(ChannelRegion &region, int32_t role, uint32_t slot) n
 std::unique_ptr<Channel> Channel::consumer(std::shared_ptr<ChannelRegion> region, WaitPolicy wait) {
   std::unique_ptr<Channel> end(new Channel(region, wait, LF_CHANNEL_CONSUMER, 0));
   // Here, in the process that will sleep, not where the role was claimed (maybe the creator).
-  region->header()->consumer_fences.store(core::heavy_fences_available() ? 1 : 0, kRelease);
+  region->header()->consumer_promise.store(end->sleep_promise(), kRelease);
   end->rings_.resize(region->max_producers());
   for (uint32_t i = 0; i < region->max_producers(); ++i) end->rings_[i].attach(region->ring(i));
   return end;
@@ -80,18 +82,34 @@ std::unique_ptr<Channel> Channel::consumer(std::shared_ptr<ChannelRegion> region
 
 std::unique_ptr<Channel> Channel::producer(std::shared_ptr<ChannelRegion> region, WaitPolicy wait, uint32_t slot) {
   std::unique_ptr<Channel> end(new Channel(region, wait, LF_CHANNEL_PRODUCER, slot));
-  region->ring(slot).control->producer_fences.store(core::heavy_fences_available() ? 1 : 0, kRelease);
+  region->ring(slot).control->producer_promise.store(end->sleep_promise(), kRelease);
   end->producer_.attach(region->ring(slot));
   return end;
 }
 
 Channel::~Channel() { close(); }
 
+uint64_t Channel::sleep_promise() const noexcept {
+  if (wait_.mode == LF_WAIT_SPIN) return transport::kNeverSleeps;
+  const uint64_t token = core::register_for_heavy_fences();
+  return token != 0 ? token : transport::kMaySleep;
+}
+
+void Link::set_peer_socket(uint32_t slot, std::shared_ptr<core::UniqueFd> socket) {
+  std::lock_guard lock(mutex_);
+  if (slot < sockets_.size()) sockets_[slot] = std::move(socket);
+}
+
+std::shared_ptr<core::UniqueFd> Link::peer_socket(uint32_t slot) const {
+  std::lock_guard lock(mutex_);
+  return slot < sockets_.size() ? sockets_[slot] : nullptr;
+}
+
 // ---- waiting ----------------------------------------------------------------------------
 
 template <typename Attempt, typename Ready>
 lf_status_t Channel::wait(Attempt attempt, Ready ready, std::atomic<uint32_t> &waiting, std::atomic<uint32_t> &seq,
-                          std::atomic<uint32_t> &fences, int32_t timeout_ms) noexcept {
+                          std::atomic<uint64_t> &promise, int32_t timeout_ms) noexcept {
   lf_status_t status = attempt();
   if (status != LF_WOULD_BLOCK || timeout_ms == 0) return status;
   int64_t deadline = INT64_MAX;
@@ -121,14 +139,14 @@ lf_status_t Channel::wait(Attempt attempt, Ready ready, std::atomic<uint32_t> &w
   for (;;) {
     const uint32_t seen = seq.load(kAcquire);
     // Dekker: our store of `waiting` and the peer's publish (ring.cpp) are ordered — by
-    // seq_cst on both sides, or by our heavy fence when we promised one (`fences`) — so either
+    // seq_cst on both sides, or by our heavy fence when we promised one (`promise`) — so either
     // the attempt below sees the peer's progress, or the peer sees us waiting and wakes us.
     waiting.store(1, std::memory_order_seq_cst);
     bool bounded_sleep = false;
-    if (fences.load(kRelaxed) != 0 && !core::heavy_fence()) {
+    if (promise.load(kRelaxed) > transport::kNeverSleeps && !core::heavy_fence()) {
       // The kernel refused after all: from now on peers publish with seq_cst, and this one
       // sleep is bounded, since a peer may have published cheaply just now.
-      fences.store(0, std::memory_order_seq_cst);
+      promise.store(transport::kMaySleep, std::memory_order_seq_cst);
       bounded_sleep = true;
     }
     status = attempt();
@@ -150,8 +168,15 @@ lf_status_t Channel::wait(Attempt attempt, Ready ready, std::atomic<uint32_t> &w
 
 void Channel::wake_consumer(bool seq_cst) noexcept {
   // After the publish of our record: the other half of the Dekker pair (see wait()).
-  const bool waiting = seq_cst ? header_->consumer_waiting.load(std::memory_order_seq_cst) != 0
-                               : header_->consumer_waiting.load(kRelaxed) != 0;
+  bool waiting;
+  if (seq_cst) {
+    waiting = header_->consumer_waiting.load(std::memory_order_seq_cst) != 0;
+  } else {
+    // The heavy fence orders the CPU; this keeps the compiler from hoisting the load above
+    // the publishing store.
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+    waiting = header_->consumer_waiting.load(kRelaxed) != 0;
+  }
   if (waiting) {
     header_->data_seq.fetch_add(1, kRelease);
     core::futex_wake(&header_->data_seq, 1, shared_);
@@ -180,10 +205,10 @@ lf_status_t Channel::reserve(size_t size, int32_t timeout_ms, void **out_data) n
   if (role_ != LF_CHANNEL_PRODUCER) return fail(LF_ERR_INVALID_STATE, "only a producer can reserve");
   if (closed_) return fail(LF_ERR_CLOSED, "this end was closed");
   if (producer_.reserved()) return fail(LF_ERR_INVALID_STATE, "a reservation is pending: commit or abort it first");
-  if (size > header_->max_message_size) return fail(LF_ERR_INVALID_ARGUMENT, "the message is larger than the channel's max_message_size");
+  if (size > max_message_) return fail(LF_ERR_INVALID_ARGUMENT, "the message is larger than the channel's max_message_size");
   transport::RingControl *control = producer_.control();
   lf_status_t status = wait([&] { return try_reserve(size, out_data); }, [&] { return producer_.space_may_have_grown(); },
-                            control->space_waiting, control->space_seq, control->producer_fences, timeout_ms);
+                            control->space_waiting, control->space_seq, control->producer_promise, timeout_ms);
   if (status == LF_WOULD_BLOCK) problem_ = "the ring is full";
   return status;
 }
@@ -191,12 +216,16 @@ lf_status_t Channel::reserve(size_t size, int32_t timeout_ms, void **out_data) n
 lf_status_t Channel::commit(size_t size) noexcept {
   if (role_ != LF_CHANNEL_PRODUCER || !producer_.reserved()) return fail(LF_ERR_INVALID_STATE, "nothing is reserved");
   if (size > producer_.reserved_size()) return fail(LF_ERR_INVALID_ARGUMENT, "commit of more bytes than were reserved");
-  const bool seq_cst = publish_seq_cst(header_->consumer_fences);
-  producer_.commit(size, seq_cst);
+  publish(size, transport::kRecordData);
   messages_.add(1);
   bytes_.add(size);
-  wake_consumer(seq_cst);
   return LF_OK;
+}
+
+void Channel::publish(size_t size, transport::RecordType type) noexcept {
+  const bool seq_cst = publish_seq_cst(header_->consumer_promise);
+  producer_.commit(size, seq_cst, type);
+  wake_consumer(seq_cst);
 }
 
 lf_status_t Channel::abort() noexcept {
@@ -220,8 +249,24 @@ lf_status_t Channel::try_peek(const void **out_data, size_t *out_size) noexcept 
   for (uint32_t k = 0; k < n; ++k) {
     uint32_t i = next_ring_ + k;
     if (i >= n) i -= n;
-    lf_status_t status = rings_[i].try_peek(out_data, out_size);
+    transport::RecordType type;
+    lf_status_t status = rings_[i].try_peek(out_data, out_size, &type);
+    while (status == LF_OK && type == transport::kRecordForget) {
+      // Not a message: the producer stopped referring to a buffer. Drop it and look again.
+      if (*out_size != kForgetBytes) return fail(LF_ERR_CORRUPT, "a forget record of the wrong size: the region is corrupt");
+      imports_.forget(i, read_forget(static_cast<const uint8_t *>(*out_data)));
+      if (rings_[i].release(publish_seq_cst(rings_[i].control()->producer_promise))) wake_producer(rings_[i].control());
+      status = rings_[i].try_peek(out_data, out_size, &type);
+    }
     if (status == LF_OK) {
+      peeked_ref_ = BufferRef{};
+      if (type == transport::kRecordBuffer) {
+        if (*out_size < kBufferRefBytes) return fail(LF_ERR_CORRUPT, "a buffer record too short for its reference: the region is corrupt");
+        peeked_ref_ = read_buffer_ref(static_cast<const uint8_t *>(*out_data));
+        if (peeked_ref_.id == 0) return fail(LF_ERR_CORRUPT, "a buffer record naming buffer 0: the region is corrupt");
+        *out_data = static_cast<const uint8_t *>(*out_data) + kBufferRefBytes;
+        *out_size -= kBufferRefBytes;
+      }
       peeked_ring_ = static_cast<int32_t>(i);
       peeked_size_ = *out_size;
       next_ring_ = i + 1 == n ? 0 : i + 1;
@@ -251,7 +296,7 @@ lf_status_t Channel::peek(int32_t timeout_ms, const void **out_data, size_t *out
   if (peeked_ring_ >= 0) return fail(LF_ERR_INVALID_STATE, "a message is already peeked: release it first");
   lf_status_t status =
       wait([&] { return try_peek(out_data, out_size); }, [&] { return any_record(); }, header_->consumer_waiting,
-           header_->data_seq, header_->consumer_fences, timeout_ms);
+           header_->data_seq, header_->consumer_promise, timeout_ms);
   if (status == LF_WOULD_BLOCK) problem_ = "no message is waiting";
   return status;
 }
@@ -262,7 +307,7 @@ lf_status_t Channel::release() noexcept {
   peeked_ring_ = -1;
   messages_.add(1);
   bytes_.add(peeked_size_);
-  if (ring.release(publish_seq_cst(ring.control()->producer_fences))) wake_producer(ring.control());
+  if (ring.release(publish_seq_cst(ring.control()->producer_promise))) wake_producer(ring.control());
   return LF_OK;
 }
 
@@ -272,10 +317,128 @@ lf_status_t Channel::recv(void *buffer, size_t capacity, size_t *out_size, int32
   lf_status_t status = peek(timeout_ms, &data, &size);
   if (status != LF_OK) return status;
   *out_size = size;
+  if (peeked_ref_.id != 0) {
+    unpeek();
+    return fail(LF_ERR_INVALID_STATE,
+                "the next message refers to a buffer: receive it with lf_channel_recv_buffer() or "
+                "lf_channel_peek(); it stays queued");
+  }
   if (size > capacity) {
-    next_ring_ = static_cast<uint32_t>(peeked_ring_);  // not consumed: it stays first in line
-    peeked_ring_ = -1;
+    unpeek();
     return fail(LF_ERR_BUFFER_TOO_SMALL, "the message is larger than the buffer; it stays queued");
+  }
+  if (size > 0) std::memcpy(buffer, data, size);
+  return release();
+}
+
+void Channel::unpeek() noexcept {
+  next_ring_ = static_cast<uint32_t>(peeked_ring_);  // not consumed: it stays first in line
+  peeked_ring_ = -1;
+}
+
+// ---- buffer references ------------------------------------------------------------------
+
+lf_status_t Channel::wait_for_consumer_socket(int32_t timeout_ms, std::shared_ptr<core::UniqueFd> &out) {
+  // A producer that created the channel learns its consumer's connection when the consumer
+  // connects; until then a buffer cannot be announced. (Slow path: polled.)
+  const int64_t deadline = timeout_ms < 0 ? INT64_MAX : core::monotonic_ns() + int64_t{timeout_ms} * 1000000;
+  for (;;) {
+    out = link->peer_socket(slot_);
+    if (out) return LF_OK;
+    const uint32_t consumer = header_->consumer_state.load(kAcquire);
+    if (consumer == kClosed) return fail(LF_ERR_CLOSED, "the consumer closed the channel");
+    if (consumer == kDead) return fail(LF_ERR_PEER_DEAD, "the consumer's process died");
+    if (timeout_ms == 0) return fail(LF_WOULD_BLOCK, "no consumer is connected yet to receive the buffer");
+    if (core::monotonic_ns() >= deadline) return fail(LF_TIMEOUT, "no consumer connected in time to receive the buffer");
+    usleep(1000);
+  }
+}
+
+lf_status_t Channel::send_buffer(const mem::Memory &memory, std::shared_ptr<void> owner, uint64_t offset, uint64_t length,
+                                 const void *data, size_t size, int32_t timeout_ms) {
+  if (role_ != LF_CHANNEL_PRODUCER) return fail(LF_ERR_INVALID_STATE, "only a producer can send");
+  if (closed_) return fail(LF_ERR_CLOSED, "this end was closed");
+  if (producer_.reserved()) return fail(LF_ERR_INVALID_STATE, "a reservation is pending: commit or abort it first");
+  if (offset > memory.size || length > memory.size - offset)
+    core::fail(LF_ERR_INVALID_ARGUMENT, "bytes %llu..%llu are outside the %llu-byte buffer",
+               static_cast<unsigned long long>(offset), static_cast<unsigned long long>(offset + length),
+               static_cast<unsigned long long>(memory.size));
+  if (!(memory.flags & LF_BUFFER_EXPORTABLE))
+    core::fail(LF_ERR_UNSUPPORTED, "this buffer cannot be shared with another process (%s): create it as shared or device memory",
+               memory.reason().c_str());
+  if (size > max_message_ - kBufferRefBytes)
+    core::fail(LF_ERR_INVALID_ARGUMENT, "%zu inline bytes exceed the %llu a buffer message can carry", size,
+               static_cast<unsigned long long>(max_message_ - kBufferRefBytes));
+  uint32_t id = announced_.find(memory);
+  if (id == 0) {
+    std::shared_ptr<core::UniqueFd> socket;
+    lf_status_t status = wait_for_consumer_socket(timeout_ms, socket);
+    if (status != LF_OK) return status;
+    id = announced_.announce(memory, std::move(owner), socket->get());
+  }
+  void *slot = nullptr;
+  lf_status_t status = reserve(kBufferRefBytes + size, timeout_ms, &slot);
+  if (status != LF_OK) return status;  // (the announcement stands: the buffer stays pinned)
+  write_buffer_ref(static_cast<uint8_t *>(slot), BufferRef{id, offset, length});
+  if (size > 0) std::memcpy(static_cast<uint8_t *>(slot) + kBufferRefBytes, data, size);
+  publish(kBufferRefBytes + size, transport::kRecordBuffer);
+  messages_.add(1);
+  bytes_.add(size);
+  return LF_OK;
+}
+
+lf_status_t Channel::forget_buffer(const mem::Memory &memory, int32_t timeout_ms) {
+  if (role_ != LF_CHANNEL_PRODUCER) return fail(LF_ERR_INVALID_STATE, "only a producer sends buffers");
+  if (announced_.find(memory) == 0) return fail(LF_ERR_NOT_FOUND, "this buffer was never sent on this channel, or was forgotten");
+  if (closed_) {  // nobody will read a forget record: just unpin
+    announced_.forget(memory);
+    return LF_OK;
+  }
+  void *slot = nullptr;
+  lf_status_t status = reserve(kForgetBytes, timeout_ms, &slot);
+  if (status != LF_OK) return status;
+  write_forget(static_cast<uint8_t *>(slot), announced_.forget(memory));
+  publish(kForgetBytes, transport::kRecordForget);
+  return LF_OK;
+}
+
+lf_status_t Channel::peeked_buffer(const BufferImporter &import, const ImportedBuffer **out_buffer, BufferRef *out_ref) {
+  if (role_ != LF_CHANNEL_CONSUMER || peeked_ring_ < 0) return fail(LF_ERR_INVALID_STATE, "no message is peeked");
+  if (peeked_ref_.id == 0) return fail(LF_ERR_NOT_FOUND, "the peeked message refers to no buffer");
+  const auto ring = static_cast<uint32_t>(peeked_ring_);
+  std::shared_ptr<core::UniqueFd> socket = link->peer_socket(ring);
+  const ImportedBuffer &buffer = imports_.resolve(ring, peeked_ref_.id, socket ? socket->get() : -1, import);
+  if (peeked_ref_.offset > buffer.size || peeked_ref_.length > buffer.size - peeked_ref_.offset)
+    core::fail(LF_ERR_CORRUPT, "a buffer message refers to bytes %llu..%llu of a %llu-byte buffer",
+               static_cast<unsigned long long>(peeked_ref_.offset),
+               static_cast<unsigned long long>(peeked_ref_.offset + peeked_ref_.length),
+               static_cast<unsigned long long>(buffer.size));
+  *out_buffer = &buffer;
+  *out_ref = peeked_ref_;
+  return LF_OK;
+}
+
+lf_status_t Channel::recv_buffer(const BufferImporter &import, const ImportedBuffer **out_buffer, BufferRef *out_ref,
+                                 void *buffer, size_t capacity, size_t *out_size, int32_t timeout_ms) {
+  const void *data = nullptr;
+  size_t size = 0;
+  lf_status_t status = peek(timeout_ms, &data, &size);
+  if (status != LF_OK) return status;
+  *out_size = size;
+  if (size > capacity) {
+    unpeek();
+    return fail(LF_ERR_BUFFER_TOO_SMALL, "the message's inline data is larger than the buffer; it stays queued");
+  }
+  *out_buffer = nullptr;
+  *out_ref = BufferRef{};
+  if (peeked_ref_.id != 0) {
+    try {
+      status = peeked_buffer(import, out_buffer, out_ref);
+    } catch (...) {
+      unpeek();  // (a later call meets the same problem: nothing is lost silently)
+      throw;
+    }
+    if (status != LF_OK) return status;
   }
   if (size > 0) std::memcpy(buffer, data, size);
   return release();

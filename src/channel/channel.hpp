@@ -3,15 +3,20 @@
 // system call unless they must wait or wake a sleeper.
 #pragma once
 
+#include "channel/buffer_refs.hpp"
 #include "channel/channel_region.hpp"
 #include "core/counter.hpp"
+#include "core/heavy_fence.hpp"
+#include "core/unique_fd.hpp"
 #include "transport/ring.hpp"
 
 #include <lavaflow/channel.h>
 
+#include <array>
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -22,6 +27,15 @@ namespace lavaflow::channel {
 struct Link {
   std::atomic<int32_t> transport{LF_TRANSPORT_NONE};
   std::atomic<int32_t> scope{0};
+
+  // The connection to each producer (on a consumer's end, by slot) or to the consumer (on a
+  // producer's end, at its own slot): buffer announcements travel there. Slow path only.
+  void set_peer_socket(uint32_t slot, std::shared_ptr<core::UniqueFd> socket);
+  std::shared_ptr<core::UniqueFd> peer_socket(uint32_t slot) const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::array<std::shared_ptr<core::UniqueFd>, transport::kMaxProducers> sockets_;
 };
 
 struct WaitPolicy {
@@ -50,10 +64,26 @@ class Channel {
   lf_status_t commit(size_t size) noexcept;
   lf_status_t abort() noexcept;
   lf_status_t send(const void *data, size_t size, int32_t timeout_ms) noexcept;
+  // A message referring to `length` bytes at `offset` of `memory` (pinned by `owner` until
+  // forgotten), with `size` bytes of inline data. The first time a buffer is sent it is
+  // announced to the consumer (a system call); later sends are as cheap as send(). Throws
+  // Error for what cannot work (LF_ERR_LIMIT, LF_ERR_UNSUPPORTED, LF_ERR_CLOSED).
+  lf_status_t send_buffer(const mem::Memory &memory, std::shared_ptr<void> owner, uint64_t offset, uint64_t length,
+                          const void *data, size_t size, int32_t timeout_ms);
+  // Unpins a sent buffer; the consumer drops its import when it reaches this point.
+  lf_status_t forget_buffer(const mem::Memory &memory, int32_t timeout_ms);
   // Consumer.
   lf_status_t peek(int32_t timeout_ms, const void **out_data, size_t *out_size) noexcept;
   lf_status_t release() noexcept;
   lf_status_t recv(void *buffer, size_t capacity, size_t *out_size, int32_t timeout_ms) noexcept;
+  // The buffer the peeked message refers to: LF_OK, or LF_ERR_NOT_FOUND when it refers to
+  // none. Imports the buffer the first time (`import` makes the user's handle). Throws Error
+  // when the producer's announcement is missing or bad.
+  lf_status_t peeked_buffer(const BufferImporter &import, const ImportedBuffer **out_buffer, BufferRef *out_ref);
+  // recv() for any message: a buffer message's reference lands in the out-parameters
+  // (nullptr and zeros for a plain one).
+  lf_status_t recv_buffer(const BufferImporter &import, const ImportedBuffer **out_buffer, BufferRef *out_ref,
+                          void *buffer, size_t capacity, size_t *out_size, int32_t timeout_ms);
 
   void close() noexcept;
   void info(lf_channel_info_t &out) const noexcept;
@@ -79,15 +109,18 @@ class Channel {
   // Waits with the policy until `attempt` gives anything but LF_WOULD_BLOCK, the deadline
   // passes, or forever. While spinning it polls `ready`, a cheap hint that the attempt may
   // now succeed. The sleeper advertises itself in `waiting` and sleeps on `seq`.
-  // `fences` is this end's promise, in the region, to run a heavy fence before it sleeps.
+  // `promise` is this end's SleepPromise in the region (transport/ring_layout.hpp).
   template <typename Attempt, typename Ready>
   lf_status_t wait(Attempt attempt, Ready ready, std::atomic<uint32_t> &waiting, std::atomic<uint32_t> &seq,
-                   std::atomic<uint32_t> &fences, int32_t timeout_ms) noexcept;
-  // Whether a publish must carry its own full barrier: yes unless this process receives
-  // heavy fences and the peer that may sleep promised to run one (core/heavy_fence.hpp).
-  bool publish_seq_cst(const std::atomic<uint32_t> &peer_fences) const noexcept {
-    return !fences_registered_ || peer_fences.load(std::memory_order_relaxed) == 0;
+                   std::atomic<uint64_t> &promise, int32_t timeout_ms) noexcept;
+  // Whether a publish must carry its own full barrier: yes unless the peer never sleeps, or
+  // runs a heavy fence before it sleeps and lives in this process (core/heavy_fence.hpp).
+  static bool publish_seq_cst(const std::atomic<uint64_t> &peer_promise) noexcept {
+    const uint64_t promise = peer_promise.load(std::memory_order_relaxed);
+    return promise != transport::kNeverSleeps && (promise == transport::kMaySleep || promise != core::fence_token());
   }
+  // This end's promise, from its wait mode (registers for heavy fences when it may sleep).
+  uint64_t sleep_promise() const noexcept;
   // Whether any producer's ring has a record at its head (the consumer's spin hint).
   bool any_record() const noexcept {
     for (const auto &ring : rings_)
@@ -95,6 +128,12 @@ class Channel {
     return false;
   }
   void wake_consumer(bool seq_cst) noexcept;
+  // Puts the peeked message back: it stays first in line.
+  void unpeek() noexcept;
+  // commit() for a record of any type.
+  void publish(size_t size, transport::RecordType type) noexcept;
+  // Waits until the consumer is connected (its socket is known), as reserve() waits for room.
+  lf_status_t wait_for_consumer_socket(int32_t timeout_ms, std::shared_ptr<core::UniqueFd> &out);
   void wake_producer(transport::RingControl *control) noexcept;
   lf_status_t fail(lf_status_t status, const char *problem) noexcept {
     problem_ = problem;
@@ -107,7 +146,7 @@ class Channel {
   const int32_t role_;
   const uint32_t slot_;
   const bool shared_;  // futexes on shared memory work across processes and between threads
-  const bool fences_registered_;  // this process receives heavy fences (core/heavy_fence.hpp)
+  const uint64_t max_message_;    // from the validated header, not re-read from shared memory
   bool closed_ = false;
   // Producer.
   transport::ProducerRing producer_;
@@ -116,6 +155,10 @@ class Channel {
   uint32_t next_ring_ = 0;     // round-robin start for MPSC fairness
   int32_t peeked_ring_ = -1;   // ring of the peeked message, -1 if none
   size_t peeked_size_ = 0;
+  BufferRef peeked_ref_;       // the peeked message's buffer reference (id 0: none)
+  ImportedBuffers imports_;
+  // Producer.
+  AnnouncedBuffers announced_;
   // Statistics: written by the thread using this end, read by lf_channel_get_info from any.
   core::SingleWriterCounter messages_, bytes_, sleeps_, wakes_;
   const char *problem_ = "";

@@ -10,6 +10,8 @@
 #include "topo/identity_codec.hpp"
 #include "topo/scope.hpp"
 
+#include <cerrno>
+#include <sys/socket.h>
 #include <unistd.h>
 
 namespace lavaflow::channel {
@@ -38,10 +40,19 @@ struct RegistryGuard {
 
 // The opener's connection to the creator: its hang-up means the creator's process died.
 struct PeerLink {
-  core::UniqueFd socket;
+  std::shared_ptr<core::UniqueFd> socket;  // shared with the end's Link (buffer announcements)
   std::atomic<uint64_t> watch{0};  // read by the handler on the monitor thread
   ~PeerLink() { Monitor::instance().unwatch(watch); }
 };
+
+// Two ends in one process get a socket pair for buffer announcements, as two processes have
+// their connection: the same code then serves both transports.
+void connect_in_process(Link &creator, Link &opener, uint32_t slot) {
+  int pair[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) != 0) core::fail_errno(errno, "socketpair");
+  creator.set_peer_socket(slot, std::make_shared<core::UniqueFd>(pair[0]));
+  opener.set_peer_socket(slot, std::make_shared<core::UniqueFd>(pair[1]));
+}
 
 std::unique_ptr<Channel> make_end(std::shared_ptr<ChannelRegion> region, const EndpointOptions &options, int32_t role,
                                   uint32_t slot) {
@@ -105,6 +116,7 @@ std::unique_ptr<Channel> open_channel(const std::shared_ptr<const context::Conte
       if (role == LF_CHANNEL_CONSUMER) Channel::claim_consumer(*region);
       else slot = Channel::claim_producer(*region, static_cast<uint32_t>(getpid()));
       std::unique_ptr<Channel> end = make_end(region, options, role, slot);
+      connect_in_process(*entry->link, *end->link, slot);
       end->link->transport = LF_TRANSPORT_IN_PROCESS;
       end->link->scope = LF_SCOPE_PROCESS;
       int32_t none = 0;
@@ -124,9 +136,10 @@ std::unique_ptr<Channel> open_channel(const std::shared_ptr<const context::Conte
   // The creator is the consumer, or (single-producer channels created by a producer) slot 0.
   const int32_t creator_role = role == LF_CHANNEL_PRODUCER ? LF_CHANNEL_CONSUMER : LF_CHANNEL_PRODUCER;
   auto peer = std::make_shared<PeerLink>();
-  peer->socket = std::move(connected.socket);
+  peer->socket = std::make_shared<core::UniqueFd>(std::move(connected.socket));
+  end->link->set_peer_socket(connected.slot, peer->socket);  // (a consumer opener: slot 0)
   std::weak_ptr<ChannelRegion> weak = connected.region;
-  peer->watch = Monitor::instance().watch(peer->socket.get(), [weak, creator_role, peer = peer.get()] {
+  peer->watch = Monitor::instance().watch(peer->socket->get(), Monitor::Event::hangup, [weak, creator_role, peer = peer.get()] {
     if (auto alive = weak.lock()) Channel::declare_dead(*alive, creator_role, 0);
     Monitor::instance().unwatch(peer->watch);
   });

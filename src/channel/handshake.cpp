@@ -11,7 +11,8 @@ using core::fail;
 
 namespace {
 
-enum : uint16_t { kHello = 1, kReply = 2 };
+enum : uint16_t { kHello = 1, kReply = 2, kAnnounce = 3 };
+constexpr size_t kDescriptorBytes = 64;  // ipc::kBufferDescriptorBytes
 
 void header(core::ByteWriter &w, uint16_t kind) {
   w.u32(kHandshakeMagic);
@@ -84,6 +85,29 @@ Reply decode_reply(std::span<const uint8_t> bytes) {
   reply.message = std::string(r.text(length, "message"));
   if (r.remaining() != 0) fail(LF_ERR_PROTOCOL, "channel reply has %zu trailing bytes", r.remaining());
   return reply;
+}
+
+std::vector<uint8_t> encode_announce(const Announce &announce) {
+  core::ByteWriter w;
+  header(w, kAnnounce);
+  w.u32(announce.id);
+  w.u32(static_cast<uint32_t>(announce.descriptor.size()));
+  w.raw(announce.descriptor.data(), announce.descriptor.size());
+  return std::move(w.bytes());
+}
+
+Announce decode_announce(std::span<const uint8_t> bytes) {
+  core::ByteReader r(bytes, "buffer announcement");
+  check_header(r, kAnnounce);
+  Announce announce;
+  announce.id = r.u32("buffer id");
+  if (announce.id == 0) fail(LF_ERR_PROTOCOL, "buffer announcement for id 0");
+  uint32_t size = r.u32("descriptor length");
+  if (size != kDescriptorBytes) fail(LF_ERR_PROTOCOL, "buffer announcement with a %u-byte descriptor", size);
+  auto descriptor = r.raw(size, "descriptor");
+  announce.descriptor.assign(descriptor.begin(), descriptor.end());
+  if (r.remaining() != 0) fail(LF_ERR_PROTOCOL, "buffer announcement has %zu trailing bytes", r.remaining());
+  return announce;
 }
 
 }  // namespace lavaflow::channel

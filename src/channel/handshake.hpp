@@ -1,6 +1,8 @@
-// The two messages of a channel connection (docs/wire-formats.md, "Channel handshake"):
-// HELLO from the opener (its role and identity), REPLY from the creator (accepted or not,
-// with the slot, the scope and its identity; the region's fd rides along on acceptance).
+// The messages of a channel connection (docs/wire-formats.md, "Channel handshake"): HELLO
+// from the opener (its role and identity), REPLY from the creator (accepted or not, with the
+// slot, the scope and its identity; the region's fd rides along on acceptance). Afterwards a
+// producer sends ANNOUNCE once for each buffer it refers to in a message (the buffer's id and
+// export descriptor, with its fd).
 #pragma once
 
 #include <lavaflow/status.h>
@@ -29,10 +31,17 @@ struct Reply {
   std::string message;         // why not, when refused
 };
 
+struct Announce {
+  uint32_t id = 0;                  // the producer's number for the buffer, never 0
+  std::vector<uint8_t> descriptor;  // ipc::encode_buffer_descriptor()'s 64 bytes
+};
+
 std::vector<uint8_t> encode_hello(const Hello &hello);
 std::vector<uint8_t> encode_reply(const Reply &reply);
 // Throw Error(LF_ERR_PROTOCOL / LF_ERR_VERSION_MISMATCH) for anything malformed.
 Hello decode_hello(std::span<const uint8_t> bytes);
 Reply decode_reply(std::span<const uint8_t> bytes);
+std::vector<uint8_t> encode_announce(const Announce &announce);
+Announce decode_announce(std::span<const uint8_t> bytes);
 
 }  // namespace lavaflow::channel

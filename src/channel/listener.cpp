@@ -86,7 +86,7 @@ int connect_unix(int dir_fd, const std::string &dir_path, const std::string &nam
 // ---- creator ----------------------------------------------------------------------------
 
 struct Listener::Connection {
-  UniqueFd socket;
+  std::shared_ptr<UniqueFd> socket;  // shared with the end's Link (buffer announcements)
   std::atomic<uint64_t> watch{0};  // read by the handler on the monitor thread
   int32_t role = 0;
   uint32_t slot = 0;
@@ -123,7 +123,7 @@ Listener::Listener(std::shared_ptr<const context::Context> context, const std::s
     socket_ino_ = st.st_ino;
   }
   if (listen(socket_.get(), 64) != 0) core::fail_errno(errno, "listen('%s')", path_.c_str());
-  watch_ = Monitor::instance().watch(socket_.get(), [this] { on_readable(); });
+  watch_ = Monitor::instance().watch(socket_.get(), Monitor::Event::readable, [this] { on_readable(); });
 }
 
 Listener::~Listener() {
@@ -204,13 +204,15 @@ void Listener::serve(UniqueFd socket) {
   core::log_message(context_->log(), LF_LOG_INFO, "channel '%s': %s (pid %d) connected, scope %s", name_.c_str(),
                     hello.role == LF_CHANNEL_PRODUCER ? "a producer" : "the consumer", cred.pid,
                     topo::scope_level_name(decision.level));
-  connection->socket = std::move(socket);
+  connection->socket = std::make_shared<UniqueFd>(std::move(socket));
+  // Kept by the link even after a hang-up: a dead producer's announcements may still be queued.
+  link_->set_peer_socket(connection->slot, connection->socket);
   Connection *c = connection.get();
   {
     std::lock_guard lock(mutex_);
     connections_.push_back(std::move(connection));
   }
-  c->watch = Monitor::instance().watch(c->socket.get(), [this, c] { on_hangup(c); });
+  c->watch = Monitor::instance().watch(c->socket->get(), Monitor::Event::hangup, [this, c] { on_hangup(c); });
 }
 
 void Listener::on_hangup(Connection *connection) noexcept {

@@ -99,11 +99,11 @@ Monitor::Monitor() : state_(new State) {
   thread.detach();
 }
 
-uint64_t Monitor::watch(int fd, Handler handler) {
+uint64_t Monitor::watch(int fd, Event what, Handler handler) {
   std::lock_guard lock(state_->mutex);
   uint64_t id = state_->next_id++;
   epoll_event event{};
-  event.events = EPOLLIN | EPOLLRDHUP;
+  event.events = what == Event::readable ? EPOLLIN | EPOLLRDHUP : EPOLLRDHUP;  // (EPOLLHUP and EPOLLERR always)
   event.data.u64 = id;
   if (epoll_ctl(state_->epoll_fd, EPOLL_CTL_ADD, fd, &event) != 0) core::fail_errno(errno, "watching fd %d", fd);
   state_->watches.emplace(id, std::make_pair(fd, std::move(handler)));

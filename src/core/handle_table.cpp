@@ -120,6 +120,16 @@ HandleProblem HandleTable::acquire(uint64_t handle, HandleType expected, HandleR
   return HandleProblem::none;
 }
 
+HandleProblem HandleTable::share(uint64_t handle, HandleType expected, std::shared_ptr<Object> &out,
+                                 HandleType &actual) noexcept {
+  HandleRef ref;
+  HandleProblem problem = acquire(handle, expected, ref, actual);
+  if (problem != HandleProblem::none) return problem;
+  // The slot's object pointer does not change while a reference is held.
+  out = handle_slot_at(static_cast<uint32_t>(handle & handle_layout::kIndexMask))->object;
+  return HandleProblem::none;
+}
+
 HandleProblem HandleTable::retire(uint64_t handle, HandleType expected, HandleType &actual) noexcept {
   HandleRef ref;
   HandleProblem problem = acquire(handle, expected, ref, actual);

@@ -144,6 +144,9 @@ class HandleTable {
     return HandleProblem::none;
   }
 
+  // Like acquire(), but hands out a share of the object itself: it stays alive while `out`
+  // does, even if the handle is destroyed meanwhile.
+  HandleProblem share(uint64_t handle, HandleType expected, std::shared_ptr<Object> &out, HandleType &actual) noexcept;
   // Marks a handle destroyed. The object is released now if no call is using it, else by
   // the last HandleRef.
   HandleProblem retire(uint64_t handle, HandleType expected, HandleType &actual) noexcept;

@@ -42,9 +42,10 @@ class ProducerRing {
   // Room for `size` bytes: LF_OK with a pointer, LF_WOULD_BLOCK when full, LF_ERR_CORRUPT
   // when the consumer's head is impossible.
   lf_status_t try_reserve(size_t size, void **out_data) noexcept;
-  // Publishes the reserved record with its final size (<= reserved). `seq_cst`: publish with
-  // a full barrier, for a consumer that may sleep without a heavy fence (channel.cpp, wait()).
-  void commit(size_t size, bool seq_cst) noexcept;
+  // Publishes the reserved record with its final size (<= reserved) and its type (a message
+  // record: data, buffer or forget). `seq_cst`: publish with a full barrier, for a consumer
+  // that may sleep without a heavy fence (channel.cpp, wait()).
+  void commit(size_t size, bool seq_cst, RecordType type = kRecordData) noexcept;
   void abort() noexcept { reserved_ = false; }
   // Whether the consumer's head moved since we last looked (a waiting producer's spin hint).
   bool space_may_have_grown() const noexcept {
@@ -69,9 +70,9 @@ class ConsumerRing {
  public:
   void attach(const RingView &view) noexcept;
 
-  // The next data record: LF_OK with pointer and size, LF_WOULD_BLOCK when none is
-  // committed, LF_ERR_CORRUPT when a committed header is impossible.
-  lf_status_t try_peek(const void **out_data, size_t *out_size) noexcept;
+  // The next message record (padding is skipped): LF_OK with pointer, size and type,
+  // LF_WOULD_BLOCK when none is committed, LF_ERR_CORRUPT when a committed header is impossible.
+  lf_status_t try_peek(const void **out_data, size_t *out_size, RecordType *out_type) noexcept;
   // Frees the peeked record. Returns true if the producer should be woken (it may sleep).
   // `seq_cst` as for ProducerRing::commit.
   bool release(bool seq_cst) noexcept;
@@ -122,7 +123,7 @@ inline lf_status_t ProducerRing::try_reserve(size_t size, void **out_data) noexc
   return LF_OK;
 }
 
-inline void ProducerRing::commit(size_t size, bool seq_cst) noexcept {
+inline void ProducerRing::commit(size_t size, bool seq_cst, RecordType type) noexcept {
   if (record_at_ != padding_from_)  // published before the record it leads to
     write_record_header<std::memory_order_release>(view_.data + (padding_from_ & mask_), padding_from_,
                                             static_cast<uint32_t>(record_at_ - padding_from_ - kRecordHeaderBytes),
@@ -133,15 +134,15 @@ inline void ProducerRing::commit(size_t size, bool seq_cst) noexcept {
   // heavy fence before it sleeps.
   uint8_t *header = view_.data + (record_at_ & mask_);
   if (seq_cst)
-    write_record_header<std::memory_order_seq_cst>(header, record_at_, static_cast<uint32_t>(size), kRecordData);
+    write_record_header<std::memory_order_seq_cst>(header, record_at_, static_cast<uint32_t>(size), type);
   else
-    write_record_header<std::memory_order_release>(header, record_at_, static_cast<uint32_t>(size), kRecordData);
+    write_record_header<std::memory_order_release>(header, record_at_, static_cast<uint32_t>(size), type);
   tail_ = record_at_ + record_bytes(size);
   view_.control->tail.store(tail_, std::memory_order_relaxed);  // for monitoring only
   reserved_ = false;
 }
 
-inline lf_status_t ConsumerRing::try_peek(const void **out_data, size_t *out_size) noexcept {
+inline lf_status_t ConsumerRing::try_peek(const void **out_data, size_t *out_size, RecordType *out_type) noexcept {
   for (;;) {
     const uint64_t offset = head_ & mask_;
     uint8_t *at = view_.data + offset;
@@ -158,7 +159,10 @@ inline lf_status_t ConsumerRing::try_peek(const void **out_data, size_t *out_siz
       continue;
     }
     const uint64_t bytes = record_bytes(length);
-    if (type != kRecordData || length > view_.max_message || offset + bytes > view_.capacity) return LF_ERR_CORRUPT;
+    if ((type != kRecordData && type != kRecordBuffer && type != kRecordForget) || length > view_.max_message ||
+        offset + bytes > view_.capacity)
+      return LF_ERR_CORRUPT;
+    *out_type = static_cast<RecordType>(type);
     peeked_bytes_ = bytes;
     *out_data = at + kRecordHeaderBytes;
     *out_size = length;
@@ -176,6 +180,7 @@ inline bool ConsumerRing::release(bool seq_cst) noexcept {
     return view_.control->space_waiting.load(std::memory_order_seq_cst) != 0;
   }
   view_.control->head.store(head_, std::memory_order_release);
+  std::atomic_signal_fence(std::memory_order_seq_cst);  // the compiler must not hoist the load either
   return view_.control->space_waiting.load(std::memory_order_relaxed) != 0;
 }
 

@@ -23,7 +23,16 @@ constexpr uint32_t kRecordHeaderBytes = 16;
 enum EndState : uint32_t { kFree = 0, kAttached = 1, kClosed = 2, kDead = 3 };
 
 // Record types (u16 in the record header).
-enum RecordType : uint16_t { kRecordData = 1, kRecordPadding = 2 };
+// Data and buffer records are messages; a forget record tells the consumer that the producer
+// no longer refers to a buffer (channel/buffer_refs.hpp); padding leads to the ring's start.
+enum RecordType : uint16_t { kRecordData = 1, kRecordPadding = 2, kRecordBuffer = 3, kRecordForget = 4 };
+
+// What an end that may wait promises its peer, which decides from it how to publish (the
+// Dekker pair in channel.cpp): kMaySleep, the peer must publish with seq_cst; kNeverSleeps
+// (it busy-polls), or any other value: the fence token (core/heavy_fence.hpp) of the process
+// that runs a heavy fence before it sleeps — a publisher in that same process, and only there,
+// may then publish with a release store and a plain load.
+enum SleepPromise : uint64_t { kMaySleep = 0, kNeverSleeps = 1 };
 
 struct alignas(64) RegionHeader {
   // Written once by the creator before anyone else maps the region.
@@ -43,10 +52,10 @@ struct alignas(64) RegionHeader {
   std::atomic<uint32_t> consumer_waiting;  // 1 while the consumer may sleep on data_seq
   std::atomic<uint32_t> data_seq;          // futex: bumped by producers that saw consumer_waiting
   std::atomic<uint32_t> producers_attached;  // count of producers that ever attached
-  std::atomic<uint32_t> consumer_fences;     // 1: the consumer issues a heavy fence before it sleeps
-                                             // (core/heavy_fence.hpp), so producers may publish cheaply
+  std::atomic<uint64_t> consumer_promise;    // SleepPromise of the consumer
 };
 static_assert(sizeof(RegionHeader) <= kPage);
+static_assert(offsetof(RegionHeader, consumer_promise) == 80, "docs/wire-formats.md");
 
 struct alignas(64) RingControl {
   std::atomic<uint64_t> tail;              // bytes published by the producer (for monitoring; records commit themselves)
@@ -55,9 +64,10 @@ struct alignas(64) RingControl {
   std::atomic<uint32_t> space_waiting;      // 1 while the producer may sleep on space_seq
   std::atomic<uint32_t> space_seq;          // futex: bumped by the consumer that saw space_waiting
   uint32_t producer_pid;
-  std::atomic<uint32_t> producer_fences;    // 1: the producer issues a heavy fence before it sleeps
+  std::atomic<uint64_t> producer_promise;   // SleepPromise of this ring's producer
 };
 static_assert(sizeof(RingControl) <= kPage);
+static_assert(offsetof(RingControl, producer_promise) == 144, "docs/wire-formats.md");
 
 inline uint64_t ring_stride(uint64_t capacity) noexcept { return kPage + capacity; }
 inline uint64_t region_bytes(uint64_t capacity, uint32_t producers) noexcept {

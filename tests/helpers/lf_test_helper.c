@@ -14,7 +14,13 @@
  *                                      it, print "ready", then sleep (the test kills us)
  *   lf_test_helper channel-stall-consumer NAME COUNT
  *                                      open NAME as the consumer, receive COUNT messages, print
- *                                      "ready", then sleep (the test kills us) */
+ *                                      "ready", then sleep (the test kills us)
+ *   lf_test_helper channel-buffer-echo NAME
+ *                                      open NAME as the consumer and NAME-ack as a producer;
+ *                                      check each buffer message (buffer_message.h), overwrite
+ *                                      its range with the complement, ack its seq; exit 0 at
+ *                                      the end of the stream */
+#include "buffer_message.h"
 #include "channel_message.h"
 
 #include <lavaflow/lavaflow.h>
@@ -180,11 +186,61 @@ static int channel_stall(const char *name, uint32_t count, int producer) {
   for (;;) pause();
 }
 
+static int channel_buffer_echo(const char *name) {
+  char ack_name[128];
+  snprintf(ack_name, sizeof ack_name, "%s-ack", name);
+  lf_channel_t *in = open_channel(name, LF_CHANNEL_CONSUMER);
+  lf_channel_t *ack = open_channel(ack_name, LF_CHANNEL_PRODUCER);
+  lf_buffer_t *handles[BUFFER_MESSAGE_MAX_BUFFERS] = {0};
+  for (;;) {
+    BufferMessage m;
+    lf_buffer_t *buffer = NULL;
+    uint64_t offset = 0, length = 0;
+    size_t size = 0;
+    lf_status_t status = lf_channel_recv_buffer(in, &buffer, &offset, &length, &m, sizeof m, &size, 10000);
+    if (status == LF_END_OF_STREAM) break;
+    if (status != LF_OK) return fail_with("recv_buffer");
+    if (size != sizeof m || buffer == NULL || m.buffer_index >= BUFFER_MESSAGE_MAX_BUFFERS) {
+      fprintf(stderr, "buffer-echo: message %u: size %zu, buffer %p\n", m.seq, size, (void *)buffer);
+      return 2;
+    }
+    lf_buffer_t *known = handles[m.buffer_index];
+    if (known != NULL && known != buffer) {
+      /* A new import is right only for a buffer that was forgotten; the old one must be gone. */
+      lf_buffer_info_t info = {.struct_size = sizeof info};
+      if (!m.fresh || lf_buffer_get_info(known, &info) != LF_ERR_INVALID_HANDLE) {
+        fprintf(stderr, "buffer-echo: message %u: buffer %u imported again (fresh %u)\n", m.seq, m.buffer_index, m.fresh);
+        return 3;
+      }
+    } else if (known == buffer && m.fresh) {
+      fprintf(stderr, "buffer-echo: message %u: a forgotten buffer kept its import\n", m.seq);
+      return 4;
+    }
+    handles[m.buffer_index] = buffer;
+    uint8_t *data = NULL;
+    size_t buffer_size = 0;
+    if (lf_buffer_get_data(buffer, (void **)&data, &buffer_size) != LF_OK) return fail_with("get_data");
+    if (offset + length > buffer_size) return 5;
+    for (uint64_t i = 0; i < length; ++i)
+      if (data[offset + i] != m.pattern) {
+        fprintf(stderr, "buffer-echo: message %u: byte %llu is 0x%x, expected 0x%x\n", m.seq,
+                (unsigned long long)(offset + i), data[offset + i], m.pattern);
+        return 6;
+      }
+    memset(data + offset, 0xFF ^ m.pattern, length);
+    if (lf_channel_send(ack, &m.seq, sizeof m.seq, 10000) != LF_OK) return fail_with("ack");
+  }
+  lf_channel_destroy(ack);
+  lf_channel_destroy(in);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   if (argc >= 5 && strcmp(argv[1], "channel-produce") == 0)
     return channel_produce(argv[2], (uint32_t)strtoul(argv[3], NULL, 10), (uint32_t)strtoul(argv[4], NULL, 10));
   if (argc >= 4 && strcmp(argv[1], "channel-stall-producer") == 0) return channel_stall(argv[2], (uint32_t)strtoul(argv[3], NULL, 10), 1);
   if (argc >= 4 && strcmp(argv[1], "channel-stall-consumer") == 0) return channel_stall(argv[2], (uint32_t)strtoul(argv[3], NULL, 10), 0);
+  if (argc >= 3 && strcmp(argv[1], "channel-buffer-echo") == 0) return channel_buffer_echo(argv[2]);
   if (argc >= 3 && strcmp(argv[1], "shared-child") == 0) return shared_child(atoi(argv[2]));
   if (argc >= 3 && strcmp(argv[1], "device-child") == 0) return device_child(atoi(argv[2]));
   if (argc >= 2 && strcmp(argv[1], "identity") == 0) return identity(argc >= 3 ? argv[2] : NULL);

@@ -276,7 +276,7 @@ static void *stream_out(void *arg) {
   for (uint32_t i = 0; i < s->count; ++i) {
     memset(message, (int)(i & 0xff), sizeof message);
     memcpy(message, &i, sizeof i);
-    if (lf_channel_send(s->channel, message, sizeof message, 2000) != LF_OK) {
+    if (lf_channel_send(s->channel, message, sizeof message, 10000) != LF_OK) {
       s->failed = 1;
       return NULL;
     }
@@ -305,6 +305,15 @@ static void a_producer_blocked_on_a_full_ring_is_always_woken(void **state) {
   char message[512];
   for (uint32_t i = 0; i < stream.count; ++i) {
     size_t size = 0;
+    if (i % 1000 == 0) {
+      /* Now and then, give the producer time to fill the ring and fall asleep on it: the test
+       * then exercises that path however the scheduler treats the two threads (a sanitizer may
+       * make the producer the slower one). It must wake up below, or the stream stalls. (It
+       * may be asleep already, so that the count does not move: hence the bound, far below
+       * the producer's timeout.) */
+      const uint64_t before = info_of(producer).sleeps;
+      for (int waited_ms = 0; info_of(producer).sleeps == before && waited_ms < 100; ++waited_ms) usleep(1000);
+    }
     LF_OK_(lf_channel_recv(consumer, message, sizeof message, &size, 2000));
     assert_int_equal(size, 500);
     uint32_t value;

@@ -1,8 +1,10 @@
 /* Vulkan device memory on whatever driver is present (lavapipe in CI): allocate exportable
  * memory, write it with a GPU transfer from the application's own Vulkan device, pass it to
- * another process which checks and writes back, and refuse bad imports. */
+ * another process which checks and writes back, send it through a channel as a buffer
+ * reference, and refuse bad imports. */
 #define _GNU_SOURCE
 #include "blob_edit.h"
+#include "buffer_echo.h"
 #include "lf_test.h"
 #include "vulkan_writer.h"
 
@@ -195,11 +197,31 @@ static void device_memory_limits_and_fallback(void **state) {
   lf_buffer_destroy(buffer);
 }
 
+/* Device memory through a channel: the helper process imports each buffer once (by its fd,
+ * with the device checks of lf_buffer_recv), writes the complement of the pattern into the
+ * referenced range, and we see it in our own mapping of the same device memory. */
+static void device_buffers_travel_through_a_channel_by_reference(void **state) {
+  (void)state;
+  REQUIRE_DEVICE();
+  lf_buffer_t *buffers[2] = {device_buffer(1u << 20, LF_BUFFER_FLAG_HOST_VISIBLE),
+                             device_buffer(256u << 10, LF_BUFFER_FLAG_HOST_VISIBLE)};
+  for (int i = 0; i < 2; ++i) {
+    lf_buffer_info_t info = {.struct_size = sizeof info};
+    LF_OK_(lf_buffer_get_info(buffers[i], &info));
+    assert_int_equal(info.kind, LF_MEMORY_DEVICE);
+    assert_true(info.flags & LF_BUFFER_HOST_VISIBLE);
+  }
+  buffer_echo_with_helper(g_context, buffers, 2, lf_test_scaled(200));
+  buffer_echo_with_thread(g_context, buffers, 2, lf_test_scaled(200));
+  for (int i = 0; i < 2; ++i) lf_buffer_destroy(buffers[i]);
+}
+
 int main(void) {
   lf_test_reset_environment();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(devices_are_described),
       cmocka_unit_test(memory_written_by_a_transfer_is_seen_across_processes),
+      cmocka_unit_test(device_buffers_travel_through_a_channel_by_reference),
       cmocka_unit_test(bad_device_imports_are_refused),
       cmocka_unit_test(device_memory_limits_and_fallback),
   };

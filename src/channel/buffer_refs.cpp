@@ -1,0 +1,97 @@
+#include "channel/buffer_refs.hpp"
+
+#include "channel/handshake.hpp"
+#include "core/byte_io.hpp"
+#include "core/error.hpp"
+#include "ipc/buffer_descriptor.hpp"
+#include "ipc/fd_passing.hpp"
+
+#include <lavaflow/memory.h>
+
+namespace lavaflow::channel {
+
+using core::fail;
+
+void write_buffer_ref(uint8_t *out, const BufferRef &ref) noexcept {
+  core::store_le<uint32_t>(out, ref.id);
+  core::store_le<uint32_t>(out + 4, 0);
+  core::store_le<uint64_t>(out + 8, ref.offset);
+  core::store_le<uint64_t>(out + 16, ref.length);
+}
+
+BufferRef read_buffer_ref(const uint8_t *in) noexcept {
+  return {core::load_le<uint32_t>(in), core::load_le<uint64_t>(in + 8), core::load_le<uint64_t>(in + 16)};
+}
+
+void write_forget(uint8_t *out, uint32_t id) noexcept {
+  core::store_le<uint32_t>(out, id);
+  core::store_le<uint32_t>(out + 4, 0);
+}
+
+uint32_t read_forget(const uint8_t *in) noexcept { return core::load_le<uint32_t>(in); }
+
+// ---- producer ---------------------------------------------------------------------------
+
+uint32_t AnnouncedBuffers::find(const mem::Memory &memory) const noexcept {
+  for (const Entry &entry : entries_)
+    if (entry.memory == &memory) return entry.id;
+  return 0;
+}
+
+uint32_t AnnouncedBuffers::announce(const mem::Memory &memory, std::shared_ptr<void> owner, int socket) {
+  if (entries_.size() >= kMaxPinnedBuffers)
+    fail(LF_ERR_LIMIT, "%u buffers are pinned by this channel end: forget one (lf_channel_forget_buffer) first",
+         kMaxPinnedBuffers);
+  if (!(memory.flags & LF_BUFFER_EXPORTABLE))
+    fail(LF_ERR_UNSUPPORTED, "this buffer cannot be shared with another process (%s)", memory.reason().c_str());
+  Announce announce;
+  announce.id = next_id_;
+  uint8_t descriptor[ipc::kBufferDescriptorBytes];
+  ipc::encode_buffer_descriptor(memory.describe_export(), descriptor);
+  announce.descriptor.assign(descriptor, descriptor + sizeof descriptor);
+  std::vector<uint8_t> bytes = encode_announce(announce);
+  core::UniqueFd fd(memory.export_fd());
+  const int raw = fd.get();
+  ipc::send_fds(socket, bytes.data(), bytes.size(), &raw, 1);
+  entries_.push_back({&memory, std::move(owner), next_id_});
+  return next_id_++;  // (2^32 buffers announced by one end before the ids wrap)
+}
+
+uint32_t AnnouncedBuffers::forget(const mem::Memory &memory) noexcept {
+  for (auto it = entries_.begin(); it != entries_.end(); ++it)
+    if (it->memory == &memory) {
+      const uint32_t id = it->id;
+      entries_.erase(it);
+      return id;
+    }
+  return 0;
+}
+
+// ---- consumer ---------------------------------------------------------------------------
+
+const ImportedBuffer &ImportedBuffers::resolve(uint32_t ring, uint32_t id, int socket, const BufferImporter &import) {
+  if (auto it = buffers_.find(key(ring, id)); it != buffers_.end()) return it->second;
+  if (socket < 0) fail(LF_ERR_PROTOCOL, "producer %u referred to buffer %u, but has no connection to announce it on", ring, id);
+  // Read every announcement that has arrived, in order, until ours.
+  for (;;) {
+    uint8_t bytes[256];
+    size_t size = 0;
+    std::vector<core::UniqueFd> fds;
+    if (ipc::recv_fds(socket, bytes, sizeof bytes, size, fds, 1, 0) != LF_OK)
+      fail(LF_ERR_PROTOCOL, "producer %u referred to buffer %u, which it never announced", ring, id);
+    Announce announce = decode_announce(std::span<const uint8_t>(bytes, size));
+    if (fds.size() != 1) fail(LF_ERR_PROTOCOL, "producer %u announced buffer %u without its fd", ring, announce.id);
+    if (buffers_.count(key(ring, announce.id)) != 0)
+      fail(LF_ERR_PROTOCOL, "producer %u announced buffer %u twice", ring, announce.id);
+    if (buffers_.size() >= size_t{kMaxPinnedBuffers} * 64)
+      fail(LF_ERR_PROTOCOL, "the producers announced more buffers than they may pin");
+    mem::ExportDescriptor descriptor = ipc::decode_buffer_descriptor(announce.descriptor);
+    ImportedBuffer imported = import(descriptor, std::move(fds[0]));
+    auto [it, inserted] = buffers_.emplace(key(ring, announce.id), std::move(imported));
+    if (announce.id == id) return it->second;
+  }
+}
+
+void ImportedBuffers::forget(uint32_t ring, uint32_t id) noexcept { buffers_.erase(key(ring, id)); }
+
+}  // namespace lavaflow::channel

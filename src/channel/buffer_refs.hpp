@@ -1,0 +1,87 @@
+// Messages that refer to an lf_buffer instead of carrying the bytes (docs/wire-formats.md,
+// "Buffer references"). A producer announces each buffer once, over its connection to the
+// consumer (ANNOUNCE, with the buffer's fd), before the first ring record that names it; from
+// then on a buffer message is a ring record of type kRecordBuffer holding the buffer's id, an
+// offset and a length, followed by inline bytes. The consumer imports the buffer on first sight
+// and keeps it until the producer's forget record (or until its end goes).
+#pragma once
+
+#include "core/unique_fd.hpp"
+#include "mem/memory.hpp"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+namespace lavaflow::channel {
+
+constexpr size_t kBufferRefBytes = 24;       // u32 id, u32 zero, u64 offset, u64 length
+constexpr size_t kForgetBytes = 8;           // u32 id, u32 zero
+constexpr uint32_t kMaxPinnedBuffers = 256;  // per producer end
+
+struct BufferRef {
+  uint32_t id = 0;  // 0: the message refers to no buffer
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+
+void write_buffer_ref(uint8_t *out, const BufferRef &ref) noexcept;
+BufferRef read_buffer_ref(const uint8_t *in) noexcept;
+void write_forget(uint8_t *out, uint32_t id) noexcept;
+uint32_t read_forget(const uint8_t *in) noexcept;
+
+// The producer's side: the buffers its consumer was told about, pinned (kept alive) so that
+// what the consumer mapped stays what the producer writes, until forgotten.
+class AnnouncedBuffers {
+ public:
+  AnnouncedBuffers() { entries_.reserve(kMaxPinnedBuffers); }
+
+  // The id of `memory` if it was announced, else 0.
+  uint32_t find(const mem::Memory &memory) const noexcept;
+  // Announces `memory` over `socket` and pins `owner`; returns the new id. Throws Error:
+  // LF_ERR_LIMIT (kMaxPinnedBuffers pinned), LF_ERR_UNSUPPORTED (not exportable),
+  // LF_ERR_CLOSED (the consumer is gone), LF_ERR_SYSTEM.
+  uint32_t announce(const mem::Memory &memory, std::shared_ptr<void> owner, int socket);
+  // Unpins `memory`; returns its id, or 0 if it was not announced.
+  uint32_t forget(const mem::Memory &memory) noexcept;
+
+ private:
+  struct Entry {
+    const mem::Memory *memory;
+    std::shared_ptr<void> owner;
+    uint32_t id;
+  };
+  std::vector<Entry> entries_;
+  uint32_t next_id_ = 1;
+};
+
+// A buffer the consumer imported, as the layer above shows it to the user (`handle`), and
+// what keeps that alive (`owner`: dropping it releases the handle).
+struct ImportedBuffer {
+  void *handle = nullptr;
+  uint64_t size = 0;
+  std::shared_ptr<void> owner;
+};
+// Imports announced memory (the fd is the consumer's own copy).
+using BufferImporter = std::function<ImportedBuffer(const mem::ExportDescriptor &descriptor, core::UniqueFd fd)>;
+
+// The consumer's side: the buffers each producer announced, imported when first needed.
+class ImportedBuffers {
+ public:
+  // The buffer producer `ring` calls `id`; unknown ones are read from the producer's
+  // announcements on `socket` (they precede the records that name them, so they have
+  // arrived). Throws Error: LF_ERR_PROTOCOL (never announced, or a malformed announcement),
+  // LF_ERR_CORRUPT / LF_ERR_VERSION_MISMATCH (the descriptor), the import's errors.
+  const ImportedBuffer &resolve(uint32_t ring, uint32_t id, int socket, const BufferImporter &import);
+  // Drops producer `ring`'s buffer `id` (its forget record was consumed).
+  void forget(uint32_t ring, uint32_t id) noexcept;
+  size_t count() const noexcept { return buffers_.size(); }
+
+ private:
+  static uint64_t key(uint32_t ring, uint32_t id) noexcept { return uint64_t{ring} << 32 | id; }
+  std::unordered_map<uint64_t, ImportedBuffer> buffers_;
+};
+
+}  // namespace lavaflow::channel
