@@ -236,7 +236,8 @@ lf_status_t lf_channel_get_reason(const lf_channel_t *channel, const char **out_
   return capi::guarded(__func__, [&]() -> lf_status_t {
     auto ref = capi::acquire<ChannelObject>(channel, core::HandleType::channel, "channel");
     capi::require_out(out_text, "out_text");
-    *out_text = ref->end->reason.c_str();
+    const char *first_peer = ref->end->link->first_peer_reason();  // set on the creator's end only
+    *out_text = first_peer != nullptr ? first_peer : ref->end->reason.c_str();
     return LF_OK;
   });
 }

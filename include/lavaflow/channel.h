@@ -320,6 +320,8 @@ LF_API lf_status_t lf_channel_get_info(const lf_channel_t *channel, lf_channel_i
 
 /**
  * Why this transport, in one line, e.g. "shared-memory ring: scope numa: same kernel ...".
+ * On the creator's end: how it was created until the first peer connects, then the transport
+ * to that peer and why (later peers may differ: see lf_channel_info_t of their ends).
  * @param channel the channel (borrowed)
  * @param[out] out_text borrowed; valid while the channel lives
  */

@@ -105,6 +105,16 @@ std::shared_ptr<core::UniqueFd> Link::peer_socket(uint32_t slot) const {
   return slot < sockets_.size() ? sockets_[slot] : nullptr;
 }
 
+void Link::set_first_peer_reason(std::string reason) {
+  std::lock_guard lock(mutex_);
+  if (first_peer_reason_.empty()) first_peer_reason_ = std::move(reason);
+}
+
+const char *Link::first_peer_reason() const {
+  std::lock_guard lock(mutex_);
+  return first_peer_reason_.empty() ? nullptr : first_peer_reason_.c_str();
+}
+
 // ---- waiting ----------------------------------------------------------------------------
 
 template <typename Attempt, typename Ready>

@@ -33,8 +33,14 @@ struct Link {
   void set_peer_socket(uint32_t slot, std::shared_ptr<core::UniqueFd> socket);
   std::shared_ptr<core::UniqueFd> peer_socket(uint32_t slot) const;
 
+  // Why the creator's end uses its transport, once its first peer connected: written once, so
+  // that the text handed out by lf_channel_get_reason() stays valid. nullptr before.
+  void set_first_peer_reason(std::string reason);
+  const char *first_peer_reason() const;
+
  private:
   mutable std::mutex mutex_;
+  std::string first_peer_reason_;
   std::array<std::shared_ptr<core::UniqueFd>, transport::kMaxProducers> sockets_;
 };
 

@@ -122,6 +122,7 @@ std::unique_ptr<Channel> open_channel(const std::shared_ptr<const context::Conte
       int32_t none = 0;
       if (entry->link->scope.compare_exchange_strong(none, LF_SCOPE_PROCESS)) entry->link->transport = LF_TRANSPORT_IN_PROCESS;
       end->reason = "in-process ring: " + topo::explain_scope(me, entry->creator, decision, config.scope_override_origin).level;
+      entry->link->set_first_peer_reason(end->reason + " (first peer: a thread of this process)");
       return end;
     }
   }

@@ -192,6 +192,9 @@ void Listener::serve(UniqueFd socket) {
   link_->transport.store(LF_TRANSPORT_SHARED_MEMORY);
   int32_t none = 0;  // the first peer decides the scope the creator reports
   link_->scope.compare_exchange_strong(none, decision.level);
+  link_->set_first_peer_reason(core::format_text(
+      "shared-memory ring (first peer: pid %d): %s", cred.pid,
+      topo::explain_scope(creator_, peer, decision, context_->config().scope_override_origin).level.c_str()));
   std::vector<uint8_t> bytes = encode_reply(reply);
   UniqueFd region_fd(region_->export_fd());
   int raw = region_fd.get();

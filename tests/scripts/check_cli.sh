@@ -89,6 +89,14 @@ contains "$tmp/out" "== a child process"
 contains "$tmp/out" "== scope between this process and the child =="
 grep -qE '^scope: (numa|package|host)$' "$tmp/out" || fail "demo: no same-host scope for the child"
 contains "$tmp/out" "scope: process"
+# ... and a channel to another child process: transport, latency percentiles, throughput
+contains "$tmp/out" "== a channel to another child process =="
+contains "$tmp/out" "transport: shared_memory"
+contains "$tmp/out" "reason: shared-memory ring (first peer: pid"
+grep -qE '^  p99 +[0-9.]+ (ns|µs)$' "$tmp/out" || fail "demo: no p99 latency"
+grep -qE '1.0 MiB x +1000: +[0-9.]+ [kM] messages/s, +[0-9.]+ GB/s$' "$tmp/out" || fail "demo: no 1 MiB throughput"
+contains "$tmp/out" "the consumer process received everything and exited cleanly"
+expect 2 "$lf" channel-peer  # the demo's hidden peer still wants its channel name
 
 # Vulkan devices (lavapipe in CI, pinned by the test environment), and no driver at all
 if VK_DRIVER_FILES=${LF_TEST_VULKAN_ICD:-} "$lf" devices > "$tmp/out" 2> "$tmp/err"; then

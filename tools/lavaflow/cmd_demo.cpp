@@ -1,6 +1,7 @@
 // lavaflow demo: the README's main demo. Shows the topology, this process's identity, and
 // the scope between this process and a child process it starts (fork + exec of this very
-// tool, which sends its identity blob back through a pipe).
+// tool, which sends its identity blob back through a pipe); then runs a channel between this
+// process and another child (cmd_channel_demo.cpp).
 #include "cli_common.hpp"
 
 #include <cerrno>
@@ -68,7 +69,8 @@ Child identity_of_child(const std::string &self, const GlobalOptions &options) {
 }  // namespace
 
 CLI::App *add_demo_command(CLI::App &app, GlobalOptions &options, const std::string &self_path) {
-  auto *cmd = app.add_subcommand("demo", "Topology, this process's identity, and its scope with a child process");
+  auto *cmd = app.add_subcommand(
+      "demo", "Topology, this process's identity, its scope with a child process, and a channel to another");
   cmd->callback([&options, self_path] {
     lf::context ctx = make_context(options);
     std::cout << "== topology ==\n";
@@ -89,6 +91,9 @@ CLI::App *add_demo_command(CLI::App &app, GlobalOptions &options, const std::str
     lf_identity_params_t same_process{};
     std::cout << "\n== scope between this process and itself ==\n";
     print_scope(std::cout, lf::scope(ctx, self, lf::identity(ctx, &same_process)));
+
+    std::cout << "\n== a channel to another child process ==\n";
+    run_channel_demo(std::cout, options, self_path);
   });
   return cmd;
 }

@@ -37,6 +37,7 @@ int main(int argc, char **argv) {
   add_devices_command(app, options);
   add_version_command(app);
   add_demo_command(app, options, self_path(argv[0]));
+  add_channel_peer_command(app, options);
 
   try {
     app.parse(argc, argv);
