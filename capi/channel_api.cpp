@@ -5,7 +5,9 @@
 #include "capi/memory_objects.hpp"
 #include "capi/objects.hpp"
 #include "capi/out_params.hpp"
+#include "channel/buffer_endpoint.hpp"
 #include "channel/endpoint.hpp"
+#include "transport/ring_layout.hpp"
 
 #include <lavaflow/channel.h>
 
@@ -64,7 +66,10 @@ channel::EndpointOptions options_from(const lf_channel_params_t *params) {
       core::fail(LF_ERR_INVALID_ARGUMENT, "params->role %d is not an lf_channel_role_t value", params->role);
     o.role = params->role;
   }
-  if (mask & LF_CHANNEL_PARAM_FIELD_CAPACITY) o.capacity = params->capacity;
+  if (mask & LF_CHANNEL_PARAM_FIELD_CAPACITY) {
+    if (params->capacity == 0) core::fail(LF_ERR_INVALID_ARGUMENT, "params->capacity is 0");
+    o.capacity = params->capacity;
+  }
   if (mask & LF_CHANNEL_PARAM_FIELD_MAX_MESSAGE_SIZE) {
     if (params->max_message_size == 0) core::fail(LF_ERR_INVALID_ARGUMENT, "params->max_message_size is 0");
     o.max_message = params->max_message_size;
@@ -88,6 +93,30 @@ lf_status_t make_channel(const char *function, lf_context_t *context, const char
     capi::require_out(out, "out_channel");
     if (name == nullptr) core::fail(LF_ERR_INVALID_ARGUMENT, "name is NULL");
     std::unique_ptr<channel::Channel> end = open(ctx->context, std::string(name), options_from(params));
+    *out = capi::publish_handle<lf_channel_t>(std::make_shared<ChannelObject>(ctx->context, std::move(end)));
+    return LF_OK;
+  });
+}
+
+// A channel end in a caller's lf_buffer_t, which it keeps alive.
+template <typename Open>
+lf_status_t make_buffer_channel(const char *function, lf_context_t *context, lf_buffer_t *buffer,
+                                const lf_channel_params_t *params, lf_channel_t **out, Open open) {
+  return capi::guarded(function, [&]() -> lf_status_t {
+    auto ctx = capi::acquire<ContextObject>(context, core::HandleType::context, "context");
+    capi::require_out(out, "out_channel");
+    SharedBuffer shared = share_buffer(buffer);
+    const mem::Memory &memory = shared.memory();
+    if (memory.kind == LF_MEMORY_DEVICE)
+      core::fail(LF_ERR_UNSUPPORTED, "a channel needs host memory for its atomics and futexes: device memory cannot hold one");
+    if (memory.host == nullptr) core::fail(LF_ERR_INVALID_ARGUMENT, "the buffer has no host address");
+    channel::CallerBuffer caller;
+    caller.base = memory.host;
+    caller.bytes = memory.size;
+    caller.page_size = memory.page_size != 0 ? memory.page_size : 4096;
+    caller.shared = memory.kind == LF_MEMORY_SHARED;
+    caller.owner = shared.object;
+    std::unique_ptr<channel::Channel> end = open(ctx->context, caller, options_from(params));
     *out = capi::publish_handle<lf_channel_t>(std::make_shared<ChannelObject>(ctx->context, std::move(end)));
     return LF_OK;
   });
@@ -123,6 +152,29 @@ lf_status_t lf_channel_create(lf_context_t *context, const char *name, const lf_
 lf_status_t lf_channel_open(lf_context_t *context, const char *name, const lf_channel_params_t *params,
                             lf_channel_t **out_channel) {
   return make_channel(__func__, context, name, params, out_channel, channel::open_channel);
+}
+
+lf_status_t lf_channel_buffer_size(uint64_t capacity, uint32_t max_producers, uint64_t *out_size) {
+  return capi::guarded(__func__, [&]() -> lf_status_t {
+    capi::require_out(out_size, "out_size");
+    if (capacity < transport::kMinCapacity || capacity > transport::kMaxCapacity || (capacity & (capacity - 1)) != 0)
+      core::fail(LF_ERR_INVALID_ARGUMENT, "capacity %llu is not a power of two from 4 KiB to 1 GiB",
+                 static_cast<unsigned long long>(capacity));
+    if (max_producers == 0 || max_producers > transport::kMaxProducers)
+      core::fail(LF_ERR_INVALID_ARGUMENT, "max_producers %u is not 1..%u", max_producers, transport::kMaxProducers);
+    *out_size = transport::region_bytes(capacity, max_producers);
+    return LF_OK;
+  });
+}
+
+lf_status_t lf_channel_create_in_buffer(lf_context_t *context, lf_buffer_t *buffer, const lf_channel_params_t *params,
+                                        lf_channel_t **out_channel) {
+  return make_buffer_channel(__func__, context, buffer, params, out_channel, channel::create_channel_in_buffer);
+}
+
+lf_status_t lf_channel_open_buffer(lf_context_t *context, lf_buffer_t *buffer, const lf_channel_params_t *params,
+                                   lf_channel_t **out_channel) {
+  return make_buffer_channel(__func__, context, buffer, params, out_channel, channel::open_channel_in_buffer);
 }
 
 lf_status_t lf_channel_close(lf_channel_t *channel) {

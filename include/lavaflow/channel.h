@@ -146,6 +146,61 @@ LF_API lf_status_t lf_channel_open(lf_context_t *context, const char *name, cons
                                    lf_channel_t **out_channel);
 
 /**
+ * @name Channels in a caller's buffer
+ * Instead of a name, a channel can live in an lf_buffer_t the caller allocated and shares as
+ * it likes (lf_buffer_send() over its own socket, a named shared buffer, or simply threads of
+ * one process): for example memory bound to the consumer's NUMA node, or a buffer that is
+ * already part of the application's own handshake. One side lays the channel out with
+ * lf_channel_create_in_buffer(), the other opens it with lf_channel_open_buffer() on its
+ * mapping of the same memory. The ends write their identities into the region; the opener
+ * checks the creator's (same user) and decides the scope from it. Each end watches its peers'
+ * processes with a pidfd (a small thread waits for peers to attach), so a peer's death is
+ * reported as for named channels — except for a peer in another pid namespace, which the log
+ * mentions at `LF_LOG_WARN`. Buffer references (lf_channel_send_buffer()) need the connection
+ * that only named channels have: `LF_ERR_UNSUPPORTED` here.
+ * @{
+ */
+
+/**
+ * The bytes a channel of `max_producers` rings of `capacity` bytes needs in a buffer.
+ * @param capacity bytes per producer ring: a power of two from 4 KiB to 1 GiB
+ * @param max_producers 1..64
+ * @param[out] out_size the size; allocate at least this much (shared memory, page-aligned)
+ */
+LF_API lf_status_t lf_channel_buffer_size(uint64_t capacity, uint32_t max_producers, uint64_t *out_size);
+
+/**
+ * Lay a new channel out at the start of `buffer` (overwriting lf_channel_buffer_size() bytes)
+ * and take the creator's role, as lf_channel_create() does.
+ * @param context the context (borrowed); the channel keeps it alive
+ * @param buffer shared memory for ends in several processes, or host memory for threads of
+ *        this process (borrowed; the channel keeps it alive)
+ * @param params NULL for defaults (borrowed); `connect_timeout_ms` does not apply; without
+ *        `capacity`, the rings are the largest that fit in the buffer
+ * @param[out] out_channel returned: destroy with lf_channel_destroy(); written on success
+ * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (the buffer is too small, has no host address,
+ *         or the params are bad); `LF_ERR_UNSUPPORTED` (device memory).
+ */
+LF_API lf_status_t lf_channel_create_in_buffer(lf_context_t *context, lf_buffer_t *buffer,
+                                               const lf_channel_params_t *params, lf_channel_t **out_channel);
+
+/**
+ * Open the channel another thread or process laid out in `buffer` (this process's mapping
+ * of the same memory), validating the region first.
+ * @param context the context (borrowed); the channel keeps it alive
+ * @param buffer the buffer (borrowed; the channel keeps it alive)
+ * @param params NULL for defaults (borrowed); only `role`, `wait_mode` and `spin_us` apply
+ * @param[out] out_channel returned: destroy with lf_channel_destroy(); written on success
+ * @return `LF_OK`; `LF_ERR_CORRUPT` / `LF_ERR_VERSION_MISMATCH` (no valid channel in the
+ *         buffer); `LF_ERR_NOT_FOUND` (the creator's end is not there);
+ *         `LF_ERR_PERMISSION` (another user created it); `LF_ERR_BUSY` (the role is taken).
+ */
+LF_API lf_status_t lf_channel_open_buffer(lf_context_t *context, lf_buffer_t *buffer, const lf_channel_params_t *params,
+                                          lf_channel_t **out_channel);
+
+/** @} */
+
+/**
  * Close this end: a producer's messages already committed are still delivered, then its
  * consumer sees `LF_END_OF_STREAM`; a closed consumer makes its producers' sends fail with
  * `LF_ERR_CLOSED`. Idempotent.

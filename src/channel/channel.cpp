@@ -32,7 +32,7 @@ Channel::Channel(std::shared_ptr<ChannelRegion> region, WaitPolicy wait, int32_t
       role_(role),
       slot_(slot),
       shared_(true),
-      max_message_(header_->max_message_size) {}
+      max_message_(region_->max_message()) {}
 
 void Channel::claim_consumer(ChannelRegion &region) {
   uint32_t expected = kFree;
@@ -63,7 +63,7 @@ void Channel::declare_dead(ChannelRegion &region, int32_t role, uint32_t slot) n
   } else {
     uint32_t expected = kAttached;
     if (!h->consumer_state.compare_exchange_strong(expected, kDead, std::memory_order_acq_rel)) return;
-    for (uint32_t i = 0; i < h->max_producers; ++i) {
+    for (uint32_t i = 0; i < region.max_producers(); ++i) {
       transport::RingControl *control = region.ring(i).control;
       control->space_seq.fetch_add(1, kRelease);
       core::futex_wake(&control->space_seq, INT32_MAX, true);
@@ -369,6 +369,9 @@ lf_status_t Channel::send_buffer(const mem::Memory &memory, std::shared_ptr<void
   if (role_ != LF_CHANNEL_PRODUCER) return fail(LF_ERR_INVALID_STATE, "only a producer can send");
   if (closed_) return fail(LF_ERR_CLOSED, "this end was closed");
   if (producer_.reserved()) return fail(LF_ERR_INVALID_STATE, "a reservation is pending: commit or abort it first");
+  if (region_->in_caller_buffer())
+    core::fail(LF_ERR_UNSUPPORTED, "buffer references need a connection between the ends, which a channel in a "
+                                   "caller's buffer lacks: create the channel by name");
   if (offset > memory.size || length > memory.size - offset)
     core::fail(LF_ERR_INVALID_ARGUMENT, "bytes %llu..%llu are outside the %llu-byte buffer",
                static_cast<unsigned long long>(offset), static_cast<unsigned long long>(offset + length),
@@ -476,12 +479,12 @@ void Channel::info(lf_channel_info_t &out) const noexcept {
   out.transport = link->transport.load(kRelaxed);
   out.scope = link->scope.load(kRelaxed);
   out.flags = closed_ ? uint32_t{LF_CHANNEL_CLOSED} : 0u;
-  out.max_producers = header_->max_producers;
-  out.capacity = header_->capacity;
-  out.max_message_size = header_->max_message_size;
+  out.max_producers = region_->max_producers();
+  out.capacity = region_->capacity();
+  out.max_message_size = max_message_;
   out.producer_index = role_ == LF_CHANNEL_PRODUCER ? slot_ : 0;
   uint32_t attached = 0, closed = 0, dead = 0;
-  for (uint32_t i = 0; i < header_->max_producers; ++i) {
+  for (uint32_t i = 0; i < region_->max_producers(); ++i) {
     uint32_t state = region_->ring(i).control->state.load(kAcquire);
     attached += state == kAttached;
     closed += state == kClosed;

@@ -4,6 +4,7 @@
 #include "mem/host_memory.hpp"
 #include "mem/shared_memory.hpp"
 
+#include <cstring>
 #include <random>
 
 namespace lavaflow::channel {
@@ -32,6 +33,7 @@ std::shared_ptr<ChannelRegion> ChannelRegion::create(uint64_t capacity, uint64_t
   region->memory_ = mem::allocate_shared(nullptr, std::string(), request, default_placement);
   region->base_ = region->memory_->host;
   transport::initialize_region(region->base_, capacity, max_message, producers, random_instance_id());
+  region->remember_shape();
   return region;
 }
 
@@ -39,15 +41,69 @@ std::shared_ptr<ChannelRegion> ChannelRegion::map(int fd) {
   auto region = std::make_shared<ChannelRegion>();
   region->memory_ = mem::import_shared_fd(fd, 0, false);
   region->base_ = region->memory_->host;
-  transport::validate_region(region->base_, region->memory_->size);
+  region->validate_copy(region->memory_->size, true);
   mem::prefault_in_use(region->base_, region->memory_->size, region->memory_->page_size);
   return region;
 }
 
-transport::RingView ChannelRegion::ring(uint32_t index) const noexcept {
+std::shared_ptr<ChannelRegion> ChannelRegion::create_in(void *base, uint64_t bytes, std::shared_ptr<void> owner,
+                                                        uint64_t capacity, uint64_t max_message, uint32_t producers) {
+  const uint64_t needed = transport::region_bytes(capacity, producers);
+  if (bytes < needed)
+    core::fail(LF_ERR_INVALID_ARGUMENT, "the buffer holds %llu bytes; a channel of %u %llu-byte ring(s) needs %llu (lf_channel_buffer_size)",
+               static_cast<unsigned long long>(bytes), producers, static_cast<unsigned long long>(capacity),
+               static_cast<unsigned long long>(needed));
+  if (reinterpret_cast<uintptr_t>(base) % kPage != 0)
+    core::fail(LF_ERR_INVALID_ARGUMENT, "the buffer's memory is not page-aligned");
+  auto region = std::make_shared<ChannelRegion>();
+  region->owner_ = std::move(owner);
+  region->base_ = base;
+  std::memset(base, 0, needed);  // also touches every page now, not on the hot path
+  transport::initialize_region(base, capacity, max_message, producers, random_instance_id());
+  region->remember_shape();
+  return region;
+}
+
+std::shared_ptr<ChannelRegion> ChannelRegion::attach_to(void *base, uint64_t bytes, std::shared_ptr<void> owner,
+                                                        uint64_t page_size) {
+  if (reinterpret_cast<uintptr_t>(base) % kPage != 0)
+    core::fail(LF_ERR_INVALID_ARGUMENT, "the buffer's memory is not page-aligned");
+  auto region = std::make_shared<ChannelRegion>();
+  region->owner_ = std::move(owner);
+  region->base_ = base;
+  region->validate_copy(bytes, false);
+  mem::prefault_in_use(base, transport::region_bytes(region->capacity_, region->producers_), page_size);
+  return region;
+}
+
+int ChannelRegion::export_fd() const {
+  if (!memory_) core::fail(LF_ERR_UNSUPPORTED, "the channel lies in a caller's buffer: share that buffer instead");
+  return memory_->export_fd();
+}
+
+void ChannelRegion::validate_copy(uint64_t mapped_bytes, bool exact) {
+  // Copied, then validated, then remembered: the other process may write the header at any
+  // time, so what is checked must be what is used.
+  if (mapped_bytes < kPage)
+    core::fail(LF_ERR_CORRUPT, "channel region is %llu bytes, smaller than its header", static_cast<unsigned long long>(mapped_bytes));
+  transport::RegionHeader copy;
+  std::memcpy(static_cast<void *>(&copy), base_, sizeof copy);
+  transport::validate_region(&copy, mapped_bytes, exact);
+  capacity_ = copy.capacity;
+  max_message_ = copy.max_message_size;
+  producers_ = copy.max_producers;
+}
+
+void ChannelRegion::remember_shape() noexcept {
   const transport::RegionHeader *h = header();
-  return {transport::control_of(base_, h->capacity, index), transport::data_of(base_, h->capacity, index), h->capacity,
-          h->max_message_size};
+  capacity_ = h->capacity;
+  max_message_ = h->max_message_size;
+  producers_ = h->max_producers;
+}
+
+transport::RingView ChannelRegion::ring(uint32_t index) const noexcept {
+  return {transport::control_of(base_, capacity_, index), transport::data_of(base_, capacity_, index), capacity_,
+          max_message_};
 }
 
 }  // namespace lavaflow::channel

@@ -16,16 +16,36 @@ class ChannelRegion {
   static std::shared_ptr<ChannelRegion> create(uint64_t capacity, uint64_t max_message, uint32_t producers);
   // Maps a region another process exported (fd borrowed), validating it before use.
   static std::shared_ptr<ChannelRegion> map(int fd);
+  // A fresh region laid out at `base` (`bytes` of a caller's buffer, kept alive by `owner`):
+  // zeroes the region's bytes first. Throws Error(LF_ERR_INVALID_ARGUMENT) when it does not fit.
+  static std::shared_ptr<ChannelRegion> create_in(void *base, uint64_t bytes, std::shared_ptr<void> owner,
+                                                  uint64_t capacity, uint64_t max_message, uint32_t producers);
+  // The region another end laid out in a buffer this process mapped, validated before use.
+  static std::shared_ptr<ChannelRegion> attach_to(void *base, uint64_t bytes, std::shared_ptr<void> owner,
+                                                  uint64_t page_size);
 
   transport::RegionHeader *header() const noexcept { return transport::header_of(base_); }
   transport::RingView ring(uint32_t index) const noexcept;
-  uint64_t capacity() const noexcept { return header()->capacity; }
-  uint32_t max_producers() const noexcept { return header()->max_producers; }
-  int export_fd() const { return memory_->export_fd(); }
+  // The shape as validated when the region was made or mapped: never re-read from the shared
+  // header, which the other process could change under us.
+  uint64_t capacity() const noexcept { return capacity_; }
+  uint32_t max_producers() const noexcept { return producers_; }
+  uint64_t max_message() const noexcept { return max_message_; }
+  // The region's memfd, for a peer: only a region of its own (create(), not create_in()).
+  int export_fd() const;
+  // Whether the region lies in a caller's buffer (no connection socket between the ends).
+  bool in_caller_buffer() const noexcept { return owner_ != nullptr; }
 
  private:
-  mem::MemoryPtr memory_;
+  mem::MemoryPtr memory_;       // a region of its own
+  std::shared_ptr<void> owner_;  // or the caller's buffer it lies in
+
   void *base_ = nullptr;
+  uint64_t capacity_ = 0;
+  uint64_t max_message_ = 0;
+  uint32_t producers_ = 0;
+  void remember_shape() noexcept;  // from the header this process just wrote
+  void validate_copy(uint64_t mapped_bytes, bool exact);  // from a copy of another's header, validated
 };
 
 }  // namespace lavaflow::channel

@@ -24,9 +24,6 @@ std::string registry_key(const context::Context &context, const std::string &nam
   return context.config().base_dir + "/" + name;
 }
 
-topo::Identity my_identity(const context::Context &context) {
-  return topo::take_identity(context.topology(), context.config().base_dir, {});
-}
 
 // Removes the creator's registry entry when its end goes.
 struct RegistryGuard {
@@ -54,34 +51,56 @@ void connect_in_process(Link &creator, Link &opener, uint32_t slot) {
   opener.set_peer_socket(slot, std::make_shared<core::UniqueFd>(pair[1]));
 }
 
+}  // namespace
+
+topo::Identity my_identity(const context::Context &context) {
+  return topo::take_identity(context.topology(), context.config().base_dir, {});
+}
+
 std::unique_ptr<Channel> make_end(std::shared_ptr<ChannelRegion> region, const EndpointOptions &options, int32_t role,
                                   uint32_t slot) {
   return role == LF_CHANNEL_CONSUMER ? Channel::consumer(std::move(region), options.wait)
                                      : Channel::producer(std::move(region), options.wait, slot);
 }
 
-}  // namespace
+RegionShape creator_shape(const EndpointOptions &options) {
+  RegionShape shape;
+  shape.role = options.role != 0 ? options.role : LF_CHANNEL_CONSUMER;
+  if (shape.role != LF_CHANNEL_CONSUMER && shape.role != LF_CHANNEL_PRODUCER)
+    fail(LF_ERR_INVALID_ARGUMENT, "role %d is not an lf_channel_role_t value", shape.role);
+  shape.capacity = options.capacity != 0 ? options.capacity : uint64_t{1} << 20;
+  if (shape.capacity < transport::kMinCapacity || shape.capacity > transport::kMaxCapacity ||
+      (shape.capacity & (shape.capacity - 1)) != 0)
+    fail(LF_ERR_INVALID_ARGUMENT, "capacity %llu is not a power of two from 4 KiB to 1 GiB",
+         static_cast<unsigned long long>(shape.capacity));
+  const uint64_t limit = transport::max_message_limit(shape.capacity);
+  shape.max_message = options.max_message != 0 ? options.max_message : std::min<uint64_t>(256 << 10, limit);
+  if (shape.max_message > limit)
+    fail(LF_ERR_INVALID_ARGUMENT, "max_message_size %llu exceeds %llu, the most a %llu-byte ring can hold",
+         static_cast<unsigned long long>(shape.max_message), static_cast<unsigned long long>(limit),
+         static_cast<unsigned long long>(shape.capacity));
+  shape.producers = options.max_producers;
+  if (shape.producers == 0 || shape.producers > transport::kMaxProducers)
+    fail(LF_ERR_INVALID_ARGUMENT, "max_producers %u is not 1..%u", shape.producers, transport::kMaxProducers);
+  if (shape.producers > 1 && shape.role != LF_CHANNEL_CONSUMER)
+    fail(LF_ERR_INVALID_ARGUMENT, "a channel with several producers is created by its consumer");
+  return shape;
+}
+
+int32_t opener_role(const EndpointOptions &options) {
+  const int32_t role = options.role != 0 ? options.role : LF_CHANNEL_PRODUCER;
+  if (role != LF_CHANNEL_CONSUMER && role != LF_CHANNEL_PRODUCER) fail(LF_ERR_INVALID_ARGUMENT, "role %d is not an lf_channel_role_t value", role);
+  return role;
+}
 
 std::unique_ptr<Channel> create_channel(const std::shared_ptr<const context::Context> &context, const std::string &name,
                                         const EndpointOptions &options) {
   ipc::validate_name(name, "channel name");
-  const int32_t role = options.role != 0 ? options.role : LF_CHANNEL_CONSUMER;
-  if (role != LF_CHANNEL_CONSUMER && role != LF_CHANNEL_PRODUCER) fail(LF_ERR_INVALID_ARGUMENT, "role %d is not an lf_channel_role_t value", role);
-  const uint64_t capacity = options.capacity;
-  if (capacity < transport::kMinCapacity || capacity > transport::kMaxCapacity || (capacity & (capacity - 1)) != 0)
-    fail(LF_ERR_INVALID_ARGUMENT, "capacity %llu is not a power of two from 4 KiB to 1 GiB", static_cast<unsigned long long>(capacity));
-  const uint64_t limit = transport::max_message_limit(capacity);
-  const uint64_t max_message = options.max_message != 0 ? options.max_message : std::min<uint64_t>(256 << 10, limit);
-  if (max_message > limit)
-    fail(LF_ERR_INVALID_ARGUMENT, "max_message_size %llu exceeds %llu, the most a %llu-byte ring can hold",
-         static_cast<unsigned long long>(max_message), static_cast<unsigned long long>(limit), static_cast<unsigned long long>(capacity));
-  if (options.max_producers == 0 || options.max_producers > transport::kMaxProducers)
-    fail(LF_ERR_INVALID_ARGUMENT, "max_producers %u is not 1..%u", options.max_producers, transport::kMaxProducers);
-  if (options.max_producers > 1 && role != LF_CHANNEL_CONSUMER)
-    fail(LF_ERR_INVALID_ARGUMENT, "a channel with several producers is created by its consumer");
-
+  const RegionShape shape = creator_shape(options);
+  const int32_t role = shape.role;
+  const uint64_t capacity = shape.capacity, max_message = shape.max_message;
   topo::Identity me = my_identity(*context);
-  auto region = ChannelRegion::create(capacity, max_message, options.max_producers);
+  auto region = ChannelRegion::create(capacity, max_message, shape.producers);
   uint32_t slot = 0;
   if (role == LF_CHANNEL_CONSUMER) Channel::claim_consumer(*region);
   else slot = Channel::claim_producer(*region, static_cast<uint32_t>(getpid()));
@@ -102,8 +121,7 @@ std::unique_ptr<Channel> create_channel(const std::shared_ptr<const context::Con
 std::unique_ptr<Channel> open_channel(const std::shared_ptr<const context::Context> &context, const std::string &name,
                                       const EndpointOptions &options) {
   ipc::validate_name(name, "channel name");
-  const int32_t role = options.role != 0 ? options.role : LF_CHANNEL_PRODUCER;
-  if (role != LF_CHANNEL_CONSUMER && role != LF_CHANNEL_PRODUCER) fail(LF_ERR_INVALID_ARGUMENT, "role %d is not an lf_channel_role_t value", role);
+  const int32_t role = opener_role(options);
   const context::ContextConfig &config = context->config();
   topo::Identity me = my_identity(*context);
 

@@ -76,6 +76,23 @@ void read_host_facts(Identity &out) {
   if (uname(&names) == 0) out.hostname = std::string(names.nodename).substr(0, kMaxHostnameBytes);
 }
 
+bool read_start_time_ticks(uint32_t pid, uint64_t &out) {
+  // Field 22 of /proc/PID/stat, counted after the command name (which may hold spaces).
+  const std::string path = pid == 0 ? std::string("/proc/self/stat") : "/proc/" + std::to_string(pid) + "/stat";
+  std::string stat_line = read_small_file(path.c_str());
+  size_t paren = stat_line.rfind(')');
+  if (paren == std::string::npos) return false;
+  std::istringstream fields(stat_line.substr(paren + 1));
+  std::string field;
+  for (int i = 3; i <= 22 && fields >> field; ++i) {
+    if (i == 22) {
+      out = std::strtoull(field.c_str(), nullptr, 10);
+      return true;
+    }
+  }
+  return false;
+}
+
 void read_process_facts(Identity &out) {
   static const char *const kPaths[kNamespaceCount] = {"/proc/self/ns/ipc", "/proc/self/ns/mnt",
                                                       "/proc/self/ns/pid", "/proc/self/ns/net",
@@ -96,18 +113,7 @@ void read_process_facts(Identity &out) {
   out.gid = getegid();
   out.pid = static_cast<uint32_t>(getpid());
 
-  // Field 22 of /proc/self/stat, counted after the command name (which may hold spaces).
-  std::string stat_line = read_small_file("/proc/self/stat");
-  if (size_t paren = stat_line.rfind(')'); paren != std::string::npos) {
-    std::istringstream fields(stat_line.substr(paren + 1));
-    std::string field;
-    for (int i = 3; i <= 22 && fields >> field; ++i) {
-      if (i == 22) {
-        out.start_time_ticks = std::strtoull(field.c_str(), nullptr, 10);
-        out.flags |= LF_IDENTITY_KNOWN_START_TIME;
-      }
-    }
-  }
+  if (read_start_time_ticks(0, out.start_time_ticks)) out.flags |= LF_IDENTITY_KNOWN_START_TIME;
 
   if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) == 1) out.flags |= LF_IDENTITY_DUMPABLE;
 

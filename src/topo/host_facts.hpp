@@ -11,6 +11,9 @@ namespace lavaflow::topo {
 void read_host_facts(Identity &out);
 // Namespaces, credentials, start time, dumpable, CAP_SYS_PTRACE, Yama ptrace_scope.
 void read_process_facts(Identity &out);
+// The start time (clock ticks after boot, field 22 of /proc/PID/stat) of a process of this
+// pid namespace, 0 for this one; false if it does not exist (any more) or cannot be read.
+bool read_start_time_ticks(uint32_t pid, uint64_t &out);
 // Device and inode of the (canonical) base directory.
 void read_base_dir_facts(const std::string &base_dir, Identity &out);
 

@@ -24,7 +24,7 @@ void initialize_region(void *region, uint64_t capacity, uint64_t max_message, ui
   h->magic = kChannelMagic;  // (nobody else maps the region before the handshake hands it out)
 }
 
-void validate_region(const void *region, uint64_t mapped_bytes) {
+void validate_region(const void *region, uint64_t mapped_bytes, bool exact) {
   if (mapped_bytes < kPage) fail(LF_ERR_CORRUPT, "channel region is %llu bytes, smaller than its header", static_cast<unsigned long long>(mapped_bytes));
   const auto *h = static_cast<const RegionHeader *>(region);
   if (h->magic != kChannelMagic) fail(LF_ERR_CORRUPT, "not a lavaflow channel region (magic 0x%016llx)", static_cast<unsigned long long>(h->magic));
@@ -41,7 +41,7 @@ void validate_region(const void *region, uint64_t mapped_bytes) {
     fail(LF_ERR_CORRUPT, "channel region max_message_size %llu exceeds %llu for its capacity",
          static_cast<unsigned long long>(h->max_message_size), static_cast<unsigned long long>(max_message_limit(capacity)));
   uint64_t expected = region_bytes(capacity, h->max_producers);
-  if (h->region_bytes != expected || mapped_bytes != expected)
+  if (h->region_bytes != expected || (exact ? mapped_bytes != expected : mapped_bytes < expected))
     fail(LF_ERR_CORRUPT, "channel region is %llu bytes (header says %llu), its layout needs %llu",
          static_cast<unsigned long long>(mapped_bytes), static_cast<unsigned long long>(h->region_bytes),
          static_cast<unsigned long long>(expected));

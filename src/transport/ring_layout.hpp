@@ -53,9 +53,13 @@ struct alignas(64) RegionHeader {
   std::atomic<uint32_t> data_seq;          // futex: bumped by producers that saw consumer_waiting
   std::atomic<uint32_t> producers_attached;  // count of producers that ever attached
   std::atomic<uint64_t> consumer_promise;    // SleepPromise of the consumer
+  // Channels in a caller's buffer (no connection socket): ends find each other here.
+  std::atomic<uint32_t> attach_seq;          // futex: bumped when an end attached and wrote its identity
+  std::atomic<uint32_t> consumer_identity_bytes;  // length of the consumer's identity blob at kIdentityOffset, 0: none yet
 };
 static_assert(sizeof(RegionHeader) <= kPage);
 static_assert(offsetof(RegionHeader, consumer_promise) == 80, "docs/wire-formats.md");
+static_assert(offsetof(RegionHeader, consumer_identity_bytes) == 92, "docs/wire-formats.md");
 
 struct alignas(64) RingControl {
   std::atomic<uint64_t> tail;              // bytes published by the producer (for monitoring; records commit themselves)
@@ -65,9 +69,17 @@ struct alignas(64) RingControl {
   std::atomic<uint32_t> space_seq;          // futex: bumped by the consumer that saw space_waiting
   uint32_t producer_pid;
   std::atomic<uint64_t> producer_promise;   // SleepPromise of this ring's producer
+  std::atomic<uint32_t> producer_identity_bytes;  // length of the producer's identity blob at kIdentityOffset
 };
 static_assert(sizeof(RingControl) <= kPage);
 static_assert(offsetof(RingControl, producer_promise) == 144, "docs/wire-formats.md");
+static_assert(offsetof(RingControl, producer_identity_bytes) == 152, "docs/wire-formats.md");
+
+// Where an end's identity blob lives in its page (the header for the consumer, its ring's
+// control page for a producer), for channels in a caller's buffer; at most kIdentityMaxBytes.
+constexpr uint64_t kIdentityOffset = 1024;
+constexpr uint32_t kIdentityMaxBytes = 3072;
+static_assert(sizeof(RegionHeader) <= kIdentityOffset && sizeof(RingControl) <= kIdentityOffset);
 
 inline uint64_t ring_stride(uint64_t capacity) noexcept { return kPage + capacity; }
 inline uint64_t region_bytes(uint64_t capacity, uint32_t producers) noexcept {
@@ -92,6 +104,8 @@ void initialize_region(void *region, uint64_t capacity, uint64_t max_message, ui
 
 // Checks a region another process made, before any use. Throws Error:
 // LF_ERR_VERSION_MISMATCH (both versions in the message), LF_ERR_CORRUPT (what is wrong).
-void validate_region(const void *region, uint64_t mapped_bytes);
+// `exact`: the mapping is the region (a memfd of its own); else the region may be shorter
+// than the memory it lies in (a caller's buffer).
+void validate_region(const void *region, uint64_t mapped_bytes, bool exact = true);
 
 }  // namespace lavaflow::transport

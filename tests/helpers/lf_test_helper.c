@@ -15,6 +15,10 @@
  *   lf_test_helper channel-stall-consumer NAME COUNT
  *                                      open NAME as the consumer, receive COUNT messages, print
  *                                      "ready", then sleep (the test kills us)
+ *   lf_test_helper channel-in-buffer FD COUNT close|die
+ *                                      receive a shared buffer over FD, open the channel in it
+ *                                      as a producer, send COUNT checked messages (id 7), then
+ *                                      close, or die by SIGKILL without closing
  *   lf_test_helper channel-buffer-echo NAME
  *                                      open NAME as the consumer and NAME-ack as a producer;
  *                                      check each buffer message (buffer_message.h), overwrite
@@ -25,6 +29,7 @@
 
 #include <lavaflow/lavaflow.h>
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -142,8 +147,8 @@ static lf_channel_t *open_channel(const char *name, int32_t role) {
   return channel;
 }
 
-static int channel_produce(const char *name, uint32_t count, uint32_t id) {
-  lf_channel_t *channel = open_channel(name, LF_CHANNEL_PRODUCER);
+/* Sends `count` checked messages, alternating copy and zero-copy; 0 on success. */
+static int produce_on(lf_channel_t *channel, uint32_t count, uint32_t id) {
   uint8_t message[CHANNEL_MESSAGE_MAX];
   for (uint32_t seq = 0; seq < count; ++seq) {
     size_t size = channel_message_fill(message, id, seq);
@@ -163,7 +168,32 @@ static int channel_produce(const char *name, uint32_t count, uint32_t id) {
       return 1;
     }
   }
+  return 0;
+}
+
+static int channel_produce(const char *name, uint32_t count, uint32_t id) {
+  lf_channel_t *channel = open_channel(name, LF_CHANNEL_PRODUCER);
+  if (produce_on(channel, count, id) != 0) return 1;
   return lf_channel_destroy(channel) == LF_OK ? 0 : 1;
+}
+
+/* A producer of a channel in a buffer received over the socket FD: sends COUNT checked
+ * messages, then closes ("close") or kills itself without closing ("die"). */
+static int channel_in_buffer(int socket_fd, uint32_t count, const char *ending) {
+  lf_context_t *context = NULL;
+  lf_buffer_t *buffer = NULL;
+  lf_channel_t *channel = NULL;
+  if (lf_context_create(NULL, &context) != LF_OK || lf_buffer_recv(context, socket_fd, 10000, &buffer) != LF_OK ||
+      lf_channel_open_buffer(context, buffer, NULL, &channel) != LF_OK) {
+    fprintf(stderr, "channel-in-buffer: %s\n", lf_last_error_message());
+    return 1;
+  }
+  if (produce_on(channel, count, 7) != 0) return 1;
+  if (strcmp(ending, "die") == 0) raise(SIGKILL);
+  lf_channel_destroy(channel);
+  lf_buffer_destroy(buffer);
+  lf_context_destroy(context);
+  return 0;
 }
 
 static int channel_stall(const char *name, uint32_t count, int producer) {
@@ -241,6 +271,8 @@ int main(int argc, char **argv) {
   if (argc >= 4 && strcmp(argv[1], "channel-stall-producer") == 0) return channel_stall(argv[2], (uint32_t)strtoul(argv[3], NULL, 10), 1);
   if (argc >= 4 && strcmp(argv[1], "channel-stall-consumer") == 0) return channel_stall(argv[2], (uint32_t)strtoul(argv[3], NULL, 10), 0);
   if (argc >= 3 && strcmp(argv[1], "channel-buffer-echo") == 0) return channel_buffer_echo(argv[2]);
+  if (argc >= 5 && strcmp(argv[1], "channel-in-buffer") == 0)
+    return channel_in_buffer(atoi(argv[2]), (uint32_t)strtoul(argv[3], NULL, 10), argv[4]);
   if (argc >= 3 && strcmp(argv[1], "shared-child") == 0) return shared_child(atoi(argv[2]));
   if (argc >= 3 && strcmp(argv[1], "device-child") == 0) return device_child(atoi(argv[2]));
   if (argc >= 2 && strcmp(argv[1], "identity") == 0) return identity(argc >= 3 ? argv[2] : NULL);

@@ -1,0 +1,296 @@
+#include "channel/buffer_endpoint.hpp"
+
+#include "channel/monitor.hpp"
+#include "context/context.hpp"
+#include "core/error.hpp"
+#include "core/futex.hpp"
+#include "core/strings.hpp"
+#include "core/unique_fd.hpp"
+#include "topo/host_facts.hpp"
+#include "topo/identity_codec.hpp"
+#include "topo/scope.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <optional>
+#include <sys/syscall.h>
+#include <thread>
+#include <unistd.h>
+
+namespace lavaflow::channel {
+
+using core::fail;
+using transport::kIdentityMaxBytes;
+using transport::kIdentityOffset;
+
+namespace {
+
+constexpr auto kAcquire = std::memory_order_acquire;
+constexpr auto kRelease = std::memory_order_release;
+
+// An end's identity: its page (the header for the consumer, its ring's control page for a
+// producer) holds the length, and the blob at kIdentityOffset.
+uint8_t *identity_area(ChannelRegion &region, int32_t role, uint32_t slot) {
+  uint8_t *page = role == LF_CHANNEL_CONSUMER ? reinterpret_cast<uint8_t *>(region.header())
+                                              : reinterpret_cast<uint8_t *>(region.ring(slot).control);
+  return page + kIdentityOffset;
+}
+
+std::atomic<uint32_t> &identity_length(ChannelRegion &region, int32_t role, uint32_t slot) {
+  return role == LF_CHANNEL_CONSUMER ? region.header()->consumer_identity_bytes
+                                     : region.ring(slot).control->producer_identity_bytes;
+}
+
+std::vector<uint8_t> identity_blob(const topo::Identity &me) {
+  std::vector<uint8_t> blob = topo::encode_identity(me);
+  if (blob.size() > kIdentityMaxBytes)
+    fail(LF_ERR_LIMIT, "this process's identity takes %zu bytes; a channel in a buffer has room for %u", blob.size(),
+         kIdentityMaxBytes);
+  return blob;
+}
+
+// Written after the end claimed its role; then the peers' watchers are woken to look.
+void publish_identity(ChannelRegion &region, int32_t role, uint32_t slot, const std::vector<uint8_t> &blob) {
+  std::memcpy(identity_area(region, role, slot), blob.data(), blob.size());
+  identity_length(region, role, slot).store(static_cast<uint32_t>(blob.size()), kRelease);
+  region.header()->attach_seq.fetch_add(1, kRelease);
+  core::futex_wake(&region.header()->attach_seq, INT32_MAX, true);
+}
+
+// The identity an end wrote, or nothing yet. Copied out before it is decoded (and validated):
+// the other process could change the shared bytes under us.
+std::optional<topo::Identity> read_identity(ChannelRegion &region, int32_t role, uint32_t slot) {
+  const uint32_t length = identity_length(region, role, slot).load(kAcquire);
+  if (length == 0) return std::nullopt;
+  if (length > kIdentityMaxBytes) fail(LF_ERR_CORRUPT, "an identity of %u bytes in the channel region", length);
+  const uint8_t *area = identity_area(region, role, slot);
+  std::vector<uint8_t> copy(area, area + length);
+  return topo::decode_identity(copy);
+}
+
+bool same_process(const topo::Identity &a, const topo::Identity &b) {
+  return a.namespaces[topo::kPidNs] == b.namespaces[topo::kPidNs] && a.pid == b.pid &&
+         a.start_time_ticks == b.start_time_ticks;
+}
+
+// One peer process watched for its death: a pidfd turns readable when the process exits.
+class ProcessWatch {
+ public:
+  ProcessWatch(core::UniqueFd pidfd, std::function<void()> on_death) : pidfd_(std::move(pidfd)) {
+    watch_ = Monitor::instance().watch(pidfd_.get(), Monitor::Event::readable, [this, on_death = std::move(on_death)] {
+      on_death();
+      Monitor::instance().unwatch(watch_.load());  // (the pidfd stays readable)
+    });
+  }
+  ProcessWatch(const ProcessWatch &) = delete;
+  ProcessWatch &operator=(const ProcessWatch &) = delete;
+  ~ProcessWatch() { Monitor::instance().unwatch(watch_.load()); }
+
+ private:
+  core::UniqueFd pidfd_;
+  std::atomic<uint64_t> watch_{0};
+};
+
+// Starts watching `peer`; calls on_death at once if it is already gone. nullptr when there is
+// nothing to watch (this process) or no way to (another pid namespace: its pid means nothing
+// here; no pidfd_open): `why` then says so.
+std::unique_ptr<ProcessWatch> watch_process(const topo::Identity &me, const topo::Identity &peer,
+                                            const std::function<void()> &on_death, std::string &why) {
+  if (same_process(me, peer)) return nullptr;
+  if (!me.has(LF_IDENTITY_KNOWN_NAMESPACES) || !peer.has(LF_IDENTITY_KNOWN_NAMESPACES) ||
+      me.namespaces[topo::kPidNs] != peer.namespaces[topo::kPidNs]) {
+    why = "the peer is in another pid namespace: its death is not detected";
+    return nullptr;
+  }
+  const long fd = syscall(SYS_pidfd_open, static_cast<pid_t>(peer.pid), 0u);
+  if (fd < 0 && errno == ESRCH) {
+    on_death();
+    return nullptr;
+  }
+  if (fd < 0) {
+    why = core::format_text("pidfd_open failed (%s): the peer's death is not detected", std::strerror(errno));
+    return nullptr;
+  }
+  core::UniqueFd pidfd(static_cast<int>(fd));
+  // The pid may have been reused since the peer wrote its identity: the pidfd is the peer's
+  // only if the start time still matches (read after opening it, so it cannot change after).
+  uint64_t start = 0;
+  if (!topo::read_start_time_ticks(peer.pid, start) || start != peer.start_time_ticks) {
+    on_death();
+    return nullptr;
+  }
+  return std::make_unique<ProcessWatch>(std::move(pidfd), on_death);
+}
+
+// Waits for the peers of one end to attach and watches each one's process. A consumer's peers
+// are the producers of every slot; a producer's, the consumer. The thread ends when every
+// peer is watched (or gone), or when the end goes.
+class PeerWatcher {
+ public:
+  PeerWatcher(std::shared_ptr<const context::Context> context, std::shared_ptr<ChannelRegion> region,
+              std::shared_ptr<Link> link, topo::Identity me, int32_t role)
+      : context_(std::move(context)), region_(region), weak_region_(region), link_(std::move(link)),
+        me_(std::move(me)), role_(role), peers_(role == LF_CHANNEL_CONSUMER ? region->max_producers() : 1),
+        settled_(peers_, false) {
+    thread_ = std::thread([this] { run(); });
+  }
+  PeerWatcher(const PeerWatcher &) = delete;
+  PeerWatcher &operator=(const PeerWatcher &) = delete;
+  ~PeerWatcher() {
+    stopping_.store(true, kRelease);
+    region_->header()->attach_seq.fetch_add(1, kRelease);  // (other processes' watchers just look again)
+    core::futex_wake(&region_->header()->attach_seq, INT32_MAX, true);
+    thread_.join();
+    watches_.clear();  // before the region: the handlers may still be running until then
+  }
+
+ private:
+  void run() noexcept {
+    std::atomic<uint32_t> &seq = region_->header()->attach_seq;
+    for (;;) {
+      const uint32_t seen = seq.load(kAcquire);
+      if (stopping_.load(kAcquire) || look()) return;
+      core::futex_wait(&seq, seen, -1, true);
+    }
+  }
+
+  // Looks at every peer not settled yet; true when all are.
+  bool look() noexcept {
+    bool all = true;
+    for (uint32_t i = 0; i < peers_; ++i) {
+      if (settled_[i]) continue;
+      const int32_t peer_role = role_ == LF_CHANNEL_CONSUMER ? LF_CHANNEL_PRODUCER : LF_CHANNEL_CONSUMER;
+      const uint32_t state = peer_role == LF_CHANNEL_CONSUMER ? region_->header()->consumer_state.load(kAcquire)
+                                                              : region_->ring(i).control->state.load(kAcquire);
+      if (state == transport::kFree) {
+        all = false;
+        continue;
+      }
+      if (state != transport::kAttached) {  // closed or already dead: nothing to watch
+        settled_[i] = true;
+        continue;
+      }
+      try {
+        std::optional<topo::Identity> peer = read_identity(*region_, peer_role, i);
+        if (!peer) {  // attached, identity not written yet: the next bump of attach_seq says so
+          all = false;
+          continue;
+        }
+        settled_[i] = true;
+        note_first_peer(*peer);
+        std::string why;
+        std::weak_ptr<ChannelRegion> weak = weak_region_;
+        auto watch = watch_process(me_, *peer, [weak, peer_role, i] {
+          if (auto alive = weak.lock()) Channel::declare_dead(*alive, peer_role, i);
+        }, why);
+        if (watch) watches_.push_back(std::move(watch));
+        if (!why.empty())
+          core::log_message(context_->log(), LF_LOG_WARN, "channel in a buffer: peer pid %u: %s", peer->pid, why.c_str());
+      } catch (const std::exception &e) {
+        settled_[i] = true;  // a peer whose identity fails validation is not watched; say so
+        core::log_message(context_->log(), LF_LOG_WARN, "channel in a buffer: a peer's identity: %s", e.what());
+      }
+    }
+    return all;
+  }
+
+  // The scope and transport this end reports come from its first peer.
+  void note_first_peer(const topo::Identity &peer) {
+    const auto &config = context_->config();
+    topo::ScopeDecision decision = topo::decide_scope(me_, peer, config.scope_override);
+    int32_t none = 0;
+    if (!link_->scope.compare_exchange_strong(none, decision.level)) return;
+    link_->transport.store(decision.level == LF_SCOPE_PROCESS ? LF_TRANSPORT_IN_PROCESS : LF_TRANSPORT_SHARED_MEMORY);
+    link_->set_first_peer_reason(core::format_text(
+        "%s in a caller's buffer (first peer: pid %u): %s",
+        decision.level == LF_SCOPE_PROCESS ? "in-process ring" : "shared-memory ring", peer.pid,
+        topo::explain_scope(me_, peer, decision, config.scope_override_origin).level.c_str()));
+  }
+
+  std::shared_ptr<const context::Context> context_;
+  std::shared_ptr<ChannelRegion> region_;  // for the futex word; the handlers hold weak ones
+  std::weak_ptr<ChannelRegion> weak_region_;
+  std::shared_ptr<Link> link_;
+  const topo::Identity me_;
+  const int32_t role_;
+  const uint32_t peers_;
+  std::vector<bool> settled_;                          // the watcher thread's own
+  std::vector<std::unique_ptr<ProcessWatch>> watches_;  // the watcher thread's own until join
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+};
+
+// The largest ring that fits in `bytes` with its producers, or the smallest when none does
+// (creating then fails with the size it needs).
+uint64_t largest_capacity(uint64_t bytes, uint32_t producers) {
+  uint64_t capacity = transport::kMinCapacity;
+  while (capacity < transport::kMaxCapacity && producers > 0 && producers <= transport::kMaxProducers &&
+         transport::region_bytes(capacity * 2, producers) <= bytes)
+    capacity *= 2;
+  return capacity;
+}
+
+void check_buffer(const CallerBuffer &buffer) {
+  if (buffer.base == nullptr) fail(LF_ERR_INVALID_ARGUMENT, "the buffer has no host address");
+}
+
+}  // namespace
+
+std::unique_ptr<Channel> create_channel_in_buffer(const std::shared_ptr<const context::Context> &context,
+                                                  const CallerBuffer &buffer, const EndpointOptions &options) {
+  check_buffer(buffer);
+  EndpointOptions sized = options;
+  if (sized.capacity == 0) sized.capacity = largest_capacity(buffer.bytes, options.max_producers);
+  const RegionShape shape = creator_shape(sized);
+  topo::Identity me = my_identity(*context);
+  const std::vector<uint8_t> blob = identity_blob(me);
+  auto region = ChannelRegion::create_in(buffer.base, buffer.bytes, buffer.owner, shape.capacity, shape.max_message,
+                                         shape.producers);
+  uint32_t slot = 0;
+  if (shape.role == LF_CHANNEL_CONSUMER) Channel::claim_consumer(*region);
+  else slot = Channel::claim_producer(*region, static_cast<uint32_t>(getpid()));
+  std::unique_ptr<Channel> end = make_end(region, options, shape.role, slot);
+  publish_identity(*region, shape.role, slot, blob);
+  end->reason = core::format_text(
+      "created a channel in a caller's %s buffer (%llu-byte ring%s, messages up to %llu bytes); the transport is "
+      "decided when a peer opens it",
+      buffer.shared ? "shared" : "host", static_cast<unsigned long long>(shape.capacity),
+      shape.producers > 1 ? " per producer" : "", static_cast<unsigned long long>(shape.max_message));
+  end->keepalive.push_back(std::make_shared<PeerWatcher>(context, region, end->link, std::move(me), shape.role));
+  core::log_message(context->log(), LF_LOG_INFO, "%s", end->reason.c_str());
+  return end;
+}
+
+std::unique_ptr<Channel> open_channel_in_buffer(const std::shared_ptr<const context::Context> &context,
+                                                const CallerBuffer &buffer, const EndpointOptions &options) {
+  check_buffer(buffer);
+  const int32_t role = opener_role(options);
+  auto region = ChannelRegion::attach_to(buffer.base, buffer.bytes, buffer.owner, buffer.page_size);
+  topo::Identity me = my_identity(*context);
+  const std::vector<uint8_t> blob = identity_blob(me);
+  // The creator: the consumer, or (a single-producer channel created by its producer) slot 0.
+  const int32_t creator_role = role == LF_CHANNEL_PRODUCER ? LF_CHANNEL_CONSUMER : LF_CHANNEL_PRODUCER;
+  std::optional<topo::Identity> creator = read_identity(*region, creator_role, 0);
+  if (!creator) fail(LF_ERR_NOT_FOUND, "no %s has attached to the channel in this buffer",
+                     creator_role == LF_CHANNEL_CONSUMER ? "consumer" : "producer");
+  if (creator->uid != me.uid)
+    fail(LF_ERR_PERMISSION, "uid %u may not open a channel of uid %u", me.uid, creator->uid);
+  const auto &config = context->config();
+  topo::ScopeDecision decision = topo::decide_scope(me, *creator, config.scope_override);
+
+  uint32_t slot = 0;
+  if (role == LF_CHANNEL_CONSUMER) Channel::claim_consumer(*region);
+  else slot = Channel::claim_producer(*region, static_cast<uint32_t>(getpid()));
+  std::unique_ptr<Channel> end = make_end(region, options, role, slot);
+  publish_identity(*region, role, slot, blob);
+  const bool in_process = decision.level == LF_SCOPE_PROCESS;
+  end->link->transport = in_process ? LF_TRANSPORT_IN_PROCESS : LF_TRANSPORT_SHARED_MEMORY;
+  end->link->scope = decision.level;
+  end->reason = std::string(in_process ? "in-process ring" : "shared-memory ring") + " in a caller's buffer: " +
+                topo::explain_scope(me, *creator, decision, config.scope_override_origin).level;
+  end->keepalive.push_back(std::make_shared<PeerWatcher>(context, region, end->link, std::move(me), role));
+  core::log_message(context->log(), LF_LOG_INFO, "opened a channel in a buffer: %s", end->reason.c_str());
+  return end;
+}
+
+}  // namespace lavaflow::channel
