@@ -195,11 +195,14 @@ void Listener::serve(UniqueFd socket) {
   link_->set_first_peer_reason(core::format_text(
       "shared-memory ring (first peer: pid %d): %s", cred.pid,
       topo::explain_scope(creator_, peer, decision, context_->config().scope_override_origin).level.c_str()));
-  // The creator's end needs the connection (buffer announcements arrive there) as soon as the
-  // peer can send, which is when it has the reply: so before the reply. Kept by the link even
-  // after a hang-up: a dead producer's announcements may still be queued.
+  // The link gets the connection (kept even after a hang-up: a dead producer's announcements
+  // may still be queued) when it is safe to use: a consumer's end reads a producer's buffer
+  // announcements there, which may come as soon as the producer has the reply, so before the
+  // reply; a producer's end writes its announcements there, which must come after the reply,
+  // so after it.
   connection->socket = std::make_shared<UniqueFd>(std::move(socket));
-  link_->set_peer_socket(connection->slot, connection->socket);
+  const bool peer_announces = hello.role == LF_CHANNEL_PRODUCER;
+  if (peer_announces) link_->set_peer_socket(connection->slot, connection->socket);
   std::vector<uint8_t> bytes = encode_reply(reply);
   UniqueFd region_fd(region_->export_fd());
   int raw = region_fd.get();
@@ -209,6 +212,7 @@ void Listener::serve(UniqueFd socket) {
     Channel::declare_dead(*region_, connection->role, connection->slot);  // claimed, but it never got the region
     throw;
   }
+  if (!peer_announces) link_->set_peer_socket(connection->slot, connection->socket);
   core::log_message(context_->log(), LF_LOG_INFO, "channel '%s': %s (pid %d) connected, scope %s", name_.c_str(),
                     hello.role == LF_CHANNEL_PRODUCER ? "a producer" : "the consumer", cred.pid,
                     topo::scope_level_name(decision.level));
