@@ -31,5 +31,6 @@
 #include "memory.h"
 #include "device.h"
 #include "channel.h"
+#include "pool.h"
 
 #endif /* LAVAFLOW_H */

@@ -98,6 +98,19 @@ grep -qE '1.0 MiB x +1000: +[0-9.]+ [kM] messages/s, +[0-9.]+ GB/s$' "$tmp/out" 
 contains "$tmp/out" "the consumer process received everything and exited cleanly"
 expect 2 "$lf" channel-peer  # the demo's hidden peer still wants its channel name
 
+# tensor pool: inspect refuses what it must not map; ls/top say they need the driver
+expect 0 "$lf" pool inspect --help
+expect 1 "$lf" pool inspect relative/header.ring
+contains "$tmp/err" "not an absolute path"
+expect 1 "$lf" --base-dir "$tmp" pool inspect /etc/passwd
+contains "$tmp/err" "does not exist"
+mkdir -m 0700 -p "$tmp/lavaflow-$(id -u)"
+expect 1 "$lf" --base-dir "$tmp" pool inspect /etc/passwd
+contains "$tmp/err" "outside the allowed directory"
+expect 1 "$lf" pool ls
+contains "$tmp/err" "not supported yet"
+expect 2 "$lf" pool
+
 # Vulkan devices (lavapipe in CI, pinned by the test environment), and no driver at all
 if VK_DRIVER_FILES=${LF_TEST_VULKAN_ICD:-} "$lf" devices > "$tmp/out" 2> "$tmp/err"; then
   contains "$tmp/out" "export: opaque fd"

@@ -54,6 +54,7 @@ CLI::App *add_version_command(CLI::App &app);
 CLI::App *add_devices_command(CLI::App &app, GlobalOptions &options);
 CLI::App *add_demo_command(CLI::App &app, GlobalOptions &options, const std::string &self_path);
 CLI::App *add_channel_peer_command(CLI::App &app, GlobalOptions &options);
+CLI::App *add_pool_command(CLI::App &app, GlobalOptions &options);
 
 // The demo's channel section: a child process (`self_path channel-peer`) as the consumer.
 void run_channel_demo(std::ostream &out, const GlobalOptions &options, const std::string &self_path);
