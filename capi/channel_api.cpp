@@ -7,7 +7,6 @@
 #include "capi/out_params.hpp"
 #include "channel/buffer_endpoint.hpp"
 #include "channel/endpoint.hpp"
-#include "transport/ring_layout.hpp"
 
 #include <lavaflow/channel.h>
 
@@ -85,16 +84,25 @@ channel::EndpointOptions options_from(const lf_channel_params_t *params) {
   return o;
 }
 
-template <typename Open>
-lf_status_t make_channel(const char *function, lf_context_t *context, const char *name, const lf_channel_params_t *params,
-                         lf_channel_t **out, Open open) {
+// The four ways to get an end: validate the context and out pointer, let `make_end` build the
+// end from the context (it throws on any problem), hand out its handle.
+template <typename MakeEnd>
+lf_status_t publish_end(const char *function, lf_context_t *context, lf_channel_t **out, MakeEnd make_end) {
   return capi::guarded(function, [&]() -> lf_status_t {
     auto ctx = capi::acquire<ContextObject>(context, core::HandleType::context, "context");
     capi::require_out(out, "out_channel");
-    if (name == nullptr) core::fail(LF_ERR_INVALID_ARGUMENT, "name is NULL");
-    std::unique_ptr<channel::Channel> end = open(ctx->context, std::string(name), options_from(params));
+    std::unique_ptr<channel::Channel> end = make_end(ctx->context);
     *out = capi::publish_handle<lf_channel_t>(std::make_shared<ChannelObject>(ctx->context, std::move(end)));
     return LF_OK;
+  });
+}
+
+template <typename Open>
+lf_status_t make_channel(const char *function, lf_context_t *context, const char *name, const lf_channel_params_t *params,
+                         lf_channel_t **out, Open open) {
+  return publish_end(function, context, out, [&](const capi::ContextPtr &ctx) {
+    if (name == nullptr) core::fail(LF_ERR_INVALID_ARGUMENT, "name is NULL");
+    return open(ctx, std::string(name), options_from(params));
   });
 }
 
@@ -102,9 +110,7 @@ lf_status_t make_channel(const char *function, lf_context_t *context, const char
 template <typename Open>
 lf_status_t make_buffer_channel(const char *function, lf_context_t *context, lf_buffer_t *buffer,
                                 const lf_channel_params_t *params, lf_channel_t **out, Open open) {
-  return capi::guarded(function, [&]() -> lf_status_t {
-    auto ctx = capi::acquire<ContextObject>(context, core::HandleType::context, "context");
-    capi::require_out(out, "out_channel");
+  return publish_end(function, context, out, [&](const capi::ContextPtr &ctx) {
     SharedBuffer shared = share_buffer(buffer);
     const mem::Memory &memory = shared.memory();
     if (memory.kind == LF_MEMORY_DEVICE)
@@ -116,9 +122,7 @@ lf_status_t make_buffer_channel(const char *function, lf_context_t *context, lf_
     caller.page_size = memory.page_size != 0 ? memory.page_size : 4096;
     caller.shared = memory.kind == LF_MEMORY_SHARED;
     caller.owner = shared.object;
-    std::unique_ptr<channel::Channel> end = open(ctx->context, caller, options_from(params));
-    *out = capi::publish_handle<lf_channel_t>(std::make_shared<ChannelObject>(ctx->context, std::move(end)));
-    return LF_OK;
+    return open(ctx, caller, options_from(params));
   });
 }
 
@@ -157,12 +161,7 @@ lf_status_t lf_channel_open(lf_context_t *context, const char *name, const lf_ch
 lf_status_t lf_channel_buffer_size(uint64_t capacity, uint32_t max_producers, uint64_t *out_size) {
   return capi::guarded(__func__, [&]() -> lf_status_t {
     capi::require_out(out_size, "out_size");
-    if (capacity < transport::kMinCapacity || capacity > transport::kMaxCapacity || (capacity & (capacity - 1)) != 0)
-      core::fail(LF_ERR_INVALID_ARGUMENT, "capacity %llu is not a power of two from 4 KiB to 1 GiB",
-                 static_cast<unsigned long long>(capacity));
-    if (max_producers == 0 || max_producers > transport::kMaxProducers)
-      core::fail(LF_ERR_INVALID_ARGUMENT, "max_producers %u is not 1..%u", max_producers, transport::kMaxProducers);
-    *out_size = transport::region_bytes(capacity, max_producers);
+    *out_size = channel::region_size(capacity, max_producers);
     return LF_OK;
   });
 }

@@ -68,11 +68,6 @@ std::optional<topo::Identity> read_identity(ChannelRegion &region, int32_t role,
   return topo::decode_identity(copy);
 }
 
-bool same_process(const topo::Identity &a, const topo::Identity &b) {
-  return a.namespaces[topo::kPidNs] == b.namespaces[topo::kPidNs] && a.pid == b.pid &&
-         a.start_time_ticks == b.start_time_ticks;
-}
-
 // One peer process watched for its death: a pidfd turns readable when the process exits.
 class ProcessWatch {
  public:
@@ -96,7 +91,7 @@ class ProcessWatch {
 // here; no pidfd_open): `why` then says so.
 std::unique_ptr<ProcessWatch> watch_process(const topo::Identity &me, const topo::Identity &peer,
                                             const std::function<void()> &on_death, std::string &why) {
-  if (same_process(me, peer)) return nullptr;
+  if (topo::same_process(me, peer)) return nullptr;
   if (!me.has(LF_IDENTITY_KNOWN_NAMESPACES) || !peer.has(LF_IDENTITY_KNOWN_NAMESPACES) ||
       me.namespaces[topo::kPidNs] != peer.namespaces[topo::kPidNs]) {
     why = "the peer is in another pid namespace: its death is not detected";
@@ -129,8 +124,8 @@ class PeerWatcher {
  public:
   PeerWatcher(std::shared_ptr<const context::Context> context, std::shared_ptr<ChannelRegion> region,
               std::shared_ptr<Link> link, topo::Identity me, int32_t role)
-      : context_(std::move(context)), region_(region), weak_region_(region), link_(std::move(link)),
-        me_(std::move(me)), role_(role), peers_(role == LF_CHANNEL_CONSUMER ? region->max_producers() : 1),
+      : context_(std::move(context)), region_(std::move(region)), link_(std::move(link)),
+        me_(std::move(me)), role_(role), peers_(role == LF_CHANNEL_CONSUMER ? region_->max_producers() : 1),
         settled_(peers_, false) {
     thread_ = std::thread([this] { run(); });
   }
@@ -179,7 +174,7 @@ class PeerWatcher {
         settled_[i] = true;
         note_first_peer(*peer);
         std::string why;
-        std::weak_ptr<ChannelRegion> weak = weak_region_;
+        std::weak_ptr<ChannelRegion> weak = region_;
         auto watch = watch_process(me_, *peer, [weak, peer_role, i] {
           if (auto alive = weak.lock()) Channel::declare_dead(*alive, peer_role, i);
         }, why);
@@ -196,6 +191,7 @@ class PeerWatcher {
 
   // The scope and transport this end reports come from its first peer.
   void note_first_peer(const topo::Identity &peer) {
+    if (link_->scope.load(std::memory_order_relaxed) != 0) return;  // the opener's end knows it already
     const auto &config = context_->config();
     topo::ScopeDecision decision = topo::decide_scope(me_, peer, config.scope_override);
     int32_t none = 0;
@@ -209,7 +205,6 @@ class PeerWatcher {
 
   std::shared_ptr<const context::Context> context_;
   std::shared_ptr<ChannelRegion> region_;  // for the futex word; the handlers hold weak ones
-  std::weak_ptr<ChannelRegion> weak_region_;
   std::shared_ptr<Link> link_;
   const topo::Identity me_;
   const int32_t role_;
@@ -230,15 +225,10 @@ uint64_t largest_capacity(uint64_t bytes, uint32_t producers) {
   return capacity;
 }
 
-void check_buffer(const CallerBuffer &buffer) {
-  if (buffer.base == nullptr) fail(LF_ERR_INVALID_ARGUMENT, "the buffer has no host address");
-}
-
 }  // namespace
 
 std::unique_ptr<Channel> create_channel_in_buffer(const std::shared_ptr<const context::Context> &context,
                                                   const CallerBuffer &buffer, const EndpointOptions &options) {
-  check_buffer(buffer);
   EndpointOptions sized = options;
   if (sized.capacity == 0) sized.capacity = largest_capacity(buffer.bytes, options.max_producers);
   const RegionShape shape = creator_shape(sized);
@@ -263,7 +253,6 @@ std::unique_ptr<Channel> create_channel_in_buffer(const std::shared_ptr<const co
 
 std::unique_ptr<Channel> open_channel_in_buffer(const std::shared_ptr<const context::Context> &context,
                                                 const CallerBuffer &buffer, const EndpointOptions &options) {
-  check_buffer(buffer);
   const int32_t role = opener_role(options);
   auto region = ChannelRegion::attach_to(buffer.base, buffer.bytes, buffer.owner, buffer.page_size);
   topo::Identity me = my_identity(*context);

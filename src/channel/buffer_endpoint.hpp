@@ -12,7 +12,7 @@
 namespace lavaflow::channel {
 
 struct CallerBuffer {
-  void *base = nullptr;
+  void *base = nullptr;         // the buffer's host address, never null (the C API checks)
   uint64_t bytes = 0;
   uint64_t page_size = 4096;
   bool shared = false;          // other processes may map it (shared memory); else this process only

@@ -33,7 +33,7 @@ std::shared_ptr<ChannelRegion> ChannelRegion::create(uint64_t capacity, uint64_t
   region->memory_ = mem::allocate_shared(nullptr, std::string(), request, default_placement);
   region->base_ = region->memory_->host;
   transport::initialize_region(region->base_, capacity, max_message, producers, random_instance_id());
-  region->remember_shape();
+  region->shape_ = {capacity, max_message, producers};
   return region;
 }
 
@@ -41,7 +41,7 @@ std::shared_ptr<ChannelRegion> ChannelRegion::map(int fd) {
   auto region = std::make_shared<ChannelRegion>();
   region->memory_ = mem::import_shared_fd(fd, 0, false);
   region->base_ = region->memory_->host;
-  region->validate_copy(region->memory_->size, true);
+  region->shape_ = transport::validate_region(region->base_, region->memory_->size, true);
   mem::prefault_in_use(region->base_, region->memory_->size, region->memory_->page_size);
   return region;
 }
@@ -60,7 +60,7 @@ std::shared_ptr<ChannelRegion> ChannelRegion::create_in(void *base, uint64_t byt
   region->base_ = base;
   std::memset(base, 0, needed);  // also touches every page now, not on the hot path
   transport::initialize_region(base, capacity, max_message, producers, random_instance_id());
-  region->remember_shape();
+  region->shape_ = {capacity, max_message, producers};
   return region;
 }
 
@@ -71,8 +71,8 @@ std::shared_ptr<ChannelRegion> ChannelRegion::attach_to(void *base, uint64_t byt
   auto region = std::make_shared<ChannelRegion>();
   region->owner_ = std::move(owner);
   region->base_ = base;
-  region->validate_copy(bytes, false);
-  mem::prefault_in_use(base, transport::region_bytes(region->capacity_, region->producers_), page_size);
+  region->shape_ = transport::validate_region(base, bytes, false);
+  mem::prefault_in_use(base, transport::region_bytes(region->shape_.capacity, region->shape_.producers), page_size);
   return region;
 }
 
@@ -81,29 +81,9 @@ int ChannelRegion::export_fd() const {
   return memory_->export_fd();
 }
 
-void ChannelRegion::validate_copy(uint64_t mapped_bytes, bool exact) {
-  // Copied, then validated, then remembered: the other process may write the header at any
-  // time, so what is checked must be what is used.
-  if (mapped_bytes < kPage)
-    core::fail(LF_ERR_CORRUPT, "channel region is %llu bytes, smaller than its header", static_cast<unsigned long long>(mapped_bytes));
-  transport::RegionHeader copy;
-  std::memcpy(static_cast<void *>(&copy), base_, sizeof copy);
-  transport::validate_region(&copy, mapped_bytes, exact);
-  capacity_ = copy.capacity;
-  max_message_ = copy.max_message_size;
-  producers_ = copy.max_producers;
-}
-
-void ChannelRegion::remember_shape() noexcept {
-  const transport::RegionHeader *h = header();
-  capacity_ = h->capacity;
-  max_message_ = h->max_message_size;
-  producers_ = h->max_producers;
-}
-
 transport::RingView ChannelRegion::ring(uint32_t index) const noexcept {
-  return {transport::control_of(base_, capacity_, index), transport::data_of(base_, capacity_, index), capacity_,
-          max_message_};
+  return {transport::control_of(base_, shape_.capacity, index), transport::data_of(base_, shape_.capacity, index),
+          shape_.capacity, shape_.max_message};
 }
 
 }  // namespace lavaflow::channel

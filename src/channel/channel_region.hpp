@@ -28,9 +28,9 @@ class ChannelRegion {
   transport::RingView ring(uint32_t index) const noexcept;
   // The shape as validated when the region was made or mapped: never re-read from the shared
   // header, which the other process could change under us.
-  uint64_t capacity() const noexcept { return capacity_; }
-  uint32_t max_producers() const noexcept { return producers_; }
-  uint64_t max_message() const noexcept { return max_message_; }
+  uint64_t capacity() const noexcept { return shape_.capacity; }
+  uint32_t max_producers() const noexcept { return shape_.producers; }
+  uint64_t max_message() const noexcept { return shape_.max_message; }
   // The region's memfd, for a peer: only a region of its own (create(), not create_in()).
   int export_fd() const;
   // Whether the region lies in a caller's buffer (no connection socket between the ends).
@@ -41,11 +41,7 @@ class ChannelRegion {
   std::shared_ptr<void> owner_;  // or the caller's buffer it lies in
 
   void *base_ = nullptr;
-  uint64_t capacity_ = 0;
-  uint64_t max_message_ = 0;
-  uint32_t producers_ = 0;
-  void remember_shape() noexcept;  // from the header this process just wrote
-  void validate_copy(uint64_t mapped_bytes, bool exact);  // from a copy of another's header, validated
+  transport::RegionGeometry shape_;  // what it was created with, or what validation accepted
 };
 
 }  // namespace lavaflow::channel

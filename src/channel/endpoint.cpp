@@ -63,16 +63,36 @@ std::unique_ptr<Channel> make_end(std::shared_ptr<ChannelRegion> region, const E
                                      : Channel::producer(std::move(region), options.wait, slot);
 }
 
+namespace {
+
+void check_role(int32_t role) {
+  if (role != LF_CHANNEL_CONSUMER && role != LF_CHANNEL_PRODUCER) fail(LF_ERR_INVALID_ARGUMENT, "role %d is not an lf_channel_role_t value", role);
+}
+
+void check_capacity(uint64_t capacity) {
+  if (capacity < transport::kMinCapacity || capacity > transport::kMaxCapacity || (capacity & (capacity - 1)) != 0)
+    fail(LF_ERR_INVALID_ARGUMENT, "capacity %llu is not a power of two from 4 KiB to 1 GiB", static_cast<unsigned long long>(capacity));
+}
+
+void check_producers(uint32_t producers) {
+  if (producers == 0 || producers > transport::kMaxProducers)
+    fail(LF_ERR_INVALID_ARGUMENT, "max_producers %u is not 1..%u", producers, transport::kMaxProducers);
+}
+
+}  // namespace
+
+uint64_t region_size(uint64_t capacity, uint32_t producers) {
+  check_capacity(capacity);
+  check_producers(producers);
+  return transport::region_bytes(capacity, producers);
+}
+
 RegionShape creator_shape(const EndpointOptions &options) {
   RegionShape shape;
   shape.role = options.role != 0 ? options.role : LF_CHANNEL_CONSUMER;
-  if (shape.role != LF_CHANNEL_CONSUMER && shape.role != LF_CHANNEL_PRODUCER)
-    fail(LF_ERR_INVALID_ARGUMENT, "role %d is not an lf_channel_role_t value", shape.role);
+  check_role(shape.role);
   shape.capacity = options.capacity != 0 ? options.capacity : uint64_t{1} << 20;
-  if (shape.capacity < transport::kMinCapacity || shape.capacity > transport::kMaxCapacity ||
-      (shape.capacity & (shape.capacity - 1)) != 0)
-    fail(LF_ERR_INVALID_ARGUMENT, "capacity %llu is not a power of two from 4 KiB to 1 GiB",
-         static_cast<unsigned long long>(shape.capacity));
+  check_capacity(shape.capacity);
   const uint64_t limit = transport::max_message_limit(shape.capacity);
   shape.max_message = options.max_message != 0 ? options.max_message : std::min<uint64_t>(256 << 10, limit);
   if (shape.max_message > limit)
@@ -80,8 +100,7 @@ RegionShape creator_shape(const EndpointOptions &options) {
          static_cast<unsigned long long>(shape.max_message), static_cast<unsigned long long>(limit),
          static_cast<unsigned long long>(shape.capacity));
   shape.producers = options.max_producers;
-  if (shape.producers == 0 || shape.producers > transport::kMaxProducers)
-    fail(LF_ERR_INVALID_ARGUMENT, "max_producers %u is not 1..%u", shape.producers, transport::kMaxProducers);
+  check_producers(shape.producers);
   if (shape.producers > 1 && shape.role != LF_CHANNEL_CONSUMER)
     fail(LF_ERR_INVALID_ARGUMENT, "a channel with several producers is created by its consumer");
   return shape;
@@ -89,7 +108,7 @@ RegionShape creator_shape(const EndpointOptions &options) {
 
 int32_t opener_role(const EndpointOptions &options) {
   const int32_t role = options.role != 0 ? options.role : LF_CHANNEL_PRODUCER;
-  if (role != LF_CHANNEL_CONSUMER && role != LF_CHANNEL_PRODUCER) fail(LF_ERR_INVALID_ARGUMENT, "role %d is not an lf_channel_role_t value", role);
+  check_role(role);
   return role;
 }
 

@@ -31,6 +31,8 @@ struct RegionShape {
   uint32_t producers = 1;
 };
 RegionShape creator_shape(const EndpointOptions &options);
+// The bytes of a region of `producers` rings of `capacity` bytes, both validated as create does.
+uint64_t region_size(uint64_t capacity, uint32_t producers);
 // The opener's role (default producer), validated.
 int32_t opener_role(const EndpointOptions &options);
 topo::Identity my_identity(const context::Context &context);

@@ -56,6 +56,10 @@ void FrameWriter::commit(SlotHeader header) noexcept {
   claimed_ = false;
 }
 
+uint64_t slot_commit_word(const StreamMapping &stream, uint32_t index) noexcept {
+  return commit_word(stream.slot(index)).load(std::memory_order_acquire);
+}
+
 SlotState read_frame(const StreamMapping &stream, const SlotLimits &limits, uint64_t seq, SlotHeader &out,
                      const char **out_problem) noexcept {
   uint8_t *slot = stream.slot(seq);

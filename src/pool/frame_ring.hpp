@@ -58,6 +58,10 @@ class FrameWriter {
   uint16_t pool_ = 0;
 };
 
+// The commit word of header slot `index` (acquire): `(S << 1) | 1` when frame S is committed
+// there, even while one is being written. For readers that scan slots rather than sequences.
+uint64_t slot_commit_word(const StreamMapping &stream, uint32_t index) noexcept;
+
 // Consumer side: the outcome of looking at sequence `seq`.
 enum class SlotState {
   committed,  // the frame is there: header copied and valid

@@ -1,11 +1,10 @@
 #include "pool/inspect.hpp"
 
 #include "core/error.hpp"
-#include "core/seqlock.hpp"
 #include "ipc/contained_path.hpp"
+#include "pool/frame_ring.hpp"
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -28,11 +27,6 @@ struct ReadOnlyMapping {
   uint64_t size;
 };
 
-uint64_t load_commit(const uint8_t *slot) {
-  // The commit word is an aligned u64 at slot offset 0 (slots start at 64 + i * 256).
-  return std::atomic_ref<const uint64_t>(*reinterpret_cast<const uint64_t *>(slot)).load(std::memory_order_acquire);
-}
-
 }  // namespace
 
 Inspection inspect_region(const std::string &path, const std::string &allowed_dir, uint32_t max_frames) {
@@ -49,32 +43,27 @@ Inspection inspect_region(const std::string &path, const std::string &allowed_di
   validate_superblock(out.superblock, out.file_bytes, "'" + path + "'");
   if (out.superblock.region_type != kHeaderRing) return out;
 
+  StreamMapping stream;
+  stream.ring = const_cast<uint8_t *>(map.bytes());  // (mapped read-only: the reader only loads through it)
+  stream.nslots = out.superblock.nslots;
   SlotLimits limits;
   limits.nslots = out.superblock.nslots;
   limits.pool_strides.fill(UINT32_MAX);  // the pools are other files: their strides are unknown here
   limits.pool_strides[0] = 0;
-  bool any = false;
   for (uint32_t i = 0; i < out.superblock.nslots; ++i) {
-    const uint8_t *slot = map.bytes() + kSuperblockBytes + uint64_t{i} * kSlotBytes;
-    const uint64_t before = load_commit(slot);
-    if ((before & 1) == 0) continue;  // empty or being written
-    uint8_t copy[kSlotBytes];
-    std::copy(slot, slot + kSlotBytes, copy);
-    core::seqlock_read_fence();
-    if (load_commit(slot) != before) continue;  // overwritten while read
-    const uint64_t seq = before >> 1;
+    const uint64_t word = slot_commit_word(stream, i);
+    if ((word & 1) == 0) continue;  // empty or being written
+    const uint64_t seq = word >> 1;
     if ((seq & (out.superblock.nslots - 1)) != i) {
       ++out.invalid_slots;  // a sequence that does not belong in this slot
       continue;
     }
-    SlotHeader header = read_slot_header(copy);
-    if (slot_header_problem(header, copy, limits) != nullptr || header.payload_slot != i) {
-      ++out.invalid_slots;
-      continue;
-    }
+    SlotHeader header;
+    const SlotState state = read_frame(stream, limits, seq, header);
+    if (state == SlotState::invalid) ++out.invalid_slots;
+    if (state != SlotState::committed) continue;  // (or overwritten meanwhile)
+    out.newest_seq = out.committed_slots == 0 ? seq : std::max(out.newest_seq, seq);
     ++out.committed_slots;
-    out.newest_seq = any ? std::max(out.newest_seq, seq) : seq;
-    any = true;
     out.newest.push_back({i, seq, header});
   }
   std::sort(out.newest.begin(), out.newest.end(), [](const InspectedFrame &a, const InspectedFrame &b) { return a.seq > b.seq; });

@@ -16,14 +16,6 @@ bool same_base_dir(const Identity &a, const Identity &b) noexcept {
          a.base_dir_device == b.base_dir_device && a.base_dir_inode == b.base_dir_inode;
 }
 
-bool same_process(const Identity &a, const Identity &b) noexcept {
-  if (!a.has(LF_IDENTITY_KNOWN_NAMESPACES) || !b.has(LF_IDENTITY_KNOWN_NAMESPACES)) return false;
-  if (a.namespaces[kPidNs] != b.namespaces[kPidNs] || a.pid != b.pid) return false;
-  // The start time tells a process from a later one that reused its pid.
-  bool both_timed = a.has(LF_IDENTITY_KNOWN_START_TIME) && b.has(LF_IDENTITY_KNOWN_START_TIME);
-  return !both_timed || a.start_time_ticks == b.start_time_ticks;
-}
-
 int32_t hardware_level(const Identity &a, const Identity &b) noexcept {
   if (a.topology_digest != b.topology_digest) return LF_SCOPE_UNKNOWN;
   if (a.numa_nodes.is_single() && a.numa_nodes == b.numa_nodes) return LF_SCOPE_NUMA;
@@ -70,6 +62,14 @@ uint32_t allowed_at(int32_t level) noexcept {
 }
 
 }  // namespace
+
+bool same_process(const Identity &a, const Identity &b) noexcept {
+  if (!a.has(LF_IDENTITY_KNOWN_NAMESPACES) || !b.has(LF_IDENTITY_KNOWN_NAMESPACES)) return false;
+  if (a.namespaces[kPidNs] != b.namespaces[kPidNs] || a.pid != b.pid) return false;
+  // The start time tells a process from a later one that reused its pid.
+  bool both_timed = a.has(LF_IDENTITY_KNOWN_START_TIME) && b.has(LF_IDENTITY_KNOWN_START_TIME);
+  return !both_timed || a.start_time_ticks == b.start_time_ticks;
+}
 
 int mechanism_index(uint32_t mechanism) noexcept {
   if (mechanism == 0 || (mechanism & ~LF_MECHANISM_ALL) != 0 || !std::has_single_bit(mechanism)) return -1;

@@ -56,6 +56,10 @@ struct ScopeDecision {
   std::array<MechanismReason, kMechanismCount> mechanism_reasons{};
 };
 
+// Whether two identities are one process: same pid namespace and pid, and (when both know it)
+// the same start time, which tells a process from a later one that reused its pid.
+bool same_process(const Identity &a, const Identity &b) noexcept;
+
 // override_level: 0 for none, else an lf_scope_level_t to force (if not closer than detected).
 ScopeDecision decide_scope(const Identity &a, const Identity &b, int32_t override_level) noexcept;
 

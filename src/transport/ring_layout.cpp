@@ -4,6 +4,7 @@
 
 #include <lavaflow/version.h>
 
+#include <cstring>
 #include <unistd.h>
 
 namespace lavaflow::transport {
@@ -24,9 +25,11 @@ void initialize_region(void *region, uint64_t capacity, uint64_t max_message, ui
   h->magic = kChannelMagic;  // (nobody else maps the region before the handshake hands it out)
 }
 
-void validate_region(const void *region, uint64_t mapped_bytes, bool exact) {
+RegionGeometry validate_region(const void *region, uint64_t mapped_bytes, bool exact) {
   if (mapped_bytes < kPage) fail(LF_ERR_CORRUPT, "channel region is %llu bytes, smaller than its header", static_cast<unsigned long long>(mapped_bytes));
-  const auto *h = static_cast<const RegionHeader *>(region);
+  RegionHeader copy;
+  std::memcpy(static_cast<void *>(&copy), region, sizeof copy);
+  const RegionHeader *h = &copy;
   if (h->magic != kChannelMagic) fail(LF_ERR_CORRUPT, "not a lavaflow channel region (magic 0x%016llx)", static_cast<unsigned long long>(h->magic));
   if (h->layout_version != kChannelLayoutVersion)
     fail(LF_ERR_VERSION_MISMATCH, "channel region layout version %u; this library (lavaflow " LF_VERSION_STRING ") uses version %u",
@@ -45,6 +48,7 @@ void validate_region(const void *region, uint64_t mapped_bytes, bool exact) {
     fail(LF_ERR_CORRUPT, "channel region is %llu bytes (header says %llu), its layout needs %llu",
          static_cast<unsigned long long>(mapped_bytes), static_cast<unsigned long long>(h->region_bytes),
          static_cast<unsigned long long>(expected));
+  return {capacity, h->max_message_size, h->max_producers};
 }
 
 }  // namespace lavaflow::transport

@@ -102,10 +102,18 @@ inline uint8_t *data_of(void *region, uint64_t capacity, uint32_t ring) noexcept
 // Fills in a fresh (zeroed) region's header. Rings start empty (zero).
 void initialize_region(void *region, uint64_t capacity, uint64_t max_message, uint32_t producers, uint64_t instance_id);
 
-// Checks a region another process made, before any use. Throws Error:
-// LF_ERR_VERSION_MISMATCH (both versions in the message), LF_ERR_CORRUPT (what is wrong).
-// `exact`: the mapping is the region (a memfd of its own); else the region may be shorter
-// than the memory it lies in (a caller's buffer).
-void validate_region(const void *region, uint64_t mapped_bytes, bool exact = true);
+// The shape of a region, as validated: what its users index with.
+struct RegionGeometry {
+  uint64_t capacity = 0;
+  uint64_t max_message = 0;
+  uint32_t producers = 0;
+};
+
+// Checks a region another process made, before any use, and returns its shape. The header is
+// copied first and only the copy is checked and used: the other process may write the shared
+// one at any time. Throws Error: LF_ERR_VERSION_MISMATCH (both versions in the message),
+// LF_ERR_CORRUPT (what is wrong). `exact`: the mapping is the region (a memfd of its own); else
+// the region may be shorter than the memory it lies in (a caller's buffer).
+RegionGeometry validate_region(const void *region, uint64_t mapped_bytes, bool exact = true);
 
 }  // namespace lavaflow::transport
