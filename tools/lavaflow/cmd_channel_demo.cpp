@@ -2,21 +2,17 @@
 // hidden `lavaflow channel-peer NAME`, the consumer) connect over a pair of channels, NAME
 // and NAME-back. First a ping-pong gives latency percentiles, then two streams give the
 // throughput; the child checks every sequence number and byte and reports what it received.
+#include "child_process.hpp"
 #include "cli_common.hpp"
 
 #include <lavaflow/channel.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <iomanip>
 #include <sstream>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 namespace lavaflow_cli {
 
@@ -69,27 +65,6 @@ lf_channel_params_t params_for(int32_t role) {
   params.max_message_size = kMaxMessage;
   params.connect_timeout_ms = kTimeoutMs;
   return params;
-}
-
-pid_t spawn_peer(const std::string &self, const GlobalOptions &options, const std::string &name) {
-  std::vector<std::string> args = {self};
-  if (!options.topology.empty()) args.insert(args.end(), {"--topology", options.topology});
-  if (!options.base_dir.empty()) args.insert(args.end(), {"--base-dir", options.base_dir});
-  args.insert(args.end(), {"channel-peer", name});
-  std::vector<char *> argv;
-  for (auto &a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = -1;
-  int rc = posix_spawn(&pid, self.c_str(), nullptr, nullptr, argv.data(), environ);
-  if (rc != 0) throw CliError("cannot start '" + self + "': " + std::strerror(rc));
-  return pid;
-}
-
-int wait_for(pid_t pid) {
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 // The payload after the header: every byte is the low byte of the sequence number.
@@ -228,7 +203,7 @@ void run_channel_demo(std::ostream &out, const GlobalOptions &options, const std
   lf_channel_params_t consumer = params_for(LF_CHANNEL_CONSUMER);
   check(lf_channel_create(ctx.get(), name.c_str(), &producer, to_peer.out()), "create");
   check(lf_channel_create(ctx.get(), (name + "-back").c_str(), &consumer, from_peer.out()), "create (back)");
-  const pid_t pid = spawn_peer(self_path, options, name);
+  const pid_t pid = spawn_command(self_command(self_path, options, {"channel-peer", name}), nullptr);
   try {
     // The first round trip also waits for the child to start and connect.
     Latency latency = ping_pong(to_peer.get(), from_peer.get(), 64, 2000, 20000);
@@ -239,10 +214,7 @@ void run_channel_demo(std::ostream &out, const GlobalOptions &options, const std
     check(lf_channel_get_reason(to_peer.get(), &reason), "reason");
     out << "channel: " << name << " (this process, pid " << getpid() << ", produces; pid " << pid
         << " consumes and answers on " << name << "-back)\n";
-    out << "transport: " << (info.transport == LF_TRANSPORT_SHARED_MEMORY ? "shared_memory"
-                             : info.transport == LF_TRANSPORT_IN_PROCESS  ? "in_process"
-                                                                          : "none")
-        << "\n";
+    out << "transport: " << lf_transport_name(info.transport) << "\n";
     out << "scope: " << lf_scope_level_name(info.scope) << "\n";
     out << "reason: " << reason << "\n";
     out << "ring: " << format_bytes(info.capacity) << ", messages up to " << format_bytes(info.max_message_size)
@@ -273,11 +245,11 @@ void run_channel_demo(std::ostream &out, const GlobalOptions &options, const std
     }
   } catch (...) {
     lf_channel_close(to_peer.get());  // the child sees the end of the stream and exits
-    wait_for(pid);
+    wait_child(pid);
     throw;
   }
   check(lf_channel_close(to_peer.get()), "close");
-  const int status = wait_for(pid);
+  const int status = wait_child(pid);
   if (status != 0) throw CliError("the consumer process exited with status " + std::to_string(status));
   out << "the consumer process received everything and exited cleanly\n";
 }

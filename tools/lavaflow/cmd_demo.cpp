@@ -2,17 +2,14 @@
 // the scope between this process and a child process it starts (fork + exec of this very
 // tool, which sends its identity blob back through a pipe); then runs a channel between this
 // process and another child (cmd_channel_demo.cpp).
+#include "child_process.hpp"
 #include "cli_common.hpp"
 
 #include <cerrno>
 #include <cstring>
 #include <iostream>
 #include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
-
-extern char **environ;
 
 namespace lavaflow_cli {
 
@@ -25,27 +22,22 @@ struct Child {
 
 // Runs `self identity --out -` (with our global options) and collects its blob.
 Child identity_of_child(const std::string &self, const GlobalOptions &options) {
-  std::vector<std::string> args = {self};
-  if (!options.topology.empty()) args.insert(args.end(), {"--topology", options.topology});
-  if (!options.base_dir.empty()) args.insert(args.end(), {"--base-dir", options.base_dir});
-  args.insert(args.end(), {"identity", "--out", "-"});
-  std::vector<char *> argv;
-  for (auto &a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-
   int pipe_fds[2];
   if (pipe2(pipe_fds, O_CLOEXEC) != 0) throw CliError(std::string("pipe2: ") + std::strerror(errno));
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
   pid_t pid = -1;
-  int rc = posix_spawn(&pid, self.c_str(), &actions, nullptr, argv.data(), environ);
+  try {
+    pid = spawn_command(self_command(self, options, {"identity", "--out", "-"}), &actions);
+  } catch (...) {
+    posix_spawn_file_actions_destroy(&actions);
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
+    throw;
+  }
   posix_spawn_file_actions_destroy(&actions);
   close(pipe_fds[1]);
-  if (rc != 0) {
-    close(pipe_fds[0]);
-    throw CliError("cannot start '" + self + "': " + std::strerror(rc));
-  }
   Child child{pid, {}};
   uint8_t chunk[4096];
   for (;;) {
@@ -58,10 +50,7 @@ Child identity_of_child(const std::string &self, const GlobalOptions &options) {
     }
   }
   close(pipe_fds[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+  if (wait_child(pid) != 0)
     throw CliError("the child process " + std::to_string(pid) + " failed to report its identity");
   return child;
 }
