@@ -98,24 +98,7 @@ static void *echo_thread(void *arg) {
     e->result = 1;
     return NULL;
   }
-  for (;;) {
-    BufferMessage m;
-    lf_buffer_t *buffer = NULL;
-    uint64_t offset = 0, length = 0;
-    size_t size = 0;
-    lf_status_t status = lf_channel_recv_buffer(in, &buffer, &offset, &length, &m, sizeof m, &size, 10000);
-    if (status == LF_END_OF_STREAM) break;
-    uint8_t *data = NULL;
-    size_t buffer_size = 0;
-    if (status != LF_OK || buffer == NULL || lf_buffer_get_data(buffer, (void **)&data, &buffer_size) != LF_OK) {
-      e->result = 2;
-      break;
-    }
-    for (uint64_t i = 0; i < length; ++i)
-      if (data[offset + i] != m.pattern) e->result = 3;
-    memset(data + offset, 0xFF ^ m.pattern, length);
-    if (lf_channel_send(ack, &m.seq, sizeof m.seq, 10000) != LF_OK) e->result = 4;
-  }
+  e->result = buffer_echo_loop(in, ack);
   lf_channel_destroy(ack);
   lf_channel_destroy(in);
   return NULL;

@@ -5,6 +5,8 @@
 #ifndef LF_TEST_BUFFER_MESSAGE_H
 #define LF_TEST_BUFFER_MESSAGE_H
 
+#include <lavaflow/lavaflow.h>
+
 #include <stdint.h>
 
 typedef struct {
@@ -16,5 +18,11 @@ typedef struct {
 } BufferMessage;
 
 #define BUFFER_MESSAGE_MAX_BUFFERS 8
+
+/* Receives buffer messages on `in` until the end of the stream: checks each one (its range
+ * holds the pattern; a buffer is imported again only after it was forgotten, and its old
+ * handle is then gone), writes the complement and acks the seq on `ack`. 0 when all was
+ * right, else nonzero after a line on stderr. */
+int buffer_echo_loop(lf_channel_t *in, lf_channel_t *ack);
 
 #endif
