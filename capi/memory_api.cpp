@@ -267,6 +267,8 @@ lf_status_t lf_buffer_recv(lf_context_t *context, int socket_fd, int32_t timeout
 
 lf_status_t lf_socket_send_fds(int socket_fd, const void *data, size_t size, const int *fds, uint32_t fd_count) {
   return capi::guarded(__func__, [&]() -> lf_status_t {
+    if (fd_count > ipc::kMaxPublicFdsPerMessage)
+      core::fail(LF_ERR_INVALID_ARGUMENT, "%u descriptors; at most %u per message", fd_count, ipc::kMaxPublicFdsPerMessage);
     ipc::send_fds(socket_fd, data, size, fds, fd_count);
     return LF_OK;
   });
@@ -280,6 +282,7 @@ lf_status_t lf_socket_recv_fds(int socket_fd, void *data, size_t capacity, size_
     if (fd_capacity > 0 && fds == nullptr) core::fail(LF_ERR_INVALID_ARGUMENT, "fds is NULL but fd_capacity is %u", fd_capacity);
     size_t size = 0;
     std::vector<core::UniqueFd> received;
+    if (fd_capacity > ipc::kMaxPublicFdsPerMessage) fd_capacity = ipc::kMaxPublicFdsPerMessage;
     lf_status_t status = ipc::recv_fds(socket_fd, data, capacity, size, received, fd_capacity, timeout_ms);
     if (status != LF_OK) return status;
     for (size_t i = 0; i < received.size(); ++i) fds[i] = received[i].release();  // ownership to the caller

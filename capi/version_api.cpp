@@ -58,6 +58,8 @@ const char *lf_status_string(lf_status_t status) {
     case LF_WOULD_BLOCK: return "would block";
     case LF_TIMEOUT: return "timed out";
     case LF_END_OF_STREAM: return "end of stream";
+    case LF_OVERWRITTEN: return "overwritten while read";
+    case LF_EPOCH_CHANGED: return "epoch changed";
     case LF_ERR_INVALID_ARGUMENT: return "invalid argument";
     case LF_ERR_BUFFER_TOO_SMALL: return "buffer too small";
     case LF_ERR_INVALID_HANDLE: return "invalid handle";
@@ -89,6 +91,8 @@ const char *lf_status_name(lf_status_t status) {
     LF_NAME_CASE(LF_WOULD_BLOCK)
     LF_NAME_CASE(LF_TIMEOUT)
     LF_NAME_CASE(LF_END_OF_STREAM)
+    LF_NAME_CASE(LF_OVERWRITTEN)
+    LF_NAME_CASE(LF_EPOCH_CHANGED)
     LF_NAME_CASE(LF_ERR_INVALID_ARGUMENT)
     LF_NAME_CASE(LF_ERR_BUFFER_TOO_SMALL)
     LF_NAME_CASE(LF_ERR_INVALID_HANDLE)

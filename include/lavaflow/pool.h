@@ -1,15 +1,27 @@
 /**
  * @file pool.h
- * @brief The tensor pool: shared-memory frame streams (region inspection; the rest in progress).
+ * @brief The tensor pool: shared-memory frame streams with seqlock slots, consumer modes,
+ *        drop accounting, QoS counters, and a lease-granting driver.
  *
- * A tensor pool stream is a set of region files the pool's driver owns: a header ring of
- * 256-byte slot headers (dtype, dims, strides, timestamp, seqlock commit word) and payload pools
- * of fixed-stride slots, each file starting with a 64-byte superblock (layout: the SHM Tensor
- * Pool Wire Spec v1.2; docs/wire-formats.md, "Tensor pool regions").
+ * A producer publishes a stream of frames (tensors: dtype, up to 8 dims, strides, payload)
+ * into shared memory; any number of consumers on the host read them in place, at their own
+ * pace, and never slow the producer down: it overwrites, and a consumer that falls behind
+ * counts what it missed. A stream (a `uint32_t` id) is a set of region files the **driver**
+ * owns: a header ring of 256-byte slot headers, payload pools of fixed-stride slots (the
+ * smallest that fits a frame is used), and lavaflow's control region (published sequence,
+ * wake-up word, QoS counters, metadata, consumer table). Layouts: docs/wire-formats.md.
  *
- * In this release only inspection is built: lf_pool_inspect() validates a region file and
- * reads its newest committed frames, as `lavaflow pool inspect` does. The producer and consumer
- * API and the driver are not built yet.
+ * The driver grants leases (one producer per stream, any number of consumers), expires them
+ * when keepalives stop, revokes them at once when a client's process dies, and moves a stream
+ * to a new **epoch** (new files) when its producer changes; producers and consumers follow
+ * epochs transparently. A process that attaches and finds no driver starts one on a thread
+ * (embedded, unless ::LF_POOL_PARAM_FIELD_START_DRIVER says not to); `lavaflow driver` runs one
+ * standalone from a TOML file. docs/tensor-pool.md is the user guide.
+ *
+ * Threads: attach, detach and the driver calls are thread-safe. The data calls of one producer
+ * (claim/commit/abort/publish) and of one consumer (poll/wait/release) are externally
+ * synchronized: one thread at a time per handle. They allocate nothing and make no system call,
+ * except commit waking a sleeping consumer and wait sleeping.
  */
 #ifndef LAVAFLOW_POOL_H
 #define LAVAFLOW_POOL_H
@@ -126,6 +138,408 @@ LF_API lf_status_t lf_pool_inspect(lf_context_t *context, const char *path, lf_p
  * @param dtype an ::lf_dtype_t value
  */
 LF_API const char *lf_dtype_name(int32_t dtype);
+
+/* ---- producer and consumer ----------------------------------------------------------- */
+
+/** A stream's producer (one per stream, granted by the driver). */
+typedef struct lf_pool_producer lf_pool_producer_t;
+/** A stream's consumer. */
+typedef struct lf_pool_consumer lf_pool_consumer_t;
+
+/** Consumer modes (::lf_pool_consumer_params_t::mode). */
+typedef enum lf_pool_mode {
+  LF_POOL_MODE_STREAM = 0,      /**< every frame in order; frames lost by lagging count as drops_gap */
+  LF_POOL_MODE_LATEST = 1,      /**< always the newest frame; older ones count as skipped */
+  LF_POOL_MODE_DECIMATED = 2,   /**< every N-th sequence (::lf_pool_consumer_params_t::decimation) */
+  LF_POOL_MODE_RATE_LIMITED = 3 /**< the newest frame, at most max_rate_hz times a second */
+} lf_pool_mode_t;
+
+/** What a frame holds: the slot header fields the producer sets. */
+typedef struct lf_pool_tensor {
+  int32_t dtype;                    /**< an ::lf_dtype_t value */
+  int32_t major_order;              /**< an ::lf_major_order_t value */
+  uint32_t ndims;                   /**< 1..8 */
+  int32_t dims[LF_POOL_MAX_DIMS];   /**< extents, >= 0; zero beyond ndims */
+  int32_t strides[LF_POOL_MAX_DIMS]; /**< byte strides, all 0 = contiguous */
+  uint64_t timestamp_ns;            /**< the producer's timestamp; 0: lavaflow stamps CLOCK_REALTIME */
+  uint32_t meta_version;            /**< 0: the stream's current metadata version */
+  uint32_t progress_unit;           /**< 0 none, 1 rows, 2 columns */
+  uint32_t progress_stride_bytes;   /**< bytes per progress unit */
+} lf_pool_tensor_t;
+
+/** Producer params field bits. */
+#define LF_POOL_PARAM_FIELD_CLIENT_ID (1ull << 0)          /**< ::lf_pool_producer_params_t::client_id */
+#define LF_POOL_PARAM_FIELD_PROFILE (1ull << 1)            /**< profile */
+#define LF_POOL_PARAM_FIELD_REQUIRE_HUGEPAGES (1ull << 2)  /**< require_hugepages */
+#define LF_POOL_PARAM_FIELD_START_DRIVER (1ull << 3)       /**< start_driver */
+#define LF_POOL_PARAM_FIELD_CONNECT_TIMEOUT (1ull << 4)    /**< connect_timeout_ms */
+#define LF_POOL_PARAM_FIELD_MODE (1ull << 5)               /**< consumers: mode */
+#define LF_POOL_PARAM_FIELD_DECIMATION (1ull << 6)         /**< consumers: decimation */
+#define LF_POOL_PARAM_FIELD_MAX_RATE (1ull << 7)           /**< consumers: max_rate_hz */
+#define LF_POOL_PARAM_FIELD_NOTIFY_EPOCH (1ull << 8)       /**< consumers: notify_epoch */
+#define LF_POOL_PARAM_FIELD_SPIN_US (1ull << 9)            /**< consumers: spin_us */
+
+/** How to attach a producer. A zeroed struct means all defaults. */
+typedef struct lf_pool_producer_params {
+  uint64_t field_mask;         /**< LF_POOL_PARAM_FIELD_* bits of the fields set */
+  uint64_t client_id;          /**< unique among attached clients (default: pid and a counter); 0 is refused */
+  const char *profile;         /**< the driver's stream profile (borrowed; default: the stream's or "default") */
+  int32_t require_hugepages;   /**< nonzero: huge-page backed regions or LF_ERR_UNSUPPORTED (never downgraded) */
+  int32_t start_driver;        /**< nonzero (default): start an embedded driver if none listens; 0: LF_ERR_NOT_FOUND */
+  int32_t connect_timeout_ms;  /**< for reaching a driver (default 5000) */
+  int32_t reserved;            /**< zero */
+} lf_pool_producer_params_t;
+
+/** How to attach a consumer. A zeroed struct means all defaults (STREAM mode). */
+typedef struct lf_pool_consumer_params {
+  uint64_t field_mask;         /**< LF_POOL_PARAM_FIELD_* bits of the fields set */
+  uint64_t client_id;          /**< as for producers */
+  const char *profile;         /**< the profile used if this attach creates the stream (borrowed) */
+  int32_t start_driver;        /**< as for producers */
+  int32_t connect_timeout_ms;  /**< as for producers */
+  int32_t mode;                /**< an ::lf_pool_mode_t value */
+  uint32_t decimation;         /**< DECIMATED: read sequences that are multiples of this (>= 1) */
+  double max_rate_hz;          /**< RATE_LIMITED: at most this many frames a second (> 0) */
+  int32_t notify_epoch;        /**< nonzero: poll/wait return LF_EPOCH_CHANGED once after each epoch change */
+  uint32_t spin_us;            /**< wait: spin this long before sleeping (default 20) */
+} lf_pool_consumer_params_t;
+
+/** A consumer's view of one frame, valid until lf_pool_consumer_release(). */
+typedef struct lf_pool_view {
+  uint32_t struct_size;      /**< in: sizeof(lf_pool_view_t) as the caller knows it */
+  uint32_t pool_id;          /**< the payload pool */
+  uint64_t seq;              /**< the frame's sequence in its epoch */
+  uint64_t epoch;            /**< the epoch */
+  const void *payload;       /**< the payload in shared memory (borrowed, read-only) */
+  uint32_t bytes;            /**< payload bytes */
+  uint32_t slot;             /**< the slot */
+  lf_pool_tensor_t tensor;   /**< the header fields */
+} lf_pool_view_t;
+
+/** A consumer's counters: every frame published since it attached is counted once. */
+typedef struct lf_pool_counters {
+  uint32_t struct_size;   /**< in: sizeof(lf_pool_counters_t) as the caller knows it */
+  uint32_t reserved;      /**< zero */
+  uint64_t frames_read;   /**< read intact */
+  uint64_t drops_gap;     /**< wanted but overwritten before they were read (lagging, epoch change) */
+  uint64_t drops_late;    /**< overwritten while they were read */
+  uint64_t invalid;       /**< their header failed validation (not delivered) */
+  uint64_t skipped;       /**< passed over by choice (LATEST, DECIMATED, RATE_LIMITED) */
+  uint64_t epoch;         /**< the current epoch */
+  uint64_t epoch_changes; /**< epochs followed since attaching */
+  uint64_t reattachments; /**< times the driver went away and the lease was taken again */
+} lf_pool_counters_t;
+
+/** The stream's metadata record (the spec's DataSourceMeta). */
+typedef struct lf_pool_metadata {
+  uint32_t struct_size;     /**< in: sizeof(lf_pool_metadata_t) as the caller knows it */
+  uint32_t version;         /**< out: 0 when none was set; frames carry it as meta_version */
+  char name[64];            /**< NUL-terminated, at most 63 bytes */
+  char units[32];           /**< NUL-terminated, at most 31 bytes */
+  uint32_t attribute_count; /**< 0..16 */
+  uint32_t reserved;        /**< zero */
+  struct {
+    char key[32];    /**< NUL-terminated, 1..31 bytes */
+    char value[128]; /**< NUL-terminated, at most 127 bytes */
+  } attributes[16];  /**< free-form key/value attributes */
+} lf_pool_metadata_t;
+
+/** A stream as a producer or consumer sees it. */
+typedef struct lf_pool_stream_info {
+  uint32_t struct_size;     /**< in: sizeof(lf_pool_stream_info_t) */
+  uint32_t stream_id;       /**< the stream */
+  uint64_t epoch;           /**< the current epoch */
+  uint64_t lease_id;        /**< this handle's lease */
+  uint32_t nslots;          /**< header slots */
+  uint32_t pool_count;      /**< payload pools */
+  uint32_t pool_ids[15];    /**< their ids */
+  uint32_t pool_strides[15]; /**< their strides: the largest is the largest frame */
+  uint64_t published;       /**< frames published in this epoch */
+  char epoch_dir[256];      /**< where the epoch's files are */
+} lf_pool_stream_info_t;
+
+/**
+ * Attach as the producer of stream `stream_id`: connects to the driver (starting an embedded
+ * one if none listens and the params allow), takes the stream's producer lease and maps the
+ * epoch the driver creates for it. Thread-safe.
+ * @param context the context (borrowed; kept alive by the producer): its base directory names the driver
+ * @param stream_id the stream
+ * @param params NULL for defaults (borrowed)
+ * @param[out] out_producer the producer (returned; lf_pool_producer_detach() releases it)
+ * @return `LF_OK`; `LF_ERR_BUSY` (the stream has a producer); `LF_ERR_EXISTS` (client id in
+ *         use); `LF_ERR_NOT_FOUND` (no such stream or profile, no driver and none may start);
+ *         `LF_ERR_LIMIT` (a quota); `LF_ERR_UNSUPPORTED` (huge pages required, not available);
+ *         `LF_ERR_PROTOCOL`, `LF_ERR_CORRUPT`, `LF_ERR_PERMISSION` (what the driver sent fails
+ *         validation); `LF_TIMEOUT`.
+ */
+LF_API lf_status_t lf_pool_producer_attach(lf_context_t *context, uint32_t stream_id, const lf_pool_producer_params_t *params,
+                                           lf_pool_producer_t **out_producer);
+
+/**
+ * Release the lease (the driver moves the stream to a new epoch) and the handle. NULL is a no-op.
+ * @param producer the producer (destroyed)
+ */
+LF_API lf_status_t lf_pool_producer_detach(lf_pool_producer_t *producer);
+
+/**
+ * Claim the next frame's slot for `bytes` of payload, in the smallest pool that takes it.
+ * Externally synchronized; no allocation, no system call.
+ * @param producer the producer
+ * @param bytes the payload size
+ * @param[out] out_payload where to write the payload (borrowed until commit or abort)
+ * @return `LF_OK`; `LF_ERR_LIMIT` (larger than every pool: never truncated);
+ *         `LF_ERR_INVALID_STATE` (a frame is claimed already); `LF_ERR_CLOSED` (the driver
+ *         revoked the lease; it is being taken again: retry later).
+ */
+LF_API lf_status_t lf_pool_producer_claim(lf_pool_producer_t *producer, uint32_t bytes, void **out_payload);
+
+/**
+ * Commit the claimed frame: its header is written whole and the seqlock word published.
+ * @param producer the producer
+ * @param tensor the frame's description (borrowed; validated as consumers will)
+ * @param bytes the payload bytes written, at most the claimed size
+ * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (the description; the claim stays open);
+ *         `LF_ERR_INVALID_STATE` (nothing claimed).
+ */
+LF_API lf_status_t lf_pool_producer_commit(lf_pool_producer_t *producer, const lf_pool_tensor_t *tensor, uint32_t bytes);
+
+/**
+ * Give up the claimed frame (nothing is published). No-op without a claim.
+ * @param producer the producer
+ */
+LF_API lf_status_t lf_pool_producer_abort(lf_pool_producer_t *producer);
+
+/**
+ * Claim, copy `bytes` from `data`, commit: one call.
+ * @param producer the producer
+ * @param tensor the frame's description (borrowed)
+ * @param data the payload (borrowed)
+ * @param bytes its size
+ * @return as lf_pool_producer_claim() and lf_pool_producer_commit().
+ */
+LF_API lf_status_t lf_pool_producer_publish(lf_pool_producer_t *producer, const lf_pool_tensor_t *tensor, const void *data,
+                                            uint32_t bytes);
+
+/**
+ * Publish the stream's metadata; its version is bumped and later frames refer to it. Kept
+ * and republished in later epochs. Externally synchronized with the data calls.
+ * @param producer the producer
+ * @param metadata the record (borrowed; `version` is ignored)
+ * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (an over-long or unterminated text, > 16 attributes).
+ */
+LF_API lf_status_t lf_pool_producer_set_metadata(lf_pool_producer_t *producer, const lf_pool_metadata_t *metadata);
+
+/**
+ * The stream as this producer sees it.
+ * @param producer the producer
+ * @param[out] out_info caller-provided, `struct_size` set
+ */
+LF_API lf_status_t lf_pool_producer_get_info(lf_pool_producer_t *producer, lf_pool_stream_info_t *out_info);
+
+/**
+ * Attach as a consumer of stream `stream_id` (created with the params' profile when the
+ * driver has dynamic streams and it does not exist yet). Frames published before the attach
+ * are not this consumer's. Thread-safe.
+ * @param context the context (borrowed; kept alive by the consumer)
+ * @param stream_id the stream
+ * @param params NULL for defaults (borrowed)
+ * @param[out] out_consumer the consumer (returned; lf_pool_consumer_detach() releases it)
+ * @return as lf_pool_producer_attach(), without `LF_ERR_BUSY`.
+ */
+LF_API lf_status_t lf_pool_consumer_attach(lf_context_t *context, uint32_t stream_id, const lf_pool_consumer_params_t *params,
+                                           lf_pool_consumer_t **out_consumer);
+
+/**
+ * Release the lease and the handle (a view still held is released). NULL is a no-op.
+ * @param consumer the consumer (destroyed)
+ */
+LF_API lf_status_t lf_pool_consumer_detach(lf_pool_consumer_t *consumer);
+
+/**
+ * The next frame by the consumer's mode, if one is due. Externally synchronized; no
+ * allocation, no system call.
+ * @param consumer the consumer
+ * @param[out] out_view caller-provided, `struct_size` set; written on LF_OK
+ * @return `LF_OK` (release the view when done); `LF_WOULD_BLOCK`; `LF_EPOCH_CHANGED` (asked
+ *         for: the stream moved to a new epoch, poll again); `LF_ERR_INVALID_STATE` (a view
+ *         is held).
+ */
+LF_API lf_status_t lf_pool_consumer_poll(lf_pool_consumer_t *consumer, lf_pool_view_t *out_view);
+
+/**
+ * Like lf_pool_consumer_poll(), waiting up to `timeout_ns` (negative: forever; 0: poll):
+ * spins briefly, then sleeps on the stream's futex (the producer wakes it).
+ * @param consumer the consumer
+ * @param[out] out_view as for poll
+ * @param timeout_ns nanoseconds
+ * @return as poll, `LF_TIMEOUT` instead of `LF_WOULD_BLOCK`.
+ */
+LF_API lf_status_t lf_pool_consumer_wait(lf_pool_consumer_t *consumer, lf_pool_view_t *out_view, int64_t timeout_ns);
+
+/**
+ * End the view: the seqlock is checked again.
+ * @param consumer the consumer
+ * @return `LF_OK` (the frame stayed intact: what was read is good); `LF_OVERWRITTEN` (the
+ *         producer reused the slot while it was read: discard it; counted in drops_late);
+ *         `LF_ERR_INVALID_STATE` (no view held).
+ */
+LF_API lf_status_t lf_pool_consumer_release(lf_pool_consumer_t *consumer);
+
+/**
+ * The consumer's counters (also published in the control region for tools).
+ * @param consumer the consumer
+ * @param[out] out_counters caller-provided, `struct_size` set
+ */
+LF_API lf_status_t lf_pool_consumer_get_counters(lf_pool_consumer_t *consumer, lf_pool_counters_t *out_counters);
+
+/**
+ * The stream's current metadata (`version` 0: none set).
+ * @param consumer the consumer
+ * @param[out] out_metadata caller-provided, `struct_size` set
+ * @return `LF_OK`; `LF_ERR_CORRUPT` (the record fails validation); `LF_ERR_BUSY` (it kept changing).
+ */
+LF_API lf_status_t lf_pool_consumer_get_metadata(lf_pool_consumer_t *consumer, lf_pool_metadata_t *out_metadata);
+
+/**
+ * The stream as this consumer sees it.
+ * @param consumer the consumer
+ * @param[out] out_info caller-provided, `struct_size` set
+ */
+LF_API lf_status_t lf_pool_consumer_get_info(lf_pool_consumer_t *consumer, lf_pool_stream_info_t *out_info);
+
+/* ---- the driver ---------------------------------------------------------------------- */
+
+/** A driver run by this process. */
+typedef struct lf_pool_driver lf_pool_driver_t;
+
+/** One payload pool of a profile. */
+typedef struct lf_pool_stride {
+  uint32_t pool_id;      /**< 1..15 */
+  uint32_t stride_bytes; /**< a power-of-two multiple of 64 */
+} lf_pool_stride_t;
+
+/** A stream profile: the shape of a stream's epochs. */
+typedef struct lf_pool_profile {
+  const char *name;                  /**< borrowed; "default" replaces the default profile */
+  uint32_t header_slots;             /**< a power of two */
+  uint32_t pool_count;               /**< 1..15 */
+  lf_pool_stride_t pools[15];        /**< the pools */
+  int32_t require_hugepages;         /**< nonzero: huge pages or refuse */
+  int32_t reserved;                  /**< zero */
+} lf_pool_profile_t;
+
+/** A configured stream. */
+typedef struct lf_pool_stream_config {
+  uint32_t stream_id; /**< the stream */
+  uint32_t reserved;  /**< zero */
+  const char *profile; /**< its profile's name (borrowed) */
+} lf_pool_stream_config_t;
+
+#define LF_POOL_DRIVER_FIELD_NAMESPACE (1ull << 0)           /**< namespace_name */
+#define LF_POOL_DRIVER_FIELD_ANNOUNCE_PERIOD (1ull << 1)     /**< announce_period_ms */
+#define LF_POOL_DRIVER_FIELD_KEEPALIVE (1ull << 2)           /**< keepalive_ms */
+#define LF_POOL_DRIVER_FIELD_EXPIRY_INTERVALS (1ull << 3)    /**< expiry_intervals */
+#define LF_POOL_DRIVER_FIELD_PREFAULT (1ull << 4)            /**< prefault */
+#define LF_POOL_DRIVER_FIELD_MLOCK (1ull << 5)               /**< mlock */
+#define LF_POOL_DRIVER_FIELD_SHUTDOWN_DRAIN (1ull << 6)      /**< shutdown_drain_ms */
+#define LF_POOL_DRIVER_FIELD_DYNAMIC_STREAMS (1ull << 7)     /**< dynamic_streams */
+#define LF_POOL_DRIVER_FIELD_HEADER_SLOTS (1ull << 8)        /**< header_slots */
+#define LF_POOL_DRIVER_FIELD_CONSUMER_ENTRIES (1ull << 9)    /**< consumer_entries */
+#define LF_POOL_DRIVER_FIELD_MAX_STREAMS_PER_UID (1ull << 10) /**< max_streams_per_uid */
+#define LF_POOL_DRIVER_FIELD_MAX_BYTES_PER_UID (1ull << 11)  /**< max_bytes_per_uid */
+#define LF_POOL_DRIVER_FIELD_PROFILES (1ull << 12)           /**< profiles, profile_count */
+#define LF_POOL_DRIVER_FIELD_STREAMS (1ull << 13)            /**< streams, stream_count */
+#define LF_POOL_DRIVER_FIELD_FLAGS (1ull << 14)              /**< flags */
+
+/** Ignore LAVAFLOW_DRIVER_* variables (::lf_pool_driver_params_t::flags). */
+#define LF_POOL_DRIVER_FLAG_IGNORE_ENVIRONMENT (1u << 0)
+
+/**
+ * A driver's configuration; a zeroed struct means the defaults of tensor-pool.md (announce
+ * and keepalive 1000 ms, expiry after 3, 1024 header slots, pools of 4 KiB and 64 KiB,
+ * prefault on, mlock off, drain 2000 ms, dynamic streams off). LAVAFLOW_DRIVER_<FIELD>
+ * variables override these unless ::LF_POOL_DRIVER_FLAG_IGNORE_ENVIRONMENT.
+ */
+typedef struct lf_pool_driver_params {
+  uint64_t field_mask;               /**< LF_POOL_DRIVER_FIELD_* bits */
+  const char *namespace_name;        /**< the directory under `<base>/lavaflow-<uid>/` (borrowed; default "default") */
+  uint32_t announce_period_ms;       /**< staleness and garbage collection period */
+  uint32_t keepalive_ms;             /**< clients' keepalive interval */
+  uint32_t expiry_intervals;         /**< a lease expires after this many missed keepalives */
+  int32_t prefault;                  /**< nonzero: populate region pages at creation */
+  int32_t mlock;                     /**< nonzero: lock region pages in memory */
+  uint32_t shutdown_drain_ms;        /**< how long a shutdown waits for clients to leave */
+  int32_t dynamic_streams;           /**< nonzero: unconfigured streams are created on first attach */
+  uint32_t header_slots;             /**< the default profile's slot count */
+  uint32_t consumer_entries;         /**< consumer table entries per control region (a power of two; default 64) */
+  uint32_t max_streams_per_uid;      /**< quota (default 64) */
+  uint64_t max_bytes_per_uid;        /**< quota on region bytes (default 16 GiB) */
+  const lf_pool_profile_t *profiles; /**< borrowed array */
+  uint32_t profile_count;            /**< its length */
+  uint32_t stream_count;             /**< length of `streams` */
+  const lf_pool_stream_config_t *streams; /**< borrowed array: configured streams */
+  uint32_t flags;                    /**< LF_POOL_DRIVER_FLAG_* */
+  uint32_t reserved;                 /**< zero */
+} lf_pool_driver_params_t;
+
+/**
+ * Start a driver for the context's base directory on a thread of this process.
+ * @param context the context (borrowed; kept alive)
+ * @param params NULL for defaults (borrowed)
+ * @param[out] out_driver the driver (returned; lf_pool_driver_destroy() stops it)
+ * @return `LF_OK`; `LF_ERR_EXISTS` (a driver runs for this base directory already);
+ *         `LF_ERR_INVALID_ARGUMENT` (a field or variable, named); `LF_ERR_PERMISSION`.
+ */
+LF_API lf_status_t lf_pool_driver_create(lf_context_t *context, const lf_pool_driver_params_t *params, lf_pool_driver_t **out_driver);
+
+/**
+ * Stop the driver gracefully: clients get a shutdown notice and up to shutdown_drain_ms to
+ * leave; they keep their mapped regions and re-attach to the next driver. NULL is a no-op.
+ * @param driver the driver (destroyed)
+ */
+LF_API lf_status_t lf_pool_driver_destroy(lf_pool_driver_t *driver);
+
+/**
+ * Wait until the driver stops serving (a shutdown request was honoured).
+ * @param driver the driver
+ * @param timeout_ms milliseconds; negative: forever
+ * @return `LF_OK` (stopped); `LF_TIMEOUT`.
+ */
+LF_API lf_status_t lf_pool_driver_wait(lf_pool_driver_t *driver, int64_t timeout_ms);
+
+/**
+ * Ask the driver of the context's base directory to shut down, proving the right to with the
+ * token it wrote to `<base>/lavaflow-<uid>/pool-driver.token` (0600).
+ * @param context the context (borrowed)
+ * @param timeout_ms for the answer
+ * @return `LF_OK` (it is shutting down); `LF_ERR_NOT_FOUND` (no driver); `LF_ERR_PERMISSION`
+ *         (the token was refused); `LF_TIMEOUT`.
+ */
+LF_API lf_status_t lf_pool_driver_request_shutdown(lf_context_t *context, int32_t timeout_ms);
+
+/** A stream, as the driver lists it. */
+typedef struct lf_pool_stream_status {
+  uint32_t struct_size;  /**< in: sizeof(lf_pool_stream_status_t) */
+  uint32_t stream_id;    /**< the stream */
+  uint64_t epoch;        /**< its current epoch */
+  uint32_t producer_pid; /**< 0: no producer */
+  uint32_t consumers;    /**< attached consumers */
+  uint32_t nslots;       /**< header slots */
+  uint32_t reserved;     /**< zero */
+  uint64_t bytes;        /**< the epoch's region files */
+  char epoch_dir[256];   /**< the epoch's directory */
+} lf_pool_stream_status_t;
+
+/**
+ * List the streams of the driver of the context's base directory (does not start one).
+ * @param context the context (borrowed)
+ * @param[out] out_streams caller array, `struct_size` set in each (may be NULL with 0)
+ * @param max_streams its length
+ * @param[out] out_count how many streams there are (may exceed max_streams)
+ * @return `LF_OK`; `LF_ERR_NOT_FOUND` (no driver listening); `LF_TIMEOUT`.
+ */
+LF_API lf_status_t lf_pool_list_streams(lf_context_t *context, lf_pool_stream_status_t *out_streams, uint32_t max_streams,
+                                        uint32_t *out_count);
 
 LF_EXTERN_C_END
 

@@ -32,6 +32,8 @@ enum lf_status_code {
   LF_WOULD_BLOCK = 1,   /**< a non-blocking call could not proceed without waiting */
   LF_TIMEOUT = 2,       /**< the timeout expired before the call could proceed */
   LF_END_OF_STREAM = 3, /**< the peer closed and everything it sent has been consumed */
+  LF_OVERWRITTEN = 4,   /**< a tensor pool frame was overwritten while it was read: discard what was read */
+  LF_EPOCH_CHANGED = 5, /**< a tensor pool stream moved to a new epoch (reported when asked for) */
 
   /* Errors in the arguments. */
   LF_ERR_INVALID_ARGUMENT = -1, /**< an argument or params field is invalid */

@@ -8,6 +8,7 @@
 #include "core/futex.hpp"
 #include "core/strings.hpp"
 #include "ipc/fd_passing.hpp"
+#include "ipc/unix_socket.hpp"
 #include "ipc/user_dir.hpp"
 #include "topo/identity_codec.hpp"
 #include "topo/scope.hpp"
@@ -29,31 +30,6 @@ namespace {
 
 constexpr int kHandshakeTimeoutMs = 5000;
 
-// A sockaddr for <dir>/<name>; sun_path holds 107 bytes, so long base directories go through
-// the directory's fd instead.
-bool make_address(sockaddr_un &address, int dir_fd, const std::string &dir_path, const std::string &name) {
-  std::memset(&address, 0, sizeof address);
-  address.sun_family = AF_UNIX;
-  std::string path = dir_path + "/" + name;
-  if (path.size() >= sizeof address.sun_path) path = "/proc/self/fd/" + std::to_string(dir_fd) + "/" + name;
-  if (path.size() >= sizeof address.sun_path) return false;
-  std::memcpy(address.sun_path, path.c_str(), path.size() + 1);
-  return true;
-}
-
-void set_timeout(int fd, int milliseconds) {
-  timeval tv{milliseconds / 1000, (milliseconds % 1000) * 1000};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
-
-ucred peer_credentials(int fd) {
-  ucred cred{};
-  socklen_t length = sizeof cred;
-  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &length) != 0) core::fail_errno(errno, "SO_PEERCRED");
-  return cred;
-}
-
 // Receives one message of at most kMaxHandshakeBytes (and the fds it carries), or throws.
 std::vector<uint8_t> receive(int fd, std::vector<UniqueFd> &fds, uint32_t max_fds, const char *what) {
   std::vector<uint8_t> bytes(kMaxHandshakeBytes);
@@ -65,23 +41,6 @@ std::vector<uint8_t> receive(int fd, std::vector<UniqueFd> &fds, uint32_t max_fd
 }
 
 }  // namespace
-
-int connect_unix(int dir_fd, const std::string &dir_path, const std::string &name) noexcept {
-  sockaddr_un address;
-  if (!make_address(address, dir_fd, dir_path, name)) {
-    errno = ENAMETOOLONG;
-    return -1;
-  }
-  int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-  if (fd < 0) return -1;
-  if (connect(fd, reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return -1;
-  }
-  return fd;
-}
 
 // ---- creator ----------------------------------------------------------------------------
 
@@ -103,26 +62,8 @@ Listener::Listener(std::shared_ptr<const context::Context> context, const std::s
   const std::string &base = context_->config().base_dir;
   dir_ = ipc::open_user_dir(base, "channels", true);
   path_ = ipc::user_dir_path(base, "channels") + "/" + name;
-  sockaddr_un address;
-  if (!make_address(address, dir_.get(), ipc::user_dir_path(base, "channels"), name))
-    fail(LF_ERR_INVALID_ARGUMENT, "the channel path '%s' is too long for a Unix socket", path_.c_str());
-  socket_ = UniqueFd(socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-  if (!socket_) core::fail_errno(errno, "socket(AF_UNIX)");
-  if (bind(socket_.get(), reinterpret_cast<sockaddr *>(&address), sizeof address) != 0) {
-    if (errno != EADDRINUSE) core::fail_errno(errno, "binding '%s'", path_.c_str());
-    // Someone's socket is there: a live channel, or one whose process died (stale).
-    UniqueFd probe(connect_unix(dir_.get(), ipc::user_dir_path(base, "channels"), name));
-    if (probe || errno != ECONNREFUSED) fail(LF_ERR_EXISTS, "a channel named '%s' already exists (%s)", name.c_str(), path_.c_str());
-    unlinkat(dir_.get(), name.c_str(), 0);
-    if (bind(socket_.get(), reinterpret_cast<sockaddr *>(&address), sizeof address) != 0)
-      core::fail_errno(errno, "binding '%s'", path_.c_str());
-  }
-  struct stat st {};
-  if (fstatat(dir_.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) {
-    socket_dev_ = st.st_dev;
-    socket_ino_ = st.st_ino;
-  }
-  if (listen(socket_.get(), 64) != 0) core::fail_errno(errno, "listen('%s')", path_.c_str());
+  bound_ = ipc::listen_unix(dir_.get(), ipc::user_dir_path(base, "channels"), name, "channel");
+  socket_ = std::move(bound_.socket);
   watch_ = Monitor::instance().watch(socket_.get(), Monitor::Event::readable, [this] { on_readable(); });
 }
 
@@ -135,9 +76,7 @@ Listener::~Listener() {
   }
   for (auto &c : connections) Monitor::instance().unwatch(c->watch);
   // Remove the socket file only if it is still ours (a later channel may have taken the name).
-  struct stat st {};
-  if (fstatat(dir_.get(), name_.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && st.st_dev == socket_dev_ && st.st_ino == socket_ino_)
-    unlinkat(dir_.get(), name_.c_str(), 0);
+  ipc::unlink_if_ours(dir_.get(), name_, bound_);
 }
 
 void Listener::on_readable() noexcept {
@@ -151,7 +90,7 @@ void Listener::on_readable() noexcept {
 }
 
 void Listener::serve(UniqueFd socket) {
-  set_timeout(socket.get(), kHandshakeTimeoutMs);
+  ipc::set_socket_timeout(socket.get(), kHandshakeTimeoutMs);
   Reply reply;
   reply.identity = creator_blob_;
   auto refuse = [&](lf_status_t status, const std::string &message) {
@@ -161,7 +100,7 @@ void Listener::serve(UniqueFd socket) {
     ipc::send_fds(socket.get(), bytes.data(), bytes.size(), nullptr, 0);
     core::log_message(context_->log(), LF_LOG_INFO, "channel '%s': refused a peer: %s", name_.c_str(), message.c_str());
   };
-  ucred cred = peer_credentials(socket.get());
+  ucred cred = ipc::peer_credentials(socket.get());
   if (cred.uid != geteuid())
     return refuse(LF_ERR_PERMISSION, core::format_text("uid %u may not connect to a channel of uid %u", cred.uid, geteuid()));
 
@@ -249,7 +188,7 @@ Connected connect_channel(const context::Context &context, const std::string &na
     int error = ENOENT;
     try {
       UniqueFd dir = ipc::open_user_dir(base, "channels", false);
-      socket = UniqueFd(connect_unix(dir.get(), dir_path, name));
+      socket = UniqueFd(ipc::connect_unix(dir.get(), dir_path, name));
       error = socket ? 0 : errno;
     } catch (const core::Error &e) {
       if (e.status() != LF_ERR_NOT_FOUND) throw;
@@ -261,8 +200,8 @@ Connected connect_channel(const context::Context &context, const std::string &na
            name.c_str(), timeout_ms == 0 ? "" : " appeared in time");
     usleep(2000);
   }
-  set_timeout(socket.get(), kHandshakeTimeoutMs);
-  ucred cred = peer_credentials(socket.get());
+  ipc::set_socket_timeout(socket.get(), kHandshakeTimeoutMs);
+  ucred cred = ipc::peer_credentials(socket.get());
   if (cred.uid != geteuid()) fail(LF_ERR_PERMISSION, "channel '%s' belongs to uid %u, not to us (uid %u)", name.c_str(), cred.uid, geteuid());
 
   Hello hello;

@@ -8,6 +8,7 @@
 #include "channel/channel.hpp"
 #include "channel/channel_region.hpp"
 #include "core/unique_fd.hpp"
+#include "ipc/unix_socket.hpp"
 #include "topo/identity.hpp"
 
 #include <atomic>
@@ -45,8 +46,7 @@ class Listener {
   core::UniqueFd socket_;
   std::string name_;
   std::string path_;
-  dev_t socket_dev_ = 0;
-  ino_t socket_ino_ = 0;
+  ipc::BoundSocket bound_;  // the socket file's identity (its fd moved to socket_)
   uint64_t watch_ = 0;
   std::mutex mutex_;
   std::vector<std::unique_ptr<Connection>> connections_;  // guarded by mutex_
@@ -62,9 +62,5 @@ struct Connected {
 };
 Connected connect_channel(const context::Context &context, const std::string &name, int32_t role,
                           const std::vector<uint8_t> &identity_blob, int32_t timeout_ms);
-
-// Connects a Unix socket to <dir>/<name>, by path when it fits sun_path, else through
-// /proc/self/fd. Returns -1 with errno set on failure.
-int connect_unix(int dir_fd, const std::string &dir_path, const std::string &name) noexcept;
 
 }  // namespace lavaflow::channel

@@ -37,6 +37,9 @@ const char *handle_type_name(HandleType type) noexcept {
     case HandleType::buffer: return "buffer";
     case HandleType::buffer_pool: return "buffer_pool";
     case HandleType::channel: return "channel";
+    case HandleType::pool_producer: return "pool producer";
+    case HandleType::pool_consumer: return "pool consumer";
+    case HandleType::pool_driver: return "pool driver";
   }
   return "unknown";
 }

@@ -26,6 +26,9 @@ enum class HandleType : uint8_t {
   buffer = 4,
   buffer_pool = 5,
   channel = 6,
+  pool_producer = 7,
+  pool_consumer = 8,
+  pool_driver = 9,
 };
 
 const char *handle_type_name(HandleType type) noexcept;

@@ -11,7 +11,8 @@
 
 namespace lavaflow::ipc {
 
-constexpr uint32_t kMaxFdsPerMessage = 16;
+constexpr uint32_t kMaxFdsPerMessage = 32;  // internal protocols (a tensor pool epoch: up to 17)
+constexpr uint32_t kMaxPublicFdsPerMessage = 16;  // lf_socket_send_fds / lf_socket_recv_fds
 
 // Sends `size` bytes (at least 1) and the descriptors in one message. Throws Error
 // (LF_ERR_CLOSED when the peer is gone, LF_ERR_SYSTEM).

@@ -12,11 +12,7 @@ namespace lavaflow::ipc {
 using core::fail;
 using core::UniqueFd;
 
-namespace {
-
-// Opens (or creates) one directory level under `parent` without following a symlink, and
-// checks it belongs to us alone.
-UniqueFd open_level(int parent, const char *name, bool create, const std::string &shown) {
+UniqueFd open_private_dir(int parent, const char *name, bool create, const std::string &shown) {
   if (create && mkdirat(parent, name, 0700) != 0 && errno != EEXIST) core::fail_errno(errno, "mkdir('%s')", shown.c_str());
   int fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
@@ -34,8 +30,6 @@ UniqueFd open_level(int parent, const char *name, bool create, const std::string
   return dir;
 }
 
-}  // namespace
-
 std::string user_dir_path(const std::string &base_dir, const char *sub) {
   std::string path = base_dir + "/lavaflow-" + std::to_string(geteuid());
   if (sub != nullptr) path += std::string("/") + sub;
@@ -46,9 +40,9 @@ UniqueFd open_user_dir(const std::string &base_dir, const char *sub, bool create
   UniqueFd base(open(base_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!base) core::fail_errno(errno, "open base directory '%s'", base_dir.c_str());
   std::string user = "lavaflow-" + std::to_string(geteuid());
-  UniqueFd dir = open_level(base.get(), user.c_str(), create, user_dir_path(base_dir, nullptr));
+  UniqueFd dir = open_private_dir(base.get(), user.c_str(), create, user_dir_path(base_dir, nullptr));
   if (sub == nullptr) return dir;
-  return open_level(dir.get(), sub, create, user_dir_path(base_dir, sub));
+  return open_private_dir(dir.get(), sub, create, user_dir_path(base_dir, sub));
 }
 
 void validate_name(std::string_view name, const char *what) {

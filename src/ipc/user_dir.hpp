@@ -16,6 +16,10 @@ namespace lavaflow::ipc {
 // Throws Error: LF_ERR_NOT_FOUND, LF_ERR_PERMISSION, LF_ERR_SYSTEM.
 core::UniqueFd open_user_dir(const std::string &base_dir, const char *sub, bool create);
 
+// Opens (or creates, mode 0700) the directory `name` under `parent` without following a
+// symlink, and checks it belongs to us alone. `shown` is its path, for messages. Throws Error.
+core::UniqueFd open_private_dir(int parent, const char *name, bool create, const std::string &shown);
+
 // The path of the user directory, for messages.
 std::string user_dir_path(const std::string &base_dir, const char *sub);
 

@@ -43,6 +43,14 @@ class Cursor {
   void late(uint64_t seq) noexcept;
   void invalid(uint64_t seq) noexcept;
 
+  // Leaves the epoch: [position, published) is counted as gapped (wanted) or skipped.
+  void abandon(uint64_t published) noexcept { pass(published, true); }
+  // Rate limited: when the next read is allowed (nothing if it is now).
+  std::optional<int64_t> due_ns() const noexcept {
+    if (config_.mode != Mode::rate_limited || !last_read_ns_) return std::nullopt;
+    return *last_read_ns_ + static_cast<int64_t>(config_.min_interval_ns);
+  }
+
   uint64_t position() const noexcept { return position_; }
   const CursorCounters &counters() const noexcept { return counters_; }
 

@@ -3,6 +3,7 @@
 #include "core/seqlock.hpp"
 
 #include <atomic>
+#include <cstring>
 
 namespace lavaflow::pool {
 
@@ -39,6 +40,16 @@ lf_status_t FrameWriter::claim(uint64_t seq, uint32_t bytes, uint8_t **out_paylo
   pool_ = best;
   *out_payload = stream_.payload(best, seq);
   return LF_OK;
+}
+
+const char *FrameWriter::complete(SlotHeader &header) const noexcept {
+  header.pool_id = pool_;
+  header.payload_slot = static_cast<uint32_t>(seq_ & (stream_.nslots - 1));
+  header.payload_offset = 0;
+  alignas(8) uint8_t image[kSlotBytes];
+  write_slot_header(image, header);
+  std::memset(image, 0, 8);
+  return slot_header_problem(header, image, stream_.limits());
 }
 
 void FrameWriter::commit(SlotHeader header) noexcept {

@@ -1,6 +1,7 @@
 #include "pool/wire.hpp"
 
 #include "core/error.hpp"
+#include "pool/control.hpp"
 
 #include <cstring>
 
@@ -73,7 +74,7 @@ void validate_superblock(const Superblock &sb, uint64_t file_bytes, const std::s
     fail(LF_ERR_VERSION_MISMATCH, "%s: layout version %u; this library reads version %u", w, sb.layout_version, kLayoutVersion);
   if (sb.region_type != kHeaderRing && sb.region_type != kPayloadPool && sb.region_type != kControl)
     fail(LF_ERR_CORRUPT, "%s: unknown region_type %d", w, sb.region_type);
-  if (sb.region_type == kControl) return;  // its own layout (control region), checked there
+  if (sb.region_type == kControl) return validate_control(sb, file_bytes, what);  // lavaflow's own layout
   if (!power_of_two(sb.nslots) || sb.nslots > kMaxSlots)
     fail(LF_ERR_CORRUPT, "%s: nslots %u is not a power of two up to %u", w, sb.nslots, kMaxSlots);
   if (sb.region_type == kHeaderRing) {

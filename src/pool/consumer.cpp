@@ -1,0 +1,168 @@
+#include "pool/consumer.hpp"
+
+#include "core/futex.hpp"
+#include "pool/producer.hpp"
+
+namespace lavaflow::pool {
+
+Consumer::Consumer(std::shared_ptr<const context::Context> context, ConsumerOptions options) : options_(std::move(options)) {
+  options_.session.request.role = protocol::Role::consumer;
+  options_.session.request.mode = static_cast<uint8_t>(options_.mode);
+  options_.session.request.mode_arg = options_.mode == Mode::decimated ? options_.every : options_.min_interval_ns;
+  session_ = std::make_unique<DriverSession>(std::move(context), options_.session);
+  follow_epoch();
+  epoch_news_ = false;
+  // Frames published before this consumer attached are not its business.
+  cursor_.emplace(cursor_config(), mapping_->control().u64(control_offset::published).load(std::memory_order_acquire));
+}
+
+CursorConfig Consumer::cursor_config() const noexcept {
+  CursorConfig c;
+  c.mode = options_.mode;
+  c.nslots = mapping_->stream().nslots;
+  c.every = options_.every;
+  c.min_interval_ns = options_.min_interval_ns;
+  return c;
+}
+
+bool Consumer::follow_epoch() noexcept {
+  uint64_t generation = 0;
+  std::shared_ptr<EpochMapping> next = session_->mapping(generation);
+  generation_ = generation;
+  if (next == mapping_) return false;
+  if (mapping_ && cursor_) {
+    cursor_->abandon(mapping_->control().u64(control_offset::published).load(std::memory_order_acquire));
+    const CursorCounters &c = cursor_->counters();
+    finished_.read += c.read;
+    finished_.drops_gap += c.drops_gap;
+    finished_.drops_late += c.drops_late;
+    finished_.invalid += c.invalid;
+    finished_.skipped += c.skipped;
+  }
+  const bool moved = mapping_ != nullptr;
+  mapping_ = std::move(next);
+  if (moved) {
+    ++epoch_changes_;
+    epoch_news_ = options_.notify_epoch;
+    cursor_.emplace(cursor_config(), 0);  // the new epoch's frames from the first
+  }
+  publish_counters();
+  return moved;
+}
+
+CursorCounters Consumer::counters() const noexcept {
+  CursorCounters total = finished_;
+  if (cursor_) {
+    const CursorCounters &c = cursor_->counters();
+    total.read += c.read;
+    total.drops_gap += c.drops_gap;
+    total.drops_late += c.drops_late;
+    total.invalid += c.invalid;
+    total.skipped += c.skipped;
+  }
+  return total;
+}
+
+void Consumer::publish_counters() noexcept {
+  const uint32_t entry = mapping_->announcement().consumer_index;
+  if (entry == kNoConsumerEntry || !cursor_) return;
+  namespace o = consumer_offset;
+  const ControlView &control = mapping_->control();
+  const size_t at = control.entry_offset(entry);
+  const CursorCounters c = counters();
+  control.u64(at + o::last_seq).store(cursor_->position(), std::memory_order_relaxed);
+  control.u64(at + o::frames_read).store(c.read, std::memory_order_relaxed);
+  control.u64(at + o::drops_gap).store(c.drops_gap, std::memory_order_relaxed);
+  control.u64(at + o::drops_late).store(c.drops_late, std::memory_order_relaxed);
+  control.u64(at + o::skipped).store(c.skipped, std::memory_order_relaxed);
+  control.u64(at + o::invalid).store(c.invalid, std::memory_order_relaxed);
+}
+
+lf_status_t Consumer::poll(FrameView &out) noexcept {
+  if (held_) return LF_ERR_INVALID_STATE;
+  if (session_->generation() != generation_) follow_epoch();
+  if (epoch_news_) {
+    epoch_news_ = false;
+    return LF_EPOCH_CHANGED;
+  }
+  stalled_ = false;
+  const StreamMapping &stream = mapping_->stream();
+  const uint64_t published = mapping_->control().u64(control_offset::published).load(std::memory_order_acquire);
+  const int64_t now = options_.mode == Mode::rate_limited ? core::monotonic_ns() : 0;
+  while (true) {
+    const std::optional<uint64_t> seq = cursor_->next(published, now);
+    if (!seq) {
+      publish_counters();
+      return LF_WOULD_BLOCK;
+    }
+    SlotHeader header;
+    switch (read_frame(stream, mapping_->limits(), *seq, header)) {
+      case SlotState::committed:
+        out.seq = *seq;
+        out.epoch = mapping_->epoch();
+        out.payload = stream.payload(header.pool_id, *seq);
+        out.header = header;
+        held_ = *seq;
+        return LF_OK;
+      case SlotState::pending:
+        stalled_ = true;
+        return LF_WOULD_BLOCK;  // published but not committed: its producer died while writing it
+      case SlotState::lapped:
+        cursor_->lapped(*seq);
+        break;
+      case SlotState::invalid:
+        cursor_->invalid(*seq);
+        break;
+    }
+  }
+}
+
+lf_status_t Consumer::release() noexcept {
+  if (!held_) return LF_ERR_INVALID_STATE;
+  const uint64_t seq = *held_;
+  held_.reset();
+  const bool intact = frame_still_intact(mapping_->stream(), seq);
+  if (intact) cursor_->read(seq, options_.mode == Mode::rate_limited ? core::monotonic_ns() : 0);
+  else cursor_->late(seq);
+  publish_counters();
+  return intact ? LF_OK : LF_OVERWRITTEN;
+}
+
+lf_status_t Consumer::wait(FrameView &out, int64_t timeout_ns) noexcept {
+  const int64_t start = core::monotonic_ns();
+  const int64_t deadline = timeout_ns < 0 ? INT64_MAX : start + timeout_ns;
+  const int64_t spin_until = start + int64_t{options_.spin_us} * 1000;
+  while (true) {
+    const lf_status_t status = poll(out);
+    if (status != LF_WOULD_BLOCK) return status;
+    const int64_t now = core::monotonic_ns();
+    if (now >= deadline) return LF_TIMEOUT;
+    if (now < spin_until) {
+      core::cpu_relax();
+      continue;
+    }
+    int64_t sleep_ns = deadline - now;
+    if (sleep_ns > 1000000000) sleep_ns = 1000000000;  // re-check the driver's news now and then
+    if (std::optional<int64_t> due = cursor_->due_ns()) {
+      if (*due - now < sleep_ns) sleep_ns = *due - now > 0 ? *due - now : 0;
+      const uint64_t published = mapping_->control().u64(control_offset::published).load(std::memory_order_acquire);
+      if (published > cursor_->position()) {
+        // Something is there, the rate limit holds it back: sleep until it is due, not on the futex.
+        timespec ts{static_cast<time_t>(sleep_ns / 1000000000), static_cast<long>(sleep_ns % 1000000000)};
+        nanosleep(&ts, nullptr);
+        continue;
+      }
+    }
+    const ControlView &control = mapping_->control();
+    std::atomic<uint32_t> *word = control.wake_word();
+    control.u32(control_offset::waiters).fetch_add(1, std::memory_order_seq_cst);
+    const uint32_t seen = word->load(std::memory_order_acquire);
+    const uint64_t published = control.u64(control_offset::published).load(std::memory_order_seq_cst);
+    if ((published <= cursor_->position() || stalled_) && session_->generation() == generation_) core::futex_wait(word, seen, sleep_ns, true);
+    control.u32(control_offset::waiters).fetch_sub(1, std::memory_order_relaxed);
+  }
+}
+
+StreamMetadata Consumer::metadata() const { return read_metadata(mapping_->control()); }
+
+}  // namespace lavaflow::pool

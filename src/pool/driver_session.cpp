@@ -1,0 +1,241 @@
+#include "pool/driver_session.hpp"
+
+#include "context/context.hpp"
+#include "core/error.hpp"
+#include "core/fault_injection.hpp"
+#include "core/futex.hpp"
+#include "core/log.hpp"
+#include "ipc/fd_passing.hpp"
+#include "ipc/unix_socket.hpp"
+#include "ipc/user_dir.hpp"
+#include "pool/driver.hpp"
+#include "pool/embedded_driver.hpp"
+
+#include <cerrno>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+namespace lavaflow::pool {
+
+using core::fail;
+using core::UniqueFd;
+using protocol::Message;
+using protocol::Type;
+
+namespace {
+
+int64_t now_ms() noexcept { return core::monotonic_ns() / 1000000; }
+
+constexpr int64_t kReattachIntervalMs = 100;
+constexpr int32_t kDetachTimeoutMs = 1000;
+
+}  // namespace
+
+uint64_t new_client_id() noexcept {
+  static std::atomic<uint32_t> counter{0};
+  return (uint64_t(static_cast<uint32_t>(getpid())) << 32) | (counter.fetch_add(1, std::memory_order_relaxed) + 1);
+}
+
+DriverSession::DriverSession(std::shared_ptr<const context::Context> context, SessionOptions options)
+    : context_(std::move(context)), options_(std::move(options)) {
+  stop_ = UniqueFd(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!stop_) core::fail_errno(errno, "eventfd");
+  connect_and_attach(now_ms() + options_.connect_timeout_ms);
+  thread_ = std::thread([this] { run(); });
+}
+
+DriverSession::~DriverSession() {
+  uint64_t one = 1;
+  [[maybe_unused]] ssize_t n = write(stop_.get(), &one, sizeof one);
+  thread_.join();
+  detach();
+}
+
+std::shared_ptr<EpochMapping> DriverSession::mapping(uint64_t &out_generation) const {
+  std::lock_guard lock(mutex_);
+  out_generation = generation_.load(std::memory_order_relaxed);
+  return mapping_;
+}
+
+UniqueFd DriverSession::connect_driver(int64_t deadline_ms) {
+  const std::string &base = context_->config().base_dir;
+  UniqueFd dir = ipc::open_user_dir(base, nullptr, true);
+  const std::string dir_path = ipc::user_dir_path(base, nullptr);
+  while (true) {
+    UniqueFd socket(ipc::connect_unix(dir.get(), dir_path, kDriverSocketName));
+    if (socket) return socket;
+    if (errno != ENOENT && errno != ECONNREFUSED) core::fail_errno(errno, "connecting to the tensor pool driver at '%s/%s'", dir_path.c_str(), kDriverSocketName);
+    if (options_.start_driver) {
+      if (auto driver = share_embedded_driver(base, *context_->log())) {
+        embedded_ = std::move(driver);
+        continue;
+      }
+    }
+    if (now_ms() >= deadline_ms) {
+      if (!options_.start_driver)
+        fail(LF_ERR_NOT_FOUND, "no tensor pool driver is listening at '%s/%s' (and starting one was not allowed)", dir_path.c_str(), kDriverSocketName);
+      fail(LF_TIMEOUT, "no tensor pool driver answered at '%s/%s' in time (another process holds the driver lock)", dir_path.c_str(), kDriverSocketName);
+    }
+    usleep(5000);  // another process is starting its driver
+  }
+}
+
+void DriverSession::connect_and_attach(int64_t deadline_ms) {
+  socket_ = connect_driver(deadline_ms);
+  attach_on(std::move(socket_), deadline_ms);
+}
+
+void DriverSession::attach_on(UniqueFd socket, int64_t deadline_ms) {
+  Message request;
+  request.type = Type::attach_request;
+  request.request_id = next_request_++;
+  request.attach = options_.request;
+  std::vector<uint8_t> bytes = protocol::encode(request);
+  ipc::send_fds(socket.get(), bytes.data(), bytes.size(), nullptr, 0);
+  std::vector<uint8_t> buffer(protocol::kMaxMessageBytes);
+  while (true) {
+    const int64_t left = deadline_ms - now_ms();
+    size_t size = 0;
+    std::vector<UniqueFd> fds;
+    const lf_status_t status = ipc::recv_fds(socket.get(), buffer.data(), buffer.size(), size, fds, ipc::kMaxFdsPerMessage,
+                                             static_cast<int32_t>(left > 0 ? left : 1));
+    if (status == LF_TIMEOUT) fail(LF_TIMEOUT, "the tensor pool driver did not answer the attach request in time");
+    Message m = protocol::decode(buffer.data(), size, static_cast<uint32_t>(fds.size()));
+    if (m.type == Type::shutdown_notice) fail(LF_ERR_CLOSED, "the tensor pool driver is shutting down");
+    if (m.type != Type::attach_response || m.request_id != request.request_id) continue;  // a stale message
+    if (m.attached.status != LF_OK)
+      fail(m.attached.status, "the tensor pool driver refused the %s attach to stream %u: %s",
+           options_.request.role == protocol::Role::producer ? "producer" : "consumer", options_.request.stream_id,
+           m.attached.message.c_str());
+    adopt(m.attached.announcement, std::move(fds));
+    keepalive_ms_ = m.attached.announcement.keepalive_ms;
+    lease_id_.store(m.attached.lease_id, std::memory_order_relaxed);
+    socket_ = std::move(socket);
+    leased_.store(true, std::memory_order_release);
+    return;
+  }
+}
+
+void DriverSession::adopt(const protocol::Announcement &announcement, std::vector<UniqueFd> fds) {
+  std::shared_ptr<EpochMapping> mapping = EpochMapping::map(announcement, std::move(fds), options_.request.role == protocol::Role::producer);
+  std::shared_ptr<EpochMapping> old;
+  {
+    std::lock_guard lock(mutex_);
+    old = std::move(mapping_);
+    mapping_ = std::move(mapping);
+    generation_.fetch_add(1, std::memory_order_release);
+  }
+  if (old) {
+    // Consumers of this process asleep on the old epoch's futex: wake them to move over.
+    old->control().wake_word()->fetch_add(1, std::memory_order_release);
+    core::futex_wake(old->control().wake_word(), INT32_MAX, true);
+  }
+}
+
+void DriverSession::send(const Message &message) {
+  std::vector<uint8_t> bytes = protocol::encode(message);
+  ipc::send_fds(socket_.get(), bytes.data(), bytes.size(), nullptr, 0);
+}
+
+bool DriverSession::handle_incoming() noexcept {
+  std::vector<uint8_t> buffer(protocol::kMaxMessageBytes);
+  try {
+    size_t size = 0;
+    std::vector<UniqueFd> fds;
+    if (ipc::recv_fds(socket_.get(), buffer.data(), buffer.size(), size, fds, ipc::kMaxFdsPerMessage, 0) == LF_TIMEOUT) return true;
+    Message m = protocol::decode(buffer.data(), size, static_cast<uint32_t>(fds.size()));
+    switch (m.type) {
+      case Type::announce:
+        if (m.lease_id == lease_id_.load(std::memory_order_relaxed)) adopt(m.announcement, std::move(fds));
+        return true;
+      case Type::lease_revoked:
+        if (m.lease_id == lease_id_.load(std::memory_order_relaxed)) {
+          last_revocation_.store(static_cast<uint32_t>(m.reason), std::memory_order_relaxed);
+          leased_.store(false, std::memory_order_release);
+          core::log_message(context_->log(), LF_LOG_WARN, "tensor pool: lease %llu on stream %u %s; re-attaching",
+                            static_cast<unsigned long long>(m.lease_id), m.stream_id, protocol::revoke_reason_name(m.reason));
+        }
+        return true;
+      case Type::shutdown_notice:
+        core::log_message(context_->log(), LF_LOG_INFO, "tensor pool: the driver is shutting down; re-attaching to the next one");
+        return false;
+      default:
+        return true;  // a late reply to nothing pending
+    }
+  } catch (const std::exception &e) {
+    core::log_message(context_->log(), LF_LOG_INFO, "tensor pool: lost the driver (%s); re-attaching", e.what());
+    return false;
+  }
+}
+
+void DriverSession::run() noexcept {
+  int64_t next_keepalive = now_ms() + keepalive_ms_;
+  int64_t next_attempt = 0;
+  while (true) {
+    const int64_t now = now_ms();
+    int64_t wait = next_keepalive - now;
+    if (!socket_ || !leased()) wait = std::min<int64_t>(wait, next_attempt - now);
+    pollfd fds[2] = {{stop_.get(), POLLIN, 0}, {socket_ ? socket_.get() : -1, POLLIN, 0}};
+    poll(fds, 2, static_cast<int>(std::clamp<int64_t>(wait, 0, 1000)));
+    if (fds[0].revents & POLLIN) return;
+    if (socket_ && (fds[1].revents != 0) && !handle_incoming()) {
+      socket_.reset();
+      leased_.store(false, std::memory_order_release);
+      embedded_.reset();  // a driver of ours that stopped is not the next one
+      next_attempt = now_ms() + 20;
+    }
+    if (now_ms() >= next_keepalive) {
+      next_keepalive = now_ms() + keepalive_ms_;
+      if (socket_ && leased() && !core::fault_injected("pool_no_keepalive")) {
+        Message m;
+        m.type = Type::keepalive;
+        m.lease_id = lease_id_.load(std::memory_order_relaxed);
+        try {
+          send(m);
+        } catch (const std::exception &) {
+          socket_.reset();
+          leased_.store(false, std::memory_order_release);
+        }
+      }
+    }
+    if ((!socket_ || !leased()) && now_ms() >= next_attempt) {
+      next_attempt = now_ms() + kReattachIntervalMs;
+      try {
+        if (socket_) attach_on(std::move(socket_), now_ms() + 1000);  // revoked: a new lease on the same connection
+        else connect_and_attach(now_ms() + 1000);
+        reattachments_.fetch_add(1, std::memory_order_relaxed);
+      } catch (const std::exception &e) {
+        core::log_message(context_->log(), LF_LOG_DEBUG, "tensor pool: re-attach failed: %s", e.what());
+      }
+    }
+  }
+}
+
+void DriverSession::detach() noexcept {
+  if (!socket_ || !leased()) return;
+  try {
+    Message m;
+    m.type = Type::detach_request;
+    m.request_id = next_request_++;
+    m.lease_id = lease_id_.load(std::memory_order_relaxed);
+    send(m);
+    std::vector<uint8_t> buffer(protocol::kMaxMessageBytes);
+    const int64_t deadline = now_ms() + kDetachTimeoutMs;
+    while (now_ms() < deadline) {
+      size_t size = 0;
+      std::vector<UniqueFd> fds;
+      if (ipc::recv_fds(socket_.get(), buffer.data(), buffer.size(), size, fds, ipc::kMaxFdsPerMessage,
+                        static_cast<int32_t>(deadline - now_ms() + 1)) == LF_TIMEOUT)
+        break;
+      Message reply = protocol::decode(buffer.data(), size, static_cast<uint32_t>(fds.size()));
+      if (reply.type == Type::detach_response && reply.request_id == m.request_id) break;
+    }
+  } catch (const std::exception &e) {
+    core::log_message(context_->log(), LF_LOG_DEBUG, "tensor pool: detach: %s", e.what());
+  }
+  leased_.store(false, std::memory_order_release);
+  socket_.reset();
+}
+
+}  // namespace lavaflow::pool

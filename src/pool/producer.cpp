@@ -1,0 +1,109 @@
+#include "pool/producer.hpp"
+
+#include "core/error.hpp"
+#include "core/futex.hpp"
+
+#include <time.h>
+
+namespace lavaflow::pool {
+
+uint64_t realtime_now_ns() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+Producer::Producer(std::shared_ptr<const context::Context> context, SessionOptions options) {
+  options.request.role = protocol::Role::producer;
+  session_ = std::make_unique<DriverSession>(std::move(context), std::move(options));
+  follow_epoch();
+}
+
+void Producer::follow_epoch() noexcept {
+  uint64_t generation = 0;
+  std::shared_ptr<EpochMapping> next = session_->mapping(generation);  // a mutex: only when the generation moved
+  generation_ = generation;
+  if (next == mapping_) return;
+  mapping_ = std::move(next);
+  writer_.emplace(mapping_->stream());
+  // A new epoch starts at sequence 0: its files are new. What consumers had not read of the old
+  // one they count as dropped.
+  seq_ = mapping_->control().u64(control_offset::published).load(std::memory_order_acquire);
+  if (meta_) {
+    try {
+      write_metadata(mapping_->control(), *meta_);
+    } catch (...) {
+    }
+  }
+  const ControlView control = mapping_->control();
+  control.u64(control_offset::producer_lease).store(session_->lease_id(), std::memory_order_relaxed);
+}
+
+lf_status_t Producer::claim(uint32_t bytes, uint8_t **out_payload) noexcept {
+  if (writer_ && writer_->claimed()) {
+    problem_ = "a frame is claimed already: commit or abort it first";
+    return LF_ERR_INVALID_STATE;
+  }
+  if (session_->generation() != generation_) follow_epoch();
+  if (!session_->leased()) {
+    problem_ = "the driver revoked this producer's lease; it is being taken again (retry later)";
+    return LF_ERR_CLOSED;
+  }
+  const lf_status_t status = writer_->claim(seq_, bytes, out_payload);
+  if (status != LF_OK) {
+    problem_ = "the frame is larger than every payload pool of the stream (see lf_pool_producer_get_info)";
+    const ControlView control = mapping_->control();
+    control.u64(control_offset::frames_refused).store(control.u64(control_offset::frames_refused).load(std::memory_order_relaxed) + 1,
+                                                       std::memory_order_relaxed);
+    return LF_ERR_LIMIT;
+  }
+  return LF_OK;
+}
+
+lf_status_t Producer::commit(SlotHeader header) noexcept {
+  if (!writer_ || !writer_->claimed()) {
+    problem_ = "no frame is claimed";
+    return LF_ERR_INVALID_STATE;
+  }
+  if (header.values_len_bytes > writer_->claimed_bytes()) {
+    problem_ = "the frame is longer than the claimed size";
+    return LF_ERR_INVALID_ARGUMENT;
+  }
+  if (header.meta_version == 0 && meta_) header.meta_version = meta_->version;
+  if (header.timestamp_ns == 0) header.timestamp_ns = realtime_now_ns();
+  if (const char *problem = writer_->complete(header)) {
+    problem_ = problem;
+    return LF_ERR_INVALID_ARGUMENT;
+  }
+  writer_->commit(header);
+  const ControlView control = mapping_->control();
+  namespace o = control_offset;
+  // Published, then the waiter count: both sequentially consistent, so that a consumer that
+  // counted itself as waiting before checking `published` is either seen here or sees the frame.
+  control.u64(o::published).store(seq_ + 1, std::memory_order_seq_cst);
+  ++seq_;
+  control.u64(o::frames_published).store(control.u64(o::frames_published).load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  control.u64(o::bytes_published).store(control.u64(o::bytes_published).load(std::memory_order_relaxed) + header.values_len_bytes,
+                                        std::memory_order_relaxed);
+  control.u64(o::last_publish_ns).store(realtime_now_ns(), std::memory_order_relaxed);
+  if (control.u32(o::waiters).load(std::memory_order_seq_cst) != 0) {
+    control.wake_word()->fetch_add(1, std::memory_order_release);
+    core::futex_wake(control.wake_word(), INT32_MAX, true);
+  }
+  return LF_OK;
+}
+
+void Producer::abandon() noexcept {
+  if (!writer_ || !writer_->claimed()) return;
+  writer_->abandon();
+}
+
+void Producer::set_metadata(StreamMetadata meta) {
+  validate_metadata(meta);
+  meta.version = (meta_ ? meta_->version : 0) + 1;
+  if (session_->generation() != generation_) follow_epoch();
+  write_metadata(mapping_->control(), meta);
+  meta_ = std::move(meta);
+}
+
+}  // namespace lavaflow::pool
