@@ -260,7 +260,9 @@ lf_status_t lf_pool_producer_get_info(lf_pool_producer_t *producer, lf_pool_stre
   return capi::guarded(__func__, [&]() -> lf_status_t {
     auto &object = static_cast<ProducerObject &>(capi::peek_handle(producer, core::HandleType::pool_producer, "producer"));
     capi::require_out(out_info, "out_info");
-    const pool::EpochMapping *m = object.producer->mapping();
+    // The epoch the next frame goes to: the newest the driver announced.
+    uint64_t generation = 0;
+    const std::shared_ptr<pool::EpochMapping> m = object.producer->session().mapping(generation);
     if (m == nullptr) core::fail(LF_ERR_INVALID_STATE, "the producer has no epoch mapped");
     capi::write_versioned(out_info, stream_info(*m, object.producer->session().lease_id()), sizeof(lf_pool_stream_info_t), "out_info");
     return LF_OK;

@@ -151,7 +151,7 @@ typedef enum lf_pool_mode {
   LF_POOL_MODE_STREAM = 0,      /**< every frame in order; frames lost by lagging count as drops_gap */
   LF_POOL_MODE_LATEST = 1,      /**< always the newest frame; older ones count as skipped */
   LF_POOL_MODE_DECIMATED = 2,   /**< every N-th sequence (::lf_pool_consumer_params_t::decimation) */
-  LF_POOL_MODE_RATE_LIMITED = 3 /**< the newest frame, at most max_rate_hz times a second */
+  LF_POOL_MODE_RATE_LIMITED = 3 /**< the newest frame, at most max_rate_hz times a second (each poll reads the monotonic clock) */
 } lf_pool_mode_t;
 
 /** What a frame holds: the slot header fields the producer sets. */
@@ -161,7 +161,7 @@ typedef struct lf_pool_tensor {
   uint32_t ndims;                   /**< 1..8 */
   int32_t dims[LF_POOL_MAX_DIMS];   /**< extents, >= 0; zero beyond ndims */
   int32_t strides[LF_POOL_MAX_DIMS]; /**< byte strides, all 0 = contiguous */
-  uint64_t timestamp_ns;            /**< the producer's timestamp; 0: lavaflow stamps CLOCK_REALTIME */
+  uint64_t timestamp_ns;            /**< the producer's timestamp; 0: lavaflow stamps CLOCK_REALTIME (a clock read: the vDSO, or a system call where there is none) */
   uint32_t meta_version;            /**< 0: the stream's current metadata version */
   uint32_t progress_unit;           /**< 0 none, 1 rows, 2 columns */
   uint32_t progress_stride_bytes;   /**< bytes per progress unit */

@@ -98,6 +98,7 @@ class Driver::Engine {
     std::string dir_path;
     std::deque<Epoch> epochs;  // back(): current
     uint64_t producer = 0;     // lease id, 0: none
+    uint64_t last_published = 0;  // seen at the producer's last keepalive
     std::vector<bool> entries;
     EpochFiles &current() { return *epochs.back().files; }
     uint64_t bytes() const {
@@ -383,6 +384,10 @@ void Driver::Engine::attach(Client &client, const Message &m) {
       // A producer on a stream without one starts a new epoch (a new stream's first epoch is new already).
       if (!created) bump_epoch(stream, profile);
       stream.current().mark_activity(realtime_ns(), static_cast<uint64_t>(client.cred.pid));
+      const ControlView control = stream.current().control();
+      control.u64(control_offset::producer_pid).store(static_cast<uint64_t>(client.cred.pid), std::memory_order_relaxed);
+      control.u64(control_offset::producer_heartbeat_ns).store(realtime_ns(), std::memory_order_relaxed);
+      stream.last_published = 0;
     }
   } catch (const core::Error &e) {
     leases_.erase(lease.id);
@@ -521,8 +526,22 @@ void Driver::Engine::keepalive(Client &client, const Message &m) {
   lease->last_keepalive_ms = now_ms();
   auto s = streams_.find(lease->stream);
   if (s == streams_.end()) return;
-  if (lease->role == Role::producer) s->second.current().mark_activity(realtime_ns(), static_cast<uint64_t>(client.cred.pid));
-  else if (lease->entry != kNoConsumerEntry) {
+  if (lease->role == Role::producer) {
+    // The producer's liveness and QoS timestamps are written here, once per keepalive, so that
+    // its data path reads no clock.
+    Stream &stream = s->second;
+    const uint64_t now = realtime_ns();
+    stream.current().mark_activity(now, static_cast<uint64_t>(client.cred.pid));
+    const ControlView control = stream.current().control();
+    namespace o = control_offset;
+    control.u64(o::producer_pid).store(static_cast<uint64_t>(client.cred.pid), std::memory_order_relaxed);
+    control.u64(o::producer_heartbeat_ns).store(now, std::memory_order_relaxed);
+    const uint64_t published = control.u64(o::published).load(std::memory_order_relaxed);
+    if (published != stream.last_published) {
+      stream.last_published = published;
+      control.u64(o::last_publish_ns).store(now, std::memory_order_relaxed);
+    }
+  } else if (lease->entry != kNoConsumerEntry) {
     const ControlView control = s->second.current().control();
     control.u64(control.entry_offset(lease->entry) + consumer_offset::heartbeat_ns).store(realtime_ns(), std::memory_order_relaxed);
   }

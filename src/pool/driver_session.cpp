@@ -112,7 +112,8 @@ void DriverSession::attach_on(UniqueFd socket, int64_t deadline_ms) {
     keepalive_ms_ = m.attached.announcement.keepalive_ms;
     lease_id_.store(m.attached.lease_id, std::memory_order_relaxed);
     socket_ = std::move(socket);
-    leased_.store(true, std::memory_order_release);
+    leased_ = true;
+    revoked_.store(false, std::memory_order_release);
     return;
   }
 }
@@ -152,7 +153,8 @@ bool DriverSession::handle_incoming() noexcept {
       case Type::lease_revoked:
         if (m.lease_id == lease_id_.load(std::memory_order_relaxed)) {
           last_revocation_.store(static_cast<uint32_t>(m.reason), std::memory_order_relaxed);
-          leased_.store(false, std::memory_order_release);
+          leased_ = false;
+          revoked_.store(true, std::memory_order_release);
           core::log_message(context_->log(), LF_LOG_WARN, "tensor pool: lease %llu on stream %u %s; re-attaching",
                             static_cast<unsigned long long>(m.lease_id), m.stream_id, protocol::revoke_reason_name(m.reason));
         }
@@ -175,19 +177,19 @@ void DriverSession::run() noexcept {
   while (true) {
     const int64_t now = now_ms();
     int64_t wait = next_keepalive - now;
-    if (!socket_ || !leased()) wait = std::min<int64_t>(wait, next_attempt - now);
+    if (!socket_ || !leased_) wait = std::min<int64_t>(wait, next_attempt - now);
     pollfd fds[2] = {{stop_.get(), POLLIN, 0}, {socket_ ? socket_.get() : -1, POLLIN, 0}};
     poll(fds, 2, static_cast<int>(std::clamp<int64_t>(wait, 0, 1000)));
     if (fds[0].revents & POLLIN) return;
     if (socket_ && (fds[1].revents != 0) && !handle_incoming()) {
       socket_.reset();
-      leased_.store(false, std::memory_order_release);
+      leased_ = false;
       embedded_.reset();  // a driver of ours that stopped is not the next one
       next_attempt = now_ms() + 20;
     }
     if (now_ms() >= next_keepalive) {
       next_keepalive = now_ms() + keepalive_ms_;
-      if (socket_ && leased() && !core::fault_injected("pool_no_keepalive")) {
+      if (socket_ && leased_ && !core::fault_injected("pool_no_keepalive")) {
         Message m;
         m.type = Type::keepalive;
         m.lease_id = lease_id_.load(std::memory_order_relaxed);
@@ -195,11 +197,11 @@ void DriverSession::run() noexcept {
           send(m);
         } catch (const std::exception &) {
           socket_.reset();
-          leased_.store(false, std::memory_order_release);
+          leased_ = false;
         }
       }
     }
-    if ((!socket_ || !leased()) && now_ms() >= next_attempt) {
+    if ((!socket_ || !leased_) && now_ms() >= next_attempt) {
       next_attempt = now_ms() + kReattachIntervalMs;
       try {
         if (socket_) attach_on(std::move(socket_), now_ms() + 1000);  // revoked: a new lease on the same connection
@@ -213,7 +215,7 @@ void DriverSession::run() noexcept {
 }
 
 void DriverSession::detach() noexcept {
-  if (!socket_ || !leased()) return;
+  if (!socket_ || !leased_) return;
   try {
     Message m;
     m.type = Type::detach_request;
@@ -234,7 +236,7 @@ void DriverSession::detach() noexcept {
   } catch (const std::exception &e) {
     core::log_message(context_->log(), LF_LOG_DEBUG, "tensor pool: detach: %s", e.what());
   }
-  leased_.store(false, std::memory_order_release);
+  leased_ = false;
   socket_.reset();
 }
 

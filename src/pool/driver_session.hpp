@@ -44,8 +44,10 @@ class DriverSession {
   uint64_t generation() const noexcept { return generation_.load(std::memory_order_acquire); }
   // The newest mapping and its generation.
   std::shared_ptr<EpochMapping> mapping(uint64_t &out_generation) const;
-  // Whether the lease is held now (false between a revocation and the next attach).
-  bool leased() const noexcept { return leased_.load(std::memory_order_acquire); }
+  // Whether the driver revoked the lease and it was not taken again yet: the stream's consumers
+  // have moved on, so frames written now would reach nobody. (Losing the driver is not a
+  // revocation: everyone keeps the mapped regions until the next driver announces an epoch.)
+  bool revoked() const noexcept { return revoked_.load(std::memory_order_acquire); }
   uint64_t lease_id() const noexcept { return lease_id_.load(std::memory_order_relaxed); }
   // How many times the driver went away and this session re-attached.
   uint64_t reattachments() const noexcept { return reattachments_.load(std::memory_order_relaxed); }
@@ -70,7 +72,8 @@ class DriverSession {
   mutable std::mutex mutex_;
   std::shared_ptr<EpochMapping> mapping_;  // guarded by mutex_
   std::atomic<uint64_t> generation_{0};
-  std::atomic<bool> leased_{false};
+  std::atomic<bool> revoked_{false};
+  bool leased_ = false;  // session thread (and the constructor/destructor): a lease is held on socket_
   std::atomic<uint64_t> lease_id_{0};
   std::atomic<uint64_t> reattachments_{0};
   std::atomic<uint32_t> last_revocation_{0};

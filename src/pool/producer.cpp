@@ -45,7 +45,7 @@ lf_status_t Producer::claim(uint32_t bytes, uint8_t **out_payload) noexcept {
     return LF_ERR_INVALID_STATE;
   }
   if (session_->generation() != generation_) follow_epoch();
-  if (!session_->leased()) {
+  if (session_->revoked()) {
     problem_ = "the driver revoked this producer's lease; it is being taken again (retry later)";
     return LF_ERR_CLOSED;
   }
@@ -85,7 +85,6 @@ lf_status_t Producer::commit(SlotHeader header) noexcept {
   control.u64(o::frames_published).store(control.u64(o::frames_published).load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   control.u64(o::bytes_published).store(control.u64(o::bytes_published).load(std::memory_order_relaxed) + header.values_len_bytes,
                                         std::memory_order_relaxed);
-  control.u64(o::last_publish_ns).store(realtime_now_ns(), std::memory_order_relaxed);
   if (control.u32(o::waiters).load(std::memory_order_seq_cst) != 0) {
     control.wake_word()->fetch_add(1, std::memory_order_release);
     core::futex_wake(control.wake_word(), INT32_MAX, true);

@@ -40,7 +40,7 @@ void pool_test_publish(lf_pool_producer_t *producer, uint32_t bytes, uint64_t n)
 /* The epoch a producer publishes into. */
 uint64_t pool_test_producer_epoch(lf_pool_producer_t *producer);
 
-/* Polls `consumer` until it is on `epoch` (announcements arrive asynchronously), reading and
+/* Polls `consumer` until it is on `epoch` or later (announcements arrive asynchronously), reading and
  * releasing what it finds meanwhile; returns how many frames it read intact. Fails the test
  * after 5 s. */
 uint64_t pool_test_follow(lf_pool_consumer_t *consumer, uint64_t epoch);

@@ -4,13 +4,11 @@
  * sigreturn kills the process). Both transports. */
 #define _GNU_SOURCE
 #include "alloc_counter.h"
+#include "syscall_free.h"
 #include "lf_test.h"
 
-#include <linux/seccomp.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -83,28 +81,15 @@ static void no_allocation_per_message(int32_t forced_scope, int32_t expected_tra
   disconnect_pair();
 }
 
+static uint32_t exchange_loop(void *arg) {
+  (void)arg;
+  return exchange(1000);
+}
+
 static void no_system_call_per_message(int32_t forced_scope) {
   connect_pair(forced_scope);
   uint32_t expected = exchange(1000);
-  int fds[2];
-  assert_int_equal(pipe(fds), 0);
-  pid_t pid = fork();
-  if (pid == 0) { /* the channel's memory came along; the calls below must stay in user space */
-    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT) != 0) syscall(SYS_exit, 3);
-    uint32_t sum = exchange(1000);
-    if (write(fds[1], &sum, sizeof sum) != sizeof sum) syscall(SYS_exit, 4);
-    syscall(SYS_exit, 0);
-  }
-  close(fds[1]);
-  uint32_t sum = 0;
-  ssize_t n = read(fds[0], &sum, sizeof sum);
-  close(fds[0]);
-  int status = 0;
-  assert_int_equal(waitpid(pid, &status, 0), pid);
-  if (WIFSIGNALED(status)) fail_msg("the message loop was killed by signal %d: it made a system call", WTERMSIG(status));
-  assert_int_equal(WEXITSTATUS(status), 0);
-  assert_int_equal(n, sizeof sum);
-  assert_int_equal(sum, expected);
+  assert_int_equal(lf_test_syscall_free(exchange_loop, NULL, "the message loop"), expected);
   disconnect_pair();
 }
 

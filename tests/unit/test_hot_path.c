@@ -4,10 +4,8 @@
 #define _GNU_SOURCE
 #include "alloc_counter.h"
 #include "lf_test.h"
+#include "syscall_free.h"
 
-#include <linux/seccomp.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,30 +60,12 @@ static void deciding_allocates_nothing(void **state) {
   lf_scope_destroy(scope);
 }
 
+static uint32_t decide_loop(void *arg) { return decide_many(arg, 1000); }
+
 static void deciding_makes_no_system_call(void **state) {
   Fixture *f = *state;
   uint32_t expected = decide_many(f, 1000);
-  int fds[2];
-  assert_int_equal(pipe(fds), 0);
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_STRICT) != 0) syscall(SYS_exit, 3);
-    uint32_t sum = decide_many(f, 1000);
-    if (write(fds[1], &sum, sizeof sum) != sizeof sum) syscall(SYS_exit, 4);
-    syscall(SYS_exit, 0); /* exit(), not exit_group(): the only exit strict mode allows */
-  }
-  close(fds[1]);
-  uint32_t sum = 0;
-  ssize_t n = read(fds[0], &sum, sizeof sum);
-  close(fds[0]);
-  int status = 0;
-  assert_int_equal(waitpid(pid, &status, 0), pid);
-  if (WIFSIGNALED(status)) fail_msg("the decision loop was killed by signal %d: it made a system call", WTERMSIG(status));
-  assert_true(WIFEXITED(status));
-  assert_int_equal(WEXITSTATUS(status), 0);
-  assert_int_equal(n, sizeof sum);
-  assert_int_equal(sum, expected);
+  assert_int_equal(lf_test_syscall_free(decide_loop, f, "the decision loop"), expected);
 }
 
 int main(void) {
