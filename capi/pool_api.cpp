@@ -1,4 +1,4 @@
-// lf_pool_*: for now, inspection of region files (pool.h says what is built).
+// lf_pool_inspect, lf_pool_read_control: reading region files from outside their stream.
 #include "capi/guard.hpp"
 #include "capi/handles.hpp"
 #include "capi/objects.hpp"
@@ -72,6 +72,58 @@ lf_status_t lf_pool_inspect(lf_context_t *context, const char *path, lf_pool_reg
     for (size_t i = 0; i < found.newest.size(); ++i)
       capi::write_versioned(&out_frames[i], frame_info(found.newest[i]), sizeof(lf_pool_frame_info_t), "out_frames[i]");
     if (out_frame_count != nullptr) *out_frame_count = static_cast<uint32_t>(found.newest.size());
+    return LF_OK;
+  });
+}
+
+lf_status_t lf_pool_read_control(lf_context_t *context, const char *path, lf_pool_producer_qos_t *out_qos,
+                                 lf_pool_consumer_entry_t *out_entries, uint32_t max_entries, uint32_t *out_count) {
+  return capi::guarded(__func__, [&]() -> lf_status_t {
+    auto ctx = capi::acquire<capi::ContextObject>(context, core::HandleType::context, "context");
+    if (path == nullptr) core::fail(LF_ERR_INVALID_ARGUMENT, "path is NULL");
+    capi::require_out(out_qos, "out_qos");
+    if (out_entries == nullptr && max_entries != 0) core::fail(LF_ERR_INVALID_ARGUMENT, "out_entries is NULL but max_entries is %u", max_entries);
+    for (uint32_t i = 0; i < max_entries; ++i)
+      if (out_entries[i].struct_size < sizeof(lf_pool_consumer_entry_t))
+        core::fail(LF_ERR_INVALID_ARGUMENT, "out_entries[%u].struct_size is %u; set it to sizeof(lf_pool_consumer_entry_t)", i,
+                   out_entries[i].struct_size);
+    const std::string allowed = ipc::user_dir_path(ctx->context->config().base_dir, nullptr);
+    const pool::ControlSnapshot snap = pool::read_control_region(path, allowed);
+    lf_pool_producer_qos_t qos{};
+    qos.meta_version = snap.producer.meta_version;
+    qos.stream_id = snap.superblock.stream_id;
+    qos.epoch = snap.superblock.epoch;
+    qos.published = snap.producer.published;
+    qos.frames_published = snap.producer.frames_published;
+    qos.bytes_published = snap.producer.bytes_published;
+    qos.frames_refused = snap.producer.frames_refused;
+    qos.last_publish_ns = snap.producer.last_publish_ns;
+    qos.heartbeat_ns = snap.producer.heartbeat_ns;
+    qos.pid = snap.producer.pid;
+    qos.lease_id = snap.producer.lease;
+    qos.waiters = snap.waiters;
+    qos.consumer_entries = snap.superblock.nslots;
+    capi::write_versioned(out_qos, qos, sizeof(lf_pool_producer_qos_t), "out_qos");
+    for (size_t i = 0; i < snap.consumers.size() && i < max_entries; ++i) {
+      const auto &[index, e] = snap.consumers[i];
+      lf_pool_consumer_entry_t entry{};
+      entry.index = index;
+      entry.mode = static_cast<int32_t>(e.mode);
+      entry.lease_id = e.lease;
+      entry.client_id = e.client_id;
+      entry.pid = e.pid;
+      entry.mode_arg = e.mode_arg;
+      entry.next_seq = e.last_seq;
+      entry.frames_read = e.frames_read;
+      entry.drops_gap = e.drops_gap;
+      entry.drops_late = e.drops_late;
+      entry.skipped = e.skipped;
+      entry.invalid = e.invalid;
+      entry.heartbeat_ns = e.heartbeat_ns;
+      entry.attach_ns = e.attach_ns;
+      capi::write_versioned(&out_entries[i], entry, sizeof(lf_pool_consumer_entry_t), "out_entries[i]");
+    }
+    if (out_count != nullptr) *out_count = static_cast<uint32_t>(snap.consumers.size());
     return LF_OK;
   });
 }

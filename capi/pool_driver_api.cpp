@@ -135,6 +135,13 @@ lf_status_t lf_pool_driver_request_shutdown(lf_context_t *context, int32_t timeo
   });
 }
 
+lf_status_t lf_pool_driver_describe_config(const lf_pool_driver_params_t *params, char *buffer, size_t size, size_t *out_length) {
+  return capi::guarded(__func__, [&]() -> lf_status_t {
+    const std::string text = pool::describe_driver_config(config_from("", params));
+    return capi::copy_text_out(text, buffer, size, out_length, "lf_pool_driver_describe_config");
+  });
+}
+
 lf_status_t lf_pool_list_streams(lf_context_t *context, lf_pool_stream_status_t *out_streams, uint32_t max_streams,
                                  uint32_t *out_count) {
   return capi::guarded(__func__, [&]() -> lf_status_t {

@@ -75,7 +75,8 @@ else()
   endif()
 endif()
 
-# cmocka only matters for the tests; CLI11 only for the command-line tool.
+# cmocka only matters for the tests; CLI11 and toml++ only for the command-line tool (the
+# standalone driver reads TOML; the library takes its configuration as params).
 if(LAVAFLOW_BUILD_TESTS)
   pkg_check_modules(LF_PC_CMOCKA IMPORTED_TARGET GLOBAL cmocka)
   if(NOT LF_PC_CMOCKA_FOUND)
@@ -87,6 +88,11 @@ if(LAVAFLOW_BUILD_TOOLS)
   find_path(LAVAFLOW_CLI11_INCLUDE_DIR CLI/CLI.hpp)
   if(NOT LAVAFLOW_CLI11_INCLUDE_DIR)
     message(FATAL_ERROR "The lavaflow tool needs CLI11 (apt-get install libcli11-dev), "
+                        "or configure with -DLAVAFLOW_BUILD_TOOLS=OFF")
+  endif()
+  pkg_check_modules(LF_PC_TOMLPP IMPORTED_TARGET GLOBAL tomlplusplus)
+  if(NOT LF_PC_TOMLPP_FOUND)
+    message(FATAL_ERROR "The lavaflow tool needs toml++ (apt-get install libtomlplusplus-dev), "
                         "or configure with -DLAVAFLOW_BUILD_TOOLS=OFF")
   endif()
 endif()

@@ -541,6 +541,75 @@ typedef struct lf_pool_stream_status {
 LF_API lf_status_t lf_pool_list_streams(lf_context_t *context, lf_pool_stream_status_t *out_streams, uint32_t max_streams,
                                         uint32_t *out_count);
 
+/**
+ * Describe the configuration a driver created with these params would run with, after
+ * LAVAFLOW_DRIVER_* overrides, as TOML text with the origin of each value in a comment.
+ * Starts nothing. Text output rule: the length (without NUL) is always reported; the text is
+ * copied with its NUL only if it fits, else `LF_ERR_BUFFER_TOO_SMALL`.
+ * @param params NULL for defaults (borrowed)
+ * @param[out] buffer caller's buffer, or NULL with size 0 to ask for the length
+ * @param size its size
+ * @param[out] out_length the text's length (may be NULL)
+ * @return `LF_OK`; `LF_ERR_BUFFER_TOO_SMALL`; `LF_ERR_INVALID_ARGUMENT` (a field or variable, named).
+ */
+LF_API lf_status_t lf_pool_driver_describe_config(const lf_pool_driver_params_t *params, char *buffer, size_t size,
+                                                  size_t *out_length);
+
+/* ---- supervision: the control region ------------------------------------------------- */
+
+/** A stream epoch's producer QoS, from its control region. */
+typedef struct lf_pool_producer_qos {
+  uint32_t struct_size;       /**< in: sizeof(lf_pool_producer_qos_t) */
+  uint32_t meta_version;      /**< the current metadata version */
+  uint64_t stream_id;         /**< the stream */
+  uint64_t epoch;             /**< the epoch */
+  uint64_t published;         /**< frames published in this epoch (the next sequence) */
+  uint64_t frames_published;  /**< the same, counted by the producer */
+  uint64_t bytes_published;   /**< payload bytes published */
+  uint64_t frames_refused;    /**< claims refused (larger than every pool) */
+  uint64_t last_publish_ns;   /**< CLOCK_REALTIME when the driver last saw `published` move (0: never) */
+  uint64_t heartbeat_ns;      /**< CLOCK_REALTIME of the producer's last keepalive (0: none) */
+  uint64_t pid;               /**< the producer's pid (0: none yet) */
+  uint64_t lease_id;          /**< the producer's lease */
+  uint32_t waiters;           /**< consumers asleep now */
+  uint32_t consumer_entries;  /**< the table's size */
+} lf_pool_producer_qos_t;
+
+/** One attached consumer's entry in a control region. */
+typedef struct lf_pool_consumer_entry {
+  uint32_t struct_size;  /**< in: sizeof(lf_pool_consumer_entry_t) */
+  uint32_t index;        /**< its entry */
+  int32_t mode;          /**< an ::lf_pool_mode_t value */
+  uint32_t reserved;     /**< zero */
+  uint64_t lease_id;     /**< its lease */
+  uint64_t client_id;    /**< its client id */
+  uint64_t pid;          /**< its process */
+  uint64_t mode_arg;     /**< DECIMATED: N; RATE_LIMITED: the minimum interval in ns */
+  uint64_t next_seq;     /**< the next sequence it will consider: `published - next_seq` is its lag */
+  uint64_t frames_read;  /**< counters, as lf_pool_counters_t */
+  uint64_t drops_gap;    /**< as lf_pool_counters_t */
+  uint64_t drops_late;   /**< as lf_pool_counters_t */
+  uint64_t skipped;      /**< as lf_pool_counters_t */
+  uint64_t invalid;      /**< as lf_pool_counters_t */
+  uint64_t heartbeat_ns; /**< CLOCK_REALTIME of its last keepalive */
+  uint64_t attach_ns;    /**< CLOCK_REALTIME of its attach */
+} lf_pool_consumer_entry_t;
+
+/**
+ * Read a control region's producer QoS and attached consumers, as any supervisor may (the
+ * counters are in shared memory: no driver involved). The path is checked as for
+ * lf_pool_inspect() and mapped read-only.
+ * @param context the context (borrowed): its base directory bounds the path
+ * @param path `<epoch_dir>/control` (borrowed; lf_pool_list_streams() gives epoch_dir)
+ * @param[out] out_qos caller-provided, `struct_size` set
+ * @param[out] out_entries caller array with `struct_size` set in each, or NULL with 0
+ * @param max_entries its length
+ * @param[out] out_count how many consumers are attached (may exceed max_entries; may be NULL)
+ * @return as lf_pool_inspect(); `LF_ERR_INVALID_ARGUMENT` if the file is not a control region.
+ */
+LF_API lf_status_t lf_pool_read_control(lf_context_t *context, const char *path, lf_pool_producer_qos_t *out_qos,
+                                        lf_pool_consumer_entry_t *out_entries, uint32_t max_entries, uint32_t *out_count);
+
 LF_EXTERN_C_END
 
 #endif /* LAVAFLOW_POOL_H */

@@ -133,4 +133,39 @@ void finish_driver_config(DriverConfig &config, bool use_environment) {
     config.origins.try_emplace(field, "default");
 }
 
+std::string describe_driver_config(const DriverConfig &c) {
+  std::string out;
+  auto origin = [&](const char *field) {
+    auto found = c.origins.find(field);
+    return found == c.origins.end() ? std::string("default") : found->second;
+  };
+  auto line = [&](const char *field, const std::string &value) {
+    out += core::format_text("%-20s = %-14s # %s\n", field, value.c_str(), origin(field).c_str());
+  };
+  auto flag = [](bool b) { return std::string(b ? "true" : "false"); };
+  line("namespace", "\"" + c.namespace_name + "\"");
+  line("announce_period_ms", std::to_string(c.announce_period_ms));
+  line("keepalive_ms", std::to_string(c.keepalive_ms));
+  line("expiry_intervals", std::to_string(c.expiry_intervals));
+  line("prefault", flag(c.prefault));
+  line("mlock", flag(c.mlock));
+  line("shutdown_drain_ms", std::to_string(c.shutdown_drain_ms));
+  line("dynamic_streams", flag(c.dynamic_streams));
+  line("header_slots", std::to_string(c.profile("default").header_slots));
+  line("consumer_entries", std::to_string(c.consumer_entries));
+  line("max_streams_per_uid", std::to_string(c.max_streams_per_uid));
+  line("max_bytes_per_uid", std::to_string(c.max_bytes_per_uid));
+  for (const auto &[name, p] : c.profiles) {
+    out += "\n[profiles." + name + "]\n";
+    out += "header_slots = " + std::to_string(p.header_slots) + "\n";
+    out += "require_hugepages = " + flag(p.require_hugepages) + "\n";
+    out += "pools = [";
+    for (size_t i = 0; i < p.pools.size(); ++i)
+      out += core::format_text("%s{ id = %u, stride = %u }", i ? ", " : " ", p.pools[i].id, p.pools[i].stride);
+    out += " ]\n";
+  }
+  for (const auto &[id, profile] : c.streams) out += core::format_text("\n[[streams]]\nid = %u\nprofile = \"%s\"\n", id, profile.c_str());
+  return out;
+}
+
 }  // namespace lavaflow::pool

@@ -58,4 +58,8 @@ void validate_profile(const StreamProfile &profile, const std::string &what);
 // variable or field.
 void finish_driver_config(DriverConfig &config, bool use_environment);
 
+// The configuration as TOML (the format `lavaflow driver --config` reads), each value with its
+// origin in a comment.
+std::string describe_driver_config(const DriverConfig &config);
+
 }  // namespace lavaflow::pool

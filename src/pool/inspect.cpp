@@ -5,6 +5,7 @@
 #include "pool/frame_ring.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <cerrno>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -27,20 +28,43 @@ struct ReadOnlyMapping {
   uint64_t size;
 };
 
-}  // namespace
-
-Inspection inspect_region(const std::string &path, const std::string &allowed_dir, uint32_t max_frames) {
+// Opens (containment-checked) and maps a region read-only, and validates its superblock.
+std::unique_ptr<ReadOnlyMapping> map_region(const std::string &path, const std::string &allowed_dir, Superblock &sb,
+                                            uint64_t &file_bytes) {
   core::UniqueFd fd = ipc::open_contained(path, allowed_dir, false);
   struct stat st {};
   if (fstat(fd.get(), &st) != 0) core::fail_errno(errno, "fstat('%s')", path.c_str());
+  file_bytes = static_cast<uint64_t>(st.st_size);
+  if (file_bytes < kSuperblockBytes)
+    core::fail(LF_ERR_CORRUPT, "'%s' is %llu bytes, smaller than a superblock", path.c_str(), static_cast<unsigned long long>(file_bytes));
+  auto map = std::make_unique<ReadOnlyMapping>(fd.get(), file_bytes);
+  sb = read_superblock(map->bytes());
+  validate_superblock(sb, file_bytes, "'" + path + "'");
+  return map;
+}
+
+}  // namespace
+
+ControlSnapshot read_control_region(const std::string &path, const std::string &allowed_dir) {
+  ControlSnapshot out;
+  uint64_t file_bytes = 0;
+  auto map = map_region(path, allowed_dir, out.superblock, file_bytes);
+  if (out.superblock.region_type != kControl)
+    core::fail(LF_ERR_INVALID_ARGUMENT, "'%s' is not a control region (region_type %d)", path.c_str(), out.superblock.region_type);
+  const ControlView control(const_cast<uint8_t *>(map->bytes()), out.superblock.nslots);  // (read-only: only loads)
+  out.producer = read_producer_qos(control);
+  out.waiters = control.u32(control_offset::waiters).load(std::memory_order_relaxed);
+  for (uint32_t i = 0; i < out.superblock.nslots; ++i) {
+    const ConsumerEntry e = read_consumer_entry(control, i);
+    if (e.state == kEntryAttached) out.consumers.emplace_back(i, e);
+  }
+  return out;
+}
+
+Inspection inspect_region(const std::string &path, const std::string &allowed_dir, uint32_t max_frames) {
   Inspection out;
-  out.file_bytes = static_cast<uint64_t>(st.st_size);
-  if (out.file_bytes < kSuperblockBytes)
-    core::fail(LF_ERR_CORRUPT, "'%s' is %llu bytes, smaller than a superblock", path.c_str(),
-               static_cast<unsigned long long>(out.file_bytes));
-  ReadOnlyMapping map(fd.get(), out.file_bytes);
-  out.superblock = read_superblock(map.bytes());
-  validate_superblock(out.superblock, out.file_bytes, "'" + path + "'");
+  auto map_owner = map_region(path, allowed_dir, out.superblock, out.file_bytes);
+  const ReadOnlyMapping &map = *map_owner;
   if (out.superblock.region_type != kHeaderRing) return out;
 
   StreamMapping stream;

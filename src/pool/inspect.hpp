@@ -2,6 +2,7 @@
 // open, read-only mapping, superblock validation, and a seqlock read of every header slot.
 #pragma once
 
+#include "pool/control.hpp"
 #include "pool/wire.hpp"
 
 #include <string>
@@ -26,5 +27,16 @@ struct Inspection {
 
 // Throws Error (see lf_pool_inspect in pool.h).
 Inspection inspect_region(const std::string &path, const std::string &allowed_dir, uint32_t max_frames);
+
+// A control region's counters, as a supervisor reads them (lf_pool_read_control).
+struct ControlSnapshot {
+  Superblock superblock;
+  ProducerQos producer;
+  uint32_t waiters = 0;
+  std::vector<std::pair<uint32_t, ConsumerEntry>> consumers;  // attached entries, by index
+};
+
+// Same checks as inspect_region, then requires a control region. Throws Error.
+ControlSnapshot read_control_region(const std::string &path, const std::string &allowed_dir);
 
 }  // namespace lavaflow::pool

@@ -98,7 +98,7 @@ grep -qE '1.0 MiB x +1000: +[0-9.]+ [kM] messages/s, +[0-9.]+ GB/s$' "$tmp/out" 
 contains "$tmp/out" "the consumer process received everything and exited cleanly"
 expect 2 "$lf" channel-peer  # the demo's hidden peer still wants its channel name
 
-# tensor pool: inspect refuses what it must not map; ls/top say they need the driver
+# tensor pool: inspect refuses what it must not map
 expect 0 "$lf" pool inspect --help
 expect 1 "$lf" pool inspect relative/header.ring
 contains "$tmp/err" "not an absolute path"
@@ -107,9 +107,56 @@ contains "$tmp/err" "does not exist"
 mkdir -m 0700 -p "$tmp/lavaflow-$(id -u)"
 expect 1 "$lf" --base-dir "$tmp" pool inspect /etc/passwd
 contains "$tmp/err" "outside the allowed directory"
-expect 1 "$lf" pool ls
-contains "$tmp/err" "not supported yet"
 expect 2 "$lf" pool
+
+# tensor pool driver: TOML file, environment overrides, errors with file:line, ls/top, --stop
+cat > "$tmp/driver.toml" <<'TOML'
+keepalive_ms = 500
+dynamic_streams = true
+[profiles.camera]
+header_slots = 8
+pools = [ { id = 1, stride = 4096 }, { id = 2, stride = 4194304 } ]
+[[streams]]
+id = 7
+profile = "camera"
+TOML
+expect 0 "$lf" driver --config "$tmp/driver.toml" --print-config
+grep -qE '^keepalive_ms += 500 +# params$' "$tmp/out" || fail "driver: keepalive_ms from the file"
+grep -qE '^announce_period_ms += 1000 +# default$' "$tmp/out" || fail "driver: default announce period"
+grep -qE '^dynamic_streams += true' "$tmp/out" || fail "driver: dynamic_streams from the file"
+contains "$tmp/out" "pools = [ { id = 1, stride = 4096 }, { id = 2, stride = 4194304 } ]"
+LAVAFLOW_DRIVER_KEEPALIVE_MS=250 expect 0 "$lf" driver --config "$tmp/driver.toml" --print-config
+grep -qE '^keepalive_ms += 250 +# LAVAFLOW_DRIVER_KEEPALIVE_MS$' "$tmp/out" || fail "driver: environment override"
+LAVAFLOW_DRIVER_PREFAULT=maybe expect 1 "$lf" driver --print-config
+contains "$tmp/err" "LAVAFLOW_DRIVER_PREFAULT='maybe' is not a boolean"
+printf 'keepalive_ms = 500\nkeepalive_msec = 3\n' > "$tmp/typo.toml"
+expect 1 "$lf" driver --config "$tmp/typo.toml"
+contains "$tmp/err" "typo.toml:2: unknown key 'keepalive_msec'"
+printf '[profiles.x]\nheader_slots = 6\npools = [ { id = 1, stride = 4096 } ]\n' > "$tmp/bad.toml"
+expect 1 "$lf" driver --config "$tmp/bad.toml" --print-config
+contains "$tmp/err" "header_slots 6 is not a power of two"
+expect 1 "$lf" --base-dir "$tmp" pool ls
+contains "$tmp/err" "no tensor pool driver is listening"
+"$lf" --base-dir "$tmp" driver --config "$tmp/driver.toml" 2> "$tmp/driver.log" &
+driver_pid=$!
+for _ in $(seq 100); do [ -S "$tmp/lavaflow-$(id -u)/pool-driver.sock" ] && break; sleep 0.05; done
+expect 0 "$lf" --base-dir "$tmp" pool ls --json
+json 'length == 0'
+expect 0 "$lf" --base-dir "$tmp" pool ls
+contains "$tmp/out" "no streams"
+expect 0 "$lf" --base-dir "$tmp" pool top --count 2 --interval 10 --json
+json '.sample == 1 and (.streams | length) == 0'
+expect 1 "$lf" --base-dir "$tmp" driver --config "$tmp/driver.toml"
+contains "$tmp/err" "already running"
+expect 0 "$lf" --base-dir "$tmp" driver --stop
+wait "$driver_pid" || fail "driver: did not exit cleanly after --stop"
+contains "$tmp/driver.log" "shutdown requested by a client"
+"$lf" --base-dir "$tmp" driver 2> "$tmp/driver.log" &
+driver_pid=$!
+for _ in $(seq 100); do [ -S "$tmp/lavaflow-$(id -u)/pool-driver.sock" ] && break; sleep 0.05; done
+kill -TERM "$driver_pid"
+wait "$driver_pid" || fail "driver: did not exit cleanly on SIGTERM"
+contains "$tmp/driver.log" "SIGTERM: shutting down"
 
 # Vulkan devices (lavapipe in CI, pinned by the test environment), and no driver at all
 if VK_DRIVER_FILES=${LF_TEST_VULKAN_ICD:-} "$lf" devices > "$tmp/out" 2> "$tmp/err"; then

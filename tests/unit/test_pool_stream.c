@@ -350,6 +350,36 @@ static void waiting_sleeps_until_the_producer_wakes_it(void **state) {
   LF_OK_(lf_pool_consumer_detach(consumer));
 }
 
+static void the_effective_driver_configuration_is_described(void **state) {
+  (void)state;
+  lf_pool_driver_params_t params = {0};
+  params.field_mask = LF_POOL_DRIVER_FIELD_KEEPALIVE;
+  params.keepalive_ms = 250;
+  setenv("LAVAFLOW_DRIVER_EXPIRY_INTERVALS", "5", 1);
+  size_t length = 0;
+  LF_EXPECT(LF_ERR_BUFFER_TOO_SMALL, lf_pool_driver_describe_config(&params, NULL, 0, &length));
+  char *text = malloc(length + 1);
+  LF_OK_(lf_pool_driver_describe_config(&params, text, length + 1, &length));
+  assert_non_null(strstr(text, "keepalive_ms         = 250"));
+  assert_non_null(strstr(text, "# params"));
+  assert_non_null(strstr(text, "expiry_intervals     = 5"));
+  assert_non_null(strstr(text, "# LAVAFLOW_DRIVER_EXPIRY_INTERVALS"));
+  assert_non_null(strstr(text, "announce_period_ms   = 1000"));
+  assert_non_null(strstr(text, "pools = [ { id = 1, stride = 4096 }, { id = 2, stride = 65536 } ]"));
+  free(text);
+  setenv("LAVAFLOW_DRIVER_EXPIRY_INTERVALS", "zero", 1);
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_pool_driver_describe_config(&params, NULL, 0, &length));
+  LF_EXPECT_MESSAGE("LAVAFLOW_DRIVER_EXPIRY_INTERVALS='zero'");
+  params.field_mask |= LF_POOL_DRIVER_FIELD_FLAGS;
+  params.flags = LF_POOL_DRIVER_FLAG_IGNORE_ENVIRONMENT;
+  LF_EXPECT(LF_ERR_BUFFER_TOO_SMALL, lf_pool_driver_describe_config(&params, NULL, 0, &length));
+  unsetenv("LAVAFLOW_DRIVER_EXPIRY_INTERVALS");
+  params.field_mask = LF_POOL_DRIVER_FIELD_HEADER_SLOTS;
+  params.header_slots = 1000;
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_pool_driver_describe_config(&params, NULL, 0, &length));
+  LF_EXPECT_MESSAGE("header_slots 1000 is not a power of two");
+}
+
 static void bad_arguments_are_refused(void **state) {
   fixture_t *f = *state;
   lf_pool_consumer_params_t cp = pool_test_consumer_params(7);
@@ -402,6 +432,28 @@ static void the_driver_lists_its_streams(void **state) {
   lf_pool_region_info_t region = {.struct_size = sizeof region};
   LF_OK_(lf_pool_inspect(f->context, path, &region, NULL, 0, NULL));
   assert_int_equal(region.region_type, LF_POOL_REGION_CONTROL);
+  /* Any process can read the QoS counters there. */
+  pool_test_follow(consumer, streams[0].epoch);
+  for (uint64_t n = 0; n < 40; ++n) pool_test_publish(producer, 100, n);
+  assert_int_equal(drain(consumer), 16); /* 24 were overwritten: 16 slots */
+  lf_pool_producer_qos_t qos = {.struct_size = sizeof qos};
+  lf_pool_consumer_entry_t entries[2] = {{.struct_size = sizeof entries[0]}, {.struct_size = sizeof entries[1]}};
+  uint32_t attached = 0;
+  LF_OK_(lf_pool_read_control(f->context, path, &qos, entries, 2, &attached));
+  assert_int_equal(qos.stream_id, 11);
+  assert_int_equal(qos.epoch, streams[0].epoch);
+  assert_int_equal(qos.published, 40);
+  assert_int_equal(qos.frames_published, 40);
+  assert_int_equal(qos.bytes_published, 4000);
+  assert_int_equal(attached, 1);
+  assert_int_equal(entries[0].pid, getpid());
+  assert_int_equal(entries[0].mode, LF_POOL_MODE_STREAM);
+  assert_int_equal(entries[0].frames_read, 16);
+  assert_int_equal(entries[0].drops_gap, 24);
+  assert_int_equal(entries[0].next_seq, 40);
+  snprintf(path, sizeof path, "%s/header.ring", streams[0].epoch_dir);
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_pool_read_control(f->context, path, &qos, NULL, 0, NULL));
+  LF_EXPECT_MESSAGE("not a control region");
   LF_OK_(lf_pool_producer_detach(producer));
   LF_OK_(lf_pool_consumer_detach(consumer));
 }
@@ -418,6 +470,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(metadata_travels_with_a_version, setup, teardown),
       cmocka_unit_test_setup_teardown(waiting_sleeps_until_the_producer_wakes_it, setup, teardown),
       cmocka_unit_test_setup_teardown(bad_arguments_are_refused, setup, teardown),
+      cmocka_unit_test(the_effective_driver_configuration_is_described),
       cmocka_unit_test_setup_teardown(the_driver_lists_its_streams, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -10,8 +10,12 @@
 
 namespace lavaflow_cli {
 
-lf::context make_context(const GlobalOptions &options) {
+lf::context make_context(const GlobalOptions &options, int32_t log_level) {
   lf_context_params_t params{};
+  if (log_level >= 0) {
+    params.field_mask |= LF_CONTEXT_PARAM_FIELD_LOG_LEVEL;
+    params.log_level = log_level;
+  }
   if (!options.topology.empty()) {
     params.field_mask |= LF_CONTEXT_PARAM_FIELD_TOPOLOGY;
     params.topology = options.topology.c_str();

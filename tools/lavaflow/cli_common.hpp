@@ -27,7 +27,9 @@ class CliError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-lf::context make_context(const GlobalOptions &options);
+// log_level: an lf_log_level_t threshold for the context, or -1 for the default (LAVAFLOW_LOG
+// still wins).
+lf::context make_context(const GlobalOptions &options, int32_t log_level = -1);
 
 // Reads an identity blob file (at most LF_IDENTITY_BLOB_MAX_SIZE + 1 bytes, so that an
 // oversized file is reported by the library's validation rather than read whole).
@@ -55,6 +57,8 @@ CLI::App *add_devices_command(CLI::App &app, GlobalOptions &options);
 CLI::App *add_demo_command(CLI::App &app, GlobalOptions &options, const std::string &self_path);
 CLI::App *add_channel_peer_command(CLI::App &app, GlobalOptions &options);
 CLI::App *add_pool_command(CLI::App &app, GlobalOptions &options);
+CLI::App *add_driver_command(CLI::App &app, GlobalOptions &options);
+void add_pool_status_commands(CLI::App &pool, GlobalOptions &options);
 
 // The demo's channel section: a child process (`self_path channel-peer`) as the consumer.
 void run_channel_demo(std::ostream &out, const GlobalOptions &options, const std::string &self_path);

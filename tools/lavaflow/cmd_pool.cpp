@@ -1,6 +1,5 @@
 // lavaflow pool inspect PATH: validate a tensor pool region file and print its superblock and
-// newest committed frames (lf_pool_inspect). `pool ls` and `pool top` need the driver, which is
-// not built yet: they say so.
+// newest committed frames (lf_pool_inspect). `pool ls` and `pool top`: cmd_pool_status.cpp.
 #include "cli_common.hpp"
 
 #include <lavaflow/pool.h>
@@ -50,7 +49,7 @@ void write_json(const lf_pool_region_info_t &r, const std::vector<lf_pool_frame_
 }  // namespace
 
 CLI::App *add_pool_command(CLI::App &app, GlobalOptions &options) {
-  auto *pool = app.add_subcommand("pool", "Tensor pool streams: inspect region files (ls and top need the driver: not built yet)");
+  auto *pool = app.add_subcommand("pool", "Tensor pool streams: list them, watch their rates and drops, inspect region files");
   pool->require_subcommand(1);
 
   auto *inspect = pool->add_subcommand("inspect", "Validate a region file; print its superblock and newest committed frames");
@@ -87,12 +86,7 @@ CLI::App *add_pool_command(CLI::App &app, GlobalOptions &options) {
                 << f.meta_version << "\n";
   });
 
-  for (const char *name : {"ls", "top"}) {
-    auto *later = pool->add_subcommand(name, std::string("(needs the pool driver: not built yet)"));
-    later->callback([name] {
-      throw CliError(std::string("pool ") + name + ": not supported yet: the tensor pool driver is not built in this release");
-    });
-  }
+  add_pool_status_commands(*pool, options);
   return pool;
 }
 

@@ -36,6 +36,7 @@ int main(int argc, char **argv) {
   add_scope_command(app, options);
   add_devices_command(app, options);
   add_pool_command(app, options);
+  add_driver_command(app, options);
   add_version_command(app);
   add_demo_command(app, options, self_path(argv[0]));
   add_channel_peer_command(app, options);

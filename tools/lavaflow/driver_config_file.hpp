@@ -1,0 +1,25 @@
+// The standalone driver's TOML configuration file (docs/tensor-pool.md, "Driver
+// configuration"), read with toml++ into lf_pool_driver_params_t. Unknown keys and values of
+// the wrong type are errors naming the key: a typo must not silently fall back to a default.
+#pragma once
+
+#include <lavaflow/pool.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lavaflow_cli {
+
+// The params and the storage their pointers refer to.
+struct DriverConfigFile {
+  lf_pool_driver_params_t params{};
+  std::vector<lf_pool_profile_t> profiles;
+  std::vector<lf_pool_stream_config_t> streams;
+  std::vector<std::unique_ptr<std::string>> strings;
+};
+
+// Throws CliError with the file, line and key of the problem.
+std::unique_ptr<DriverConfigFile> load_driver_config(const std::string &path);
+
+}  // namespace lavaflow_cli
