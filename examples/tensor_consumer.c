@@ -1,0 +1,115 @@
+/* tensor_consumer: reads a tensor pool stream in place, in one of the four modes, checks each
+ * frame and measures its latency (now - the producer's timestamp); stops when the stream has
+ * been idle for --idle-ms, then prints its counters and latency percentiles.
+ *   tensor_consumer [--stream N] [--mode stream|latest|decimated:N|rate:HZ] [--idle-ms MS]
+ *                   [--no-start-driver] [--expect N]
+ * --expect N: fail unless exactly N frames are accounted for (read, dropped or skipped). */
+#include "tensor_common.h"
+
+static int compare(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static int frame_ok(const float *values, uint64_t n) {
+  const uint32_t probes[][2] = {{0, 0}, {TENSOR_ROWS / 2, TENSOR_COLS / 3}, {TENSOR_ROWS - 1, TENSOR_COLS - 1}};
+  for (int i = 0; i < 3; ++i) {
+    const uint32_t r = probes[i][0], c = probes[i][1];
+    if (values[r * TENSOR_COLS + c] != (float)n + (float)r * 0.001f + (float)c * 0.000001f) return 0;
+  }
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  uint32_t stream = 1, start_driver = 1, idle_ms = 2000;
+  long long expect = -1;
+  const char *mode_text = "stream";
+  lf_pool_consumer_params_t params = {0};
+  params.field_mask = LF_POOL_PARAM_FIELD_MODE | LF_POOL_PARAM_FIELD_START_DRIVER | LF_POOL_PARAM_FIELD_PROFILE;
+  params.mode = LF_POOL_MODE_STREAM;
+  params.profile = "frames";
+  for (int i = 1; i < argc; ++i) {
+    if (strcmp(argv[i], "--stream") == 0 && i + 1 < argc) stream = (uint32_t)atoi(argv[++i]);
+    else if (strcmp(argv[i], "--idle-ms") == 0 && i + 1 < argc) idle_ms = (uint32_t)atoi(argv[++i]);
+    else if (strcmp(argv[i], "--no-start-driver") == 0) start_driver = 0;
+    else if (strcmp(argv[i], "--expect") == 0 && i + 1 < argc) expect = atoll(argv[++i]);
+    else if (strcmp(argv[i], "--mode") == 0 && i + 1 < argc) {
+      mode_text = argv[++i];
+      if (strcmp(mode_text, "stream") == 0) params.mode = LF_POOL_MODE_STREAM;
+      else if (strcmp(mode_text, "latest") == 0) params.mode = LF_POOL_MODE_LATEST;
+      else if (strncmp(mode_text, "decimated:", 10) == 0) {
+        params.mode = LF_POOL_MODE_DECIMATED;
+        params.decimation = (uint32_t)atoi(mode_text + 10);
+        params.field_mask |= LF_POOL_PARAM_FIELD_DECIMATION;
+      } else if (strncmp(mode_text, "rate:", 5) == 0) {
+        params.mode = LF_POOL_MODE_RATE_LIMITED;
+        params.max_rate_hz = atof(mode_text + 5);
+        params.field_mask |= LF_POOL_PARAM_FIELD_MAX_RATE;
+      } else {
+        fprintf(stderr, "unknown mode '%s'\n", mode_text);
+        return 2;
+      }
+    } else {
+      fprintf(stderr, "usage: %s [--stream N] [--mode stream|latest|decimated:N|rate:HZ] [--idle-ms MS] [--no-start-driver] [--expect N]\n", argv[0]);
+      return 2;
+    }
+  }
+  lf_context_t *context = NULL;
+  lf_status_t status = lf_context_create(NULL, &context);
+  if (status != LF_OK) die("lf_context_create", status);
+  lf_pool_driver_t *driver = start_driver ? start_driver_unless_running(context) : NULL;
+  params.start_driver = 0;
+  lf_pool_consumer_t *consumer = NULL;
+  if ((status = lf_pool_consumer_attach(context, stream, &params, &consumer)) != LF_OK) die("lf_pool_consumer_attach", status);
+
+  enum { kMaxSamples = 100000 };
+  static uint64_t latency[kMaxSamples];
+  uint32_t samples = 0, bad = 0;
+  uint64_t first_ns = 0, last_ns = 0, idle_since = realtime_ns();
+  lf_pool_metadata_t meta = {.struct_size = sizeof meta};
+  while (1) {
+    lf_pool_view_t view = {.struct_size = sizeof view};
+    status = lf_pool_consumer_wait(consumer, &view, 100 * 1000 * 1000);
+    const uint64_t now = realtime_ns();
+    if (status == LF_OK) {
+      const int ok = view.bytes == TENSOR_BYTES && view.tensor.dtype == LF_DTYPE_FLOAT32 &&
+                     frame_ok(view.payload, (uint64_t)((const float *)view.payload)[0]);
+      const uint64_t stamp = view.tensor.timestamp_ns;
+      if (lf_pool_consumer_release(consumer) == LF_OK) { /* else overwritten while read: counted late */
+        bad += !ok;
+        if (samples < kMaxSamples && now > stamp) latency[samples++] = now - stamp;
+      }
+      if (first_ns == 0) { /* the stream's metadata: read once, while its producer is there */
+        first_ns = now;
+        lf_pool_consumer_get_metadata(consumer, &meta);
+      }
+      last_ns = now;
+      idle_since = now;
+    } else if (status != LF_TIMEOUT && status != LF_EPOCH_CHANGED) {
+      die("lf_pool_consumer_wait", status);
+    }
+    const uint64_t idle = (now - idle_since) / 1000000;
+    if ((first_ns != 0 && idle >= idle_ms) || idle >= 10000u + idle_ms) break;
+  }
+  lf_pool_counters_t c = {.struct_size = sizeof c};
+  lf_pool_consumer_get_counters(consumer, &c);
+  qsort(latency, samples, sizeof latency[0], compare);
+  const double seconds = last_ns > first_ns ? (double)(last_ns - first_ns) / 1e9 : 0;
+  printf("consumer %-12s stream %u ('%s'): read %llu (%.0f frames/s), drops_gap %llu, drops_late %llu, skipped %llu, bad %u\n",
+         mode_text, stream, meta.name, (unsigned long long)c.frames_read, seconds > 0 ? (double)c.frames_read / seconds : 0,
+         (unsigned long long)c.drops_gap, (unsigned long long)c.drops_late, (unsigned long long)c.skipped, bad);
+  if (samples > 0)
+    printf("consumer %-12s latency: p50 %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us (%u frames)\n", mode_text,
+           (double)latency[samples / 2] / 1e3, (double)latency[samples * 9 / 10] / 1e3,
+           (double)latency[samples * 99 / 100] / 1e3, (double)latency[samples - 1] / 1e3, samples);
+  const unsigned long long accounted = c.frames_read + c.drops_gap + c.drops_late + c.invalid + c.skipped;
+  int ok = bad == 0 && c.frames_read > 0;
+  if (expect >= 0 && accounted != (unsigned long long)expect) {
+    printf("consumer %-12s accounted for %llu frames, expected %lld\n", mode_text, accounted, expect);
+    ok = 0;
+  }
+  lf_pool_consumer_detach(consumer);
+  lf_pool_driver_destroy(driver);
+  lf_context_destroy(context);
+  return ok ? 0 : 1;
+}
