@@ -30,69 +30,12 @@
 static int g_quick;
 static char g_self[4096];
 
-static void pin(int cpu) {
-  cpu_set_t set;
-  CPU_ZERO(&set);
-  CPU_SET(cpu % (int)sysconf(_SC_NPROCESSORS_ONLN), &set);
-  sched_setaffinity(0, sizeof set, &set);
-}
-
 static void die(const char *what) {
   fprintf(stderr, "bench_channel: %s: %s\n", what, lf_last_error_message());
   exit(1);
 }
 
-/* ---- raw baselines (fork; shared anonymous memory) ------------------------------------ */
-
-typedef struct {
-  _Alignas(64) atomic_uint ping;
-  _Alignas(64) atomic_uint pong;
-  _Alignas(64) unsigned char a[65536];
-  _Alignas(64) unsigned char b[65536];
-} PingPong;
-
-static PingPong *shared_pingpong(void) {
-  PingPong *p = mmap(NULL, sizeof *p, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  memset(p, 0, sizeof *p);
-  return p;
-}
-
-static void futex_wait(atomic_uint *word, unsigned value) { syscall(SYS_futex, word, FUTEX_WAIT, value, NULL, NULL, 0); }
-static void futex_wake(atomic_uint *word) { syscall(SYS_futex, word, FUTEX_WAKE, 1, NULL, NULL, 0); }
-
-/* One-way latency of a raw ping-pong; copy = bytes memcpy'd each way; sleep = futex. */
-static double raw_pingpong(size_t copy, int sleep, int rounds) {
-  PingPong *p = shared_pingpong();
-  unsigned char scratch[65536];
-  pid_t pid = fork();
-  if (pid == 0) {
-    pin(1);
-    for (unsigned i = 1; i <= (unsigned)rounds; ++i) {
-      while (atomic_load_explicit(&p->ping, memory_order_acquire) != i)
-        if (sleep) futex_wait(&p->ping, i - 1);
-      if (copy) memcpy(scratch, p->a, copy), memcpy(p->b, scratch, copy);
-      atomic_store_explicit(&p->pong, i, memory_order_release);
-      if (sleep) futex_wake(&p->pong);
-    }
-    _exit(0);
-  }
-  pin(0);
-  uint64_t start = 0;
-  const unsigned warm = (unsigned)rounds / 10;
-  for (unsigned i = 1; i <= (unsigned)rounds; ++i) {
-    if (i == warm + 1) start = bench_now_ns();
-    if (copy) memcpy(p->a, scratch, copy);
-    atomic_store_explicit(&p->ping, i, memory_order_release);
-    if (sleep) futex_wake(&p->ping);
-    while (atomic_load_explicit(&p->pong, memory_order_acquire) != i)
-      if (sleep) futex_wait(&p->pong, i - 1);
-    if (copy) memcpy(scratch, p->b, copy);
-  }
-  double ns = (double)(bench_now_ns() - start) / (double)(rounds - warm) / 2.0;
-  waitpid(pid, NULL, 0);
-  munmap(p, sizeof *p);
-  return ns;
-}
+/* ---- raw baselines (bench_raw_pingpong in bench_common.c; a socketpair here) ----------- */
 
 static double socket_pingpong(size_t size, int rounds) {
   int sv[2];
@@ -100,7 +43,7 @@ static double socket_pingpong(size_t size, int rounds) {
   static unsigned char buffer[65536];
   pid_t pid = fork();
   if (pid == 0) {
-    pin(1);
+    bench_pin(1);
     for (int i = 0; i < rounds; ++i) {
       size_t got = 0;
       while (got < size) got += (size_t)read(sv[1], buffer + got, size - got);
@@ -108,7 +51,7 @@ static double socket_pingpong(size_t size, int rounds) {
     }
     _exit(0);
   }
-  pin(0);
+  bench_pin(0);
   uint64_t start = 0;
   const int warm = rounds / 10;
   for (int i = 0; i < rounds; ++i) {
@@ -147,7 +90,7 @@ static double raw_ring_bandwidth(size_t size, uint64_t messages) {
   memset(scratch, 1, size);
   pid_t pid = fork();
   if (pid == 0) {
-    pin(1);
+    bench_pin(1);
     for (uint64_t i = 0; i < messages; ++i) {
       while (atomic_load_explicit(&r->tail, memory_order_acquire) == i) {
       }
@@ -156,7 +99,7 @@ static double raw_ring_bandwidth(size_t size, uint64_t messages) {
     }
     _exit(0);
   }
-  pin(0);
+  bench_pin(0);
   uint64_t start = bench_now_ns();
   for (uint64_t i = 0; i < messages; ++i) {
     while (i - atomic_load_explicit(&r->head, memory_order_acquire) >= slots) {
@@ -178,7 +121,7 @@ static double socket_bandwidth(size_t size, uint64_t messages) {
   memset(buffer, 1, size);
   pid_t pid = fork();
   if (pid == 0) {
-    pin(1);
+    bench_pin(1);
     uint64_t total = size * messages, got = 0;
     while (got < total) {
       ssize_t n = read(sv[1], buffer, size);
@@ -187,7 +130,7 @@ static double socket_bandwidth(size_t size, uint64_t messages) {
     }
     _exit(0);
   }
-  pin(0);
+  bench_pin(0);
   uint64_t start = bench_now_ns();
   for (uint64_t i = 0; i < messages; ++i) {
     size_t sent = 0;
@@ -244,7 +187,7 @@ static size_t take(lf_channel_t *c, void *buffer, size_t capacity, int mode) {
 
 /* The echo peer: exec'd as `bench_channel --echo NAME WAIT MODE ROUNDS`. */
 static int echo_peer(const char *name, int32_t wait, int mode, int rounds) {
-  pin(1);
+  bench_pin(1);
   lf_context_t *context;
   if (lf_context_create(NULL, &context) != LF_OK) die("context");
   char ping[96], pong[96];
@@ -290,7 +233,7 @@ static double lf_pingpong(size_t size, int32_t wait, int mode, int rounds) {
   snprintf(rounds_text, sizeof rounds_text, "%d", rounds);
   char *args[] = {g_self, "--echo", name, wait_text, mode_text, rounds_text, NULL};
   pid_t pid = spawn_self(args);
-  pin(0);
+  bench_pin(0);
   static unsigned char buffer[256 << 10];
   uint64_t start = 0;
   const int warm = rounds / 10;
@@ -309,7 +252,7 @@ static double lf_pingpong(size_t size, int32_t wait, int mode, int rounds) {
 
 /* The streaming sink: exec'd as `bench_channel --sink NAME MODE MESSAGES`. */
 static int sink_peer(const char *name, int mode, uint64_t messages) {
-  pin(1);
+  bench_pin(1);
   lf_context_t *context;
   if (lf_context_create(NULL, &context) != LF_OK) die("context");
   lf_channel_params_t as_consumer = params_for(LF_CHANNEL_CONSUMER, LF_WAIT_ADAPTIVE, 0, 0);
@@ -337,7 +280,7 @@ static double lf_bandwidth(size_t size, int mode, uint64_t messages) {
   snprintf(messages_text, sizeof messages_text, "%llu", (unsigned long long)messages);
   char *args[] = {g_self, "--sink", name, mode_text, messages_text, NULL};
   pid_t pid = spawn_self(args);
-  pin(0);
+  bench_pin(0);
   unsigned char *data = malloc(size);
   memset(data, 1, size);
   /* wait until the sink is attached, so connecting is not timed */
@@ -382,7 +325,7 @@ static int g_reps = 11;
 static int g_verbose;
 
 static double run_latency(LatencyCase c, int rounds) {
-  if (c.kind == KIND_RAW) return raw_pingpong(c.size, c.wait, rounds);
+  if (c.kind == KIND_RAW) return bench_raw_pingpong(c.size, c.wait, rounds);
   if (c.kind == KIND_SOCKET) return socket_pingpong(c.size, rounds);
   return lf_pingpong(c.size, c.wait, c.mode, rounds);
 }

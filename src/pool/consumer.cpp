@@ -70,6 +70,7 @@ void Consumer::publish_counters() noexcept {
   const ControlView &control = mapping_->control();
   const size_t at = control.entry_offset(entry);
   const CursorCounters c = counters();
+  published_position_ = cursor_->position();
   control.u64(at + o::last_seq).store(cursor_->position(), std::memory_order_relaxed);
   control.u64(at + o::frames_read).store(c.read, std::memory_order_relaxed);
   control.u64(at + o::drops_gap).store(c.drops_gap, std::memory_order_relaxed);
@@ -92,7 +93,7 @@ lf_status_t Consumer::poll(FrameView &out) noexcept {
   while (true) {
     const std::optional<uint64_t> seq = cursor_->next(published, now);
     if (!seq) {
-      publish_counters();
+      if (cursor_->position() != published_position_) publish_counters();  // passed over some
       return LF_WOULD_BLOCK;
     }
     SlotHeader header;
@@ -132,15 +133,18 @@ lf_status_t Consumer::wait(FrameView &out, int64_t timeout_ns) noexcept {
   const int64_t start = core::monotonic_ns();
   const int64_t deadline = timeout_ns < 0 ? INT64_MAX : start + timeout_ns;
   const int64_t spin_until = start + int64_t{options_.spin_us} * 1000;
+  uint32_t spins = 0;
   while (true) {
     const lf_status_t status = poll(out);
     if (status != LF_WOULD_BLOCK) return status;
-    const int64_t now = core::monotonic_ns();
-    if (now >= deadline) return LF_TIMEOUT;
-    if (now < spin_until) {
+    // The clock only every 64 polls while spinning: where the vDSO is missing it is a system call.
+    if (++spins % 64 != 0 && spins > 1) {
       core::cpu_relax();
       continue;
     }
+    const int64_t now = core::monotonic_ns();
+    if (now >= deadline) return LF_TIMEOUT;
+    if (now < spin_until) continue;
     int64_t sleep_ns = deadline - now;
     if (sleep_ns > 1000000000) sleep_ns = 1000000000;  // re-check the driver's news now and then
     if (std::optional<int64_t> due = cursor_->due_ns()) {
@@ -154,11 +158,11 @@ lf_status_t Consumer::wait(FrameView &out, int64_t timeout_ns) noexcept {
       }
     }
     const ControlView &control = mapping_->control();
-    std::atomic<uint32_t> *word = control.wake_word();
-    control.u32(control_offset::waiters).fetch_add(1, std::memory_order_seq_cst);
-    const uint32_t seen = word->load(std::memory_order_acquire);
+    control.u32(control_offset::waiters).fetch_add(1, std::memory_order_relaxed);
+    const uint32_t value = announce_sleep(control);
     const uint64_t published = control.u64(control_offset::published).load(std::memory_order_seq_cst);
-    if ((published <= cursor_->position() || stalled_) && session_->generation() == generation_) core::futex_wait(word, seen, sleep_ns, true);
+    if ((published <= cursor_->position() || stalled_) && session_->generation() == generation_)
+      core::futex_wait(control.wake_word(), value, sleep_ns, true);
     control.u32(control_offset::waiters).fetch_sub(1, std::memory_order_relaxed);
   }
 }

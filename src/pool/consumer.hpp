@@ -67,7 +67,8 @@ class Consumer {
   uint64_t epoch_changes_ = 0;
   bool epoch_news_ = false;
   std::optional<uint64_t> held_;
-  bool stalled_ = false;  // the next frame is published but was never committed (its producer died writing it)
+  bool stalled_ = false;
+  uint64_t published_position_ = UINT64_MAX;  // the position the control-region entry shows  // the next frame is published but was never committed (its producer died writing it)
 };
 
 }  // namespace lavaflow::pool

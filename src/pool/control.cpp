@@ -1,6 +1,7 @@
 #include "pool/control.hpp"
 
 #include "core/error.hpp"
+#include "core/futex.hpp"
 
 namespace lavaflow::pool {
 
@@ -21,6 +22,25 @@ void validate_control(const Superblock &sb, uint64_t file_bytes, const std::stri
     core::fail(LF_ERR_CORRUPT, "%s: file is %llu bytes, a control region of %u entries is %llu", w,
                static_cast<unsigned long long>(file_bytes), sb.nslots,
                static_cast<unsigned long long>(control_region_bytes(sb.nslots)));
+}
+
+uint32_t announce_sleep(const ControlView &control) noexcept {
+  std::atomic<uint32_t> *word = control.wake_word();
+  uint32_t value = word->load(std::memory_order_seq_cst);
+  while ((value & 1) == 0 && !word->compare_exchange_weak(value, value | 1, std::memory_order_seq_cst)) {
+  }
+  return value | 1;
+}
+
+void wake_sleepers(const ControlView &control, bool force) noexcept {
+  std::atomic<uint32_t> *word = control.wake_word();
+  uint32_t value = word->load(std::memory_order_seq_cst);
+  if ((value & 1) == 0 && !force) return;  // nobody asleep: no system call
+  // Clear the flag and advance the count; a sleeper that sets the flag meanwhile makes the
+  // exchange fail, and is woken by this call anyway (its value changed).
+  while (!word->compare_exchange_weak(value, (value & ~1u) + 2, std::memory_order_seq_cst)) {
+  }
+  core::futex_wake(word, INT32_MAX, true);
 }
 
 ConsumerEntry read_consumer_entry(const ControlView &control, uint32_t index) noexcept {

@@ -20,7 +20,8 @@ namespace lavaflow::pool {
 
 namespace control_offset {
 constexpr size_t published = 64;  // u64: frames published = the next sequence (its own cache line)
-constexpr size_t wake_word = 128, waiters = 132;  // u32 futex word, u32 sleeping consumers
+// u32 futex word (bit 0: a consumer sleeps or is about to; bits 1..: wake count), u32 sleeping consumers
+constexpr size_t wake_word = 128, waiters = 132;
 // Producer QoS line.
 constexpr size_t frames_published = 192, bytes_published = 200, frames_refused = 208, last_publish_ns = 216,
                  producer_pid = 224, producer_heartbeat_ns = 232, producer_lease = 240, meta_version = 248;
@@ -74,6 +75,17 @@ class ControlView {
   uint8_t *base_ = nullptr;
   uint32_t entries_ = 0;
 };
+
+// The wake-up protocol (an eventcount on the futex word). A consumer about to sleep sets bit 0
+// (sequentially consistent), checks `published` once more, and sleeps while the word still has
+// the value it set. The producer, after publishing (sequentially consistent), wakes only if
+// bit 0 is set, clearing it and advancing the count — so one wake-up serves every sleeper, and
+// frames published while woken consumers are still getting up make no system call.
+// Returns the word value to sleep on.
+uint32_t announce_sleep(const ControlView &control) noexcept;
+// Producer side: wakes sleepers if any announced themselves. `force`: wake even if none did
+// (an epoch change: sleepers must move to the new control region).
+void wake_sleepers(const ControlView &control, bool force = false) noexcept;
 
 // A consumer entry as a tool reads it (relaxed loads: counters may be mid-update).
 struct ConsumerEntry {

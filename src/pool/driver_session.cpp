@@ -129,8 +129,7 @@ void DriverSession::adopt(const protocol::Announcement &announcement, std::vecto
   }
   if (old) {
     // Consumers of this process asleep on the old epoch's futex: wake them to move over.
-    old->control().wake_word()->fetch_add(1, std::memory_order_release);
-    core::futex_wake(old->control().wake_word(), INT32_MAX, true);
+    wake_sleepers(old->control(), true);
   }
 }
 

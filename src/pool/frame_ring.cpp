@@ -42,29 +42,27 @@ lf_status_t FrameWriter::claim(uint64_t seq, uint32_t bytes, uint8_t **out_paylo
   return LF_OK;
 }
 
-const char *FrameWriter::complete(SlotHeader &header) const noexcept {
-  header.pool_id = pool_;
-  header.payload_slot = static_cast<uint32_t>(seq_ & (stream_.nslots - 1));
-  header.payload_offset = 0;
-  alignas(8) uint8_t image[kSlotBytes];
-  write_slot_header(image, header);
-  std::memset(image, 0, 8);
-  return slot_header_problem(header, image, stream_.limits());
-}
-
-void FrameWriter::commit(SlotHeader header) noexcept {
-  uint8_t *slot = stream_.slot(seq_);
+const char *FrameWriter::prepare(SlotHeader &header, uint8_t *image) const noexcept {
   header.values_len_bytes = header.values_len_bytes <= bytes_ ? header.values_len_bytes : bytes_;
   header.pool_id = pool_;
   header.payload_slot = static_cast<uint32_t>(seq_ & (stream_.nslots - 1));
   header.payload_offset = 0;
-  // The whole header (never rely on old contents), built privately and stored word by word.
-  alignas(8) uint8_t image[kSlotBytes];
   write_slot_header(image, header);
-  core::store_words(reinterpret_cast<uint64_t *>(slot) + 1, reinterpret_cast<const uint64_t *>(image) + 1,
-                    kSlotBytes / 8 - 1);
+  std::memset(image, 0, 8);  // the commit word is stored apart, last
+  return slot_header_problem(header, image, stream_.limits());
+}
+
+void FrameWriter::commit_prepared(const uint8_t *image) noexcept {
+  uint8_t *slot = stream_.slot(seq_);
+  core::store_words(reinterpret_cast<uint64_t *>(slot) + 1, reinterpret_cast<const uint64_t *>(image) + 1, kSlotBytes / 8 - 1);
   commit_word(slot).store((seq_ << 1) | 1, std::memory_order_release);
   claimed_ = false;
+}
+
+void FrameWriter::commit(SlotHeader header) noexcept {
+  alignas(8) uint8_t image[kSlotBytes];
+  prepare(header, image);
+  commit_prepared(image);
 }
 
 uint64_t slot_commit_word(const StreamMapping &stream, uint32_t index) noexcept {

@@ -45,10 +45,12 @@ class FrameWriter {
   // the payload goes. LF_ERR_INVALID_ARGUMENT when no pool's stride holds `bytes` (never
   // truncated). Allocation- and syscall-free.
   lf_status_t claim(uint64_t seq, uint32_t bytes, uint8_t **out_payload) noexcept;
-  // Fills in what the writer decides (pool, slot, offset) and checks the header as consumers
-  // will: nullptr if valid, else what is wrong.
-  const char *complete(SlotHeader &header) const noexcept;
-  // Writes the whole header (pool, slot, length filled in here) and commits the frame.
+  // Fills in what the writer decides (pool, slot, offset), encodes the header into `image`
+  // (kSlotBytes, 8-aligned) and checks it as consumers will: nullptr if valid, else what is wrong.
+  const char *prepare(SlotHeader &header, uint8_t *image) const noexcept;
+  // Stores a prepared header whole (never relying on old contents) and commits the frame.
+  void commit_prepared(const uint8_t *image) noexcept;
+  // prepare() without the check, then commit_prepared().
   void commit(SlotHeader header) noexcept;
   // Gives up a claimed frame: its slot stays marked "being written" (not committed), which is
   // what readers of the frame it replaced must see anyway.

@@ -71,24 +71,22 @@ lf_status_t Producer::commit(SlotHeader header) noexcept {
   }
   if (header.meta_version == 0 && meta_) header.meta_version = meta_->version;
   if (header.timestamp_ns == 0) header.timestamp_ns = realtime_now_ns();
-  if (const char *problem = writer_->complete(header)) {
+  alignas(8) uint8_t image[kSlotBytes];
+  if (const char *problem = writer_->prepare(header, image)) {
     problem_ = problem;
     return LF_ERR_INVALID_ARGUMENT;
   }
-  writer_->commit(header);
+  writer_->commit_prepared(image);
   const ControlView control = mapping_->control();
   namespace o = control_offset;
-  // Published, then the waiter count: both sequentially consistent, so that a consumer that
-  // counted itself as waiting before checking `published` is either seen here or sees the frame.
+  // Published, then the wake word: both sequentially consistent, so that a consumer that
+  // announced its sleep before checking `published` is either seen here or sees the frame.
   control.u64(o::published).store(seq_ + 1, std::memory_order_seq_cst);
   ++seq_;
   control.u64(o::frames_published).store(control.u64(o::frames_published).load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   control.u64(o::bytes_published).store(control.u64(o::bytes_published).load(std::memory_order_relaxed) + header.values_len_bytes,
                                         std::memory_order_relaxed);
-  if (control.u32(o::waiters).load(std::memory_order_seq_cst) != 0) {
-    control.wake_word()->fetch_add(1, std::memory_order_release);
-    core::futex_wake(control.wake_word(), INT32_MAX, true);
-  }
+  wake_sleepers(control);
   return LF_OK;
 }
 
