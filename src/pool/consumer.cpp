@@ -88,6 +88,26 @@ lf_status_t Consumer::poll(FrameView &out) noexcept {
   }
   stalled_ = false;
   const StreamMapping &stream = mapping_->stream();
+  if (options_.mode == Mode::stream) {
+    // The next frame's own commit word says whether it is there: no need to read the published
+    // sequence (another cache line from the producer) unless the consumer was lapped.
+    SlotHeader header;
+    const uint64_t seq = cursor_->position();
+    switch (read_frame(stream, mapping_->limits(), seq, header)) {
+      case SlotState::committed:
+        out.seq = seq;
+        out.epoch = mapping_->epoch();
+        out.payload = stream.payload(header.pool_id, seq);
+        out.header = header;
+        held_ = seq;
+        return LF_OK;
+      case SlotState::pending:
+        return LF_WOULD_BLOCK;  // not published yet (a frame is published only once committed)
+      case SlotState::invalid:
+      case SlotState::lapped:
+        break;  // the general path below accounts for it
+    }
+  }
   const uint64_t published = mapping_->control().u64(control_offset::published).load(std::memory_order_acquire);
   const int64_t now = options_.mode == Mode::rate_limited ? core::monotonic_ns() : 0;
   while (true) {
