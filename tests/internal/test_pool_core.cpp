@@ -1,7 +1,7 @@
-// The tensor pool's data-path core, below the public API (which needs the driver, not built
-// yet): the seqlock writer and reader over rings in ordinary memory, and the consumer cursor's
-// modes and exact drop accounting. A hammer test runs a writer against readers and checks that
-// no torn frame is ever accepted.
+// The tensor pool's data-path core below the public API: the seqlock writer and reader over
+// rings in ordinary memory, and the consumer cursor's modes and exact drop accounting. A hammer
+// test runs a writer against readers and checks that no torn frame is ever accepted — a race
+// the public API cannot provoke on purpose (its tests: test_pool_stream, test_pool_leases).
 #include "pool/cursor.hpp"
 #include "pool/frame_ring.hpp"
 

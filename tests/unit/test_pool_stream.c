@@ -350,6 +350,109 @@ static void waiting_sleeps_until_the_producer_wakes_it(void **state) {
   LF_OK_(lf_pool_consumer_detach(consumer));
 }
 
+static uint64_t le(const uint8_t *at, int bytes) {
+  uint64_t v = 0;
+  for (int i = bytes - 1; i >= 0; --i) v = v << 8 | at[i];
+  return v;
+}
+
+static void read_file_at(const char *dir, const char *name, uint64_t offset, void *out, size_t size) {
+  char path[512];
+  snprintf(path, sizeof path, "%s/%s", dir, name);
+  FILE *file = fopen(path, "rb");
+  assert_non_null(file);
+  assert_int_equal(fseek(file, (long)offset, SEEK_SET), 0);
+  assert_int_equal(fread(out, 1, size, file), size);
+  fclose(file);
+}
+
+/* The files a producer writes, read byte by byte with the offsets of tensor-pool.md's tables
+ * (not with lavaflow's accessors). */
+static void files_written_by_lavaflow_follow_the_tables(void **state) {
+  fixture_t *f = *state;
+  lf_pool_producer_t *producer = attach_producer(f, 12);
+  lf_pool_stream_info_t info = {.struct_size = sizeof info};
+  LF_OK_(lf_pool_producer_get_info(producer, &info));
+  for (uint64_t n = 0; n < 19; ++n) pool_test_publish(producer, 100, n); /* frame 18 lands in slot 2 */
+  void *payload = NULL;
+  LF_OK_(lf_pool_producer_claim(producer, 3000, &payload));
+  memset(payload, 0x5A, 3000);
+  lf_pool_tensor_t t = {0};
+  t.dtype = LF_DTYPE_INT16;
+  t.major_order = LF_ORDER_COLUMN;
+  t.ndims = 3;
+  t.dims[0] = 10, t.dims[1] = 15, t.dims[2] = 10;
+  t.strides[0] = 2, t.strides[1] = 20, t.strides[2] = 300;
+  t.timestamp_ns = 0x1122334455667788ull;
+  t.progress_unit = 2;
+  t.progress_stride_bytes = 20;
+  LF_OK_(lf_pool_producer_commit(producer, &t, 3000)); /* frame 19, slot 3, pool 2 */
+
+  uint8_t sb[64];
+  read_file_at(info.epoch_dir, "header.ring", 0, sb, sizeof sb);
+  assert_int_equal(le(sb + 0, 8), 0x544F504C53484D31ull);
+  assert_int_equal(le(sb + 8, 4), 1);
+  assert_int_equal(le(sb + 12, 8), info.epoch);
+  assert_int_equal(le(sb + 20, 4), 12);
+  assert_int_equal(le(sb + 24, 2), 1);
+  assert_int_equal(le(sb + 26, 2), 0);
+  assert_int_equal(le(sb + 28, 4), 16);
+  assert_int_equal(le(sb + 32, 4), 256);
+  assert_int_equal(le(sb + 40, 8), (uint64_t)getpid()); /* the driver stamps the producer's pid */
+  assert_true(le(sb + 48, 8) > 0 && le(sb + 56, 8) >= le(sb + 48, 8));
+  read_file_at(info.epoch_dir, "2.pool", 0, sb, sizeof sb);
+  assert_int_equal(le(sb + 24, 2), 2);
+  assert_int_equal(le(sb + 26, 2), 2);
+  assert_int_equal(le(sb + 28, 4), 16);
+  assert_int_equal(le(sb + 36, 4), 4096);
+
+  uint8_t slot[256];
+  read_file_at(info.epoch_dir, "header.ring", 64 + 3 * 256, slot, sizeof slot);
+  assert_int_equal(le(slot + 0, 8), (19u << 1) | 1);
+  assert_int_equal(le(slot + 8, 4), 3000);
+  assert_int_equal(le(slot + 12, 4), 3);
+  assert_int_equal(le(slot + 16, 2), 2);
+  assert_int_equal(le(slot + 18, 4), 0);
+  assert_int_equal(le(slot + 22, 8), 0x1122334455667788ull);
+  assert_int_equal(le(slot + 60, 4), 192);
+  assert_int_equal(le(slot + 64, 2), 184);
+  assert_int_equal(le(slot + 66, 2), 52);
+  assert_int_equal(le(slot + 68, 2), 900);
+  assert_int_equal(le(slot + 70, 2), 1);
+  assert_int_equal(le(slot + 72, 2), LF_DTYPE_INT16);
+  assert_int_equal(le(slot + 74, 2), LF_ORDER_COLUMN);
+  assert_int_equal(slot[76], 3);
+  assert_int_equal(slot[78], 2);
+  assert_int_equal(le(slot + 79, 4), 20);
+  assert_int_equal(le(slot + 83, 4), 10);
+  assert_int_equal(le(slot + 87, 4), 15);
+  assert_int_equal(le(slot + 91, 4), 10);
+  assert_int_equal(le(slot + 95, 4), 0);
+  assert_int_equal(le(slot + 115, 4), 2);
+  assert_int_equal(le(slot + 119, 4), 20);
+  assert_int_equal(le(slot + 123, 4), 300);
+  for (int i = 34; i < 60; ++i) assert_int_equal(slot[i], 0);
+  for (int i = 147; i < 256; ++i) assert_int_equal(slot[i], 0);
+  uint8_t bytes[3000];
+  read_file_at(info.epoch_dir, "2.pool", 64 + 3 * 4096, bytes, sizeof bytes);
+  for (int i = 0; i < 3000; ++i) assert_int_equal(bytes[i], 0x5A);
+  read_file_at(info.epoch_dir, "header.ring", 64 + 2 * 256, slot, sizeof slot);
+  assert_int_equal(le(slot + 0, 8), (18u << 1) | 1);
+  assert_int_equal(le(slot + 16, 2), 1);
+  read_file_at(info.epoch_dir, "1.pool", 64 + 2 * 256, bytes, 100);
+  assert_true(pool_test_check(bytes, 100, 18));
+
+  uint8_t control[4096];
+  read_file_at(info.epoch_dir, "control", 0, control, sizeof control);
+  assert_int_equal(le(control + 24, 2), 3);
+  assert_int_equal(le(control + 64, 8), 20);    /* published */
+  assert_int_equal(le(control + 192, 8), 20);   /* frames_published */
+  assert_int_equal(le(control + 200, 8), 19 * 100 + 3000);
+  assert_int_equal(le(control + 224, 8), (uint64_t)getpid());
+  assert_int_equal(le(control + 240, 8), info.lease_id);
+  LF_OK_(lf_pool_producer_detach(producer));
+}
+
 static void the_effective_driver_configuration_is_described(void **state) {
   (void)state;
   lf_pool_driver_params_t params = {0};
@@ -472,6 +575,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(bad_arguments_are_refused, setup, teardown),
       cmocka_unit_test(the_effective_driver_configuration_is_described),
       cmocka_unit_test_setup_teardown(the_driver_lists_its_streams, setup, teardown),
+      cmocka_unit_test_setup_teardown(files_written_by_lavaflow_follow_the_tables, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
