@@ -34,11 +34,12 @@ struct ConsumerObject final : core::Object {
 
 constexpr uint64_t kProducerFields = LF_POOL_PARAM_FIELD_CLIENT_ID | LF_POOL_PARAM_FIELD_PROFILE |
                                      LF_POOL_PARAM_FIELD_REQUIRE_HUGEPAGES | LF_POOL_PARAM_FIELD_START_DRIVER |
-                                     LF_POOL_PARAM_FIELD_CONNECT_TIMEOUT;
+                                     LF_POOL_PARAM_FIELD_CONNECT_TIMEOUT | LF_POOL_PARAM_FIELD_DRIVER_UID;
 constexpr uint64_t kConsumerFields = LF_POOL_PARAM_FIELD_CLIENT_ID | LF_POOL_PARAM_FIELD_PROFILE | LF_POOL_PARAM_FIELD_START_DRIVER |
                                      LF_POOL_PARAM_FIELD_CONNECT_TIMEOUT | LF_POOL_PARAM_FIELD_MODE |
                                      LF_POOL_PARAM_FIELD_DECIMATION | LF_POOL_PARAM_FIELD_MAX_RATE |
-                                     LF_POOL_PARAM_FIELD_NOTIFY_EPOCH | LF_POOL_PARAM_FIELD_SPIN_US;
+                                     LF_POOL_PARAM_FIELD_NOTIFY_EPOCH | LF_POOL_PARAM_FIELD_SPIN_US |
+                                     LF_POOL_PARAM_FIELD_DRIVER_UID;
 
 void check_mask(uint64_t mask, uint64_t known) {
   if (mask & ~known)
@@ -69,6 +70,7 @@ pool::SessionOptions session_options(uint32_t stream_id, const Params *params) {
     if (params->connect_timeout_ms < 0) core::fail(LF_ERR_INVALID_ARGUMENT, "params->connect_timeout_ms %d is negative", params->connect_timeout_ms);
     o.connect_timeout_ms = params->connect_timeout_ms;
   }
+  if (mask & LF_POOL_PARAM_FIELD_DRIVER_UID) o.driver_uid = static_cast<uid_t>(params->driver_uid);
   return o;
 }
 

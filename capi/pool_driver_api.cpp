@@ -23,7 +23,7 @@ struct DriverObject final : core::Object {
   std::unique_ptr<pool::Driver> driver;
 };
 
-constexpr uint64_t kDriverFields = (LF_POOL_DRIVER_FIELD_FLAGS << 1) - 1;
+constexpr uint64_t kDriverFields = (LF_POOL_DRIVER_FIELD_ALLOWED_GROUP << 1) - 1;
 
 std::string profile_name(const char *name, const char *what) {
   if (name == nullptr) core::fail(LF_ERR_INVALID_ARGUMENT, "%s is NULL", what);
@@ -62,6 +62,10 @@ pool::DriverConfig config_from(const std::string &base_dir, const lf_pool_driver
     set(LF_POOL_DRIVER_FIELD_CONSUMER_ENTRIES, "consumer_entries", config.consumer_entries, params->consumer_entries);
     set(LF_POOL_DRIVER_FIELD_MAX_STREAMS_PER_UID, "max_streams_per_uid", config.max_streams_per_uid, params->max_streams_per_uid);
     set(LF_POOL_DRIVER_FIELD_MAX_BYTES_PER_UID, "max_bytes_per_uid", config.max_bytes_per_uid, params->max_bytes_per_uid);
+    if (m & LF_POOL_DRIVER_FIELD_ALLOWED_GROUP) {
+      config.allowed_group = static_cast<gid_t>(params->allowed_gid);
+      config.origins["allowed_group"] = "params";
+    }
     if (m & LF_POOL_DRIVER_FIELD_FLAGS) {
       if (params->flags & ~LF_POOL_DRIVER_FLAG_IGNORE_ENVIRONMENT) core::fail(LF_ERR_INVALID_ARGUMENT, "params->flags has unknown bits 0x%x", params->flags);
       use_environment = (params->flags & LF_POOL_DRIVER_FLAG_IGNORE_ENVIRONMENT) == 0;

@@ -178,6 +178,7 @@ typedef struct lf_pool_tensor {
 #define LF_POOL_PARAM_FIELD_MAX_RATE (1ull << 7)           /**< consumers: max_rate_hz */
 #define LF_POOL_PARAM_FIELD_NOTIFY_EPOCH (1ull << 8)       /**< consumers: notify_epoch */
 #define LF_POOL_PARAM_FIELD_SPIN_US (1ull << 9)            /**< consumers: spin_us */
+#define LF_POOL_PARAM_FIELD_DRIVER_UID (1ull << 10)        /**< driver_uid */
 
 /** How to attach a producer. A zeroed struct means all defaults. */
 typedef struct lf_pool_producer_params {
@@ -187,7 +188,7 @@ typedef struct lf_pool_producer_params {
   int32_t require_hugepages;   /**< nonzero: huge-page backed regions or LF_ERR_UNSUPPORTED (never downgraded) */
   int32_t start_driver;        /**< nonzero (default): start an embedded driver if none listens; 0: LF_ERR_NOT_FOUND */
   int32_t connect_timeout_ms;  /**< for reaching a driver (default 5000) */
-  int32_t reserved;            /**< zero */
+  uint32_t driver_uid;         /**< attach to this user's driver, shared with a group we are in (its allowed_group; default: our own) */
 } lf_pool_producer_params_t;
 
 /** How to attach a consumer. A zeroed struct means all defaults (STREAM mode). */
@@ -202,6 +203,8 @@ typedef struct lf_pool_consumer_params {
   double max_rate_hz;          /**< RATE_LIMITED: at most this many frames a second (> 0) */
   int32_t notify_epoch;        /**< nonzero: poll/wait return LF_EPOCH_CHANGED once after each epoch change */
   uint32_t spin_us;            /**< wait: spin this long before sleeping (default 20) */
+  uint32_t driver_uid;         /**< as for producers */
+  uint32_t reserved;           /**< zero */
 } lf_pool_consumer_params_t;
 
 /** A consumer's view of one frame, valid until lf_pool_consumer_release(). */
@@ -450,6 +453,7 @@ typedef struct lf_pool_stream_config {
 #define LF_POOL_DRIVER_FIELD_PROFILES (1ull << 12)           /**< profiles, profile_count */
 #define LF_POOL_DRIVER_FIELD_STREAMS (1ull << 13)            /**< streams, stream_count */
 #define LF_POOL_DRIVER_FIELD_FLAGS (1ull << 14)              /**< flags */
+#define LF_POOL_DRIVER_FIELD_ALLOWED_GROUP (1ull << 15)      /**< allowed_gid */
 
 /** Ignore LAVAFLOW_DRIVER_* variables (::lf_pool_driver_params_t::flags). */
 #define LF_POOL_DRIVER_FLAG_IGNORE_ENVIRONMENT (1u << 0)
@@ -479,7 +483,7 @@ typedef struct lf_pool_driver_params {
   uint32_t stream_count;             /**< length of `streams` */
   const lf_pool_stream_config_t *streams; /**< borrowed array: configured streams */
   uint32_t flags;                    /**< LF_POOL_DRIVER_FLAG_* */
-  uint32_t reserved;                 /**< zero */
+  uint32_t allowed_gid;              /**< group sharing (opt-in): processes of this group may attach (the user directory becomes 0710 and the socket 0660 of this group; region files stay 0600) */
 } lf_pool_driver_params_t;
 
 /**

@@ -17,8 +17,15 @@ namespace lavaflow::ipc {
 core::UniqueFd open_user_dir(const std::string &base_dir, const char *sub, bool create);
 
 // Opens (or creates, mode 0700) the directory `name` under `parent` without following a
-// symlink, and checks it belongs to us alone. `shown` is its path, for messages. Throws Error.
+// symlink, and checks it belongs to us alone: no access for others, and for the group at most
+// search permission (a tensor pool driver shared with a group sets 0710 on the user directory,
+// so that the group reaches its socket; nothing can be listed or created through it). `shown`
+// is its path, for messages. Throws Error.
 core::UniqueFd open_private_dir(int parent, const char *name, bool create, const std::string &shown);
+
+// Opens <base>/lavaflow-<owner>/ of another user (a tensor pool driver shared with a group we
+// are in): owned by `owner`, no access for others. Throws Error.
+core::UniqueFd open_user_dir_of(const std::string &base_dir, uid_t owner);
 
 // The path of the user directory, for messages.
 std::string user_dir_path(const std::string &base_dir, const char *sub);
@@ -27,8 +34,9 @@ std::string user_dir_path(const std::string &base_dir, const char *sub);
 // with a dot. Throws Error(LF_ERR_INVALID_ARGUMENT) otherwise.
 void validate_name(std::string_view name, const char *what);
 
-// Checks an opened file: regular, owned by us, no group/other permissions, and (if nonzero)
-// of `expected_size` bytes. Throws Error(LF_ERR_PERMISSION / LF_ERR_INVALID_ARGUMENT).
+// Checks an opened file: regular, owned by `owner` (default: us), no group/other permissions,
+// and (if nonzero) of `expected_size` bytes. Throws Error(LF_ERR_PERMISSION / LF_ERR_INVALID_ARGUMENT).
 struct stat check_private_file(int fd, const std::string &path, uint64_t expected_size);
+struct stat check_private_file(int fd, const std::string &path, uint64_t expected_size, uid_t owner);
 
 }  // namespace lavaflow::ipc

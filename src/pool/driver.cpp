@@ -10,6 +10,8 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <fcntl.h>
@@ -39,6 +41,29 @@ uint64_t realtime_ns() noexcept {
   timespec ts{};
   clock_gettime(CLOCK_REALTIME, &ts);
   return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
+}
+
+// Whether the peer's primary or a supplementary group is `group` (supplementary groups come
+// from /proc/<pid>/status: SO_PEERCRED carries only the primary one).
+bool in_group(const ucred &cred, gid_t group) {
+  if (cred.gid == group) return true;
+  FILE *status = std::fopen(("/proc/" + std::to_string(cred.pid) + "/status").c_str(), "r");
+  if (status == nullptr) return false;
+  char line[4096];
+  bool member = false;
+  while (std::fgets(line, sizeof line, status) != nullptr) {
+    if (std::strncmp(line, "Groups:", 7) != 0) continue;
+    char *cursor = line + 7;
+    while (*cursor != '\0') {
+      char *end = nullptr;
+      const unsigned long value = std::strtoul(cursor, &end, 10);
+      if (end == cursor) break;
+      if (value == group) member = true;
+      cursor = end;
+    }
+  }
+  std::fclose(status);
+  return member;
 }
 
 bool process_alive(uint64_t pid) noexcept { return pid != 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
@@ -162,6 +187,18 @@ Driver::Engine::Engine(DriverConfig &config, core::LogSink log, std::atomic<bool
   ns_dir_ = ipc::open_private_dir(user_dir_.get(), config_.namespace_name.c_str(), true, user_path + "/" + config_.namespace_name);
   bound_ = ipc::listen_unix(user_dir_.get(), user_path, kDriverSocketName, "tensor pool driver");
   socket_path = user_path + "/" + kDriverSocketName;
+  if (config_.allowed_group) {
+    // Group sharing: the group may search the user directory and connect to the socket; peer
+    // credentials decide the rest. (Region files stay 0600: clients map passed descriptors.)
+    const gid_t group = *config_.allowed_group;
+    if (fchown(user_dir_.get(), static_cast<uid_t>(-1), group) != 0 || fchmod(user_dir_.get(), 0710) != 0 ||
+        fchownat(user_dir_.get(), kDriverSocketName, static_cast<uid_t>(-1), group, AT_SYMLINK_NOFOLLOW) != 0 ||
+        fchmodat(user_dir_.get(), kDriverSocketName, 0660, 0) != 0)
+      core::fail_errno(errno, "sharing '%s' with group %u (allowed_group)", socket_path.c_str(), group);
+  } else {
+    fchmod(user_dir_.get(), 0700);  // (a group-sharing driver before us may have opened it)
+    fchmodat(user_dir_.get(), kDriverSocketName, 0600, 0);
+  }
   if (getrandom(token_.data(), token_.size(), 0) != static_cast<ssize_t>(token_.size())) core::fail_errno(errno, "getrandom");
   {
     unlinkat(user_dir_.get(), kDriverTokenName, 0);
@@ -221,10 +258,10 @@ void Driver::Engine::accept_clients() {
     } catch (const std::exception &e) {
       continue;
     }
-    // Peer credentials: our own uid only (the socket's directory is 0700 as well).
-    if (client->cred.uid != geteuid()) {
-      core::log_message(&log_, LF_LOG_WARN, "tensor pool driver: refused pid %d of uid %u (driver uid %u)", client->cred.pid,
-                        client->cred.uid, geteuid());
+    // Peer credentials: our own uid, or a member of the allowed group.
+    if (client->cred.uid != geteuid() && !(config_.allowed_group && in_group(client->cred, *config_.allowed_group))) {
+      core::log_message(&log_, LF_LOG_WARN, "tensor pool driver: refused pid %d of uid %u (driver uid %u%s)", client->cred.pid,
+                        client->cred.uid, geteuid(), config_.allowed_group ? ", not in the allowed group" : "");
       continue;
     }
     client->socket = std::move(socket);

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <unistd.h>
 
 namespace lavaflow::pool {
 
@@ -111,6 +112,10 @@ void finish_driver_config(DriverConfig &config, bool use_environment) {
     override_number(config, "LAVAFLOW_DRIVER_CONSUMER_ENTRIES", "consumer_entries", config.consumer_entries, 1, 65536);
     override_number(config, "LAVAFLOW_DRIVER_MAX_STREAMS_PER_UID", "max_streams_per_uid", config.max_streams_per_uid, 1, 1u << 20);
     override_number(config, "LAVAFLOW_DRIVER_MAX_BYTES_PER_UID", "max_bytes_per_uid", config.max_bytes_per_uid, 4096, UINT64_MAX);
+    if (const char *text = core::env_value("LAVAFLOW_DRIVER_ALLOWED_GROUP")) {
+      config.allowed_group = static_cast<gid_t>(parse_unsigned("LAVAFLOW_DRIVER_ALLOWED_GROUP", text, 0, UINT32_MAX - 1));
+      config.origins["allowed_group"] = "LAVAFLOW_DRIVER_ALLOWED_GROUP";
+    }
   }
   ipc::validate_name(config.namespace_name, "driver namespace");
   if (!config.profiles.count("default")) config.profiles["default"] = default_profile(header_slots);
@@ -129,7 +134,7 @@ void finish_driver_config(DriverConfig &config, bool use_environment) {
       fail(LF_ERR_INVALID_ARGUMENT, "stream %u uses profile '%s', which is not defined", stream, profile.c_str());
   for (const char *field : {"namespace", "announce_period_ms", "keepalive_ms", "expiry_intervals", "prefault", "mlock",
                             "shutdown_drain_ms", "dynamic_streams", "header_slots", "consumer_entries",
-                            "max_streams_per_uid", "max_bytes_per_uid"})
+                            "max_streams_per_uid", "max_bytes_per_uid", "allowed_group"})
     config.origins.try_emplace(field, "default");
 }
 
@@ -155,6 +160,8 @@ std::string describe_driver_config(const DriverConfig &c) {
   line("consumer_entries", std::to_string(c.consumer_entries));
   line("max_streams_per_uid", std::to_string(c.max_streams_per_uid));
   line("max_bytes_per_uid", std::to_string(c.max_bytes_per_uid));
+  if (c.allowed_group) line("allowed_group", std::to_string(*c.allowed_group));
+  else out += core::format_text("# %-18s   (not set: only uid %u may attach)\n", "allowed_group", geteuid());
   for (const auto &[name, p] : c.profiles) {
     out += "\n[profiles." + name + "]\n";
     out += "header_slots = " + std::to_string(p.header_slots) + "\n";

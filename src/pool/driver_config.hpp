@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 namespace lavaflow::pool {
@@ -37,6 +38,10 @@ struct DriverConfig {
   uint32_t consumer_entries = 64;       // per control region (a power of two)
   uint32_t max_streams_per_uid = 64;
   uint64_t max_bytes_per_uid = uint64_t{16} << 30;
+  // Group sharing (opt-in): processes of another uid in this group may attach. The user
+  // directory becomes 0710 and the socket 0660, both of this group; region files stay 0600 (a
+  // client maps the descriptors the driver passes, never paths).
+  std::optional<gid_t> allowed_group;
   std::map<std::string, StreamProfile> profiles;  // always holds "default"
   std::map<uint32_t, std::string> streams;         // configured streams -> profile
   std::map<std::string, std::string> origins;      // field -> "default" / "params" / variable name
@@ -54,7 +59,7 @@ void validate_profile(const StreamProfile &profile, const std::string &what);
 
 // Applies LAVAFLOW_DRIVER_{NAMESPACE, ANNOUNCE_PERIOD_MS, KEEPALIVE_MS, EXPIRY_INTERVALS,
 // PREFAULT, MLOCK, SHUTDOWN_DRAIN_MS, DYNAMIC_STREAMS, HEADER_SLOTS, CONSUMER_ENTRIES,
-// MAX_STREAMS_PER_UID, MAX_BYTES_PER_UID} and validates the whole. Throws Error naming the
+// MAX_STREAMS_PER_UID, MAX_BYTES_PER_UID, ALLOWED_GROUP (a gid)} and validates the whole. Throws Error naming the
 // variable or field.
 void finish_driver_config(DriverConfig &config, bool use_environment);
 

@@ -60,13 +60,14 @@ std::shared_ptr<EpochMapping> DriverSession::mapping(uint64_t &out_generation) c
 
 UniqueFd DriverSession::connect_driver(int64_t deadline_ms) {
   const std::string &base = context_->config().base_dir;
-  UniqueFd dir = ipc::open_user_dir(base, nullptr, true);
-  const std::string dir_path = ipc::user_dir_path(base, nullptr);
+  const bool ours = !options_.driver_uid || *options_.driver_uid == geteuid();
+  UniqueFd dir = ours ? ipc::open_user_dir(base, nullptr, true) : ipc::open_user_dir_of(base, *options_.driver_uid);
+  const std::string dir_path = ours ? ipc::user_dir_path(base, nullptr) : base + "/lavaflow-" + std::to_string(*options_.driver_uid);
   while (true) {
     UniqueFd socket(ipc::connect_unix(dir.get(), dir_path, kDriverSocketName));
     if (socket) return socket;
     if (errno != ENOENT && errno != ECONNREFUSED) core::fail_errno(errno, "connecting to the tensor pool driver at '%s/%s'", dir_path.c_str(), kDriverSocketName);
-    if (options_.start_driver) {
+    if (options_.start_driver && ours) {
       if (auto driver = share_embedded_driver(base, *context_->log())) {
         embedded_ = std::move(driver);
         continue;
@@ -119,7 +120,8 @@ void DriverSession::attach_on(UniqueFd socket, int64_t deadline_ms) {
 }
 
 void DriverSession::adopt(const protocol::Announcement &announcement, std::vector<UniqueFd> fds) {
-  std::shared_ptr<EpochMapping> mapping = EpochMapping::map(announcement, std::move(fds), options_.request.role == protocol::Role::producer);
+  std::shared_ptr<EpochMapping> mapping = EpochMapping::map(announcement, std::move(fds), options_.request.role == protocol::Role::producer,
+                                                            options_.driver_uid.value_or(geteuid()));
   std::shared_ptr<EpochMapping> old;
   {
     std::lock_guard lock(mutex_);

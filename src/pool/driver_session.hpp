@@ -13,7 +13,9 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <sys/types.h>
 #include <thread>
 
 namespace lavaflow::context {
@@ -28,6 +30,7 @@ struct SessionOptions {
   protocol::AttachRequest request;
   bool start_driver = true;          // start an embedded driver when none listens
   int32_t connect_timeout_ms = 5000;  // for the first attach
+  std::optional<uid_t> driver_uid;    // another user's driver shared with our group (default: ours)
 };
 
 class DriverSession {

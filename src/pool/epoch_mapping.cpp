@@ -25,14 +25,15 @@ void check_matches(const Superblock &sb, const protocol::Announcement &a, int16_
 
 }  // namespace
 
-std::shared_ptr<EpochMapping> EpochMapping::map(const protocol::Announcement &a, std::vector<core::UniqueFd> fds, bool producer) {
+std::shared_ptr<EpochMapping> EpochMapping::map(const protocol::Announcement &a, std::vector<core::UniqueFd> fds, bool producer,
+                                                uid_t owner) {
   if (fds.size() != a.fd_count()) fail(LF_ERR_PROTOCOL, "the announcement of epoch %llu came with %zu descriptors, expected %u", static_cast<unsigned long long>(a.epoch), fds.size(), a.fd_count());
   std::shared_ptr<EpochMapping> m(new EpochMapping());
   m->announcement_ = a;
   auto map_one = [&](size_t index, uint64_t bytes, bool writable, int16_t type, uint16_t pool_id, uint32_t nslots, uint32_t stride,
                      const std::string &name) -> uint8_t * {
     const std::string what = a.epoch_dir + "/" + name;
-    ipc::check_private_file(fds[index].get(), what, bytes);  // before mapping: type, owner, mode, size
+    ipc::check_private_file(fds[index].get(), what, bytes, owner);  // before mapping: type, owner, mode, size
     void *base = mmap(nullptr, bytes, PROT_READ | (writable ? PROT_WRITE : 0), MAP_SHARED, fds[index].get(), 0);
     if (base == MAP_FAILED) core::fail_errno(errno, "mmap('%s')", what.c_str());
     m->regions_.push_back({base, bytes});

@@ -10,6 +10,7 @@
 #include "pool/protocol.hpp"
 
 #include <memory>
+#include <sys/types.h>
 #include <vector>
 
 namespace lavaflow::pool {
@@ -20,8 +21,9 @@ class EpochMapping {
   // pools writable, consumers read-only; the control region is writable for both (consumers
   // write their entry and the waiter count). Throws Error (LF_ERR_PROTOCOL, LF_ERR_CORRUPT,
   // LF_ERR_PERMISSION, LF_ERR_VERSION_MISMATCH, LF_ERR_SYSTEM).
+  // `owner`: the driver's uid, who must own every file.
   static std::shared_ptr<EpochMapping> map(const protocol::Announcement &announcement, std::vector<core::UniqueFd> fds,
-                                           bool producer);
+                                           bool producer, uid_t owner);
   ~EpochMapping();
   EpochMapping(const EpochMapping &) = delete;
   EpochMapping &operator=(const EpochMapping &) = delete;

@@ -4,6 +4,11 @@
  *        pattern, 64 bytes, timestamp = n + 1) every 200 us until killed
  *   lf_pool_helper consumer BASE STREAM START_DRIVER
  *        attach as a STREAM consumer, print "ready EPOCH", then read until killed
+ *   lf_pool_helper consume-one BASE STREAM START_DRIVER
+ *        attach as a STREAM consumer, print "ready EPOCH", read one frame and check its pattern
+ *        (exit 0), or exit 4 if none came in 5 s, 5 if it was wrong; exit 3 if the attach was
+ *        refused, after printing "refused STATUS_NAME"
+ * LF_POOL_DRIVER_UID=N in the environment: attach to user N's driver (group sharing).
  * START_DRIVER 1: start an embedded driver if none listens (this process then serves others). */
 #define _GNU_SOURCE
 #include <lavaflow/lavaflow.h>
@@ -58,13 +63,19 @@ static int produce(const char *base, uint32_t stream, int start_driver) {
   }
 }
 
-static int consume(const char *base, uint32_t stream, int start_driver) {
+static int consume(const char *base, uint32_t stream, int start_driver, int just_one) {
   lf_context_t *context = context_on(base);
   lf_pool_consumer_params_t p = {0};
   p.field_mask = LF_POOL_PARAM_FIELD_START_DRIVER;
   p.start_driver = start_driver;
+  if (getenv("LF_POOL_DRIVER_UID") != NULL) {
+    p.field_mask |= LF_POOL_PARAM_FIELD_DRIVER_UID;
+    p.driver_uid = (uint32_t)strtoul(getenv("LF_POOL_DRIVER_UID"), NULL, 10);
+  }
   lf_pool_consumer_t *consumer = NULL;
-  if (lf_pool_consumer_attach(context, stream, &p, &consumer) != LF_OK) {
+  lf_status_t status = lf_pool_consumer_attach(context, stream, &p, &consumer);
+  if (status != LF_OK) {
+    printf("refused %s\n", lf_status_name(status));
     fprintf(stderr, "attach: %s\n", lf_last_error_message());
     return 3;
   }
@@ -72,6 +83,21 @@ static int consume(const char *base, uint32_t stream, int start_driver) {
   lf_pool_consumer_get_counters(consumer, &c);
   printf("ready %llu\n", (unsigned long long)c.epoch);
   fflush(stdout);
+  if (just_one) {
+    for (int i = 0; i < 50; ++i) {
+      lf_pool_view_t v = {.struct_size = sizeof v};
+      if (lf_pool_consumer_wait(consumer, &v, 100000000) != LF_OK) continue;
+      const uint8_t *b = v.payload;
+      const uint64_t n = v.tensor.timestamp_ns - 1;
+      int good = v.bytes == 64;
+      for (uint32_t k = 0; k < 64 && good; ++k) good = b[k] == (uint8_t)(n * 31 + k * 7);
+      if (lf_pool_consumer_release(consumer) != LF_OK) continue;
+      lf_pool_consumer_detach(consumer);
+      lf_context_destroy(context);
+      return good ? 0 : 5;
+    }
+    return 4;
+  }
   while (1) {
     lf_pool_view_t v = {.struct_size = sizeof v};
     if (lf_pool_consumer_wait(consumer, &v, 100000000) == LF_OK) lf_pool_consumer_release(consumer);
@@ -80,7 +106,8 @@ static int consume(const char *base, uint32_t stream, int start_driver) {
 
 int main(int argc, char **argv) {
   if (argc == 5 && strcmp(argv[1], "producer") == 0) return produce(argv[2], (uint32_t)strtoul(argv[3], NULL, 10), atoi(argv[4]));
-  if (argc == 5 && strcmp(argv[1], "consumer") == 0) return consume(argv[2], (uint32_t)strtoul(argv[3], NULL, 10), atoi(argv[4]));
-  fprintf(stderr, "usage: %s producer|consumer BASE STREAM START_DRIVER\n", argv[0]);
+  if (argc == 5 && strcmp(argv[1], "consumer") == 0) return consume(argv[2], (uint32_t)strtoul(argv[3], NULL, 10), atoi(argv[4]), 0);
+  if (argc == 5 && strcmp(argv[1], "consume-one") == 0) return consume(argv[2], (uint32_t)strtoul(argv[3], NULL, 10), atoi(argv[4]), 1);
+  fprintf(stderr, "usage: %s producer|consumer|consume-one BASE STREAM START_DRIVER\n", argv[0]);
   return 2;
 }

@@ -132,6 +132,12 @@ contains "$tmp/err" "LAVAFLOW_DRIVER_PREFAULT='maybe' is not a boolean"
 printf 'keepalive_ms = 500\nkeepalive_msec = 3\n' > "$tmp/typo.toml"
 expect 1 "$lf" driver --config "$tmp/typo.toml"
 contains "$tmp/err" "typo.toml:2: unknown key 'keepalive_msec'"
+printf 'allowed_group = "root"\n' > "$tmp/group.toml"
+expect 0 "$lf" driver --config "$tmp/group.toml" --print-config
+grep -qE '^allowed_group += 0 +# params$' "$tmp/out" || fail "driver: allowed_group by name"
+printf 'allowed_group = "no-such-group-here"\n' > "$tmp/group.toml"
+expect 1 "$lf" driver --config "$tmp/group.toml" --print-config
+contains "$tmp/err" "is not a group of this system"
 printf '[profiles.x]\nheader_slots = 6\npools = [ { id = 1, stride = 4096 } ]\n' > "$tmp/bad.toml"
 expect 1 "$lf" driver --config "$tmp/bad.toml" --print-config
 contains "$tmp/err" "header_slots 6 is not a power of two"

@@ -3,7 +3,8 @@
  * attach response that is right, then wrong in one field at a time — every one is refused with
  * LF_ERR_PROTOCOL (LF_ERR_VERSION_MISMATCH for the version) and nothing is mapped; descriptors
  * of the wrong size, kind or contents are refused before or right after mapping. A process of
- * another uid is refused by the driver's peer-credential check. */
+ * another uid is refused by the driver's peer-credential check, unless the driver shares itself
+ * with a group the process is in. */
 #define _GNU_SOURCE
 #include "pool_test.h"
 
@@ -17,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <grp.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -284,6 +286,70 @@ static void another_user_is_refused_by_peer_credentials(void **state) {
   LF_OK_(lf_pool_driver_destroy(driver));
 }
 
+/* Runs lf_pool_helper consume-one as uid 65534 with group `gid`, against root's driver. */
+static int consume_as(fixture_t *f, gid_t gid, char *out, size_t out_size) {
+  int fds[2];
+  assert_int_equal(pipe(fds), 0);
+  pid_t pid = fork();
+  if (pid == 0) {
+    dup2(fds[1], STDOUT_FILENO);
+    close(fds[0]);
+    if (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(65534, 65534, 65534) != 0) _exit(7);
+    setenv("LF_POOL_DRIVER_UID", "0", 1);
+    const char *helper = getenv("LF_POOL_HELPER");
+    execl(helper != NULL ? helper : "lf_pool_helper", "lf_pool_helper", "consume-one", f->base, "1", "0", (char *)NULL);
+    _exit(127);
+  }
+  close(fds[1]);
+  int status = 0;
+  /* Publish while it attaches and reads (frames before its attach are not its business). */
+  lf_pool_producer_params_t p = pool_test_producer_params();
+  lf_pool_producer_t *producer = NULL;
+  LF_OK_(lf_pool_producer_attach(f->context, 1, &p, &producer));
+  for (uint64_t n = 0; waitpid(pid, &status, WNOHANG) == 0 && n < 5000; ++n) {
+    pool_test_publish(producer, 64, n);
+    usleep(1000);
+  }
+  LF_OK_(lf_pool_producer_detach(producer));
+  if (waitpid(pid, &status, WNOHANG) == 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+  }
+  ssize_t n = read(fds[0], out, out_size - 1);
+  out[n > 0 ? n : 0] = '\0';
+  close(fds[0]);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void a_group_shares_a_driver_with_another_uid(void **state) {
+  fixture_t *f = *state;
+  if (geteuid() != 0) skip(); /* needs other uids and groups: setuid in a child */
+  lf_pool_driver_params_t params = {0};
+  params.field_mask = LF_POOL_DRIVER_FIELD_ALLOWED_GROUP | LF_POOL_DRIVER_FIELD_DYNAMIC_STREAMS | LF_POOL_DRIVER_FIELD_PREFAULT |
+                      LF_POOL_DRIVER_FIELD_HEADER_SLOTS | LF_POOL_DRIVER_FIELD_FLAGS | LF_POOL_DRIVER_FIELD_SHUTDOWN_DRAIN;
+  params.allowed_gid = 65534;
+  params.shutdown_drain_ms = 200;
+  params.dynamic_streams = 1;
+  params.header_slots = 16;
+  params.flags = LF_POOL_DRIVER_FLAG_IGNORE_ENVIRONMENT;
+  lf_pool_driver_t *driver = NULL;
+  LF_OK_(lf_pool_driver_create(f->context, &params, &driver));
+  struct stat st;
+  assert_int_equal(stat(f->user_dir, &st), 0);
+  assert_int_equal(st.st_mode & 0777, 0710);
+  assert_int_equal(st.st_gid, 65534);
+  assert_int_equal(chmod(f->base, 0711), 0);
+  char out[128];
+  /* A member of the allowed group attaches to root's driver and reads root's frames. */
+  assert_int_equal(consume_as(f, 65534, out, sizeof out), 0);
+  assert_non_null(strstr(out, "ready"));
+  /* Another group cannot even reach the socket. */
+  assert_int_equal(consume_as(f, 65533, out, sizeof out), 3);
+  assert_non_null(strstr(out, "refused LF_ERR_PERMISSION"));
+  assert_int_equal(chmod(f->base, 0700), 0);
+  LF_OK_(lf_pool_driver_destroy(driver));
+}
+
 int main(void) {
   lf_test_reset_environment();
   signal(SIGPIPE, SIG_IGN);
@@ -291,6 +357,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(a_complete_response_is_accepted, setup, teardown),
       cmocka_unit_test_setup_teardown(every_missing_or_wrong_field_is_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(another_user_is_refused_by_peer_credentials, setup, teardown),
+      cmocka_unit_test_setup_teardown(a_group_shares_a_driver_with_another_uid, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

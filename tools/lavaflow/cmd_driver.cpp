@@ -66,7 +66,7 @@ CLI::App *add_driver_command(CLI::App &app, GlobalOptions &options) {
   cmd->footer(
       "The TOML file sets: namespace, announce_period_ms, keepalive_ms, expiry_intervals, prefault, mlock,\n"
       "shutdown_drain_ms, dynamic_streams, header_slots, consumer_entries, max_streams_per_uid,\n"
-      "max_bytes_per_uid, [profiles.NAME] (header_slots, pools = [{ id, stride }], require_hugepages) and\n"
+      "max_bytes_per_uid, allowed_group, [profiles.NAME] (header_slots, pools = [{ id, stride }], require_hugepages) and\n"
       "[[streams]] (id, profile). LAVAFLOW_DRIVER_<KEY> variables override the file. See docs/tensor-pool.md.");
   auto config = std::make_shared<std::string>();
   auto print = std::make_shared<bool>(false);

@@ -4,6 +4,8 @@
 
 #include <toml++/toml.h>
 
+#include <grp.h>
+
 #include <set>
 #include <sstream>
 
@@ -57,8 +59,8 @@ std::unique_ptr<DriverConfigFile> load_driver_config(const std::string &path) {
   lf_pool_driver_params_t &p = out->params;
   check_keys(path, root,
              {"namespace", "announce_period_ms", "keepalive_ms", "expiry_intervals", "prefault", "mlock", "shutdown_drain_ms",
-              "dynamic_streams", "header_slots", "consumer_entries", "max_streams_per_uid", "max_bytes_per_uid", "profiles",
-              "streams"},
+              "dynamic_streams", "header_slots", "consumer_entries", "max_streams_per_uid", "max_bytes_per_uid", "allowed_group",
+              "profiles", "streams"},
              "");
   for (const auto &[k, node] : root) {
     const std::string key(k.str());
@@ -95,6 +97,17 @@ std::unique_ptr<DriverConfigFile> load_driver_config(const std::string &path) {
     } else if (key == "max_streams_per_uid") {
       p.max_streams_per_uid = integer<uint32_t>(path, node, key, 1, 1 << 20);
       p.field_mask |= LF_POOL_DRIVER_FIELD_MAX_STREAMS_PER_UID;
+    } else if (key == "allowed_group") {
+      // A group name or a gid.
+      if (node.is_string()) {
+        const std::string name = *node.value<std::string>();
+        const group *g = getgrnam(name.c_str());
+        if (g == nullptr) throw CliError(where(path, node) + ": allowed_group '" + name + "' is not a group of this system");
+        p.allowed_gid = g->gr_gid;
+      } else {
+        p.allowed_gid = integer<uint32_t>(path, node, key, 0, UINT32_MAX - 1);
+      }
+      p.field_mask |= LF_POOL_DRIVER_FIELD_ALLOWED_GROUP;
     } else if (key == "max_bytes_per_uid") {
       p.max_bytes_per_uid = integer<uint64_t>(path, node, key, 4096, INT64_MAX);
       p.field_mask |= LF_POOL_DRIVER_FIELD_MAX_BYTES_PER_UID;
