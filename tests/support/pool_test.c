@@ -24,21 +24,27 @@ lf_context_t *pool_test_context(char **out_base_dir) {
 }
 
 lf_pool_driver_t *pool_test_driver(lf_context_t *context, const pool_test_driver_options_t *o) {
-  static lf_pool_profile_t profile;
-  memset(&profile, 0, sizeof profile);
-  profile.name = "default";
-  profile.header_slots = o != NULL && o->header_slots != 0 ? o->header_slots : 16;
-  profile.pool_count = 2;
-  profile.pools[0].pool_id = 1;
-  profile.pools[0].stride_bytes = 256;
-  profile.pools[1].pool_id = 2;
-  profile.pools[1].stride_bytes = 4096;
+  static lf_pool_profile_t profiles[2];
+  memset(profiles, 0, sizeof profiles);
+  lf_pool_profile_t *profile = &profiles[0];
+  profile->name = "default";
+  profile->header_slots = o != NULL && o->header_slots != 0 ? o->header_slots : 16;
+  profile->pool_count = 2;
+  profile->pools[0].pool_id = 1;
+  profile->pools[0].stride_bytes = 256;
+  profile->pools[1].pool_id = 2;
+  profile->pools[1].stride_bytes = 4096;
+  profiles[1].name = "wide";
+  profiles[1].header_slots = 32;
+  profiles[1].pool_count = 1;
+  profiles[1].pools[0].pool_id = 3;
+  profiles[1].pools[0].stride_bytes = 65536;
   lf_pool_driver_params_t params = {0};
   params.field_mask = LF_POOL_DRIVER_FIELD_PROFILES | LF_POOL_DRIVER_FIELD_DYNAMIC_STREAMS | LF_POOL_DRIVER_FIELD_PREFAULT |
                       LF_POOL_DRIVER_FIELD_KEEPALIVE | LF_POOL_DRIVER_FIELD_ANNOUNCE_PERIOD | LF_POOL_DRIVER_FIELD_SHUTDOWN_DRAIN |
                       LF_POOL_DRIVER_FIELD_FLAGS;
-  params.profiles = &profile;
-  params.profile_count = 1;
+  params.profiles = profiles;
+  params.profile_count = 2;
   params.dynamic_streams = 1;
   params.prefault = 0;
   params.keepalive_ms = o != NULL && o->keepalive_ms != 0 ? o->keepalive_ms : 1000;
@@ -48,6 +54,10 @@ lf_pool_driver_t *pool_test_driver(lf_context_t *context, const pool_test_driver
   if (o != NULL && o->max_bytes != 0) {
     params.field_mask |= LF_POOL_DRIVER_FIELD_MAX_BYTES_PER_UID;
     params.max_bytes_per_uid = o->max_bytes;
+  }
+  if (o != NULL && o->consumer_entries != 0) {
+    params.field_mask |= LF_POOL_DRIVER_FIELD_CONSUMER_ENTRIES;
+    params.consumer_entries = o->consumer_entries;
   }
   if (o != NULL && o->max_streams != 0) {
     params.field_mask |= LF_POOL_DRIVER_FIELD_MAX_STREAMS_PER_UID;

@@ -17,10 +17,11 @@ typedef struct pool_test_driver_options {
   uint32_t drain_ms;         /* 0: 200 */
   uint64_t max_bytes;        /* 0: the default quota */
   uint32_t max_streams;      /* 0: the default quota */
+  uint32_t consumer_entries; /* 0: the default (64) */
 } pool_test_driver_options_t;
 
-/* A driver with dynamic streams, no prefault, and the profile "small" (pools of 256 B and
- * 4 KiB, `header_slots` slots) as the default profile. */
+/* A driver with dynamic streams, no prefault, and as the default profile pools of 256 B and
+ * 4 KiB with `header_slots` slots; a second profile "wide" has 32 slots of one 64 KiB pool. */
 lf_pool_driver_t *pool_test_driver(lf_context_t *context, const pool_test_driver_options_t *options);
 
 /* Producer and consumer params that never start an embedded driver. */

@@ -275,6 +275,68 @@ static void garbage_collection_keeps_two_epochs(void **state) {
   LF_OK_(lf_pool_driver_destroy(driver));
 }
 
+static void a_producer_with_another_layout_starts_an_epoch_of_that_layout(void **state) {
+  fixture_t *f = *state;
+  lf_pool_driver_t *driver = pool_test_driver(f->context, NULL);
+  lf_pool_consumer_t *consumer = attach_consumer(f, 8, 0);
+  lf_pool_producer_t *first = attach_producer(f, 8, 0);
+  lf_pool_stream_info_t info = {.struct_size = sizeof info};
+  LF_OK_(lf_pool_producer_get_info(first, &info));
+  assert_int_equal(info.nslots, 16);
+  LF_OK_(lf_pool_producer_detach(first));
+  lf_pool_producer_params_t p = pool_test_producer_params();
+  p.field_mask |= LF_POOL_PARAM_FIELD_PROFILE;
+  p.profile = "wide";
+  lf_pool_producer_t *wide = NULL;
+  LF_OK_(lf_pool_producer_attach(f->context, 8, &p, &wide));
+  LF_OK_(lf_pool_producer_get_info(wide, &info));
+  assert_int_equal(info.nslots, 32);
+  assert_int_equal(info.pool_count, 1);
+  assert_int_equal(info.pool_strides[0], 65536);
+  pool_test_follow(consumer, info.epoch);
+  lf_pool_stream_info_t seen = {.struct_size = sizeof seen};
+  LF_OK_(lf_pool_consumer_get_info(consumer, &seen));
+  assert_int_equal(seen.epoch, info.epoch);
+  assert_int_equal(seen.nslots, 32); /* the consumer remapped to the new layout */
+  void *payload = NULL;
+  LF_OK_(lf_pool_producer_claim(wide, 60000, &payload)); /* too big for the old layout */
+  pool_test_fill(payload, 60000, 3);
+  lf_pool_tensor_t t = pool_test_tensor(60000);
+  t.timestamp_ns = 4;
+  LF_OK_(lf_pool_producer_commit(wide, &t, 60000));
+  read_one(consumer);
+  LF_OK_(lf_pool_producer_detach(wide));
+  LF_OK_(lf_pool_consumer_detach(consumer));
+  LF_OK_(lf_pool_driver_destroy(driver));
+}
+
+static void consumers_beyond_the_table_still_attach(void **state) {
+  fixture_t *f = *state;
+  pool_test_driver_options_t o = {.consumer_entries = 1};
+  lf_pool_driver_t *driver = pool_test_driver(f->context, &o);
+  lf_pool_producer_t *producer = attach_producer(f, 9, 0);
+  lf_pool_consumer_t *consumers[3];
+  for (int i = 0; i < 3; ++i) consumers[i] = attach_consumer(f, 9, 0);
+  pool_test_publish(producer, 64, 11);
+  for (int i = 0; i < 3; ++i) read_one(consumers[i]);
+  lf_pool_stream_info_t info = {.struct_size = sizeof info};
+  LF_OK_(lf_pool_producer_get_info(producer, &info));
+  char path[400];
+  snprintf(path, sizeof path, "%s/control", info.epoch_dir);
+  lf_pool_producer_qos_t qos = {.struct_size = sizeof qos};
+  uint32_t listed = 0;
+  LF_OK_(lf_pool_read_control(f->context, path, &qos, NULL, 0, &listed));
+  assert_int_equal(qos.consumer_entries, 1);
+  assert_int_equal(listed, 1); /* the table holds one; the others read all the same */
+  lf_pool_stream_status_t s = {.struct_size = sizeof s};
+  uint32_t count = 0;
+  LF_OK_(lf_pool_list_streams(f->context, &s, 1, &count));
+  assert_int_equal(s.consumers, 3);
+  for (int i = 0; i < 3; ++i) LF_OK_(lf_pool_consumer_detach(consumers[i]));
+  LF_OK_(lf_pool_producer_detach(producer));
+  LF_OK_(lf_pool_driver_destroy(driver));
+}
+
 static void quotas_refuse_with_a_clear_status(void **state) {
   fixture_t *f = *state;
   pool_test_driver_options_t o = {.max_streams = 2};
@@ -355,6 +417,8 @@ int main(void) {
       cmocka_unit_test_setup_teardown(a_driver_restart_bumps_the_epoch_and_clients_reattach, setup, teardown),
       cmocka_unit_test_setup_teardown(the_next_driver_takes_over_when_an_embedded_one_dies, setup, teardown),
       cmocka_unit_test_setup_teardown(garbage_collection_keeps_two_epochs, setup, teardown),
+      cmocka_unit_test_setup_teardown(a_producer_with_another_layout_starts_an_epoch_of_that_layout, setup, teardown),
+      cmocka_unit_test_setup_teardown(consumers_beyond_the_table_still_attach, setup, teardown),
       cmocka_unit_test_setup_teardown(quotas_refuse_with_a_clear_status, setup, teardown),
       cmocka_unit_test_setup_teardown(huge_pages_are_honoured_or_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(the_shutdown_request_needs_the_token, setup, teardown),
