@@ -148,7 +148,7 @@ class Driver::Engine {
   void end_lease(uint64_t lease_id, protocol::RevokeReason reason, bool notify);
   Stream &open_stream(uint32_t id, uid_t uid, const StreamProfile &profile);
   void bump_epoch(Stream &stream, const StreamProfile &profile);
-  void write_entry(Stream &stream, const Lease &lease);
+  void write_entry(Stream &stream, const Lease &lease, bool fresh);
   void announce(Stream &stream, Lease &lease);
   bool send(Client &client, const Message &m, const std::vector<int> &fds = {});
   void begin_shutdown();
@@ -414,7 +414,7 @@ void Driver::Engine::attach(Client &client, const Message &m) {
           break;
         }
       leases_[lease.id] = lease;
-      write_entry(stream, leases_[lease.id]);
+      write_entry(stream, leases_[lease.id], true);
     } else {
       leases_[lease.id] = lease;
       stream.producer = lease.id;
@@ -474,16 +474,19 @@ void Driver::Engine::bump_epoch(Stream &stream, const StreamProfile &profile) {
   core::log_message(&log_, LF_LOG_INFO, "tensor pool driver: stream %u is at epoch %llu", stream.id, static_cast<unsigned long long>(next));
   for (auto &[id, lease] : leases_) {
     if (lease.stream != stream.id || lease.role != Role::consumer) continue;
-    write_entry(stream, lease);
+    write_entry(stream, lease, false);
     announce(stream, lease);
   }
 }
 
-void Driver::Engine::write_entry(Stream &stream, const Lease &lease) {
+void Driver::Engine::write_entry(Stream &stream, const Lease &lease, bool fresh) {
   if (lease.entry == kNoConsumerEntry) return;
   namespace o = consumer_offset;
   const ControlView control = stream.current().control();
   const size_t at = control.entry_offset(lease.entry);
+  if (fresh)  // an entry another consumer held before: its counters are not this one's
+    for (size_t field : {o::last_seq, o::frames_read, o::drops_gap, o::drops_late, o::skipped, o::invalid})
+      control.u64(at + field).store(0, std::memory_order_relaxed);
   control.u32(at + o::mode).store(lease.mode, std::memory_order_relaxed);
   control.u64(at + o::lease).store(lease.id, std::memory_order_relaxed);
   control.u64(at + o::client_id).store(lease.client_id, std::memory_order_relaxed);
