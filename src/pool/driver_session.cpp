@@ -27,7 +27,9 @@ namespace {
 
 int64_t now_ms() noexcept { return core::monotonic_ns() / 1000000; }
 
-constexpr int64_t kReattachIntervalMs = 100;
+// Re-attaching: first after 100 ms, then backing off to 5 s while refused (another producer took
+// the stream, a quota) so that a driver's log is not flooded.
+constexpr int64_t kReattachIntervalMs = 100, kReattachMaxIntervalMs = 5000;
 constexpr int32_t kDetachTimeoutMs = 1000;
 
 }  // namespace
@@ -175,6 +177,7 @@ bool DriverSession::handle_incoming() noexcept {
 void DriverSession::run() noexcept {
   int64_t next_keepalive = now_ms() + keepalive_ms_;
   int64_t next_attempt = 0;
+  int64_t interval = kReattachIntervalMs;
   while (true) {
     const int64_t now = now_ms();
     int64_t wait = next_keepalive - now;
@@ -187,6 +190,7 @@ void DriverSession::run() noexcept {
       leased_ = false;
       embedded_.reset();  // a driver of ours that stopped is not the next one
       next_attempt = now_ms() + 20;
+      interval = kReattachIntervalMs;
     }
     if (now_ms() >= next_keepalive) {
       next_keepalive = now_ms() + keepalive_ms_;
@@ -203,11 +207,17 @@ void DriverSession::run() noexcept {
       }
     }
     if ((!socket_ || !leased_) && now_ms() >= next_attempt) {
-      next_attempt = now_ms() + kReattachIntervalMs;
+      next_attempt = now_ms() + interval;
       try {
         if (socket_) attach_on(std::move(socket_), now_ms() + 1000);  // revoked: a new lease on the same connection
         else connect_and_attach(now_ms() + 1000);
         reattachments_.fetch_add(1, std::memory_order_relaxed);
+        interval = kReattachIntervalMs;
+      } catch (const core::Error &e) {
+        core::log_message(context_->log(), LF_LOG_DEBUG, "tensor pool: re-attach failed: %s", e.what());
+        // No driver yet: keep trying briskly; a driver that refuses: back off.
+        if (e.status() != LF_ERR_NOT_FOUND && e.status() != LF_TIMEOUT && e.status() != LF_ERR_CLOSED)
+          interval = std::min(interval * 2, kReattachMaxIntervalMs);
       } catch (const std::exception &e) {
         core::log_message(context_->log(), LF_LOG_DEBUG, "tensor pool: re-attach failed: %s", e.what());
       }
