@@ -16,6 +16,7 @@
 #include <deque>
 #include <fcntl.h>
 #include <map>
+#include <set>
 #include <poll.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
@@ -124,6 +125,7 @@ class Driver::Engine {
     std::deque<Epoch> epochs;  // back(): current
     uint64_t producer = 0;     // lease id, 0: none
     uint64_t last_published = 0;  // seen at the producer's last keepalive
+    int64_t idle_since_ms = -1;   // since when no lease refers to it (-1: leased)
     std::vector<bool> entries;
     EpochFiles &current() { return *epochs.back().files; }
     uint64_t bytes() const {
@@ -145,6 +147,7 @@ class Driver::Engine {
   void list(Client &client, const Message &m);
   void housekeeping();
   void collect_garbage(Stream &stream);
+  void retire_idle_streams(int64_t now);
   void end_lease(uint64_t lease_id, protocol::RevokeReason reason, bool notify);
   Stream &open_stream(uint32_t id, uid_t uid, const StreamProfile &profile);
   void bump_epoch(Stream &stream, const StreamProfile &profile);
@@ -632,6 +635,36 @@ void Driver::Engine::housekeeping() {
     end_lease(id, protocol::RevokeReason::revoked, true);
   }
   for (auto &[id, stream] : streams_) collect_garbage(stream);
+  retire_idle_streams(now);
+}
+
+void Driver::Engine::retire_idle_streams(int64_t now) {
+  // A stream nobody has leased for 3 announce periods goes with all its files, so that
+  // transient streams do not pile up against the per-uid quotas; the next attach creates it
+  // again (at epoch 1, in a new directory).
+  std::set<uint32_t> leased;
+  for (const auto &[id, lease] : leases_) leased.insert(lease.stream);
+  for (auto it = streams_.begin(); it != streams_.end();) {
+    Stream &stream = it->second;
+    if (leased.count(stream.id) != 0) {
+      stream.idle_since_ms = -1;
+      ++it;
+      continue;
+    }
+    if (stream.idle_since_ms < 0) stream.idle_since_ms = now;
+    if (now - stream.idle_since_ms < 3 * int64_t{config_.announce_period_ms}) {
+      ++it;
+      continue;
+    }
+    for (Epoch &e : stream.epochs) {
+      if (e.files) e.files->remove();
+      else remove_epoch_dir(stream.dir.get(), e.number);
+    }
+    unlinkat(ns_dir_.get(), std::to_string(stream.id).c_str(), AT_REMOVEDIR);
+    core::log_message(&log_, LF_LOG_INFO, "tensor pool driver: stream %u retired (no lease for %lld ms)", stream.id,
+                      static_cast<long long>(now - stream.idle_since_ms));
+    it = streams_.erase(it);
+  }
 }
 
 void Driver::Engine::collect_garbage(Stream &stream) {

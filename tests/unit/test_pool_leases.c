@@ -337,6 +337,30 @@ static void consumers_beyond_the_table_still_attach(void **state) {
   LF_OK_(lf_pool_driver_destroy(driver));
 }
 
+static void a_stream_nobody_leases_is_retired(void **state) {
+  fixture_t *f = *state;
+  pool_test_driver_options_t o = {.announce_ms = 20};
+  lf_pool_driver_t *driver = pool_test_driver(f->context, &o);
+  lf_pool_consumer_t *consumer = attach_consumer(f, 14, 0);
+  lf_pool_producer_t *producer = attach_producer(f, 14, 0);
+  LF_OK_(lf_pool_producer_detach(producer));
+  char dir[512];
+  snprintf(dir, sizeof dir, "%s/lavaflow-%u/default/14", f->base, (unsigned)geteuid());
+  usleep(200000); /* a consumer still holds it: it stays */
+  assert_true(pool_test_count_entries(dir) >= 1);
+  LF_OK_(lf_pool_consumer_detach(consumer));
+  uint32_t count = 1;
+  for (int i = 0; i < 200 && count != 0; ++i) {
+    usleep(10000);
+    LF_OK_(lf_pool_list_streams(f->context, NULL, 0, &count));
+  }
+  assert_int_equal(count, 0);
+  assert_int_equal(pool_test_count_entries(dir), -1); /* its directory is gone */
+  consumer = attach_consumer(f, 14, 0); /* and it comes back on demand */
+  LF_OK_(lf_pool_consumer_detach(consumer));
+  LF_OK_(lf_pool_driver_destroy(driver));
+}
+
 static void quotas_refuse_with_a_clear_status(void **state) {
   fixture_t *f = *state;
   pool_test_driver_options_t o = {.max_streams = 2};
@@ -419,6 +443,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(garbage_collection_keeps_two_epochs, setup, teardown),
       cmocka_unit_test_setup_teardown(a_producer_with_another_layout_starts_an_epoch_of_that_layout, setup, teardown),
       cmocka_unit_test_setup_teardown(consumers_beyond_the_table_still_attach, setup, teardown),
+      cmocka_unit_test_setup_teardown(a_stream_nobody_leases_is_retired, setup, teardown),
       cmocka_unit_test_setup_teardown(quotas_refuse_with_a_clear_status, setup, teardown),
       cmocka_unit_test_setup_teardown(huge_pages_are_honoured_or_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(the_shutdown_request_needs_the_token, setup, teardown),
