@@ -339,13 +339,12 @@ static void consumers_beyond_the_table_still_attach(void **state) {
 
 static void a_stream_nobody_leases_is_retired(void **state) {
   fixture_t *f = *state;
+  char dir[512];
+  snprintf(dir, sizeof dir, "%s/lavaflow-%u/default/14", f->base, (unsigned)geteuid());
   pool_test_driver_options_t o = {.announce_ms = 20};
   lf_pool_driver_t *driver = pool_test_driver(f->context, &o);
   lf_pool_consumer_t *consumer = attach_consumer(f, 14, 0);
-  lf_pool_producer_t *producer = attach_producer(f, 14, 0);
-  LF_OK_(lf_pool_producer_detach(producer));
-  char dir[512];
-  snprintf(dir, sizeof dir, "%s/lavaflow-%u/default/14", f->base, (unsigned)geteuid());
+  LF_OK_(lf_pool_producer_detach(attach_producer(f, 14, 0)));
   usleep(200000); /* a consumer still holds it: it stays */
   assert_true(pool_test_count_entries(dir) >= 1);
   LF_OK_(lf_pool_consumer_detach(consumer));
