@@ -163,6 +163,21 @@ void write_view(lf_pool_view_t *out, const pool::FrameView &v, uint32_t nslots) 
   capi::write_versioned(out, view, sizeof(lf_pool_view_t), "out_view");
 }
 
+// poll and wait: check the out struct, get the next frame, lend it as an lf_pool_view_t.
+template <typename Next>
+lf_status_t next_view(const char *function, const lf_pool_consumer_t *consumer, lf_pool_view_t *out_view, Next next) noexcept {
+  if (out_view == nullptr) return capi::report(function, LF_ERR_INVALID_ARGUMENT, "out_view is NULL");
+  if (out_view->struct_size < sizeof(lf_pool_view_t))
+    return capi::report(function, LF_ERR_INVALID_ARGUMENT, "out_view->struct_size is too small: set it to sizeof(lf_pool_view_t)");
+  return on_consumer(function, consumer, [&](pool::Consumer &c) {
+    pool::FrameView view;
+    const lf_status_t status = next(c, view);
+    if (status == LF_OK) write_view(out_view, view, c.mapping()->stream().nslots);
+    if (status == LF_ERR_INVALID_STATE) return capi::report(function, status, "a view is held: release it first");
+    return status;
+  });
+}
+
 void copy_text(char *to, size_t capacity, const std::string &from) { std::snprintf(to, capacity, "%s", from.c_str()); }
 
 // A C text field: NUL-terminated within its array.
@@ -315,29 +330,12 @@ lf_status_t lf_pool_consumer_detach(lf_pool_consumer_t *consumer) {
 }
 
 lf_status_t lf_pool_consumer_poll(lf_pool_consumer_t *consumer, lf_pool_view_t *out_view) {
-  if (out_view == nullptr) return capi::report(__func__, LF_ERR_INVALID_ARGUMENT, "out_view is NULL");
-  if (out_view->struct_size < sizeof(lf_pool_view_t))
-    return capi::report(__func__, LF_ERR_INVALID_ARGUMENT, "out_view->struct_size is too small: set it to sizeof(lf_pool_view_t)");
-  return on_consumer(__func__, consumer, [&](pool::Consumer &c) {
-    pool::FrameView view;
-    const lf_status_t status = c.poll(view);
-    if (status == LF_OK) write_view(out_view, view, c.mapping()->stream().nslots);
-    if (status == LF_ERR_INVALID_STATE) return capi::report("lf_pool_consumer_poll", status, "a view is held: release it first");
-    return status;
-  });
+  return next_view(__func__, consumer, out_view, [](pool::Consumer &c, pool::FrameView &view) { return c.poll(view); });
 }
 
 lf_status_t lf_pool_consumer_wait(lf_pool_consumer_t *consumer, lf_pool_view_t *out_view, int64_t timeout_ns) {
-  if (out_view == nullptr) return capi::report(__func__, LF_ERR_INVALID_ARGUMENT, "out_view is NULL");
-  if (out_view->struct_size < sizeof(lf_pool_view_t))
-    return capi::report(__func__, LF_ERR_INVALID_ARGUMENT, "out_view->struct_size is too small: set it to sizeof(lf_pool_view_t)");
-  return on_consumer(__func__, consumer, [&](pool::Consumer &c) {
-    pool::FrameView view;
-    const lf_status_t status = c.wait(view, timeout_ns);
-    if (status == LF_OK) write_view(out_view, view, c.mapping()->stream().nslots);
-    if (status == LF_ERR_INVALID_STATE) return capi::report("lf_pool_consumer_wait", status, "a view is held: release it first");
-    return status;
-  });
+  return next_view(__func__, consumer, out_view,
+                   [timeout_ns](pool::Consumer &c, pool::FrameView &view) { return c.wait(view, timeout_ns); });
 }
 
 lf_status_t lf_pool_consumer_release(lf_pool_consumer_t *consumer) {

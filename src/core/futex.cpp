@@ -1,7 +1,6 @@
 #include "core/futex.hpp"
 
 #include <cerrno>
-#include <ctime>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -26,12 +25,6 @@ bool futex_wait(std::atomic<uint32_t> *word, uint32_t expected, int64_t timeout_
 void futex_wake(std::atomic<uint32_t> *word, int count, bool shared) noexcept {
   int op = FUTEX_WAKE | (shared ? 0 : FUTEX_PRIVATE_FLAG);
   syscall(SYS_futex, reinterpret_cast<uint32_t *>(word), op, count, nullptr, nullptr, 0);
-}
-
-int64_t monotonic_ns() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
 }  // namespace lavaflow::core

@@ -1,6 +1,8 @@
 // Futex waits and wakes on 32-bit words, private to a process or shared between processes.
 #pragma once
 
+#include "core/clock.hpp"  // (monotonic_ns: waits take timeouts)
+
 #include <atomic>
 #include <cstdint>
 
@@ -13,8 +15,6 @@ bool futex_wait(std::atomic<uint32_t> *word, uint32_t expected, int64_t timeout_
 // Wakes up to `count` sleepers on `word`.
 void futex_wake(std::atomic<uint32_t> *word, int count, bool shared) noexcept;
 
-// Monotonic clock in nanoseconds.
-int64_t monotonic_ns() noexcept;
 
 // A CPU hint inside spin loops.
 inline void cpu_relax() noexcept {

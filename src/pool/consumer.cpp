@@ -1,7 +1,6 @@
 #include "pool/consumer.hpp"
 
 #include "core/futex.hpp"
-#include "pool/producer.hpp"
 
 namespace lavaflow::pool {
 
@@ -32,12 +31,7 @@ bool Consumer::follow_epoch() noexcept {
   if (next == mapping_) return false;
   if (mapping_ && cursor_) {
     cursor_->abandon(mapping_->control().u64(control_offset::published).load(std::memory_order_acquire));
-    const CursorCounters &c = cursor_->counters();
-    finished_.read += c.read;
-    finished_.drops_gap += c.drops_gap;
-    finished_.drops_late += c.drops_late;
-    finished_.invalid += c.invalid;
-    finished_.skipped += c.skipped;
+    finished_ += cursor_->counters();
   }
   const bool moved = mapping_ != nullptr;
   mapping_ = std::move(next);
@@ -52,14 +46,7 @@ bool Consumer::follow_epoch() noexcept {
 
 CursorCounters Consumer::counters() const noexcept {
   CursorCounters total = finished_;
-  if (cursor_) {
-    const CursorCounters &c = cursor_->counters();
-    total.read += c.read;
-    total.drops_gap += c.drops_gap;
-    total.drops_late += c.drops_late;
-    total.invalid += c.invalid;
-    total.skipped += c.skipped;
-  }
+  if (cursor_) total += cursor_->counters();
   return total;
 }
 
@@ -95,12 +82,7 @@ lf_status_t Consumer::poll(FrameView &out) noexcept {
     const uint64_t seq = cursor_->position();
     switch (read_frame(stream, mapping_->limits(), seq, header)) {
       case SlotState::committed:
-        out.seq = seq;
-        out.epoch = mapping_->epoch();
-        out.payload = stream.payload(header.pool_id, seq);
-        out.header = header;
-        held_ = seq;
-        return LF_OK;
+        return lend(seq, header, out);
       case SlotState::pending:
         return LF_WOULD_BLOCK;  // not published yet (a frame is published only once committed)
       case SlotState::invalid:
@@ -119,12 +101,7 @@ lf_status_t Consumer::poll(FrameView &out) noexcept {
     SlotHeader header;
     switch (read_frame(stream, mapping_->limits(), *seq, header)) {
       case SlotState::committed:
-        out.seq = *seq;
-        out.epoch = mapping_->epoch();
-        out.payload = stream.payload(header.pool_id, *seq);
-        out.header = header;
-        held_ = *seq;
-        return LF_OK;
+        return lend(*seq, header, out);
       case SlotState::pending:
         stalled_ = true;
         return LF_WOULD_BLOCK;  // published but not committed: its producer died while writing it
@@ -136,6 +113,15 @@ lf_status_t Consumer::poll(FrameView &out) noexcept {
         break;
     }
   }
+}
+
+lf_status_t Consumer::lend(uint64_t seq, const SlotHeader &header, FrameView &out) noexcept {
+  out.seq = seq;
+  out.epoch = mapping_->epoch();
+  out.payload = mapping_->stream().payload(header.pool_id, seq);
+  out.header = header;
+  held_ = seq;
+  return LF_OK;
 }
 
 lf_status_t Consumer::release() noexcept {

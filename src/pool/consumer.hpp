@@ -56,6 +56,7 @@ class Consumer {
  private:
   bool follow_epoch() noexcept;  // true when it moved to a new epoch
   void publish_counters() noexcept;
+  lf_status_t lend(uint64_t seq, const SlotHeader &header, FrameView &out) noexcept;  // a committed frame, until release()
   CursorConfig cursor_config() const noexcept;
 
   ConsumerOptions options_;

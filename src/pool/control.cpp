@@ -13,7 +13,7 @@ void validate_control(const Superblock &sb, uint64_t file_bytes, const std::stri
   const char *w = what.c_str();
   if (sb.region_type != kControl) core::fail(LF_ERR_CORRUPT, "%s: region_type %d, expected 3 (control)", w, sb.region_type);
   if (sb.pool_id != 0) core::fail(LF_ERR_CORRUPT, "%s: control region pool_id %u, expected 0", w, sb.pool_id);
-  if (sb.nslots == 0 || (sb.nslots & (sb.nslots - 1)) != 0 || sb.nslots > 65536)
+  if (!valid_entry_count(sb.nslots))
     core::fail(LF_ERR_CORRUPT, "%s: control region nslots %u is not a power of two up to 65536", w, sb.nslots);
   if (sb.slot_bytes != kConsumerEntryBytes)
     core::fail(LF_ERR_CORRUPT, "%s: control region slot_bytes %u, expected %u", w, sb.slot_bytes, kConsumerEntryBytes);

@@ -13,6 +13,7 @@
 #include "pool/wire.hpp"
 
 #include <atomic>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 
@@ -32,6 +33,11 @@ constexpr size_t consumers = 4096;  // the consumer table: nslots entries of kCo
 }  // namespace control_offset
 
 constexpr uint32_t kConsumerEntryBytes = 128;
+constexpr uint32_t kMaxConsumerEntries = 65536;
+// A control region's consumer table size: a power of two up to kMaxConsumerEntries.
+constexpr bool valid_entry_count(uint64_t entries) noexcept {
+  return std::has_single_bit(entries) && entries <= kMaxConsumerEntries;
+}
 constexpr uint32_t kNoConsumerEntry = 0xFFFFFFFFu;
 
 // One consumer entry (offsets inside the entry).

@@ -26,6 +26,14 @@ struct CursorCounters {
   uint64_t invalid = 0;
   uint64_t skipped = 0;
   uint64_t total() const noexcept { return read + drops_gap + drops_late + invalid + skipped; }
+  CursorCounters &operator+=(const CursorCounters &other) noexcept {
+    read += other.read;
+    drops_gap += other.drops_gap;
+    drops_late += other.drops_late;
+    invalid += other.invalid;
+    skipped += other.skipped;
+    return *this;
+  }
 };
 
 class Cursor {

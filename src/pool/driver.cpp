@@ -36,13 +36,8 @@ using protocol::Type;
 
 namespace {
 
-int64_t now_ms() noexcept { return core::monotonic_ns() / 1000000; }
-
-uint64_t realtime_ns() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
+using core::realtime_ns;
+int64_t now_ms() noexcept { return core::monotonic_ms(); }
 
 // Whether the peer's primary or a supplementary group is `group` (supplementary groups come
 // from /proc/<pid>/status: SO_PEERCRED carries only the primary one).
@@ -83,7 +78,7 @@ std::string hex(const uint8_t *bytes, size_t n) {
 
 class Driver::Engine {
  public:
-  Engine(DriverConfig &config, core::LogSink log, std::atomic<bool> &stopped, std::string &socket_path);
+  Engine(DriverConfig &config, core::LogSink log, std::atomic<bool> &stopped);
   ~Engine();
   void run() noexcept;
   void request_stop() noexcept {
@@ -146,6 +141,7 @@ class Driver::Engine {
   void shutdown_request(Client &client, const Message &m);
   void list(Client &client, const Message &m);
   void housekeeping();
+  void stamp_producer(Stream &stream, pid_t pid);
   void collect_garbage(Stream &stream);
   void retire_idle_streams(int64_t now);
   void end_lease(uint64_t lease_id, protocol::RevokeReason reason, bool notify);
@@ -171,10 +167,11 @@ class Driver::Engine {
   uint64_t next_lease_ = 1;
   bool shutting_down_ = false;
   int64_t drain_deadline_ms_ = 0;
+  int64_t next_housekeeping_ms_ = 0;
   std::vector<uint8_t> receive_buffer_ = std::vector<uint8_t>(protocol::kMaxMessageBytes);
 };
 
-Driver::Engine::Engine(DriverConfig &config, core::LogSink log, std::atomic<bool> &stopped, std::string &socket_path)
+Driver::Engine::Engine(DriverConfig &config, core::LogSink log, std::atomic<bool> &stopped)
     : config_(config), log_(std::move(log)), stopped_(stopped) {
   const std::string user_path = ipc::user_dir_path(config_.base_dir, nullptr);
   user_dir_ = ipc::open_user_dir(config_.base_dir, nullptr, true);
@@ -189,7 +186,7 @@ Driver::Engine::Engine(DriverConfig &config, core::LogSink log, std::atomic<bool
   }
   ns_dir_ = ipc::open_private_dir(user_dir_.get(), config_.namespace_name.c_str(), true, user_path + "/" + config_.namespace_name);
   bound_ = ipc::listen_unix(user_dir_.get(), user_path, kDriverSocketName, "tensor pool driver");
-  socket_path = user_path + "/" + kDriverSocketName;
+  const std::string socket_path = user_path + "/" + kDriverSocketName;
   if (config_.allowed_group) {
     // Group sharing: the group may search the user directory and connect to the socket; peer
     // credentials decide the rest. (Region files stay 0600: clients map passed descriptors.)
@@ -238,10 +235,15 @@ void Driver::Engine::run() noexcept {
     if (fds[1].revents & POLLIN) accept_clients();
     for (size_t i = 2; i < fds.size(); ++i)
       if (fds[i].revents != 0) serve(*clients_[i - 2]);
-    try {
-      housekeeping();
-    } catch (const std::exception &e) {
-      core::log_message(&log_, LF_LOG_ERROR, "tensor pool driver: housekeeping failed: %s", e.what());
+    // Housekeeping once per tick, not after every message: it checks every producer's process
+    // and every stream's epochs.
+    if (now_ms() >= next_housekeeping_ms_) {
+      next_housekeeping_ms_ = now_ms() + tick;
+      try {
+        housekeeping();
+      } catch (const std::exception &e) {
+        core::log_message(&log_, LF_LOG_ERROR, "tensor pool driver: housekeeping failed: %s", e.what());
+      }
     }
     // Clients that went away are dropped only here, so that indexes above stay valid.
     std::erase_if(clients_, [](const std::unique_ptr<Client> &c) { return c->gone; });
@@ -383,12 +385,8 @@ void Driver::Engine::attach(Client &client, const Message &m) {
                                                  holder.client->cred.pid, static_cast<unsigned long long>(holder.id)));
   }
   // Quotas: streams and region bytes per uid (the new epoch's files count before they exist).
-  uint64_t new_bytes = 0;
-  if (existing == streams_.end() || r.role == Role::producer) {
-    new_bytes = region_bytes(Superblock{.region_type = kHeaderRing, .nslots = profile.header_slots}) +
-                control_region_bytes(config_.consumer_entries);
-    for (const auto &p : profile.pools) new_bytes += kSuperblockBytes + uint64_t{p.stride} * profile.header_slots;
-  }
+  const uint64_t new_bytes =
+      existing == streams_.end() || r.role == Role::producer ? epoch_bytes(profile, config_.consumer_entries) : 0;
   if (existing == streams_.end() && uid_streams(client.cred.uid) >= config_.max_streams_per_uid)
     return refuse(LF_ERR_LIMIT, core::format_text("uid %u already has %u streams (max_streams_per_uid)", client.cred.uid,
                                                   config_.max_streams_per_uid));
@@ -423,11 +421,8 @@ void Driver::Engine::attach(Client &client, const Message &m) {
       stream.producer = lease.id;
       // A producer on a stream without one starts a new epoch (a new stream's first epoch is new already).
       if (!created) bump_epoch(stream, profile);
-      stream.current().mark_activity(realtime_ns(), static_cast<uint64_t>(client.cred.pid));
-      const ControlView control = stream.current().control();
-      control.u64(control_offset::producer_pid).store(static_cast<uint64_t>(client.cred.pid), std::memory_order_relaxed);
-      control.u64(control_offset::producer_heartbeat_ns).store(realtime_ns(), std::memory_order_relaxed);
       stream.last_published = 0;
+      stamp_producer(stream, client.cred.pid);
     }
   } catch (const core::Error &e) {
     leases_.erase(lease.id);
@@ -570,23 +565,26 @@ void Driver::Engine::keepalive(Client &client, const Message &m) {
   auto s = streams_.find(lease->stream);
   if (s == streams_.end()) return;
   if (lease->role == Role::producer) {
-    // The producer's liveness and QoS timestamps are written here, once per keepalive, so that
-    // its data path reads no clock.
-    Stream &stream = s->second;
-    const uint64_t now = realtime_ns();
-    stream.current().mark_activity(now, static_cast<uint64_t>(client.cred.pid));
-    const ControlView control = stream.current().control();
-    namespace o = control_offset;
-    control.u64(o::producer_pid).store(static_cast<uint64_t>(client.cred.pid), std::memory_order_relaxed);
-    control.u64(o::producer_heartbeat_ns).store(now, std::memory_order_relaxed);
-    const uint64_t published = control.u64(o::published).load(std::memory_order_relaxed);
-    if (published != stream.last_published) {
-      stream.last_published = published;
-      control.u64(o::last_publish_ns).store(now, std::memory_order_relaxed);
-    }
+    stamp_producer(s->second, client.cred.pid);
   } else if (lease->entry != kNoConsumerEntry) {
     const ControlView control = s->second.current().control();
     control.u64(control.entry_offset(lease->entry) + consumer_offset::heartbeat_ns).store(realtime_ns(), std::memory_order_relaxed);
+  }
+}
+
+void Driver::Engine::stamp_producer(Stream &stream, pid_t pid) {
+  // The producer's liveness and QoS timestamps are written here, at its attach and each
+  // keepalive, so that its data path reads no clock.
+  const uint64_t now = realtime_ns();
+  stream.current().mark_activity(now, static_cast<uint64_t>(pid));
+  const ControlView control = stream.current().control();
+  namespace o = control_offset;
+  control.u64(o::producer_pid).store(static_cast<uint64_t>(pid), std::memory_order_relaxed);
+  control.u64(o::producer_heartbeat_ns).store(now, std::memory_order_relaxed);
+  const uint64_t published = control.u64(o::published).load(std::memory_order_relaxed);
+  if (published != stream.last_published) {
+    stream.last_published = published;
+    control.u64(o::last_publish_ns).store(now, std::memory_order_relaxed);
   }
 }
 
@@ -702,7 +700,7 @@ void Driver::Engine::begin_shutdown() {
 }
 
 Driver::Driver(DriverConfig config, core::LogSink log) : config_(std::move(config)) {
-  engine_ = std::make_unique<Engine>(config_, std::move(log), stopped_, socket_path_);
+  engine_ = std::make_unique<Engine>(config_, std::move(log), stopped_);
   thread_ = std::thread([this] { engine_->run(); });
 }
 

@@ -38,12 +38,10 @@ class Driver {
   // Waits up to timeout_ms (negative: forever) for stopped(). Returns it.
   bool wait_stopped(int64_t timeout_ms) const noexcept;
   const DriverConfig &config() const noexcept { return config_; }
-  const std::string &socket_path() const noexcept { return socket_path_; }
 
  private:
   class Engine;
   DriverConfig config_;
-  std::string socket_path_;
   std::unique_ptr<Engine> engine_;
   std::atomic<bool> stopped_{false};
   std::thread thread_;

@@ -4,6 +4,7 @@
 #include "core/error.hpp"
 #include "core/strings.hpp"
 #include "ipc/user_dir.hpp"
+#include "pool/control.hpp"
 
 #include <cerrno>
 #include <cstdlib>
@@ -36,8 +37,6 @@ StreamProfile default_profile(uint32_t header_slots) {
 }
 
 namespace {
-
-bool power_of_two(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
 
 uint64_t parse_unsigned(const char *variable, const char *text, uint64_t min, uint64_t max) {
   errno = 0;
@@ -79,7 +78,7 @@ void override_bool(DriverConfig &config, const char *variable, const char *field
 
 void validate_profile(const StreamProfile &p, const std::string &what) {
   const char *w = what.c_str();
-  if (!power_of_two(p.header_slots) || p.header_slots > kMaxSlots)
+  if (!valid_slot_count(p.header_slots))
     fail(LF_ERR_INVALID_ARGUMENT, "%s: header_slots %u is not a power of two up to %u", w, p.header_slots, kMaxSlots);
   if (p.pools.empty() || p.pools.size() > kMaxPools) fail(LF_ERR_INVALID_ARGUMENT, "%s: %zu pools (1..%u)", w, p.pools.size(), kMaxPools);
   uint32_t seen = 0;
@@ -87,7 +86,7 @@ void validate_profile(const StreamProfile &p, const std::string &what) {
     if (pool.id == 0 || pool.id > kMaxPools || (seen & (1u << pool.id)) != 0)
       fail(LF_ERR_INVALID_ARGUMENT, "%s: pool id %u is not in 1..%u or repeated", w, pool.id, kMaxPools);
     seen |= 1u << pool.id;
-    if (pool.stride < 64 || !power_of_two(pool.stride))
+    if (!valid_stride(pool.stride))
       fail(LF_ERR_INVALID_ARGUMENT, "%s: pool %u stride %u is not a power-of-two multiple of 64", w, pool.id, pool.stride);
     if (uint64_t{pool.stride} * p.header_slots > (uint64_t{1} << 32))
       fail(LF_ERR_INVALID_ARGUMENT, "%s: pool %u is %u slots of %u bytes: over 4 GiB", w, pool.id, p.header_slots, pool.stride);
@@ -109,7 +108,7 @@ void finish_driver_config(DriverConfig &config, bool use_environment) {
     override_number(config, "LAVAFLOW_DRIVER_SHUTDOWN_DRAIN_MS", "shutdown_drain_ms", config.shutdown_drain_ms, 0, 600000);
     override_bool(config, "LAVAFLOW_DRIVER_DYNAMIC_STREAMS", "dynamic_streams", config.dynamic_streams);
     override_number(config, "LAVAFLOW_DRIVER_HEADER_SLOTS", "header_slots", header_slots, 1, kMaxSlots);
-    override_number(config, "LAVAFLOW_DRIVER_CONSUMER_ENTRIES", "consumer_entries", config.consumer_entries, 1, 65536);
+    override_number(config, "LAVAFLOW_DRIVER_CONSUMER_ENTRIES", "consumer_entries", config.consumer_entries, 1, kMaxConsumerEntries);
     override_number(config, "LAVAFLOW_DRIVER_MAX_STREAMS_PER_UID", "max_streams_per_uid", config.max_streams_per_uid, 1, 1u << 20);
     override_number(config, "LAVAFLOW_DRIVER_MAX_BYTES_PER_UID", "max_bytes_per_uid", config.max_bytes_per_uid, 4096, UINT64_MAX);
     if (const char *text = core::env_value("LAVAFLOW_DRIVER_ALLOWED_GROUP")) {
@@ -120,7 +119,7 @@ void finish_driver_config(DriverConfig &config, bool use_environment) {
   ipc::validate_name(config.namespace_name, "driver namespace");
   if (!config.profiles.count("default")) config.profiles["default"] = default_profile(header_slots);
   else config.profiles["default"].header_slots = header_slots;
-  if (!power_of_two(config.consumer_entries) || config.consumer_entries > 65536)
+  if (!valid_entry_count(config.consumer_entries))
     fail(LF_ERR_INVALID_ARGUMENT, "consumer_entries %u (%s) is not a power of two up to 65536", config.consumer_entries,
          config.origins.count("consumer_entries") ? config.origins["consumer_entries"].c_str() : "params");
   if (config.keepalive_ms == 0 || config.announce_period_ms == 0 || config.expiry_intervals == 0)

@@ -20,6 +20,30 @@ using protocol::Type;
 
 namespace {
 
+}  // namespace
+
+Message exchange(int socket, const Message &request, Type reply_type, int64_t deadline_ms, std::vector<UniqueFd> *out_fds) {
+  std::vector<uint8_t> bytes = protocol::encode(request);
+  ipc::send_fds(socket, bytes.data(), bytes.size(), nullptr, 0);
+  std::vector<uint8_t> buffer(protocol::kMaxMessageBytes);
+  while (true) {
+    const int64_t left = deadline_ms - core::monotonic_ms();
+    size_t size = 0;
+    std::vector<UniqueFd> fds;
+    if (left <= 0 || ipc::recv_fds(socket, buffer.data(), buffer.size(), size, fds, ipc::kMaxFdsPerMessage,
+                                   static_cast<int32_t>(left)) == LF_TIMEOUT)
+      fail(LF_TIMEOUT, "the tensor pool driver did not answer the %s in time", protocol::type_name(request.type));
+    Message reply = protocol::decode(buffer.data(), size, static_cast<uint32_t>(fds.size()));
+    if (reply.type == reply_type && reply.request_id == request.request_id) {
+      if (out_fds != nullptr) *out_fds = std::move(fds);
+      return reply;
+    }
+    if (reply.type == Type::shutdown_notice) fail(LF_ERR_CLOSED, "the tensor pool driver is shutting down");
+  }
+}
+
+namespace {
+
 Message ask(const std::string &base_dir, const Message &request, Type expected, int32_t timeout_ms) {
   UniqueFd dir = ipc::open_user_dir(base_dir, nullptr, false);
   const std::string dir_path = ipc::user_dir_path(base_dir, nullptr);
@@ -28,21 +52,7 @@ Message ask(const std::string &base_dir, const Message &request, Type expected, 
     if (errno == ENOENT || errno == ECONNREFUSED) fail(LF_ERR_NOT_FOUND, "no tensor pool driver is listening at '%s/%s'", dir_path.c_str(), kDriverSocketName);
     core::fail_errno(errno, "connecting to '%s/%s'", dir_path.c_str(), kDriverSocketName);
   }
-  std::vector<uint8_t> bytes = protocol::encode(request);
-  ipc::send_fds(socket.get(), bytes.data(), bytes.size(), nullptr, 0);
-  const int64_t deadline = core::monotonic_ns() / 1000000 + timeout_ms;
-  std::vector<uint8_t> buffer(protocol::kMaxMessageBytes);
-  while (true) {
-    const int64_t left = deadline - core::monotonic_ns() / 1000000;
-    if (left <= 0) fail(LF_TIMEOUT, "the tensor pool driver did not answer in %d ms", timeout_ms);
-    size_t size = 0;
-    std::vector<UniqueFd> fds;
-    if (ipc::recv_fds(socket.get(), buffer.data(), buffer.size(), size, fds, 0, static_cast<int32_t>(left)) == LF_TIMEOUT)
-      fail(LF_TIMEOUT, "the tensor pool driver did not answer in %d ms", timeout_ms);
-    Message reply = protocol::decode(buffer.data(), size, static_cast<uint32_t>(fds.size()));
-    if (reply.type == expected && reply.request_id == request.request_id) return reply;
-    if (reply.type == Type::shutdown_notice) fail(LF_ERR_CLOSED, "the tensor pool driver is shutting down");
-  }
+  return exchange(socket.get(), request, expected, core::monotonic_ms() + timeout_ms);
 }
 
 std::array<uint8_t, protocol::kTokenBytes> read_token(const std::string &base_dir) {

@@ -9,6 +9,7 @@
 #include "ipc/unix_socket.hpp"
 #include "ipc/user_dir.hpp"
 #include "pool/driver.hpp"
+#include "pool/driver_request.hpp"
 #include "pool/embedded_driver.hpp"
 
 #include <cerrno>
@@ -25,7 +26,7 @@ using protocol::Type;
 
 namespace {
 
-int64_t now_ms() noexcept { return core::monotonic_ns() / 1000000; }
+int64_t now_ms() noexcept { return core::monotonic_ms(); }
 
 // Re-attaching: first after 100 ms, then backing off to 5 s while refused (another producer took
 // the stream, a quota) so that a driver's log is not flooded.
@@ -94,31 +95,18 @@ void DriverSession::attach_on(UniqueFd socket, int64_t deadline_ms) {
   request.type = Type::attach_request;
   request.request_id = next_request_++;
   request.attach = options_.request;
-  std::vector<uint8_t> bytes = protocol::encode(request);
-  ipc::send_fds(socket.get(), bytes.data(), bytes.size(), nullptr, 0);
-  std::vector<uint8_t> buffer(protocol::kMaxMessageBytes);
-  while (true) {
-    const int64_t left = deadline_ms - now_ms();
-    size_t size = 0;
-    std::vector<UniqueFd> fds;
-    const lf_status_t status = ipc::recv_fds(socket.get(), buffer.data(), buffer.size(), size, fds, ipc::kMaxFdsPerMessage,
-                                             static_cast<int32_t>(left > 0 ? left : 1));
-    if (status == LF_TIMEOUT) fail(LF_TIMEOUT, "the tensor pool driver did not answer the attach request in time");
-    Message m = protocol::decode(buffer.data(), size, static_cast<uint32_t>(fds.size()));
-    if (m.type == Type::shutdown_notice) fail(LF_ERR_CLOSED, "the tensor pool driver is shutting down");
-    if (m.type != Type::attach_response || m.request_id != request.request_id) continue;  // a stale message
-    if (m.attached.status != LF_OK)
-      fail(m.attached.status, "the tensor pool driver refused the %s attach to stream %u: %s",
-           options_.request.role == protocol::Role::producer ? "producer" : "consumer", options_.request.stream_id,
-           m.attached.message.c_str());
-    adopt(m.attached.announcement, std::move(fds));
-    keepalive_ms_ = m.attached.announcement.keepalive_ms;
-    lease_id_.store(m.attached.lease_id, std::memory_order_relaxed);
-    socket_ = std::move(socket);
-    leased_ = true;
-    revoked_.store(false, std::memory_order_release);
-    return;
-  }
+  std::vector<UniqueFd> fds;
+  const Message m = exchange(socket.get(), request, Type::attach_response, deadline_ms, &fds);
+  if (m.attached.status != LF_OK)
+    fail(m.attached.status, "the tensor pool driver refused the %s attach to stream %u: %s",
+         options_.request.role == protocol::Role::producer ? "producer" : "consumer", options_.request.stream_id,
+         m.attached.message.c_str());
+  adopt(m.attached.announcement, std::move(fds));
+  keepalive_ms_ = m.attached.announcement.keepalive_ms;
+  lease_id_.store(m.attached.lease_id, std::memory_order_relaxed);
+  socket_ = std::move(socket);
+  leased_ = true;
+  revoked_.store(false, std::memory_order_release);
 }
 
 void DriverSession::adopt(const protocol::Announcement &announcement, std::vector<UniqueFd> fds) {
@@ -143,7 +131,7 @@ void DriverSession::send(const Message &message) {
 }
 
 bool DriverSession::handle_incoming() noexcept {
-  std::vector<uint8_t> buffer(protocol::kMaxMessageBytes);
+  std::vector<uint8_t> &buffer = receive_buffer_;
   try {
     size_t size = 0;
     std::vector<UniqueFd> fds;
@@ -155,7 +143,6 @@ bool DriverSession::handle_incoming() noexcept {
         return true;
       case Type::lease_revoked:
         if (m.lease_id == lease_id_.load(std::memory_order_relaxed)) {
-          last_revocation_.store(static_cast<uint32_t>(m.reason), std::memory_order_relaxed);
           leased_ = false;
           revoked_.store(true, std::memory_order_release);
           core::log_message(context_->log(), LF_LOG_WARN, "tensor pool: lease %llu on stream %u %s; re-attaching",
@@ -232,18 +219,7 @@ void DriverSession::detach() noexcept {
     m.type = Type::detach_request;
     m.request_id = next_request_++;
     m.lease_id = lease_id_.load(std::memory_order_relaxed);
-    send(m);
-    std::vector<uint8_t> buffer(protocol::kMaxMessageBytes);
-    const int64_t deadline = now_ms() + kDetachTimeoutMs;
-    while (now_ms() < deadline) {
-      size_t size = 0;
-      std::vector<UniqueFd> fds;
-      if (ipc::recv_fds(socket_.get(), buffer.data(), buffer.size(), size, fds, ipc::kMaxFdsPerMessage,
-                        static_cast<int32_t>(deadline - now_ms() + 1)) == LF_TIMEOUT)
-        break;
-      Message reply = protocol::decode(buffer.data(), size, static_cast<uint32_t>(fds.size()));
-      if (reply.type == Type::detach_response && reply.request_id == m.request_id) break;
-    }
+    exchange(socket_.get(), m, Type::detach_response, now_ms() + kDetachTimeoutMs);
   } catch (const std::exception &e) {
     core::log_message(context_->log(), LF_LOG_DEBUG, "tensor pool: detach: %s", e.what());
   }

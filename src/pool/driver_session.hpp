@@ -17,6 +17,7 @@
 #include <string>
 #include <sys/types.h>
 #include <thread>
+#include <vector>
 
 namespace lavaflow::context {
 class Context;
@@ -54,8 +55,6 @@ class DriverSession {
   uint64_t lease_id() const noexcept { return lease_id_.load(std::memory_order_relaxed); }
   // How many times the driver went away and this session re-attached.
   uint64_t reattachments() const noexcept { return reattachments_.load(std::memory_order_relaxed); }
-  // The last revocation's reason (protocol::RevokeReason value), 0 if none.
-  uint32_t last_revocation() const noexcept { return last_revocation_.load(std::memory_order_relaxed); }
 
  private:
   void connect_and_attach(int64_t deadline_ms);
@@ -79,9 +78,9 @@ class DriverSession {
   bool leased_ = false;  // session thread (and the constructor/destructor): a lease is held on socket_
   std::atomic<uint64_t> lease_id_{0};
   std::atomic<uint64_t> reattachments_{0};
-  std::atomic<uint32_t> last_revocation_{0};
   uint32_t keepalive_ms_ = 1000;
   uint32_t next_request_ = 1;
+  std::vector<uint8_t> receive_buffer_ = std::vector<uint8_t>(protocol::kMaxMessageBytes);  // session thread
   std::thread thread_;
 };
 

@@ -1,5 +1,6 @@
 #include "pool/epoch_files.hpp"
 
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/strings.hpp"
 #include "ipc/user_dir.hpp"
@@ -21,12 +22,6 @@ namespace lavaflow::pool {
 using core::fail;
 
 namespace {
-
-uint64_t realtime_ns() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
 
 const char *kRegionNames[] = {"header.ring", "control"};
 
@@ -58,7 +53,7 @@ std::unique_ptr<EpochFiles> EpochFiles::create(int stream_dir_fd, const std::str
   }
   try {
     files->dir_fd_ = ipc::open_private_dir(stream_dir_fd, files->dir_name_.c_str(), false, files->dir_path_);
-    const uint64_t now = realtime_ns();
+    const uint64_t now = core::realtime_ns();
     Superblock sb;
     sb.epoch = epoch;
     sb.stream_id = stream_id;
@@ -94,7 +89,6 @@ EpochFiles::Region &EpochFiles::add_region(const std::string &name, const Superb
                                            const EpochFileOptions &options) {
   const std::string shown = dir_path_ + "/" + name;
   Region region;
-  region.name = name;
   region.bytes = bytes;
   region.fd = core::UniqueFd(openat(dir_fd_.get(), name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, options.file_mode));
   if (!region.fd) core::fail_errno(errno, "creating '%s'", shown.c_str());
@@ -139,7 +133,6 @@ protocol::Announcement EpochFiles::announcement() const {
 }
 
 void EpochFiles::mark_activity(uint64_t realtime, uint64_t producer_pid) noexcept {
-  producer_pid_ = producer_pid;
   for (Region &r : regions_) {
     std::atomic_ref<uint64_t>(*reinterpret_cast<uint64_t *>(r.base + superblock_offset::activity_timestamp_ns))
         .store(realtime, std::memory_order_relaxed);
@@ -147,18 +140,23 @@ void EpochFiles::mark_activity(uint64_t realtime, uint64_t producer_pid) noexcep
   }
 }
 
-uint64_t EpochFiles::activity_ns() const noexcept {
-  return std::atomic_ref<uint64_t>(*reinterpret_cast<uint64_t *>(regions_.front().base + superblock_offset::activity_timestamp_ns))
-      .load(std::memory_order_relaxed);
-}
-
 void EpochFiles::remove() noexcept {
   if (removed_) return;
   removed_ = true;
-  if (dir_fd_) {
-    for (const Region &r : regions_) unlinkat(dir_fd_.get(), r.name.c_str(), 0);
+  remove_epoch_dir(stream_dir_fd_, epoch_);  // (it removes exactly the names create() makes)
+}
+
+uint64_t epoch_bytes(const StreamProfile &profile, uint32_t consumer_entries) noexcept {
+  Superblock sb;
+  sb.region_type = kHeaderRing;
+  sb.nslots = profile.header_slots;
+  uint64_t total = region_bytes(sb) + control_region_bytes(consumer_entries);
+  sb.region_type = kPayloadPool;
+  for (const auto &pool : profile.pools) {
+    sb.stride_bytes = pool.stride;
+    total += region_bytes(sb);
   }
-  remove_epoch_dir(stream_dir_fd_, epoch_);
+  return total;
 }
 
 uint64_t highest_epoch_on_disk(int stream_dir_fd) {

@@ -46,8 +46,6 @@ class EpochFiles {
 
   // Refreshes activity_timestamp_ns in every superblock (the producer is alive) and the pid.
   void mark_activity(uint64_t realtime_ns, uint64_t producer_pid) noexcept;
-  uint64_t activity_ns() const noexcept;
-  uint64_t producer_pid() const noexcept { return producer_pid_; }
 
   // Unlinks the files and the epoch directory (mappings held elsewhere stay valid).
   void remove() noexcept;
@@ -55,7 +53,6 @@ class EpochFiles {
  private:
   EpochFiles() = default;
   struct Region {
-    std::string name;
     core::UniqueFd fd;
     uint8_t *base = nullptr;
     uint64_t bytes = 0;
@@ -72,9 +69,11 @@ class EpochFiles {
   std::vector<Region> regions_;  // header ring, control, pools
   ControlView control_;
   uint64_t bytes_ = 0;
-  uint64_t producer_pid_ = 0;
   bool removed_ = false;
 };
+
+// The bytes of all region files of an epoch of this shape (what EpochFiles::create makes).
+uint64_t epoch_bytes(const StreamProfile &profile, uint32_t consumer_entries) noexcept;
 
 // The highest numeric entry in a stream directory (0 if none): the driver's own files, read at
 // stream creation so that a restarted driver continues with a higher epoch.

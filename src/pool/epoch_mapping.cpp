@@ -60,10 +60,4 @@ EpochMapping::~EpochMapping() {
   for (const Region &r : regions_) munmap(r.base, r.bytes);
 }
 
-uint32_t EpochMapping::max_frame_bytes() const noexcept {
-  uint32_t most = 0;
-  for (const auto &p : announcement_.pools) most = p.stride > most ? p.stride : most;
-  return most;
-}
-
 }  // namespace lavaflow::pool

@@ -33,8 +33,6 @@ class EpochMapping {
   const ControlView &control() const noexcept { return control_; }
   const protocol::Announcement &announcement() const noexcept { return announcement_; }
   uint64_t epoch() const noexcept { return announcement_.epoch; }
-  // The largest frame any pool takes.
-  uint32_t max_frame_bytes() const noexcept;
 
  private:
   EpochMapping() = default;

@@ -1,17 +1,10 @@
 #include "pool/producer.hpp"
 
 #include "core/error.hpp"
-#include "core/futex.hpp"
+#include "core/clock.hpp"
 
-#include <time.h>
 
 namespace lavaflow::pool {
-
-uint64_t realtime_now_ns() noexcept {
-  timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
-}
 
 Producer::Producer(std::shared_ptr<const context::Context> context, SessionOptions options) {
   options.request.role = protocol::Role::producer;
@@ -70,7 +63,7 @@ lf_status_t Producer::commit(SlotHeader header) noexcept {
     return LF_ERR_INVALID_ARGUMENT;
   }
   if (header.meta_version == 0 && meta_) header.meta_version = meta_->version;
-  if (header.timestamp_ns == 0) header.timestamp_ns = realtime_now_ns();
+  if (header.timestamp_ns == 0) header.timestamp_ns = core::realtime_ns();
   alignas(8) uint8_t image[kSlotBytes];
   if (const char *problem = writer_->prepare(header, image)) {
     problem_ = problem;

@@ -34,12 +34,7 @@ class Producer {
   // Publishes metadata (its version is bumped here) and remembers it for later epochs.
   void set_metadata(StreamMetadata meta);
 
-  uint64_t epoch() const noexcept { return mapping_ ? mapping_->epoch() : 0; }
-  uint64_t next_sequence() const noexcept { return seq_; }
-  uint32_t max_frame_bytes() const noexcept { return mapping_ ? mapping_->max_frame_bytes() : 0; }
-  const EpochMapping *mapping() const noexcept { return mapping_.get(); }
   const DriverSession &session() const noexcept { return *session_; }
-  uint32_t meta_version() const noexcept { return meta_ ? meta_->version : 0; }
 
  private:
   void follow_epoch() noexcept;
@@ -52,8 +47,5 @@ class Producer {
   std::optional<StreamMetadata> meta_;
   const char *problem_ = "";
 };
-
-// CLOCK_REALTIME in nanoseconds (vDSO: no system call).
-uint64_t realtime_now_ns() noexcept;
 
 }  // namespace lavaflow::pool

@@ -2,6 +2,7 @@
 
 #include "core/byte_io.hpp"
 #include "core/error.hpp"
+#include "pool/control.hpp"
 
 #include <cstring>
 
@@ -84,8 +85,6 @@ void put_announcement(core::ByteWriter &w, const Announcement &a) {
   put_fixed_text(w, a.epoch_dir, kDirBytes);
 }
 
-bool power_of_two(uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
-
 // Every field present and in range: a client maps nothing described by less (fail closed).
 Announcement get_announcement(core::ByteReader &r) {
   Announcement a;
@@ -100,8 +99,8 @@ Announcement get_announcement(core::ByteReader &r) {
   r.skip(2, "reserved");
   if (a.epoch == 0) fail(LF_ERR_PROTOCOL, "driver announcement: epoch 0");
   if (a.keepalive_ms == 0) fail(LF_ERR_PROTOCOL, "driver announcement: keepalive_ms 0");
-  if (!power_of_two(a.nslots) || a.nslots > kMaxSlots) fail(LF_ERR_PROTOCOL, "driver announcement: nslots %u is not a power of two up to %u", a.nslots, kMaxSlots);
-  if (!power_of_two(a.control_entries) || a.control_entries > 65536)
+  if (!valid_slot_count(a.nslots)) fail(LF_ERR_PROTOCOL, "driver announcement: nslots %u is not a power of two up to %u", a.nslots, kMaxSlots);
+  if (!valid_entry_count(a.control_entries))
     fail(LF_ERR_PROTOCOL, "driver announcement: control_entries %u is not a power of two up to 65536", a.control_entries);
   if (a.consumer_index != 0xFFFFFFFFu && a.consumer_index >= a.control_entries)
     fail(LF_ERR_PROTOCOL, "driver announcement: consumer_index %u is outside the %u entries", a.consumer_index, a.control_entries);
@@ -118,7 +117,7 @@ Announcement get_announcement(core::ByteReader &r) {
       continue;
     }
     if (id == 0 || id > kMaxPools || (seen & (1u << id)) != 0) fail(LF_ERR_PROTOCOL, "driver announcement: pool id %u invalid or repeated", id);
-    if (stride < 64 || !power_of_two(stride)) fail(LF_ERR_PROTOCOL, "driver announcement: pool %u stride %u is not a power-of-two multiple of 64", id, stride);
+    if (!valid_stride(stride)) fail(LF_ERR_PROTOCOL, "driver announcement: pool %u stride %u is not a power-of-two multiple of 64", id, stride);
     if (reserved != 0) fail(LF_ERR_PROTOCOL, "driver announcement: pool %u reserved bytes not zero", id);
     seen |= 1u << id;
     a.pools.push_back({id, stride});

@@ -23,8 +23,6 @@ T get(const uint8_t *at) noexcept {
   return value;
 }
 
-bool power_of_two(uint64_t v) noexcept { return v != 0 && (v & (v - 1)) == 0; }
-
 }  // namespace
 
 void write_superblock(uint8_t *at, const Superblock &sb) noexcept {
@@ -75,13 +73,13 @@ void validate_superblock(const Superblock &sb, uint64_t file_bytes, const std::s
   if (sb.region_type != kHeaderRing && sb.region_type != kPayloadPool && sb.region_type != kControl)
     fail(LF_ERR_CORRUPT, "%s: unknown region_type %d", w, sb.region_type);
   if (sb.region_type == kControl) return validate_control(sb, file_bytes, what);  // lavaflow's own layout
-  if (!power_of_two(sb.nslots) || sb.nslots > kMaxSlots)
+  if (!valid_slot_count(sb.nslots))
     fail(LF_ERR_CORRUPT, "%s: nslots %u is not a power of two up to %u", w, sb.nslots, kMaxSlots);
   if (sb.region_type == kHeaderRing) {
     if (sb.slot_bytes != kSlotBytes) fail(LF_ERR_CORRUPT, "%s: header ring slot_bytes %u, expected 256", w, sb.slot_bytes);
     if (sb.pool_id != 0) fail(LF_ERR_CORRUPT, "%s: header ring with pool_id %u, expected 0", w, sb.pool_id);
   } else {
-    if (sb.stride_bytes < 64 || !power_of_two(sb.stride_bytes))
+    if (!valid_stride(sb.stride_bytes))
       fail(LF_ERR_CORRUPT, "%s: stride_bytes %u is not a power-of-two multiple of 64", w, sb.stride_bytes);
   }
   const uint64_t expected = region_bytes(sb);

@@ -8,6 +8,7 @@
 #include <lavaflow/status.h>
 
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -20,6 +21,11 @@ constexpr size_t kSuperblockBytes = 64;
 constexpr size_t kSlotBytes = 256;
 constexpr uint32_t kMaxDims = 8;
 constexpr uint32_t kMaxSlots = uint32_t{1} << 24;
+
+// A header ring's (and so every pool's) slot count: a power of two up to kMaxSlots.
+constexpr bool valid_slot_count(uint64_t nslots) noexcept { return std::has_single_bit(nslots) && nslots <= kMaxSlots; }
+// A payload pool's stride: a power-of-two multiple of 64 bytes.
+constexpr bool valid_stride(uint64_t bytes) noexcept { return bytes >= 64 && std::has_single_bit(bytes); }
 
 enum RegionType : int16_t { kHeaderRing = 1, kPayloadPool = 2, kControl = 3 };
 
