@@ -85,6 +85,20 @@ lf_pool_consumer_params_t pool_test_consumer_params(int32_t mode) {
   return p;
 }
 
+lf_pool_producer_t *pool_test_attach_producer(lf_context_t *context, uint32_t stream, int32_t start_driver) {
+  lf_pool_producer_params_t p = pool_test_producer_params();
+  p.start_driver = start_driver;
+  lf_pool_producer_t *producer = NULL;
+  LF_OK_(lf_pool_producer_attach(context, stream, &p, &producer));
+  return producer;
+}
+
+lf_pool_counters_t pool_test_counters(lf_pool_consumer_t *consumer) {
+  lf_pool_counters_t counters = {.struct_size = sizeof counters};
+  LF_OK_(lf_pool_consumer_get_counters(consumer, &counters));
+  return counters;
+}
+
 lf_pool_tensor_t pool_test_tensor(uint32_t bytes) {
   lf_pool_tensor_t t;
   memset(&t, 0, sizeof t);
@@ -152,9 +166,7 @@ uint64_t pool_test_follow(lf_pool_consumer_t *consumer, uint64_t epoch) {
       continue;
     }
     assert_true(s == LF_WOULD_BLOCK || s == LF_EPOCH_CHANGED);
-    lf_pool_counters_t c = {.struct_size = sizeof c};
-    LF_OK_(lf_pool_consumer_get_counters(consumer, &c));
-    if (c.epoch >= epoch) return read;
+    if (pool_test_counters(consumer).epoch >= epoch) return read;
     usleep(1000);
   }
   fail_msg("the consumer did not reach epoch %llu in 5 s", (unsigned long long)epoch);

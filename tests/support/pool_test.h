@@ -28,6 +28,12 @@ lf_pool_driver_t *pool_test_driver(lf_context_t *context, const pool_test_driver
 lf_pool_producer_params_t pool_test_producer_params(void);
 lf_pool_consumer_params_t pool_test_consumer_params(int32_t mode);
 
+/* A producer of `stream` (start_driver: whether it may start an embedded driver). */
+lf_pool_producer_t *pool_test_attach_producer(lf_context_t *context, uint32_t stream, int32_t start_driver);
+
+/* A consumer's counters. */
+lf_pool_counters_t pool_test_counters(lf_pool_consumer_t *consumer);
+
 /* A 1-D uint8 tensor of `bytes` elements. */
 lf_pool_tensor_t pool_test_tensor(uint32_t bytes);
 

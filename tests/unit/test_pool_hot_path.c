@@ -21,8 +21,7 @@ static int setup(void **state) {
   fixture_t *f = calloc(1, sizeof *f);
   f->context = pool_test_context(&f->base);
   f->driver = pool_test_driver(f->context, NULL);
-  lf_pool_producer_params_t pp = pool_test_producer_params();
-  LF_OK_(lf_pool_producer_attach(f->context, 1, &pp, &f->producer));
+  f->producer = pool_test_attach_producer(f->context, 1, 0);
   lf_pool_consumer_params_t cp = pool_test_consumer_params(LF_POOL_MODE_STREAM);
   LF_OK_(lf_pool_consumer_attach(f->context, 1, &cp, &f->stream));
   cp = pool_test_consumer_params(LF_POOL_MODE_LATEST);

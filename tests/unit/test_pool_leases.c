@@ -106,20 +106,6 @@ static lf_pool_consumer_t *attach_consumer(fixture_t *f, uint32_t stream, int st
   return consumer;
 }
 
-static lf_pool_producer_t *attach_producer(fixture_t *f, uint32_t stream, int start_driver) {
-  lf_pool_producer_params_t p = pool_test_producer_params();
-  p.start_driver = start_driver;
-  lf_pool_producer_t *producer = NULL;
-  LF_OK_(lf_pool_producer_attach(f->context, stream, &p, &producer));
-  return producer;
-}
-
-static lf_pool_counters_t counters_of(lf_pool_consumer_t *c) {
-  lf_pool_counters_t counters = {.struct_size = sizeof counters};
-  LF_OK_(lf_pool_consumer_get_counters(c, &counters));
-  return counters;
-}
-
 /* Waits (up to 5 s) for the next intact frame and checks its pattern. */
 static void read_one(lf_pool_consumer_t *consumer) {
   lf_pool_view_t v = {.struct_size = sizeof v};
@@ -145,7 +131,7 @@ static void a_killed_producer_loses_its_lease_at_once(void **state) {
   kill_helper(f, producer);
   pool_test_follow(consumer, producer.epoch + 1); /* revoked and bumped (fails after 5 s) */
   /* The stream has no producer now: a new one is granted the lease and continues. */
-  lf_pool_producer_t *next = attach_producer(f, 1, 0);
+  lf_pool_producer_t *next = pool_test_attach_producer(f->context, 1, 0);
   assert_int_equal(pool_test_producer_epoch(next), producer.epoch + 2);
   pool_test_follow(consumer, producer.epoch + 2);
   pool_test_publish(next, 64, 1234);
@@ -158,7 +144,7 @@ static void a_killed_producer_loses_its_lease_at_once(void **state) {
 static void a_killed_consumer_changes_nothing_for_the_producer(void **state) {
   fixture_t *f = *state;
   lf_pool_driver_t *driver = pool_test_driver(f->context, NULL);
-  lf_pool_producer_t *producer = attach_producer(f, 2, 0);
+  lf_pool_producer_t *producer = pool_test_attach_producer(f->context, 2, 0);
   const uint64_t epoch = pool_test_producer_epoch(producer);
   helper_t consumer = spawn_helper(f, "consumer", 2, 0, NULL);
   assert_int_equal(consumer.epoch, epoch);
@@ -200,7 +186,7 @@ static void a_driver_restart_bumps_the_epoch_and_clients_reattach(void **state) 
   fixture_t *f = *state;
   lf_pool_driver_t *driver = pool_test_driver(f->context, NULL);
   lf_pool_consumer_t *consumer = attach_consumer(f, 4, 0);
-  lf_pool_producer_t *producer = attach_producer(f, 4, 0);
+  lf_pool_producer_t *producer = pool_test_attach_producer(f->context, 4, 0);
   const uint64_t epoch = pool_test_producer_epoch(producer);
   pool_test_follow(consumer, epoch);
   pool_test_publish(producer, 64, 1);
@@ -217,7 +203,7 @@ static void a_driver_restart_bumps_the_epoch_and_clients_reattach(void **state) 
   }
   assert_true(now > epoch);
   pool_test_follow(consumer, pool_test_producer_epoch(producer));
-  assert_true(counters_of(consumer).reattachments >= 1);
+  assert_true(pool_test_counters(consumer).reattachments >= 1);
   pool_test_publish(producer, 64, 3);
   read_one(consumer);
   LF_OK_(lf_pool_producer_detach(producer));
@@ -230,7 +216,7 @@ static void the_next_driver_takes_over_when_an_embedded_one_dies(void **state) {
   /* The helper is first: it starts the embedded driver. */
   helper_t first = spawn_helper(f, "consumer", 5, 1, NULL);
   lf_pool_consumer_t *consumer = attach_consumer(f, 5, 1);
-  lf_pool_producer_t *producer = attach_producer(f, 5, 1);
+  lf_pool_producer_t *producer = pool_test_attach_producer(f->context, 5, 1);
   const uint64_t epoch = pool_test_producer_epoch(producer);
   pool_test_follow(consumer, epoch);
   kill_helper(f, first); /* the driver's process dies */
@@ -255,7 +241,7 @@ static void garbage_collection_keeps_two_epochs(void **state) {
   lf_pool_driver_t *driver = pool_test_driver(f->context, &o);
   lf_pool_consumer_t *consumer = attach_consumer(f, 6, 0);
   for (int i = 0; i < 5; ++i) {
-    lf_pool_producer_t *producer = attach_producer(f, 6, 0);
+    lf_pool_producer_t *producer = pool_test_attach_producer(f->context, 6, 0);
     const uint64_t epoch = pool_test_producer_epoch(producer);
     pool_test_follow(consumer, epoch);
     LF_OK_(lf_pool_producer_detach(producer));
@@ -270,7 +256,7 @@ static void garbage_collection_keeps_two_epochs(void **state) {
     usleep(10000);
   }
   assert_int_equal(entries, 2);
-  assert_int_equal(counters_of(consumer).epoch, 11);
+  assert_int_equal(pool_test_counters(consumer).epoch, 11);
   LF_OK_(lf_pool_consumer_detach(consumer));
   LF_OK_(lf_pool_driver_destroy(driver));
 }
@@ -279,7 +265,7 @@ static void a_producer_with_another_layout_starts_an_epoch_of_that_layout(void *
   fixture_t *f = *state;
   lf_pool_driver_t *driver = pool_test_driver(f->context, NULL);
   lf_pool_consumer_t *consumer = attach_consumer(f, 8, 0);
-  lf_pool_producer_t *first = attach_producer(f, 8, 0);
+  lf_pool_producer_t *first = pool_test_attach_producer(f->context, 8, 0);
   lf_pool_stream_info_t info = {.struct_size = sizeof info};
   LF_OK_(lf_pool_producer_get_info(first, &info));
   assert_int_equal(info.nslots, 16);
@@ -314,7 +300,7 @@ static void consumers_beyond_the_table_still_attach(void **state) {
   fixture_t *f = *state;
   pool_test_driver_options_t o = {.consumer_entries = 1};
   lf_pool_driver_t *driver = pool_test_driver(f->context, &o);
-  lf_pool_producer_t *producer = attach_producer(f, 9, 0);
+  lf_pool_producer_t *producer = pool_test_attach_producer(f->context, 9, 0);
   lf_pool_consumer_t *consumers[3];
   for (int i = 0; i < 3; ++i) consumers[i] = attach_consumer(f, 9, 0);
   pool_test_publish(producer, 64, 11);
@@ -344,7 +330,7 @@ static void a_stream_nobody_leases_is_retired(void **state) {
   pool_test_driver_options_t o = {.announce_ms = 20};
   lf_pool_driver_t *driver = pool_test_driver(f->context, &o);
   lf_pool_consumer_t *consumer = attach_consumer(f, 14, 0);
-  LF_OK_(lf_pool_producer_detach(attach_producer(f, 14, 0)));
+  LF_OK_(lf_pool_producer_detach(pool_test_attach_producer(f->context, 14, 0)));
   usleep(200000); /* a consumer still holds it: it stays */
   assert_true(pool_test_count_entries(dir) >= 1);
   LF_OK_(lf_pool_consumer_detach(consumer));

@@ -303,9 +303,7 @@ static int consume_as(fixture_t *f, gid_t gid, char *out, size_t out_size) {
   close(fds[1]);
   int status = 0;
   /* Publish while it attaches and reads (frames before its attach are not its business). */
-  lf_pool_producer_params_t p = pool_test_producer_params();
-  lf_pool_producer_t *producer = NULL;
-  LF_OK_(lf_pool_producer_attach(f->context, 1, &p, &producer));
+  lf_pool_producer_t *producer = pool_test_attach_producer(f->context, 1, 0);
   for (uint64_t n = 0; waitpid(pid, &status, WNOHANG) == 0 && n < 5000; ++n) {
     pool_test_publish(producer, 64, n);
     usleep(1000);

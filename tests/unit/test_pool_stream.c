@@ -35,13 +35,6 @@ static int teardown(void **state) {
   return 0;
 }
 
-static lf_pool_producer_t *attach_producer(fixture_t *f, uint32_t stream) {
-  lf_pool_producer_params_t p = pool_test_producer_params();
-  lf_pool_producer_t *producer = NULL;
-  LF_OK_(lf_pool_producer_attach(f->context, stream, &p, &producer));
-  return producer;
-}
-
 static lf_pool_consumer_t *attach_consumer(fixture_t *f, uint32_t stream, int32_t mode, uint32_t decimation, double rate) {
   lf_pool_consumer_params_t p = pool_test_consumer_params(mode);
   if (decimation != 0) {
@@ -55,12 +48,6 @@ static lf_pool_consumer_t *attach_consumer(fixture_t *f, uint32_t stream, int32_
   lf_pool_consumer_t *consumer = NULL;
   LF_OK_(lf_pool_consumer_attach(f->context, stream, &p, &consumer));
   return consumer;
-}
-
-static lf_pool_counters_t counters_of(lf_pool_consumer_t *c) {
-  lf_pool_counters_t counters = {.struct_size = sizeof counters};
-  LF_OK_(lf_pool_consumer_get_counters(c, &counters));
-  return counters;
 }
 
 static uint64_t accounted(const lf_pool_counters_t *c) {
@@ -83,7 +70,7 @@ static uint64_t drain(lf_pool_consumer_t *c) {
 static void frames_round_trip_with_their_headers(void **state) {
   fixture_t *f = *state;
   lf_pool_consumer_t *consumer = attach_consumer(f, 1, LF_POOL_MODE_STREAM, 0, 0);
-  lf_pool_producer_t *producer = attach_producer(f, 1);
+  lf_pool_producer_t *producer = pool_test_attach_producer(f->context, 1, 0);
   pool_test_follow(consumer, pool_test_producer_epoch(producer));
   lf_pool_view_t v = {.struct_size = sizeof v};
   LF_EXPECT(LF_WOULD_BLOCK, lf_pool_consumer_poll(consumer, &v));
@@ -116,7 +103,7 @@ static void frames_round_trip_with_their_headers(void **state) {
     LF_OK_(lf_pool_consumer_release(consumer));
   }
   LF_EXPECT(LF_ERR_INVALID_STATE, lf_pool_consumer_release(consumer));
-  lf_pool_counters_t c = counters_of(consumer);
+  lf_pool_counters_t c = pool_test_counters(consumer);
   assert_int_equal(c.frames_read, 7);
   assert_int_equal(accounted(&c), 7);
   lf_pool_stream_info_t info = {.struct_size = sizeof info};
@@ -130,7 +117,7 @@ static void frames_round_trip_with_their_headers(void **state) {
 
 static void frames_larger_than_every_pool_are_refused(void **state) {
   fixture_t *f = *state;
-  lf_pool_producer_t *producer = attach_producer(f, 2);
+  lf_pool_producer_t *producer = pool_test_attach_producer(f->context, 2, 0);
   void *payload = NULL;
   LF_EXPECT(LF_ERR_LIMIT, lf_pool_producer_claim(producer, 4097, &payload));
   LF_EXPECT_MESSAGE("larger than every payload pool");
@@ -162,7 +149,7 @@ static void every_mode_accounts_for_every_frame(void **state) {
   lf_pool_consumer_t *decimated = attach_consumer(f, 3, LF_POOL_MODE_DECIMATED, 5, 0);
   lf_pool_consumer_t *slow = attach_consumer(f, 3, LF_POOL_MODE_STREAM, 0, 0);
   lf_pool_consumer_t *rated = attach_consumer(f, 3, LF_POOL_MODE_RATE_LIMITED, 0, 1000.0);
-  lf_pool_producer_t *producer = attach_producer(f, 3);
+  lf_pool_producer_t *producer = pool_test_attach_producer(f->context, 3, 0);
   lf_pool_consumer_t *all[] = {stream, latest, decimated, slow, rated};
   for (int i = 0; i < 5; ++i) pool_test_follow(all[i], pool_test_producer_epoch(producer));
   const uint64_t k = 1000;
@@ -181,25 +168,25 @@ static void every_mode_accounts_for_every_frame(void **state) {
   slow_read += drain(slow);
   usleep(5000); /* past the rate limit: the newest frame is due, and with it everything before */
   drain(rated);
-  lf_pool_counters_t c = counters_of(stream);
+  lf_pool_counters_t c = pool_test_counters(stream);
   assert_int_equal(c.frames_read, k);
   assert_int_equal(stream_read, k);
   assert_int_equal(accounted(&c), k);
-  c = counters_of(latest);
+  c = pool_test_counters(latest);
   assert_int_equal(accounted(&c), k);
   assert_int_equal(c.frames_read, latest_read);
   assert_int_equal(c.drops_gap, 0);
   assert_true(c.skipped > 0);
-  c = counters_of(decimated);
+  c = pool_test_counters(decimated);
   assert_int_equal(accounted(&c), k);
   assert_int_equal(c.frames_read + c.drops_gap, k / 5); /* every 5th is wanted */
   assert_int_equal(c.frames_read, decimated_read);
-  c = counters_of(slow);
+  c = pool_test_counters(slow);
   assert_int_equal(accounted(&c), k);
   assert_true(c.drops_gap > 0);
   assert_int_equal(c.frames_read, slow_read);
   assert_int_equal(c.frames_read + c.drops_gap, k);
-  c = counters_of(rated);
+  c = pool_test_counters(rated);
   assert_int_equal(accounted(&c), k);
   assert_true(c.frames_read >= 1);
   LF_OK_(lf_pool_producer_detach(producer));
@@ -209,7 +196,7 @@ static void every_mode_accounts_for_every_frame(void **state) {
 static void a_frame_overwritten_while_read_is_late(void **state) {
   fixture_t *f = *state;
   lf_pool_consumer_t *consumer = attach_consumer(f, 4, LF_POOL_MODE_STREAM, 0, 0);
-  lf_pool_producer_t *producer = attach_producer(f, 4);
+  lf_pool_producer_t *producer = pool_test_attach_producer(f->context, 4, 0);
   pool_test_follow(consumer, pool_test_producer_epoch(producer));
   pool_test_publish(producer, 100, 0);
   lf_pool_view_t v = {.struct_size = sizeof v};
@@ -217,7 +204,7 @@ static void a_frame_overwritten_while_read_is_late(void **state) {
   for (uint64_t n = 1; n <= 16; ++n) pool_test_publish(producer, 100, n); /* laps slot 0 */
   LF_EXPECT(LF_OVERWRITTEN, lf_pool_consumer_release(consumer));
   assert_int_equal(drain(consumer), 16);
-  lf_pool_counters_t c = counters_of(consumer);
+  lf_pool_counters_t c = pool_test_counters(consumer);
   assert_int_equal(c.drops_late, 1);
   assert_int_equal(c.frames_read, 16);
   assert_int_equal(accounted(&c), 17);
@@ -227,7 +214,7 @@ static void a_frame_overwritten_while_read_is_late(void **state) {
 
 static void one_producer_per_stream_and_client_ids_are_unique(void **state) {
   fixture_t *f = *state;
-  lf_pool_producer_t *first = attach_producer(f, 5);
+  lf_pool_producer_t *first = pool_test_attach_producer(f->context, 5, 0);
   lf_pool_producer_params_t p = pool_test_producer_params();
   lf_pool_producer_t *second = NULL;
   LF_EXPECT(LF_ERR_BUSY, lf_pool_producer_attach(f->context, 5, &p, &second));
@@ -259,23 +246,23 @@ static void consumers_follow_a_new_producer_into_a_new_epoch(void **state) {
   cp.notify_epoch = 1;
   lf_pool_consumer_t *consumer = NULL;
   LF_OK_(lf_pool_consumer_attach(f->context, 7, &cp, &consumer));
-  lf_pool_producer_t *producer = attach_producer(f, 7);
+  lf_pool_producer_t *producer = pool_test_attach_producer(f->context, 7, 0);
   lf_pool_view_t v = {.struct_size = sizeof v};
   /* The producer's attach moved the stream to a new epoch. */
   LF_EXPECT(LF_EPOCH_CHANGED, lf_pool_consumer_wait(consumer, &v, 2000000000));
   for (uint64_t n = 0; n < 5; ++n) pool_test_publish(producer, 64, n);
-  lf_pool_counters_t before = counters_of(consumer);
+  lf_pool_counters_t before = pool_test_counters(consumer);
   const uint64_t old_epoch = pool_test_producer_epoch(producer);
   LF_OK_(lf_pool_producer_detach(producer));
   /* Detaching moves it on again (the consumer may read some of the 5 before it learns of it):
    * what was not read of the old epoch counts as gapped. */
   const uint64_t read = pool_test_follow(consumer, old_epoch + 1);
-  lf_pool_counters_t after = counters_of(consumer);
+  lf_pool_counters_t after = pool_test_counters(consumer);
   assert_true(after.epoch > before.epoch);
   assert_int_equal(after.epoch_changes, 2);
   assert_int_equal(after.frames_read, read);
   assert_int_equal(after.drops_gap + after.frames_read, 5);
-  producer = attach_producer(f, 7);
+  producer = pool_test_attach_producer(f->context, 7, 0);
   pool_test_follow(consumer, pool_test_producer_epoch(producer));
   pool_test_publish(producer, 64, 99);
   LF_OK_(lf_pool_consumer_wait(consumer, &v, 2000000000));
@@ -284,7 +271,7 @@ static void consumers_follow_a_new_producer_into_a_new_epoch(void **state) {
   LF_OK_(lf_pool_consumer_release(consumer));
   lf_pool_stream_info_t info = {.struct_size = sizeof info};
   LF_OK_(lf_pool_producer_get_info(producer, &info));
-  assert_int_equal(info.epoch, counters_of(consumer).epoch);
+  assert_int_equal(info.epoch, pool_test_counters(consumer).epoch);
   LF_OK_(lf_pool_producer_detach(producer));
   LF_OK_(lf_pool_consumer_detach(consumer));
 }
@@ -292,7 +279,7 @@ static void consumers_follow_a_new_producer_into_a_new_epoch(void **state) {
 static void metadata_travels_with_a_version(void **state) {
   fixture_t *f = *state;
   lf_pool_consumer_t *consumer = attach_consumer(f, 8, LF_POOL_MODE_STREAM, 0, 0);
-  lf_pool_producer_t *producer = attach_producer(f, 8);
+  lf_pool_producer_t *producer = pool_test_attach_producer(f->context, 8, 0);
   pool_test_follow(consumer, pool_test_producer_epoch(producer));
   lf_pool_metadata_t meta = {.struct_size = sizeof meta};
   lf_pool_metadata_t got = {.struct_size = sizeof got};
@@ -337,7 +324,7 @@ static void metadata_travels_with_a_version(void **state) {
 static void waiting_sleeps_until_the_producer_wakes_it(void **state) {
   fixture_t *f = *state;
   lf_pool_consumer_t *consumer = attach_consumer(f, 9, LF_POOL_MODE_STREAM, 0, 0);
-  lf_pool_producer_t *producer = attach_producer(f, 9);
+  lf_pool_producer_t *producer = pool_test_attach_producer(f->context, 9, 0);
   pool_test_follow(consumer, pool_test_producer_epoch(producer));
   lf_pool_view_t v = {.struct_size = sizeof v};
   LF_EXPECT(LF_TIMEOUT, lf_pool_consumer_wait(consumer, &v, 20000000));
@@ -370,7 +357,7 @@ static void read_file_at(const char *dir, const char *name, uint64_t offset, voi
  * (not with lavaflow's accessors). */
 static void files_written_by_lavaflow_follow_the_tables(void **state) {
   fixture_t *f = *state;
-  lf_pool_producer_t *producer = attach_producer(f, 12);
+  lf_pool_producer_t *producer = pool_test_attach_producer(f->context, 12, 0);
   lf_pool_stream_info_t info = {.struct_size = sizeof info};
   LF_OK_(lf_pool_producer_get_info(producer, &info));
   for (uint64_t n = 0; n < 19; ++n) pool_test_publish(producer, 100, n); /* frame 18 lands in slot 2 */
@@ -507,7 +494,7 @@ static void bad_arguments_are_refused(void **state) {
   LF_EXPECT(LF_ERR_INVALID_HANDLE, lf_pool_producer_claim((lf_pool_producer_t *)f->driver, 1, &payload));
   LF_OK_(lf_pool_producer_detach(NULL));
   LF_OK_(lf_pool_consumer_detach(NULL));
-  lf_pool_producer_t *producer = attach_producer(f, 10);
+  lf_pool_producer_t *producer = pool_test_attach_producer(f->context, 10, 0);
   LF_OK_(lf_pool_producer_detach(producer));
   LF_EXPECT(LF_ERR_INVALID_HANDLE, lf_pool_producer_claim(producer, 1, &payload));
   /* A second driver for the same base directory is refused. */
@@ -518,7 +505,7 @@ static void bad_arguments_are_refused(void **state) {
 static void the_driver_lists_its_streams(void **state) {
   fixture_t *f = *state;
   lf_pool_consumer_t *consumer = attach_consumer(f, 11, LF_POOL_MODE_STREAM, 0, 0);
-  lf_pool_producer_t *producer = attach_producer(f, 11);
+  lf_pool_producer_t *producer = pool_test_attach_producer(f->context, 11, 0);
   lf_pool_stream_status_t streams[8];
   for (int i = 0; i < 8; ++i) streams[i].struct_size = sizeof streams[i];
   uint32_t count = 0;
