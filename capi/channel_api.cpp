@@ -1,5 +1,6 @@
 // lf_channel_*. The data calls are the hot path: one handle lookup, then the ring; no
 // allocation, and a system call only to wait or to wake a sleeper.
+#include "capi/channel_objects.hpp"
 #include "capi/guard.hpp"
 #include "capi/handles.hpp"
 #include "capi/memory_objects.hpp"
@@ -14,47 +15,13 @@ using namespace lavaflow;
 using capi::ContextObject;
 
 namespace {
-
-// A received buffer becomes an lf_buffer_t owned by the channel end: released (retired)
-// when the producer forgets it or the end goes.
-channel::ImportedBuffer import_buffer(const capi::ContextPtr &context, const mem::ExportDescriptor &descriptor,
-                                      core::UniqueFd fd) {
-  mem::MemoryPtr memory = capi::import_exported(context, descriptor, fd.get());
-  const uint64_t size = memory->size;
-  lf_buffer_t *handle = capi::publish_buffer(context, std::move(memory));
-  std::shared_ptr<void> owner(handle, [](void *h) { capi::retire_owned_handle(h, core::HandleType::buffer); });
-  return {handle, size, std::move(owner)};
-}
-
-struct ChannelObject final : core::Object {
-  ChannelObject(capi::ContextPtr c, std::unique_ptr<channel::Channel> e)
-      : Object(core::HandleType::channel),
-        context(std::move(c)),
-        end(std::move(e)),
-        importer([context = context](const mem::ExportDescriptor &d, core::UniqueFd fd) {
-          return import_buffer(context, d, std::move(fd));
-        }) {}
-  capi::ContextPtr context;  // declared first, destroyed last: the end's received buffers need it
-  std::unique_ptr<channel::Channel> end;
-  const channel::BufferImporter importer;  // made once: the data calls must not allocate
-};
-
-// The buffer a producer passes: its memory, and a share that pins it.
-struct SharedBuffer {
-  std::shared_ptr<core::Object> object;
-  const mem::Memory &memory() const { return *static_cast<capi::BufferObject &>(*object).memory; }
-};
-
-SharedBuffer share_buffer(const lf_buffer_t *buffer) {
-  return {capi::share_handle(buffer, core::HandleType::buffer, "buffer")};
-}
-
 constexpr uint64_t kKnownFields = LF_CHANNEL_PARAM_FIELD_ROLE | LF_CHANNEL_PARAM_FIELD_CAPACITY |
                                   LF_CHANNEL_PARAM_FIELD_MAX_MESSAGE_SIZE | LF_CHANNEL_PARAM_FIELD_MAX_PRODUCERS |
                                   LF_CHANNEL_PARAM_FIELD_WAIT_MODE | LF_CHANNEL_PARAM_FIELD_SPIN_US |
                                   LF_CHANNEL_PARAM_FIELD_CONNECT_TIMEOUT;
+}  // namespace
 
-channel::EndpointOptions options_from(const lf_channel_params_t *params) {
+channel::EndpointOptions capi::channel_options(const lf_channel_params_t *params) {
   channel::EndpointOptions o;
   if (params == nullptr) return o;
   const uint64_t mask = params->field_mask;
@@ -84,6 +51,54 @@ channel::EndpointOptions options_from(const lf_channel_params_t *params) {
   return o;
 }
 
+namespace {
+
+// A received buffer becomes an lf_buffer_t owned by the channel end: released (retired)
+// when the producer forgets it or the end goes.
+channel::ImportedBuffer import_buffer(const capi::ContextPtr &context, const mem::ExportDescriptor &descriptor,
+                                      core::UniqueFd fd) {
+  mem::MemoryPtr memory = capi::import_exported(context, descriptor, fd.get());
+  const uint64_t size = memory->size;
+  lf_buffer_t *handle = capi::publish_buffer(context, std::move(memory));
+  std::shared_ptr<void> owner(handle, [](void *h) { capi::retire_owned_handle(h, core::HandleType::buffer); });
+  return {handle, size, std::move(owner)};
+}
+
+struct ChannelObject final : core::Object {
+  ChannelObject(capi::ContextPtr c, std::unique_ptr<channel::Channel> e)
+      : Object(core::HandleType::channel),
+        context(std::move(c)),
+        end(std::move(e)),
+        importer([context = context](const mem::ExportDescriptor &d, core::UniqueFd fd) {
+          return import_buffer(context, d, std::move(fd));
+        }) {}
+  capi::ContextPtr context;  // declared first, destroyed last: the end's received buffers need it
+  std::unique_ptr<channel::Channel> end;
+  const channel::BufferImporter importer;  // made once: the data calls must not allocate
+};
+
+}  // namespace
+
+lf_channel_t *capi::publish_channel(const ContextPtr &context, std::unique_ptr<channel::Channel> end) {
+  return publish_handle<lf_channel_t>(std::make_shared<ChannelObject>(context, std::move(end)));
+}
+
+channel::Channel &capi::channel_end(const lf_channel_t *channel) {
+  return *static_cast<ChannelObject &>(peek_handle(channel, core::HandleType::channel, "channel")).end;
+}
+
+namespace {
+
+// The buffer a producer passes: its memory, and a share that pins it.
+struct SharedBuffer {
+  std::shared_ptr<core::Object> object;
+  const mem::Memory &memory() const { return *static_cast<capi::BufferObject &>(*object).memory; }
+};
+
+SharedBuffer share_buffer(const lf_buffer_t *buffer) {
+  return {capi::share_handle(buffer, core::HandleType::buffer, "buffer")};
+}
+
 // The four ways to get an end: validate the context and out pointer, let `make_end` build the
 // end from the context (it throws on any problem), hand out its handle.
 template <typename MakeEnd>
@@ -91,8 +106,7 @@ lf_status_t publish_end(const char *function, lf_context_t *context, lf_channel_
   return capi::guarded(function, [&]() -> lf_status_t {
     auto ctx = capi::acquire<ContextObject>(context, core::HandleType::context, "context");
     capi::require_out(out, "out_channel");
-    std::unique_ptr<channel::Channel> end = make_end(ctx->context);
-    *out = capi::publish_handle<lf_channel_t>(std::make_shared<ChannelObject>(ctx->context, std::move(end)));
+    *out = capi::publish_channel(ctx->context, make_end(ctx->context));
     return LF_OK;
   });
 }
@@ -102,7 +116,7 @@ lf_status_t make_channel(const char *function, lf_context_t *context, const char
                          lf_channel_t **out, Open open) {
   return publish_end(function, context, out, [&](const capi::ContextPtr &ctx) {
     if (name == nullptr) core::fail(LF_ERR_INVALID_ARGUMENT, "name is NULL");
-    return open(ctx, std::string(name), options_from(params));
+    return open(ctx, std::string(name), capi::channel_options(params));
   });
 }
 
@@ -122,7 +136,7 @@ lf_status_t make_buffer_channel(const char *function, lf_context_t *context, lf_
     caller.page_size = memory.page_size != 0 ? memory.page_size : 4096;
     caller.shared = memory.kind == LF_MEMORY_SHARED;
     caller.owner = shared.object;
-    return open(ctx, caller, options_from(params));
+    return open(ctx, caller, capi::channel_options(params));
   });
 }
 

@@ -11,7 +11,7 @@
  * |---|---|
  * | same process | an in-process ring: pointer hand-off, no system call |
  * | numa, package, host | a shared-memory ring mapped by both processes |
- * | isolated, remote | the MPI transport (not in this release: `LF_ERR_UNSUPPORTED`) |
+ * | isolated, remote | the MPI transport of liblavaflow_mpi (lavaflow_mpi.h): channels between MPI ranks; lf_channel_open() by name answers `LF_ERR_UNSUPPORTED` |
  *
  * Rings are bounded: a full ring makes a send wait, time out, or return `LF_WOULD_BLOCK`, as
  * the caller asks with `timeout_ms` (-1 forever, 0 never, > 0 that many milliseconds). Waiting
@@ -55,7 +55,8 @@ typedef enum lf_wait_mode {
 typedef enum lf_transport {
   LF_TRANSPORT_NONE = 0,          /**< not connected yet */
   LF_TRANSPORT_IN_PROCESS = 1,    /**< a ring in this process's memory */
-  LF_TRANSPORT_SHARED_MEMORY = 2  /**< a ring in memory shared by two processes */
+  LF_TRANSPORT_SHARED_MEMORY = 2, /**< a ring in memory shared by two processes */
+  LF_TRANSPORT_MPI = 3            /**< MPI point-to-point between ranks (lavaflow_mpi.h) */
 } lf_transport_t;
 
 /** Bits of ::lf_channel_params_t::field_mask. */
@@ -382,7 +383,7 @@ LF_API lf_status_t lf_channel_get_info(const lf_channel_t *channel, lf_channel_i
  */
 LF_API lf_status_t lf_channel_get_reason(const lf_channel_t *channel, const char **out_text);
 
-/** The name of a transport ("none", "in_process", "shared_memory"). Static text. */
+/** The name of a transport ("none", "in_process", "shared_memory", "mpi"). Static text. */
 LF_API const char *lf_transport_name(int32_t transport);
 
 LF_EXTERN_C_END

@@ -115,11 +115,36 @@ const char *Link::first_peer_reason() const {
   return first_peer_reason_.empty() ? nullptr : first_peer_reason_.c_str();
 }
 
+bool BridgeState::fail(lf_status_t status, std::string message) {
+  std::lock_guard lock(mutex_);
+  if (fault_.load(kRelaxed) != LF_OK) return false;
+  message_ = std::move(message);
+  fault_.store(status, kRelease);
+  return true;
+}
+
 // ---- waiting ----------------------------------------------------------------------------
+
+template <typename Attempt>
+lf_status_t Channel::wait_progressing(Attempt attempt, int32_t timeout_ms) noexcept {
+  int64_t deadline = INT64_MAX;
+  for (bool first = true;; first = false) {
+    lf_status_t status = attempt();
+    if (status != LF_WOULD_BLOCK) return status;
+    progress(progress_arg);
+    status = attempt();
+    if (status != LF_WOULD_BLOCK || timeout_ms == 0) return status;
+    const int64_t now = core::monotonic_ns();
+    if (first && timeout_ms > 0) deadline = now + int64_t{timeout_ms} * 1000000;
+    if (now >= deadline) return fail(LF_TIMEOUT, "timed out");
+    core::cpu_relax();
+  }
+}
 
 template <typename Attempt, typename Ready>
 lf_status_t Channel::wait(Attempt attempt, Ready ready, std::atomic<uint32_t> &waiting, std::atomic<uint32_t> &seq,
                           std::atomic<uint64_t> &promise, int32_t timeout_ms) noexcept {
+  if (progress != nullptr) return wait_progressing(attempt, timeout_ms);
   lf_status_t status = attempt();
   if (status != LF_WOULD_BLOCK || timeout_ms == 0) return status;
   int64_t deadline = INT64_MAX;
@@ -204,8 +229,8 @@ void Channel::wake_producer(transport::RingControl *control) noexcept {
 
 lf_status_t Channel::try_reserve(size_t size, void **out_data) noexcept {
   uint32_t consumer = header_->consumer_state.load(kAcquire);
-  if (consumer == kClosed) return fail(LF_ERR_CLOSED, "the consumer closed the channel");
-  if (consumer == kDead) return fail(LF_ERR_PEER_DEAD, "the consumer's process died");
+  if (consumer == kClosed) return peer_gone(LF_ERR_CLOSED, "the consumer closed the channel");
+  if (consumer == kDead) return peer_gone(LF_ERR_PEER_DEAD, "the consumer's process died");
   lf_status_t status = producer_.try_reserve(size, out_data);
   if (status == LF_ERR_CORRUPT) return fail(status, "the consumer's head in the shared ring is impossible: the region is corrupt");
   return status;
@@ -229,6 +254,7 @@ lf_status_t Channel::commit(size_t size) noexcept {
   publish(size, transport::kRecordData);
   messages_.add(1);
   bytes_.add(size);
+  kick_progress();
   return LF_OK;
 }
 
@@ -296,8 +322,8 @@ lf_status_t Channel::try_peek(const void **out_data, size_t *out_size) noexcept 
   if (live) return LF_WOULD_BLOCK;
   for (const auto &ring : rings_)
     if (ring.has_record()) return try_peek(out_data, out_size);
-  if (dead) return fail(LF_ERR_PEER_DEAD, "a producer's process died (everything it had committed was delivered)");
-  return LF_END_OF_STREAM;
+  if (dead) return peer_gone(LF_ERR_PEER_DEAD, "a producer's process died (everything it had committed was delivered)");
+  return peer_gone(LF_END_OF_STREAM, "");
 }
 
 lf_status_t Channel::peek(int32_t timeout_ms, const void **out_data, size_t *out_size) noexcept {
@@ -318,6 +344,7 @@ lf_status_t Channel::release() noexcept {
   messages_.add(1);
   bytes_.add(peeked_size_);
   if (ring.release(publish_seq_cst(ring.control()->producer_promise))) wake_producer(ring.control());
+  kick_progress();
   return LF_OK;
 }
 
@@ -499,6 +526,8 @@ void Channel::info(lf_channel_info_t &out) const noexcept {
     if (dead > 0) out.flags |= LF_CHANNEL_PEER_DEAD;
     if (attached == 0 && closed + dead > 0) out.flags |= LF_CHANNEL_PEER_CLOSED;
   }
+  const char *message = nullptr;
+  if (bridge && bridge->fault(&message) == LF_ERR_PEER_DEAD) out.flags |= LF_CHANNEL_PEER_DEAD;
   out.messages = messages_.get();
   out.bytes = bytes_.get();
   out.sleeps = sleeps_.get();
@@ -510,6 +539,7 @@ const char *transport_name(int32_t transport) noexcept {
     case LF_TRANSPORT_NONE: return "none";
     case LF_TRANSPORT_IN_PROCESS: return "in_process";
     case LF_TRANSPORT_SHARED_MEMORY: return "shared_memory";
+    case LF_TRANSPORT_MPI: return "mpi";
     default: return "invalid";
   }
 }

@@ -44,6 +44,24 @@ struct Link {
   std::array<std::shared_ptr<core::UniqueFd>, transport::kMaxProducers> sockets_;
 };
 
+// The state two bridged ends share (extension.h): the add-on's verdict on the channel,
+// reported by the user's end once what was delivered has been read.
+struct BridgeState {
+  // The first failure stands: true if this one was recorded.
+  bool fail(lf_status_t status, std::string message);
+  // LF_OK, or the failure; `message` is valid while the state lives.
+  lf_status_t fault(const char **message) const noexcept {
+    const lf_status_t status = fault_.load(std::memory_order_acquire);
+    if (status != LF_OK) *message = message_.c_str();
+    return status;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::string message_;  // written once, before fault_
+  std::atomic<lf_status_t> fault_{LF_OK};
+};
+
 struct WaitPolicy {
   int32_t mode = LF_WAIT_ADAPTIVE;
   int64_t spin_ns = 50000;
@@ -105,6 +123,13 @@ class Channel {
   std::string reason;
   // Kept alive with the end: a listener, monitor registrations, a peer's socket.
   std::vector<std::shared_ptr<void>> keepalive;
+  // Bridged ends only (extension.h): the shared verdict, and on the user's end the add-on's
+  // progress function (called while waiting and after commit and release) when it has no
+  // thread of its own.
+  std::shared_ptr<BridgeState> bridge;
+  bool addon_end = false;  // the add-on's end of a bridge, not the user's
+  void (*progress)(void *) = nullptr;
+  void *progress_arg = nullptr;
 
  private:
   Channel(std::shared_ptr<ChannelRegion> region, WaitPolicy wait, int32_t role, uint32_t slot);
@@ -144,6 +169,23 @@ class Channel {
   lf_status_t fail(lf_status_t status, const char *problem) noexcept {
     problem_ = problem;
     return status;
+  }
+  // The peer's end is gone (closed or dead): a bridged end reports the add-on's verdict
+  // instead, if it gave one.
+  lf_status_t peer_gone(lf_status_t status, const char *problem) noexcept {
+    const char *message = nullptr;
+    if (bridge) {
+      const lf_status_t fault = bridge->fault(&message);
+      if (fault != LF_OK) return fail(fault, message);
+    }
+    return fail(status, problem);
+  }
+  // wait() for an end whose add-on moves data only when called (progress != nullptr): poll,
+  // never sleep, since nothing else would wake us.
+  template <typename Attempt>
+  lf_status_t wait_progressing(Attempt attempt, int32_t timeout_ms) noexcept;
+  void kick_progress() noexcept {
+    if (progress != nullptr) progress(progress_arg);
   }
 
   std::shared_ptr<ChannelRegion> region_;

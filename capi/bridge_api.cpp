@@ -1,0 +1,73 @@
+// lf_bridge_* and lf_extension_report (extension.h): what add-on libraries build on.
+#include "capi/channel_objects.hpp"
+#include "capi/guard.hpp"
+#include "capi/handles.hpp"
+#include "capi/out_params.hpp"
+#include "channel/bridge.hpp"
+
+#include <lavaflow/extension.h>
+
+using namespace lavaflow;
+
+namespace {
+
+constexpr uint64_t kKnownFields = LF_BRIDGE_PARAM_FIELD_USER_ROLE | LF_BRIDGE_PARAM_FIELD_TRANSPORT |
+                                  LF_BRIDGE_PARAM_FIELD_SCOPE | LF_BRIDGE_PARAM_FIELD_REASON |
+                                  LF_BRIDGE_PARAM_FIELD_PROGRESS;
+
+channel::BridgeOptions bridge_options(const lf_bridge_params_t *params) {
+  channel::BridgeOptions options;
+  if (params == nullptr) return options;
+  const uint64_t mask = params->field_mask;
+  if (mask & ~kKnownFields)
+    core::fail(LF_ERR_INVALID_ARGUMENT, "bridge_params->field_mask has unknown bits 0x%llx",
+               static_cast<unsigned long long>(mask & ~kKnownFields));
+  if (mask & LF_BRIDGE_PARAM_FIELD_USER_ROLE) options.user_role = params->user_role;
+  if (mask & LF_BRIDGE_PARAM_FIELD_TRANSPORT) options.transport = params->transport;
+  if (mask & LF_BRIDGE_PARAM_FIELD_SCOPE) options.scope = params->scope;
+  if ((mask & LF_BRIDGE_PARAM_FIELD_REASON) && params->reason != nullptr) options.reason = params->reason;
+  if (mask & LF_BRIDGE_PARAM_FIELD_PROGRESS) {
+    options.progress = params->progress;
+    options.progress_arg = params->progress_arg;
+  }
+  return options;
+}
+
+}  // namespace
+
+extern "C" {
+
+lf_status_t lf_bridge_create(lf_context_t *context, const lf_channel_params_t *channel_params,
+                             const lf_bridge_params_t *bridge_params, lf_channel_t **out_user_end,
+                             lf_channel_t **out_bridge_end) {
+  return capi::guarded(__func__, [&]() -> lf_status_t {
+    auto ctx = capi::acquire<capi::ContextObject>(context, core::HandleType::context, "context");
+    capi::require_out(out_user_end, "out_user_end");
+    capi::require_out(out_bridge_end, "out_bridge_end");
+    channel::BridgeOptions options = bridge_options(bridge_params);
+    channel::BridgePair pair = channel::make_bridge_pair(capi::channel_options(channel_params), options);
+    lf_channel_t *user = capi::publish_channel(ctx->context, std::move(pair.user));
+    *out_bridge_end = capi::publish_channel(ctx->context, std::move(pair.bridge));
+    *out_user_end = user;
+    return LF_OK;
+  });
+}
+
+lf_status_t lf_bridge_fail(lf_channel_t *bridge_end, lf_status_t status, const char *message) {
+  return capi::guarded(__func__, [&]() -> lf_status_t {
+    if (status >= 0) core::fail(LF_ERR_INVALID_ARGUMENT, "status %d is not an error", status);
+    if (message == nullptr) core::fail(LF_ERR_INVALID_ARGUMENT, "message is NULL");
+    channel::Channel &end = capi::channel_end(bridge_end);
+    if (!end.addon_end)
+      core::fail(LF_ERR_INVALID_STATE, "the channel is not the add-on's end of a bridge");
+    end.bridge->fail(status, message);
+    end.close();
+    return LF_OK;
+  });
+}
+
+lf_status_t lf_extension_report(const char *function, lf_status_t status, const char *message) {
+  return capi::report(function != nullptr ? function : "lf_extension", status, message != nullptr ? message : "");
+}
+
+}  // extern "C"

@@ -1,0 +1,101 @@
+/**
+ * @file extension.h
+ * @brief Building blocks for transports that live outside liblavaflow.
+ *
+ * lavaflow's add-on libraries (liblavaflow_mpi, see lavaflow_mpi.h) carry channel data over
+ * engines that liblavaflow itself must not depend on. They hand the user an ordinary
+ * ::lf_channel_t whose other end, the *bridge end*, they drive themselves: a producer's
+ * messages land in an in-process ring that the add-on reads and forwards; a consumer's
+ * messages are written into such a ring by the add-on as they arrive. The user's end keeps
+ * every property of a channel (zero-copy reserve/commit and peek/release, timeouts, wait
+ * modes, ordering, bounded memory) and reports the add-on's transport, scope and reason.
+ *
+ * Applications do not need this header; it is stable within a major version like the rest
+ * of the API, so that an add-on built against one release works with the next.
+ */
+#ifndef LAVAFLOW_EXTENSION_H
+#define LAVAFLOW_EXTENSION_H
+
+#include <stdint.h>
+
+#include "channel.h"
+#include "context.h"
+#include "export.h"
+#include "status.h"
+
+/**
+ * Moves an add-on's data forward: called by the user's end while it waits, and after each
+ * commit and release, when the add-on has no thread of its own. It must not block, and it
+ * must not call the user's end. It may be called from any thread that uses the user's end.
+ */
+typedef void (*lf_bridge_progress_fn)(void *arg);
+
+/** Bits of ::lf_bridge_params_t::field_mask. */
+enum lf_bridge_param_field {
+  LF_BRIDGE_PARAM_FIELD_USER_ROLE = 1u << 0, /**< `user_role` */
+  LF_BRIDGE_PARAM_FIELD_TRANSPORT = 1u << 1, /**< `transport` */
+  LF_BRIDGE_PARAM_FIELD_SCOPE = 1u << 2,     /**< `scope` */
+  LF_BRIDGE_PARAM_FIELD_REASON = 1u << 3,    /**< `reason` */
+  LF_BRIDGE_PARAM_FIELD_PROGRESS = 1u << 4   /**< `progress` and `progress_arg` */
+};
+
+/**
+ * How a bridged channel presents itself. Zeroed means: the user's end is the producer, and
+ * reports transport `LF_TRANSPORT_NONE`, scope `LF_SCOPE_UNKNOWN`, an empty reason, and no
+ * progress function.
+ */
+typedef struct lf_bridge_params {
+  uint64_t field_mask;            /**< bitwise OR of ::lf_bridge_param_field; unknown bits are rejected */
+  int32_t user_role;              /**< the user's end: an ::lf_channel_role_t value */
+  int32_t transport;              /**< what the user's end reports: an ::lf_transport_t value */
+  int32_t scope;                  /**< the ::lf_scope_level_t it reports */
+  uint32_t reserved0;             /**< zero */
+  const char *reason;             /**< its lf_channel_get_reason() text (borrowed, copied) */
+  lf_bridge_progress_fn progress; /**< NULL: the add-on moves data on its own thread */
+  void *progress_arg;             /**< passed to `progress` (borrowed) */
+} lf_bridge_params_t;
+
+LF_EXTERN_C_BEGIN
+
+/**
+ * Make a single-producer channel of two ends in this process: one for the user, one for the
+ * add-on (the other role). The ring's shape comes from `channel_params` as for
+ * lf_channel_create() (`role`, `max_producers` and `connect_timeout_ms` do not apply; the
+ * wait mode applies to the user's end).
+ * @param context the context (borrowed; both ends keep it alive)
+ * @param channel_params NULL for defaults (borrowed)
+ * @param bridge_params how the user's end presents itself; NULL for defaults (borrowed)
+ * @param[out] out_user_end returned: the user destroys it with lf_channel_destroy()
+ * @param[out] out_bridge_end returned: the add-on destroys it with lf_channel_destroy()
+ * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT`; `LF_ERR_NO_MEMORY`; `LF_ERR_SYSTEM`. Thread-safe.
+ */
+LF_API lf_status_t lf_bridge_create(lf_context_t *context, const lf_channel_params_t *channel_params,
+                                    const lf_bridge_params_t *bridge_params, lf_channel_t **out_user_end,
+                                    lf_channel_t **out_bridge_end);
+
+/**
+ * The add-on gives up the channel: after what was already delivered, the user's end returns
+ * `status` with `message` (a consumer once the ring is drained, a producer at once) instead
+ * of `LF_END_OF_STREAM` or `LF_ERR_CLOSED`. The bridge end is closed. The first failure
+ * stands; later calls change nothing.
+ * @param bridge_end the add-on's end (borrowed)
+ * @param status a negative ::lf_status_t, e.g. `LF_ERR_AUTH` or `LF_ERR_PEER_DEAD`
+ * @param message one line (borrowed, copied)
+ * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (status not negative, message NULL);
+ *         `LF_ERR_INVALID_HANDLE`; `LF_ERR_INVALID_STATE` (not a bridge end).
+ */
+LF_API lf_status_t lf_bridge_fail(lf_channel_t *bridge_end, lf_status_t status, const char *message);
+
+/**
+ * Record an add-on's error for this thread, as lavaflow's own calls do: afterwards
+ * lf_last_error_status() returns `status` and lf_last_error_message() "function: message".
+ * @param function the add-on's entry point (borrowed)
+ * @param status the status the add-on returns
+ * @param message the detail (borrowed, copied)
+ * @return `status`, so that an add-on can write `return lf_extension_report(...)`.
+ */
+LF_API lf_status_t lf_extension_report(const char *function, lf_status_t status, const char *message);
+
+LF_EXTERN_C_END
+
+#endif /* LAVAFLOW_EXTENSION_H */

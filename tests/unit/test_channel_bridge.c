@@ -1,0 +1,199 @@
+/* Bridged channels (extension.h), as an add-on library uses them: the user's end reports the
+ * add-on's transport, scope and reason; messages pass both ways in order; the add-on's
+ * verdict (lf_bridge_fail) reaches the user after what was delivered; a progress function is
+ * called by the user's waits, commits and releases; bad arguments are refused. */
+#include "lf_test.h"
+
+#include <lavaflow/extension.h>
+
+#include <string.h>
+
+static lf_context_t *g_context;
+
+static int setup(void **state) {
+  (void)state;
+  g_context = lf_test_context("system");
+  return 0;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  return lf_context_destroy(g_context);
+}
+
+static lf_bridge_params_t bridge_params(int32_t user_role) {
+  lf_bridge_params_t params = {.field_mask = LF_BRIDGE_PARAM_FIELD_USER_ROLE | LF_BRIDGE_PARAM_FIELD_TRANSPORT |
+                                             LF_BRIDGE_PARAM_FIELD_SCOPE | LF_BRIDGE_PARAM_FIELD_REASON,
+                               .user_role = user_role, .transport = LF_TRANSPORT_MPI,
+                               .scope = LF_SCOPE_REMOTE, .reason = "mpi: rank 1 is on another host (test)"};
+  return params;
+}
+
+static void test_user_producer_reports_the_addon(void **state) {
+  (void)state;
+  lf_bridge_params_t params = bridge_params(LF_CHANNEL_PRODUCER);
+  lf_channel_t *user = NULL, *addon = NULL;
+  LF_OK_(lf_bridge_create(g_context, NULL, &params, &user, &addon));
+  lf_channel_info_t info = {.struct_size = sizeof info};
+  LF_OK_(lf_channel_get_info(user, &info));
+  assert_int_equal(info.role, LF_CHANNEL_PRODUCER);
+  assert_int_equal(info.transport, LF_TRANSPORT_MPI);
+  assert_int_equal(info.scope, LF_SCOPE_REMOTE);
+  assert_string_equal(lf_transport_name(info.transport), "mpi");
+  const char *reason = NULL;
+  LF_OK_(lf_channel_get_reason(user, &reason));
+  assert_string_equal(reason, "mpi: rank 1 is on another host (test)");
+
+  for (uint32_t i = 0; i < 100; ++i) LF_OK_(lf_channel_send(user, &i, sizeof i, 0));
+  for (uint32_t i = 0; i < 100; ++i) {
+    uint32_t got = 0;
+    size_t size = 0;
+    LF_OK_(lf_channel_recv(addon, &got, sizeof got, &size, 0));
+    assert_int_equal(size, sizeof got);
+    assert_int_equal(got, i);
+  }
+  LF_OK_(lf_channel_close(user));
+  size_t size = 0;
+  uint32_t got = 0;
+  LF_EXPECT(LF_END_OF_STREAM, lf_channel_recv(addon, &got, sizeof got, &size, 0));
+  LF_OK_(lf_channel_destroy(user));
+  LF_OK_(lf_channel_destroy(addon));
+}
+
+static void test_verdict_reaches_a_producer_at_once(void **state) {
+  (void)state;
+  lf_bridge_params_t params = bridge_params(LF_CHANNEL_PRODUCER);
+  lf_channel_t *user = NULL, *addon = NULL;
+  LF_OK_(lf_bridge_create(g_context, NULL, &params, &user, &addon));
+  LF_OK_(lf_channel_send(user, "x", 1, 0));
+  LF_OK_(lf_bridge_fail(addon, LF_ERR_AUTH, "chunk 7 failed authentication"));
+  LF_OK_(lf_bridge_fail(addon, LF_ERR_PEER_DEAD, "later verdicts change nothing"));
+  LF_EXPECT(LF_ERR_AUTH, lf_channel_send(user, "y", 1, -1));
+  LF_EXPECT_MESSAGE("chunk 7 failed authentication");
+  LF_OK_(lf_channel_destroy(addon));
+  LF_OK_(lf_channel_destroy(user));
+}
+
+static void test_verdict_reaches_a_consumer_after_the_data(void **state) {
+  (void)state;
+  lf_bridge_params_t params = bridge_params(LF_CHANNEL_CONSUMER);
+  lf_channel_t *user = NULL, *addon = NULL;
+  LF_OK_(lf_bridge_create(g_context, NULL, &params, &user, &addon));
+  LF_OK_(lf_channel_send(addon, "one", 3, 0));
+  LF_OK_(lf_channel_send(addon, "two", 3, 0));
+  LF_OK_(lf_bridge_fail(addon, LF_ERR_PEER_DEAD, "rank 1 died"));
+  char text[8];
+  size_t size = 0;
+  LF_OK_(lf_channel_recv(user, text, sizeof text, &size, 0));
+  assert_memory_equal(text, "one", 3);
+  LF_OK_(lf_channel_recv(user, text, sizeof text, &size, 0));
+  assert_memory_equal(text, "two", 3);
+  LF_EXPECT(LF_ERR_PEER_DEAD, lf_channel_recv(user, text, sizeof text, &size, 1000));
+  LF_EXPECT_MESSAGE("rank 1 died");
+  lf_channel_info_t info = {.struct_size = sizeof info};
+  LF_OK_(lf_channel_get_info(user, &info));
+  assert_true(info.flags & LF_CHANNEL_PEER_DEAD);
+  LF_OK_(lf_channel_destroy(user));
+  LF_OK_(lf_channel_destroy(addon));
+}
+
+/* A fake add-on without a thread: each call delivers one pending message. */
+struct fake_addon {
+  lf_channel_t *end;
+  uint32_t calls;
+  uint32_t pending;
+};
+
+static void deliver_one(void *arg) {
+  struct fake_addon *addon = arg;
+  addon->calls++;
+  if (addon->pending > 0 && lf_channel_send(addon->end, &addon->pending, sizeof addon->pending, 0) == LF_OK)
+    addon->pending--;
+}
+
+static void test_progress_is_driven_by_the_users_calls(void **state) {
+  (void)state;
+  struct fake_addon fake = {.pending = 3};
+  lf_bridge_params_t params = bridge_params(LF_CHANNEL_CONSUMER);
+  params.field_mask |= LF_BRIDGE_PARAM_FIELD_PROGRESS;
+  params.progress = deliver_one;
+  params.progress_arg = &fake;
+  lf_channel_t *user = NULL;
+  LF_OK_(lf_bridge_create(g_context, NULL, &params, &user, &fake.end));
+  uint32_t got = 0;
+  size_t size = 0;
+  /* Nothing is queued: even a call that must not wait lets the add-on deliver first. */
+  LF_OK_(lf_channel_recv(user, &got, sizeof got, &size, 0));
+  assert_int_equal(got, 3);
+  assert_true(fake.calls >= 1);
+  const uint32_t after_first = fake.calls;
+  LF_OK_(lf_channel_recv(user, &got, sizeof got, &size, 0));  /* the release above delivered it */
+  assert_int_equal(got, 2);
+  assert_true(fake.calls > after_first);
+  LF_OK_(lf_channel_recv(user, &got, sizeof got, &size, 10));
+  assert_int_equal(got, 1);
+  /* Nothing left: a timed wait keeps calling progress until it times out. */
+  const uint32_t before_wait = fake.calls;
+  LF_EXPECT(LF_TIMEOUT, lf_channel_recv(user, &got, sizeof got, &size, 20));
+  assert_true(fake.calls > before_wait + 10);
+  LF_OK_(lf_channel_destroy(user));
+  LF_OK_(lf_channel_destroy(fake.end));
+}
+
+static void test_bad_arguments(void **state) {
+  (void)state;
+  lf_bridge_params_t params = bridge_params(LF_CHANNEL_PRODUCER);
+  lf_channel_t *user = NULL, *addon = NULL;
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_create(g_context, NULL, &params, NULL, &addon));
+  lf_bridge_params_t unknown = params;
+  unknown.field_mask |= 1u << 20;
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_create(g_context, NULL, &unknown, &user, &addon));
+  lf_bridge_params_t role = params;
+  role.user_role = 7;
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_create(g_context, NULL, &role, &user, &addon));
+  lf_bridge_params_t transport = params;
+  transport.transport = 99;
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_create(g_context, NULL, &transport, &user, &addon));
+  lf_channel_params_t ring = {.field_mask = LF_CHANNEL_PARAM_FIELD_CAPACITY, .capacity = 1000};
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_create(g_context, &ring, &params, &user, &addon));
+  LF_EXPECT(LF_ERR_INVALID_HANDLE, lf_bridge_create(NULL, NULL, &params, &user, &addon));
+
+  LF_OK_(lf_bridge_create(g_context, NULL, &params, &user, &addon));
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_fail(addon, LF_OK, "not an error"));
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_fail(addon, LF_ERR_AUTH, NULL));
+  LF_EXPECT(LF_ERR_INVALID_STATE, lf_bridge_fail(user, LF_ERR_AUTH, "the user's end is not the add-on's"));
+  LF_EXPECT(LF_ERR_INVALID_HANDLE, lf_bridge_fail(NULL, LF_ERR_AUTH, "no handle"));
+  LF_OK_(lf_channel_destroy(user));
+  LF_OK_(lf_channel_destroy(addon));
+
+  /* An ordinary channel end is not a bridge. */
+  lf_channel_t *plain = NULL;
+  LF_OK_(lf_channel_create(g_context, "bridge-test-plain", NULL, &plain));
+  LF_EXPECT(LF_ERR_INVALID_STATE, lf_bridge_fail(plain, LF_ERR_AUTH, "no"));
+  LF_OK_(lf_channel_destroy(plain));
+
+  /* Defaults: the user's end is a producer that reports no transport yet. */
+  LF_OK_(lf_bridge_create(g_context, NULL, NULL, &user, &addon));
+  lf_channel_info_t info = {.struct_size = sizeof info};
+  LF_OK_(lf_channel_get_info(user, &info));
+  assert_int_equal(info.role, LF_CHANNEL_PRODUCER);
+  assert_int_equal(info.transport, LF_TRANSPORT_NONE);
+  LF_OK_(lf_channel_destroy(user));
+  LF_OK_(lf_channel_destroy(addon));
+
+  LF_EXPECT(LF_ERR_AUTH, lf_extension_report("lf_addon_call", LF_ERR_AUTH, "the add-on's detail"));
+  assert_int_equal(lf_last_error_status(), LF_ERR_AUTH);
+  LF_EXPECT_MESSAGE("lf_addon_call: the add-on's detail");
+}
+
+int main(void) {
+  lf_test_reset_environment();
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_user_producer_reports_the_addon),
+      cmocka_unit_test(test_verdict_reaches_a_producer_at_once),
+      cmocka_unit_test(test_verdict_reaches_a_consumer_after_the_data),
+      cmocka_unit_test(test_progress_is_driven_by_the_users_calls),
+      cmocka_unit_test(test_bad_arguments),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
