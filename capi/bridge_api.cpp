@@ -66,6 +66,15 @@ lf_status_t lf_bridge_fail(lf_channel_t *bridge_end, lf_status_t status, const c
   });
 }
 
+lf_status_t lf_extension_share_context(lf_context_t *context, lf_context_t **out_context) {
+  return capi::guarded(__func__, [&]() -> lf_status_t {
+    auto ctx = capi::acquire<capi::ContextObject>(context, core::HandleType::context, "context");
+    capi::require_out(out_context, "out_context");
+    *out_context = capi::publish_handle<lf_context_t>(std::make_shared<capi::ContextObject>(ctx->context));
+    return LF_OK;
+  });
+}
+
 lf_status_t lf_extension_report(const char *function, lf_status_t status, const char *message) {
   return capi::report(function != nullptr ? function : "lf_extension", status, message != nullptr ? message : "");
 }

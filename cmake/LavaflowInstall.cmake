@@ -37,3 +37,14 @@ endif()
 string(REPLACE ";" " " LAVAFLOW_PC_REQUIRES_PRIVATE "${LAVAFLOW_PC_REQUIRES_PRIVATE}")
 configure_file(pkgconfig/lavaflow.pc.in ${PROJECT_BINARY_DIR}/lavaflow.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/lavaflow.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# liblavaflow_mpi and its lavaflow_mpi.pc (needs the MPI the library was built with; Open MPI's
+# pkg-config module is ompi-c).
+if(TARGET lavaflow_mpi)
+  # (pkg-config only for now: the CMake package would have to find MPI for its users.)
+  install(TARGETS lavaflow_mpi
+    LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+    INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  configure_file(pkgconfig/lavaflow_mpi.pc.in ${PROJECT_BINARY_DIR}/lavaflow_mpi.pc @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/lavaflow_mpi.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endif()

@@ -87,6 +87,16 @@ LF_API lf_status_t lf_bridge_create(lf_context_t *context, const lf_channel_para
 LF_API lf_status_t lf_bridge_fail(lf_channel_t *bridge_end, lf_status_t status, const char *message);
 
 /**
+ * Another handle to the same context, for an add-on object that must keep the context alive
+ * and usable whatever the user destroys first: destroying either handle leaves the other
+ * valid.
+ * @param context the context (borrowed)
+ * @param[out] out_context returned: destroy with lf_context_destroy()
+ * @return `LF_OK`; `LF_ERR_INVALID_HANDLE`; `LF_ERR_INVALID_ARGUMENT`. Thread-safe.
+ */
+LF_API lf_status_t lf_extension_share_context(lf_context_t *context, lf_context_t **out_context);
+
+/**
  * Record an add-on's error for this thread, as lavaflow's own calls do: afterwards
  * lf_last_error_status() returns `status` and lf_last_error_message() "function: message".
  * @param function the add-on's entry point (borrowed)

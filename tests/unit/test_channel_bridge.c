@@ -181,6 +181,17 @@ static void test_bad_arguments(void **state) {
   LF_OK_(lf_channel_destroy(user));
   LF_OK_(lf_channel_destroy(addon));
 
+  /* A shared context handle outlives the original. */
+  lf_context_t *original = lf_test_context("system");
+  lf_context_t *shared = NULL;
+  LF_OK_(lf_extension_share_context(original, &shared));
+  LF_OK_(lf_context_destroy(original));
+  LF_OK_(lf_bridge_create(shared, NULL, NULL, &user, &addon));
+  LF_OK_(lf_channel_destroy(user));
+  LF_OK_(lf_channel_destroy(addon));
+  LF_OK_(lf_context_destroy(shared));
+  LF_EXPECT(LF_ERR_INVALID_HANDLE, lf_extension_share_context(original, &shared));
+
   LF_EXPECT(LF_ERR_AUTH, lf_extension_report("lf_addon_call", LF_ERR_AUTH, "the add-on's detail"));
   assert_int_equal(lf_last_error_status(), LF_ERR_AUTH);
   LF_EXPECT_MESSAGE("lf_addon_call: the add-on's detail");

@@ -1,0 +1,318 @@
+/**
+ * @file lavaflow_mpi.h
+ * @brief Channels between MPI ranks: shared memory on one host, MPI point-to-point across
+ *        hosts, with chunked pipelining, compression and authenticated encryption.
+ *
+ * Link with `pkg-config --cflags --libs lavaflow_mpi` (liblavaflow_mpi; liblavaflow itself
+ * never depends on MPI). The application initialises MPI; lavaflow never calls MPI_Init or
+ * MPI_Finalize unless asked (`LF_MPI_FLAG_INIT_MPI`).
+ *
+ * lf_mpi_attach() is collective over a communicator: the ranks exchange their identities
+ * (one MPI_Allgather) and decide the scope between every pair (scope.h). A channel between
+ * two ranks (lf_mpi_channel_open(), called by both) is then an ordinary ::lf_channel_t:
+ * - same host (scope `HOST` or closer): a shared-memory ring, exactly as lf_channel_create()
+ *   / lf_channel_open() would make (zero copy, no MPI on the data path);
+ * - isolated or remote: the MPI transport, on a duplicate of the communicator (lavaflow's
+ *   messages never match the application's). `LAVAFLOW_SCOPE_OVERRIDE=remote` (or the
+ *   context's `scope_override`) forces it between ranks of one host, for tests.
+ * lf_channel_get_info() reports the transport (`LF_TRANSPORT_MPI`), lf_channel_get_reason()
+ * why.
+ *
+ * **The MPI transport.** A message of up to `chunk_size` bytes travels as one frame; a
+ * larger one is split into chunks that flow through a bounded pipeline (read, compress,
+ * encrypt, send; and the reverse), `pipeline_depth` chunks in flight per channel. The sender
+ * never has more frames outstanding than the receiver granted (credits), so no side buffers
+ * without bound, and a full consumer slows its producer down instead of losing data.
+ * Compression (per channel): none, lz4, zstd (level), or adaptive — each chunk is sampled and
+ * sent raw when it does not compress. Protection (per channel): none, XChaCha20-Poly1305,
+ * AES-256-GCM (when the CPU supports it), or integrity only (keyed BLAKE2b). Every frame's
+ * header (channel id, sequence, flags, lengths) is authenticated; a tampered, replayed,
+ * reordered, truncated or wrong-key frame is never delivered: the consumer receives
+ * everything before it, then `LF_ERR_AUTH` with the reason. Keys: 32 bytes from the params,
+ * or from the file named by `LAVAFLOW_KEY_FILE` (mode 0600, 32 raw bytes or 64 hex digits).
+ * Each channel direction derives a fresh key from the master key and random salts of both
+ * ranks, so a nonce (the frame's sequence number) never repeats for a key.
+ *
+ * **Progress.** With `MPI_THREAD_MULTIPLE`, a lavaflow thread moves the data (default). At
+ * lower thread levels the data moves only inside lavaflow calls: a channel's waits, commits
+ * and releases, and lf_mpi_progress(). Those calls then count as MPI calls for the thread
+ * level: with `MPI_THREAD_FUNNELED` make them from the main thread; with
+ * `MPI_THREAD_SERIALIZED` never concurrently with the application's own MPI calls.
+ *
+ * **Peer failure.** A rank that dies is noticed by its process (ranks of one kernel) or by
+ * missing heartbeats (a rank with a progress thread sends one every 250 ms; the default
+ * timeout is 10 s): the survivor's end returns `LF_ERR_PEER_DEAD` after what was delivered.
+ * mpirun aborts the whole job when a rank dies unless started with `--enable-recovery`.
+ */
+#ifndef LAVAFLOW_MPI_H
+#define LAVAFLOW_MPI_H
+
+#include <mpi.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "channel.h"
+#include "context.h"
+#include "scope.h"
+#include "status.h"
+
+/**
+ * @def LF_MPI_API
+ * Marks a function exported by liblavaflow_mpi (its own symbol version, LAVAFLOW_MPI_0).
+ */
+#if defined(LF_STATIC)
+#  define LF_MPI_API
+#elif defined(__GNUC__) || defined(__clang__)
+#  define LF_MPI_API __attribute__((visibility("default")))
+#else
+#  define LF_MPI_API
+#endif
+
+/** A communicator attached to a context (opaque handle). */
+typedef struct lf_mpi lf_mpi_t;
+
+/** Who moves the data of the MPI transport (::lf_mpi_params_t::progress). */
+typedef enum lf_mpi_progress_mode {
+  LF_MPI_PROGRESS_AUTO = 0,   /**< a thread with `MPI_THREAD_MULTIPLE`, else the caller */
+  LF_MPI_PROGRESS_THREAD = 1, /**< a lavaflow thread (needs `MPI_THREAD_MULTIPLE`) */
+  LF_MPI_PROGRESS_CALLER = 2  /**< only lavaflow calls on this thread: lowest latency, no extra thread */
+} lf_mpi_progress_mode_t;
+
+/** Bits of ::lf_mpi_params_t::flags. */
+enum lf_mpi_flag {
+  LF_MPI_FLAG_INIT_MPI = 1u << 0 /**< call MPI_Init_thread if MPI is not initialised, and MPI_Finalize at detach */
+};
+
+/** Bits of ::lf_mpi_params_t::field_mask. */
+enum lf_mpi_param_field {
+  LF_MPI_PARAM_FIELD_PROGRESS = 1u << 0,     /**< `progress` */
+  LF_MPI_PARAM_FIELD_PEER_TIMEOUT = 1u << 1, /**< `peer_timeout_ms` */
+  LF_MPI_PARAM_FIELD_FLAGS = 1u << 2         /**< `flags` */
+};
+
+/**
+ * Parameters of lf_mpi_attach(). Zeroed (or NULL) means: automatic progress, peers declared
+ * dead after 10 s without a heartbeat, MPI initialised by the application.
+ */
+typedef struct lf_mpi_params {
+  uint64_t field_mask;     /**< bitwise OR of ::lf_mpi_param_field; unknown bits are rejected */
+  int32_t progress;        /**< an ::lf_mpi_progress_mode_t value */
+  int32_t peer_timeout_ms; /**< heartbeat silence after which a peer is dead; -1 never (environment: LAVAFLOW_MPI_PEER_TIMEOUT_MS) */
+  uint32_t flags;          /**< bitwise OR of ::lf_mpi_flag values */
+  uint32_t reserved0;      /**< zero */
+} lf_mpi_params_t;
+
+/** What an attachment is. Set `struct_size = sizeof(lf_mpi_info_t)` before the call. */
+typedef struct lf_mpi_info {
+  uint32_t struct_size;  /**< in: sizeof(lf_mpi_info_t) as the caller knows it */
+  int32_t rank;          /**< this rank in the communicator */
+  int32_t size;          /**< ranks in the communicator */
+  int32_t thread_level;  /**< MPI_THREAD_* as MPI_Query_thread reports it */
+  int32_t progress;      /**< the ::lf_mpi_progress_mode_t in effect (never AUTO) */
+  int32_t local_ranks;   /**< ranks (this one included) that share memory with this one */
+  uint32_t channels;     /**< channels over MPI open now */
+  uint32_t reserved0;    /**< zero */
+} lf_mpi_info_t;
+
+/** Compression of a channel's MPI frames (::lf_mpi_channel_params_t::compression). */
+typedef enum lf_mpi_compression {
+  LF_MPI_COMPRESSION_NONE = 0,    /**< send bytes as they are */
+  LF_MPI_COMPRESSION_LZ4 = 1,     /**< lz4: fast, modest ratio */
+  LF_MPI_COMPRESSION_ZSTD = 2,    /**< zstd at `compression_level` (default 1) */
+  LF_MPI_COMPRESSION_ADAPTIVE = 3 /**< zstd, but each chunk is sampled first and sent raw when it does not compress */
+} lf_mpi_compression_t;
+
+/** Protection of a channel's MPI frames (::lf_mpi_channel_params_t::cipher). */
+typedef enum lf_mpi_cipher {
+  LF_MPI_CIPHER_NONE = 0,              /**< no authentication, no encryption */
+  LF_MPI_CIPHER_XCHACHA20_POLY1305 = 1, /**< authenticated encryption (libsodium) */
+  LF_MPI_CIPHER_AES256_GCM = 2,        /**< authenticated encryption with AES-NI (`LF_ERR_UNSUPPORTED` without it) */
+  LF_MPI_CIPHER_MAC_ONLY = 3           /**< integrity only: keyed BLAKE2b-256, bytes travel in clear */
+} lf_mpi_cipher_t;
+
+/** Bits of ::lf_mpi_channel_params_t::field_mask. */
+enum lf_mpi_channel_param_field {
+  LF_MPI_CHANNEL_PARAM_FIELD_COMPRESSION = 1u << 0,       /**< `compression` */
+  LF_MPI_CHANNEL_PARAM_FIELD_COMPRESSION_LEVEL = 1u << 1, /**< `compression_level` */
+  LF_MPI_CHANNEL_PARAM_FIELD_CIPHER = 1u << 2,            /**< `cipher` */
+  LF_MPI_CHANNEL_PARAM_FIELD_KEY = 1u << 3,               /**< `key` */
+  LF_MPI_CHANNEL_PARAM_FIELD_CHUNK_SIZE = 1u << 4,        /**< `chunk_size` */
+  LF_MPI_CHANNEL_PARAM_FIELD_PIPELINE_DEPTH = 1u << 5,    /**< `pipeline_depth` */
+  LF_MPI_CHANNEL_PARAM_FIELD_ADAPTIVE_MIN_GAIN = 1u << 6, /**< `adaptive_min_gain_percent` */
+  LF_MPI_CHANNEL_PARAM_FIELD_TRANSPORT = 1u << 7          /**< `transport` */
+};
+
+/**
+ * Parameters of lf_mpi_channel_open() for the MPI transport (ignored on shared memory).
+ * Zeroed (or NULL) means: no compression, no protection, 1 MiB chunks, 4 chunks in flight,
+ * adaptive compression keeps a chunk only if it saves at least 10 %, transport by scope.
+ * Both ranks must pass the same `cipher` (and key); compression is the sender's choice.
+ */
+typedef struct lf_mpi_channel_params {
+  uint64_t field_mask;                /**< bitwise OR of ::lf_mpi_channel_param_field; unknown bits are rejected */
+  int32_t compression;                /**< an ::lf_mpi_compression_t value */
+  int32_t compression_level;          /**< zstd level 1..19 (lz4: acceleration 1..65537) */
+  int32_t cipher;                     /**< an ::lf_mpi_cipher_t value */
+  uint32_t pipeline_depth;            /**< frames in flight per channel, 2..64 */
+  const uint8_t *key;                 /**< 32 bytes (borrowed, copied); without it, LAVAFLOW_KEY_FILE */
+  uint64_t chunk_size;                /**< bytes per chunk, a power of two from 64 KiB to 16 MiB */
+  uint32_t adaptive_min_gain_percent; /**< 0..90: a chunk is sent compressed only if it shrinks by this much */
+  int32_t transport;                  /**< 0: by scope; `LF_TRANSPORT_MPI` forces MPI; `LF_TRANSPORT_SHARED_MEMORY` requires it */
+} lf_mpi_channel_params_t;
+
+/** Counters of a channel over MPI. Set `struct_size = sizeof(lf_mpi_channel_stats_t)`. */
+typedef struct lf_mpi_channel_stats {
+  uint32_t struct_size;       /**< in: sizeof(lf_mpi_channel_stats_t) as the caller knows it */
+  int32_t cipher;             /**< the ::lf_mpi_cipher_t in use */
+  int32_t compression;        /**< this side's ::lf_mpi_compression_t (a sender's choice) */
+  int32_t peer_rank;          /**< the other rank */
+  uint64_t messages;          /**< messages sent or received over MPI */
+  uint64_t payload_bytes;     /**< their bytes before compression */
+  uint64_t wire_bytes;        /**< frame bytes that crossed MPI (headers included) */
+  uint64_t frames;            /**< frames sent or received */
+  uint64_t compressed_chunks; /**< chunks sent or received compressed */
+  uint64_t raw_chunks;        /**< chunks sent raw because they did not compress (adaptive) */
+  uint64_t auth_failures;     /**< frames rejected (at most 1: the channel stops there) */
+  uint64_t credit_stalls;     /**< times a sender had data but waited for the receiver (credits, or frames not yet taken) */
+} lf_mpi_channel_stats_t;
+
+/** What the wire hook does with a frame (testing only, see lf_mpi_set_wire_hook()). */
+typedef enum lf_mpi_wire_action {
+  LF_MPI_WIRE_PASS = 0,      /**< send it (possibly modified) */
+  LF_MPI_WIRE_DROP = 1,      /**< do not send it */
+  LF_MPI_WIRE_DUPLICATE = 2, /**< send it twice */
+  LF_MPI_WIRE_HOLD = 3       /**< send it after the next frame */
+} lf_mpi_wire_action_t;
+
+/**
+ * A test hook on the sending side of the wire: sees each frame (header, tag and any inline
+ * payload) after it was sealed, may change its bytes and shorten it, and picks an
+ * ::lf_mpi_wire_action_t. `sequence` is the frame's sequence number on its channel.
+ */
+typedef int32_t (*lf_mpi_wire_hook_fn)(void *user_data, uint32_t channel_id, uint64_t sequence, uint8_t *frame,
+                                       size_t *frame_size);
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * Attach a communicator: duplicate it, exchange identities (collective over `comm`), decide
+ * the scope to every rank, and start the progress thread if there is one.
+ * @param context the context (borrowed; the attachment keeps it alive)
+ * @param comm the communicator (borrowed; lavaflow works on its own duplicate)
+ * @param params NULL for defaults (borrowed)
+ * @param[out] out_mpi returned: destroy with lf_mpi_detach(); written on success
+ * @return `LF_OK`; `LF_ERR_INVALID_STATE` (MPI not initialised and `LF_MPI_FLAG_INIT_MPI`
+ *         not set, or already finalized); `LF_ERR_UNSUPPORTED` (a progress thread without
+ *         `MPI_THREAD_MULTIPLE`); `LF_ERR_INVALID_ARGUMENT`; `LF_ERR_SYSTEM` (an MPI call
+ *         failed: the message names it). Collective; call from one thread per rank.
+ */
+LF_MPI_API lf_status_t lf_mpi_attach(lf_context_t *context, MPI_Comm comm, const lf_mpi_params_t *params,
+                                     lf_mpi_t **out_mpi);
+
+/**
+ * lf_mpi_attach() for Fortran: the communicator as its integer handle (MPI_Comm_f2c).
+ * @param context the context (borrowed)
+ * @param comm a Fortran communicator handle, e.g. MPI_COMM_WORLD of `use mpi`
+ * @param params NULL for defaults (borrowed)
+ * @param[out] out_mpi returned: destroy with lf_mpi_detach()
+ */
+LF_MPI_API lf_status_t lf_mpi_attach_f(lf_context_t *context, MPI_Fint comm, const lf_mpi_params_t *params,
+                                       lf_mpi_t **out_mpi);
+
+/**
+ * Stop the progress thread, drop what is still in flight on channels over MPI (their ends
+ * then report `LF_ERR_CLOSED`), free the duplicate communicator. NULL is a no-op.
+ * Channels on shared memory are not affected. Call before MPI_Finalize.
+ * @param mpi the attachment, or NULL
+ */
+LF_MPI_API lf_status_t lf_mpi_detach(lf_mpi_t *mpi);
+
+/**
+ * What the attachment is.
+ * @param mpi the attachment (borrowed)
+ * @param[out] out_info caller-provided struct with `struct_size` set; written on success
+ */
+LF_MPI_API lf_status_t lf_mpi_get_info(const lf_mpi_t *mpi, lf_mpi_info_t *out_info);
+
+/**
+ * The scope between this rank and `rank`, as decided at attach.
+ * @param mpi the attachment (borrowed)
+ * @param rank 0..size-1 (this rank itself gives `LF_SCOPE_PROCESS`)
+ * @param[out] out_info caller-provided struct with `struct_size` set; written on success
+ * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (no such rank); `LF_ERR_INVALID_HANDLE`.
+ */
+LF_MPI_API lf_status_t lf_mpi_get_peer_scope(const lf_mpi_t *mpi, int32_t rank, lf_scope_info_t *out_info);
+
+/**
+ * Why that scope, and which transport a channel to `rank` takes, in one line.
+ * @param mpi the attachment (borrowed)
+ * @param rank 0..size-1
+ * @param[out] out_text borrowed; valid while the attachment lives
+ */
+LF_MPI_API lf_status_t lf_mpi_get_peer_reason(const lf_mpi_t *mpi, int32_t rank, const char **out_text);
+
+/**
+ * Open one end of a channel to `peer_rank`; the peer opens the other end with the same
+ * `channel_id` and the other role. Blocks until the peer's end answers (the channel params'
+ * `connect_timeout_ms`, default 30 s). On shared memory the consumer's ring shape applies to
+ * both; over MPI each rank's ring is made from its own params (the producer's messages must
+ * fit the consumer's `max_message_size`: larger ones fail with `LF_ERR_INVALID_ARGUMENT`).
+ * Only single-producer channels: `max_producers` must be 1.
+ * @param mpi the attachment (borrowed; the channel keeps it alive)
+ * @param peer_rank the other end's rank, not this one
+ * @param channel_id 0..(MPI_TAG_UB / 4): unique per pair of ranks among open channels
+ * @param role this end: an ::lf_channel_role_t value
+ * @param channel_params the ring (borrowed; NULL for defaults); `role` is ignored
+ * @param mpi_params NULL for defaults (borrowed)
+ * @param[out] out_channel returned: destroy with lf_channel_destroy(); written on success
+ * @return `LF_OK`; `LF_TIMEOUT` (the peer did not answer); `LF_ERR_PROTOCOL` (the peer asked
+ *         for the same role, another cipher or another id); `LF_ERR_UNSUPPORTED` (a codec or
+ *         cipher this build or CPU lacks, or shared memory required but impossible);
+ *         `LF_ERR_PERMISSION` (the key file is readable by others); `LF_ERR_INVALID_ARGUMENT`.
+ *         Thread-safe.
+ */
+LF_MPI_API lf_status_t lf_mpi_channel_open(lf_mpi_t *mpi, int32_t peer_rank, uint32_t channel_id, int32_t role,
+                                           const lf_channel_params_t *channel_params,
+                                           const lf_mpi_channel_params_t *mpi_params, lf_channel_t **out_channel);
+
+/**
+ * Counters of a channel that runs over MPI.
+ * @param mpi the attachment the channel was opened on (borrowed)
+ * @param channel the user's end (borrowed)
+ * @param[out] out_stats caller-provided struct with `struct_size` set; written on success
+ * @return `LF_OK`; `LF_ERR_NOT_FOUND` (the channel does not run over MPI on this attachment).
+ */
+LF_MPI_API lf_status_t lf_mpi_channel_get_stats(const lf_mpi_t *mpi, const lf_channel_t *channel,
+                                                lf_mpi_channel_stats_t *out_stats);
+
+/**
+ * Move data on every channel over MPI of this attachment: post and complete what can be
+ * without waiting. Needed only with caller progress, by a rank that makes no other lavaflow
+ * call for a while (e.g. one that only computes, while its channels should keep flowing).
+ * @param mpi the attachment (borrowed)
+ * @return `LF_OK`; `LF_ERR_INVALID_HANDLE`. Thread-safe (one caller progresses at a time).
+ */
+LF_MPI_API lf_status_t lf_mpi_progress(lf_mpi_t *mpi);
+
+/**
+ * Testing only: install (or with NULL remove) a hook that sees every frame this rank sends
+ * on channels over MPI, to tamper with, drop, duplicate or reorder them.
+ * @param mpi the attachment (borrowed)
+ * @param hook the hook, or NULL
+ * @param user_data passed to the hook (borrowed)
+ */
+LF_MPI_API lf_status_t lf_mpi_set_wire_hook(lf_mpi_t *mpi, lf_mpi_wire_hook_fn hook, void *user_data);
+
+/** The name of a compression ("none", "lz4", "zstd", "adaptive"); "invalid" otherwise. */
+LF_MPI_API const char *lf_mpi_compression_name(int32_t compression);
+
+/** The name of a cipher ("none", "xchacha20-poly1305", "aes256-gcm", "mac-only"); "invalid" otherwise. */
+LF_MPI_API const char *lf_mpi_cipher_name(int32_t cipher);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LAVAFLOW_MPI_H */

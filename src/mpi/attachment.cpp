@@ -1,0 +1,618 @@
+#include "mpi/attachment.hpp"
+
+#include "core/clock.hpp"
+#include "core/error.hpp"
+#include "core/strings.hpp"
+
+#include <lavaflow/extension.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <poll.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace lavaflow::mpi {
+
+using core::fail;
+
+namespace {
+
+constexpr int kWatchPeriodMs = 250;
+constexpr int64_t kDetachFlushMs = 2000;
+constexpr int32_t kDefaultOpenTimeoutMs = 30000;
+constexpr uint64_t kDefaultChunk = 1 << 20;
+constexpr uint32_t kDefaultDepth = 4;
+
+void check_mpi(int rc, const char *what) {
+  if (rc == MPI_SUCCESS) return;
+  char text[MPI_MAX_ERROR_STRING];
+  int length = 0;
+  MPI_Error_string(rc, text, &length);
+  fail(LF_ERR_SYSTEM, "%s failed: %.*s", what, length, text);
+}
+
+// Throws the status a failing lavaflow call returned, with its message.
+void check_lf(lf_status_t status, const char *what) {
+  if (status < 0) fail(status, "%s: %s", what, lf_last_error_message());
+}
+
+uint64_t start_time_of(uint32_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const size_t paren = text.rfind(')');
+  if (paren == std::string::npos) return 0;
+  // Field 22 (starttime) is the 20th after the ")" that ends field 2.
+  const char *p = text.c_str() + paren + 1;
+  for (int field = 3; field < 22 && *p != '\0'; ++field) {
+    while (*p == ' ') ++p;
+    while (*p != ' ' && *p != '\0') ++p;
+  }
+  return std::strtoull(p, nullptr, 10);
+}
+
+int32_t env_int(const char *name, int32_t fallback) {
+  const char *text = std::getenv(name);
+  if (text == nullptr || *text == '\0') return fallback;
+  char *end = nullptr;
+  const long value = std::strtol(text, &end, 10);
+  if (*end != '\0') fail(LF_ERR_INVALID_ARGUMENT, "%s=%s is not an integer", name, text);
+  return static_cast<int32_t>(value);
+}
+
+struct ChannelChoice {
+  int32_t compression = LF_MPI_COMPRESSION_NONE;
+  int32_t level = 1;
+  int32_t cipher = LF_MPI_CIPHER_NONE;
+  const uint8_t *key = nullptr;
+  uint64_t chunk = kDefaultChunk;
+  uint32_t depth = kDefaultDepth;
+  uint32_t min_gain = 10;
+  int32_t transport = 0;
+};
+
+constexpr uint64_t kChannelFields = LF_MPI_CHANNEL_PARAM_FIELD_COMPRESSION | LF_MPI_CHANNEL_PARAM_FIELD_COMPRESSION_LEVEL |
+                                    LF_MPI_CHANNEL_PARAM_FIELD_CIPHER | LF_MPI_CHANNEL_PARAM_FIELD_KEY |
+                                    LF_MPI_CHANNEL_PARAM_FIELD_CHUNK_SIZE | LF_MPI_CHANNEL_PARAM_FIELD_PIPELINE_DEPTH |
+                                    LF_MPI_CHANNEL_PARAM_FIELD_ADAPTIVE_MIN_GAIN | LF_MPI_CHANNEL_PARAM_FIELD_TRANSPORT;
+
+ChannelChoice channel_choice(const lf_mpi_channel_params_t *p) {
+  ChannelChoice c;
+  if (p == nullptr) return c;
+  const uint64_t mask = p->field_mask;
+  if (mask & ~kChannelFields)
+    fail(LF_ERR_INVALID_ARGUMENT, "mpi_params->field_mask has unknown bits 0x%llx", static_cast<unsigned long long>(mask & ~kChannelFields));
+  if (mask & LF_MPI_CHANNEL_PARAM_FIELD_COMPRESSION) c.compression = p->compression;
+  if (c.compression < LF_MPI_COMPRESSION_NONE || c.compression > LF_MPI_COMPRESSION_ADAPTIVE)
+    fail(LF_ERR_INVALID_ARGUMENT, "mpi_params->compression %d is not an lf_mpi_compression_t value", c.compression);
+  if (mask & LF_MPI_CHANNEL_PARAM_FIELD_COMPRESSION_LEVEL) c.level = p->compression_level;
+  if (c.compression != LF_MPI_COMPRESSION_LZ4 && (c.level < 1 || c.level > 19))
+    fail(LF_ERR_INVALID_ARGUMENT, "mpi_params->compression_level %d is not 1..19", c.level);
+  if (c.compression == LF_MPI_COMPRESSION_LZ4 && (c.level < 1 || c.level > 65537))
+    fail(LF_ERR_INVALID_ARGUMENT, "mpi_params->compression_level %d is not an lz4 acceleration 1..65537", c.level);
+  if (mask & LF_MPI_CHANNEL_PARAM_FIELD_CIPHER) c.cipher = p->cipher;
+  if (c.cipher < LF_MPI_CIPHER_NONE || c.cipher > LF_MPI_CIPHER_MAC_ONLY)
+    fail(LF_ERR_INVALID_ARGUMENT, "mpi_params->cipher %d is not an lf_mpi_cipher_t value", c.cipher);
+  if (mask & LF_MPI_CHANNEL_PARAM_FIELD_KEY) {
+    if (p->key == nullptr) fail(LF_ERR_INVALID_ARGUMENT, "mpi_params->key is NULL");
+    c.key = p->key;
+  }
+  if (mask & LF_MPI_CHANNEL_PARAM_FIELD_CHUNK_SIZE) c.chunk = p->chunk_size;
+  if (c.chunk < (64u << 10) || c.chunk > (16u << 20) || (c.chunk & (c.chunk - 1)) != 0)
+    fail(LF_ERR_INVALID_ARGUMENT, "mpi_params->chunk_size %llu is not a power of two from 64 KiB to 16 MiB",
+         static_cast<unsigned long long>(c.chunk));
+  if (mask & LF_MPI_CHANNEL_PARAM_FIELD_PIPELINE_DEPTH) c.depth = p->pipeline_depth;
+  if (c.depth < 2 || c.depth > 64) fail(LF_ERR_INVALID_ARGUMENT, "mpi_params->pipeline_depth %u is not 2..64", c.depth);
+  if (mask & LF_MPI_CHANNEL_PARAM_FIELD_ADAPTIVE_MIN_GAIN) c.min_gain = p->adaptive_min_gain_percent;
+  if (c.min_gain > 90) fail(LF_ERR_INVALID_ARGUMENT, "mpi_params->adaptive_min_gain_percent %u is above 90", c.min_gain);
+  if (mask & LF_MPI_CHANNEL_PARAM_FIELD_TRANSPORT) c.transport = p->transport;
+  if (c.transport != 0 && c.transport != LF_TRANSPORT_MPI && c.transport != LF_TRANSPORT_SHARED_MEMORY)
+    fail(LF_ERR_INVALID_ARGUMENT, "mpi_params->transport %d is not 0, LF_TRANSPORT_MPI or LF_TRANSPORT_SHARED_MEMORY", c.transport);
+  return c;
+}
+
+// The largest message the ring that `params` describes holds (channel.h's rules).
+uint64_t ring_max_message(const lf_channel_params_t *params) {
+  uint64_t capacity = uint64_t{1} << 20, max = 0;
+  if (params != nullptr && (params->field_mask & LF_CHANNEL_PARAM_FIELD_CAPACITY)) capacity = params->capacity;
+  if (params != nullptr && (params->field_mask & LF_CHANNEL_PARAM_FIELD_MAX_MESSAGE_SIZE)) max = params->max_message_size;
+  const uint64_t limit = capacity / 2 >= 16 ? capacity / 2 - 16 : 0;
+  return max != 0 ? max : std::min<uint64_t>(256 << 10, limit);
+}
+
+}  // namespace
+
+void Attachment::progress_trampoline(void *arg) {
+  auto *anchor = static_cast<ProgressAnchor *>(arg);
+  std::shared_lock lock(anchor->mutex);
+  if (anchor->attachment != nullptr) anchor->attachment->progress();
+}
+
+Attachment::ProgressAnchor *Attachment::new_anchor() {
+  // Kept for the life of the process (user ends may outlive the attachment), reachable here.
+  static std::mutex mutex;
+  static std::vector<std::unique_ptr<ProgressAnchor>> anchors;
+  std::lock_guard lock(mutex);
+  anchors.push_back(std::make_unique<ProgressAnchor>());
+  return anchors.back().get();
+}
+
+Attachment::Attachment(lf_context_t *context, MPI_Comm comm, const lf_mpi_params_t *params) : anchor_(new_anchor()) {
+  anchor_->attachment = this;
+  int32_t progress = LF_MPI_PROGRESS_AUTO;
+  uint32_t flags = 0;
+  if (params != nullptr) {
+    const uint64_t known = LF_MPI_PARAM_FIELD_PROGRESS | LF_MPI_PARAM_FIELD_PEER_TIMEOUT | LF_MPI_PARAM_FIELD_FLAGS;
+    if (params->field_mask & ~known)
+      fail(LF_ERR_INVALID_ARGUMENT, "params->field_mask has unknown bits 0x%llx", static_cast<unsigned long long>(params->field_mask & ~known));
+    if (params->field_mask & LF_MPI_PARAM_FIELD_PROGRESS) progress = params->progress;
+    if (params->field_mask & LF_MPI_PARAM_FIELD_PEER_TIMEOUT) peer_timeout_ms_ = params->peer_timeout_ms;
+    if (params->field_mask & LF_MPI_PARAM_FIELD_FLAGS) flags = params->flags;
+  }
+  if (progress < LF_MPI_PROGRESS_AUTO || progress > LF_MPI_PROGRESS_CALLER)
+    fail(LF_ERR_INVALID_ARGUMENT, "params->progress %d is not an lf_mpi_progress_mode_t value", progress);
+  if (flags & ~uint32_t{LF_MPI_FLAG_INIT_MPI}) fail(LF_ERR_INVALID_ARGUMENT, "params->flags has unknown bits 0x%x", flags);
+  peer_timeout_ms_ = env_int("LAVAFLOW_MPI_PEER_TIMEOUT_MS", peer_timeout_ms_);
+  if (const char *mode = std::getenv("LAVAFLOW_MPI_PROGRESS"); mode != nullptr && *mode != '\0') {
+    if (std::strcmp(mode, "thread") == 0) progress = LF_MPI_PROGRESS_THREAD;
+    else if (std::strcmp(mode, "caller") == 0) progress = LF_MPI_PROGRESS_CALLER;
+    else if (std::strcmp(mode, "auto") != 0) fail(LF_ERR_INVALID_ARGUMENT, "LAVAFLOW_MPI_PROGRESS=%s is not auto, thread or caller", mode);
+  }
+
+  int initialized = 0, finalized = 0;
+  MPI_Initialized(&initialized);
+  MPI_Finalized(&finalized);
+  if (finalized) fail(LF_ERR_INVALID_STATE, "MPI was already finalized");
+  if (!initialized) {
+    if (!(flags & LF_MPI_FLAG_INIT_MPI))
+      fail(LF_ERR_INVALID_STATE, "MPI is not initialised: call MPI_Init_thread first, or pass LF_MPI_FLAG_INIT_MPI");
+    int provided = 0;
+    check_mpi(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_MULTIPLE, &provided), "MPI_Init_thread");
+    finalize_mpi_ = true;
+  }
+  if (comm == MPI_COMM_NULL) fail(LF_ERR_INVALID_ARGUMENT, "comm is MPI_COMM_NULL");
+  MPI_Query_thread(&thread_level_);
+  if (progress == LF_MPI_PROGRESS_AUTO)
+    progress = thread_level_ == MPI_THREAD_MULTIPLE ? LF_MPI_PROGRESS_THREAD : LF_MPI_PROGRESS_CALLER;
+  if (progress == LF_MPI_PROGRESS_THREAD && thread_level_ != MPI_THREAD_MULTIPLE)
+    fail(LF_ERR_UNSUPPORTED, "a progress thread needs MPI_THREAD_MULTIPLE; MPI provides level %d: use caller progress",
+         thread_level_);
+  progress_mode_ = progress;
+
+  check_mpi(MPI_Comm_dup(comm, &comm_), "MPI_Comm_dup");
+  MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
+  MPI_Comm_rank(comm_, &rank_);
+  MPI_Comm_size(comm_, &size_);
+  int *tag_ub = nullptr, found = 0;
+  MPI_Comm_get_attr(comm_, MPI_TAG_UB, &tag_ub, &found);
+  if (found && tag_ub != nullptr) tag_ub_ = *tag_ub;
+  check_lf(lf_extension_share_context(context, &context_), "context");
+  exchange_identities();
+
+  if (progress_mode_ == LF_MPI_PROGRESS_THREAD) progress_thread_ = std::thread([this] { run_progress_thread(); });
+  watcher_ = std::thread([this] { run_watcher(); });
+}
+
+Attachment::~Attachment() {
+  {
+    std::unique_lock lock(anchor_->mutex);
+    anchor_->attachment = nullptr;
+  }
+  stopping_.store(true);
+  watcher_wake_.notify_all();
+  if (progress_thread_.joinable()) progress_thread_.join();
+  if (watcher_.joinable()) watcher_.join();
+  // Let closing channels finish their exchange (a peer may still be taking our frames).
+  const int64_t deadline = core::monotonic_ms() + kDetachFlushMs;
+  auto unfinished = [this] {
+    std::lock_guard lock(links_mutex_);
+    return std::any_of(links_.begin(), links_.end(), [](const auto &link) { return !link->finished(); });
+  };
+  while (unfinished() && core::monotonic_ms() < deadline) {
+    if (!progress()) usleep(100);
+  }
+  {
+    std::lock_guard lock(links_mutex_);
+    for (auto &link : links_) {
+      if (!link->finished()) link->abandon(LF_ERR_CLOSED, "the MPI attachment was detached while the channel was open");
+      // MPI may still read the buffers of sends that never completed (the peer stopped
+      // taking them): those links are kept, never freed, rather than risk that.
+      if (link->sends_in_flight()) static_cast<void>(link.release());
+    }
+    links_.clear();
+  }
+  MPI_Comm_free(&comm_);
+  if (finalize_mpi_) MPI_Finalize();
+  lf_context_destroy(context_);
+}
+
+void Attachment::exchange_identities() {
+  lf_identity_t *me = nullptr;
+  check_lf(lf_identity_create(context_, nullptr, &me), "lf_identity_create");
+  std::unique_ptr<lf_identity_t, decltype(&lf_identity_destroy)> me_guard(me, lf_identity_destroy);
+  size_t blob_size = 0;
+  lf_identity_serialize(me, nullptr, 0, &blob_size);
+  std::vector<uint8_t> blob(blob_size);
+  check_lf(lf_identity_serialize(me, blob.data(), blob.size(), &blob_size), "lf_identity_serialize");
+  // One fixed record per rank (blob size, rank 0's job nonce) and then the blobs.
+  uint64_t nonce = 0;
+  if (rank_ == 0) {
+    Salt random{};
+    random_salt(random);
+    std::memcpy(&nonce, random.data(), sizeof nonce);
+  }
+  uint64_t mine[2] = {blob_size, nonce};
+  std::vector<uint64_t> records(2 * static_cast<size_t>(size_));
+  check_mpi(MPI_Allgather(mine, 2, MPI_UINT64_T, records.data(), 2, MPI_UINT64_T, comm_), "MPI_Allgather (identity sizes)");
+  job_nonce_ = records[1];
+  std::vector<int> counts(size_), displacements(size_);
+  int total = 0;
+  for (int r = 0; r < size_; ++r) {
+    counts[r] = static_cast<int>(records[2 * r]);
+    displacements[r] = total;
+    total += counts[r];
+  }
+  std::vector<uint8_t> blobs(static_cast<size_t>(total));
+  check_mpi(MPI_Allgatherv(blob.data(), static_cast<int>(blob_size), MPI_BYTE, blobs.data(), counts.data(),
+                           displacements.data(), MPI_BYTE, comm_),
+            "MPI_Allgatherv (identities)");
+  lf_identity_info_t my_info{};
+  my_info.struct_size = sizeof my_info;
+  lf_identity_get_info(me, &my_info);
+  peers_.resize(static_cast<size_t>(size_));
+  for (int r = 0; r < size_; ++r) {
+    PeerInfo &peer = peers_[static_cast<size_t>(r)];
+    lf_identity_t *other = nullptr;
+    if (lf_identity_create_from_blob(context_, blobs.data() + displacements[r], static_cast<size_t>(counts[r]), &other) != LF_OK) {
+      peer.scope.level = LF_SCOPE_REMOTE;
+      peer.reason = core::format_text("rank %d: its identity did not validate (%s): treated as remote", r, lf_last_error_message());
+      continue;
+    }
+    lf_scope_t *scope = nullptr;
+    if (r == rank_) {
+      peer.scope.level = LF_SCOPE_PROCESS;
+      peer.reason = "this rank itself";
+    } else if (lf_scope_create(context_, me, other, &scope) == LF_OK) {
+      peer.scope.struct_size = sizeof peer.scope;
+      lf_scope_get_info(scope, &peer.scope);
+      const char *text = nullptr;
+      lf_scope_get_reason(scope, &text);
+      const bool shared = peer.scope.level <= LF_SCOPE_HOST;
+      peer.reason = core::format_text("rank %d: %s -> %s", r, text != nullptr ? text : "",
+                                      shared ? "channels use a shared-memory ring" : "channels use MPI");
+      lf_scope_destroy(scope);
+    }
+    lf_identity_info_t info{};
+    info.struct_size = sizeof info;
+    lf_identity_get_info(other, &info);
+    peer.pid = info.pid;
+    peer.start_time_ticks = info.start_time_ticks;
+    peer.same_kernel_pid_namespace = r != rank_ && (info.flags & my_info.flags & LF_IDENTITY_KNOWN_BOOT_ID) &&
+                                     std::memcmp(info.boot_id, my_info.boot_id, 16) == 0 &&
+                                     (info.flags & my_info.flags & LF_IDENTITY_KNOWN_NAMESPACES) &&
+                                     info.pid_namespace == my_info.pid_namespace &&
+                                     (info.flags & LF_IDENTITY_KNOWN_START_TIME);
+    lf_identity_destroy(other);
+  }
+}
+
+const PeerInfo &Attachment::peer(int32_t rank) const {
+  if (rank < 0 || rank >= size_) fail(LF_ERR_INVALID_ARGUMENT, "rank %d is not 0..%d", rank, size_ - 1);
+  return peers_[static_cast<size_t>(rank)];
+}
+
+void Attachment::info(lf_mpi_info_t &out) const {
+  out.rank = rank_;
+  out.size = size_;
+  out.thread_level = thread_level_;
+  out.progress = progress_mode_;
+  out.local_ranks = static_cast<int32_t>(
+      std::count_if(peers_.begin(), peers_.end(), [](const PeerInfo &p) { return p.scope.level <= LF_SCOPE_HOST; }));
+  std::lock_guard lock(links_mutex_);
+  out.channels = static_cast<uint32_t>(
+      std::count_if(links_.begin(), links_.end(), [](const auto &link) { return !link->finished(); }));
+}
+
+lf_channel_t *Attachment::open_channel(int32_t peer_rank, uint32_t channel_id, int32_t role,
+                                       const lf_channel_params_t *channel_params, const lf_mpi_channel_params_t *mpi_params) {
+  const PeerInfo &p = peer(peer_rank);
+  if (peer_rank == rank_) fail(LF_ERR_INVALID_ARGUMENT, "peer_rank %d is this rank: use lf_channel_create for threads", peer_rank);
+  if (role != LF_CHANNEL_CONSUMER && role != LF_CHANNEL_PRODUCER) fail(LF_ERR_INVALID_ARGUMENT, "role %d is not an lf_channel_role_t value", role);
+  if (channel_params != nullptr && (channel_params->field_mask & LF_CHANNEL_PARAM_FIELD_MAX_PRODUCERS) &&
+      channel_params->max_producers != 1)
+    fail(LF_ERR_INVALID_ARGUMENT, "channels between ranks have one producer: max_producers must be 1");
+  if (static_cast<int64_t>(channel_id) * kTagsPerChannel + kTagsPerChannel - 1 > tag_ub_)
+    fail(LF_ERR_INVALID_ARGUMENT, "channel_id %u is above %d, the most this MPI's tag range allows", channel_id,
+         tag_ub_ / kTagsPerChannel - 1);
+  const ChannelChoice choice = channel_choice(mpi_params);
+  const bool can_share = p.scope.level <= LF_SCOPE_HOST;
+  if (choice.transport == LF_TRANSPORT_SHARED_MEMORY && !can_share)
+    fail(LF_ERR_UNSUPPORTED, "shared memory was required, but %s", p.reason.c_str());
+  if (can_share && choice.transport != LF_TRANSPORT_MPI) return open_shared_memory(peer_rank, channel_id, role, channel_params);
+  return open_over_mpi(peer_rank, channel_id, role, channel_params, mpi_params);
+}
+
+lf_channel_t *Attachment::open_shared_memory(int32_t peer_rank, uint32_t channel_id, int32_t role,
+                                             const lf_channel_params_t *params) {
+  const int32_t producer = role == LF_CHANNEL_PRODUCER ? rank_ : peer_rank;
+  const int32_t consumer = role == LF_CHANNEL_PRODUCER ? peer_rank : rank_;
+  const std::string name = core::format_text("lfmpi-%016llx-%d-%d-%u", static_cast<unsigned long long>(job_nonce_),
+                                             producer, consumer, channel_id);
+  lf_channel_params_t mine = params != nullptr ? *params : lf_channel_params_t{};
+  mine.field_mask |= LF_CHANNEL_PARAM_FIELD_ROLE;
+  mine.role = role;
+  lf_channel_t *channel = nullptr;
+  if (role == LF_CHANNEL_CONSUMER) {
+    check_lf(lf_channel_create(context_, name.c_str(), &mine, &channel), "lf_channel_create");
+    // As over MPI, the call returns once the peer's end is there.
+    int32_t timeout_ms = kDefaultOpenTimeoutMs;
+    if (params != nullptr && (params->field_mask & LF_CHANNEL_PARAM_FIELD_CONNECT_TIMEOUT)) timeout_ms = params->connect_timeout_ms;
+    const int64_t deadline = timeout_ms < 0 ? INT64_MAX : core::monotonic_ms() + timeout_ms;
+    for (;;) {
+      lf_channel_info_t info{};
+      info.struct_size = sizeof info;
+      lf_channel_get_info(channel, &info);
+      if (info.transport != LF_TRANSPORT_NONE) break;
+      if (core::monotonic_ms() >= deadline) {
+        lf_channel_destroy(channel);
+        fail(LF_TIMEOUT, "rank %d did not open channel %u within %d ms", peer_rank, channel_id, timeout_ms);
+      }
+      usleep(200);
+    }
+  } else {
+    if (!(mine.field_mask & LF_CHANNEL_PARAM_FIELD_CONNECT_TIMEOUT)) {
+      mine.field_mask |= LF_CHANNEL_PARAM_FIELD_CONNECT_TIMEOUT;
+      mine.connect_timeout_ms = kDefaultOpenTimeoutMs;
+    }
+    check_lf(lf_channel_open(context_, name.c_str(), &mine, &channel), "lf_channel_open");
+  }
+  return channel;
+}
+
+lf_channel_t *Attachment::open_over_mpi(int32_t peer_rank, uint32_t channel_id, int32_t role,
+                                        const lf_channel_params_t *channel_params, const lf_mpi_channel_params_t *mpi_params) {
+  const ChannelChoice choice = channel_choice(mpi_params);
+  std::string why;
+  if (!codec_available(choice.compression))
+    fail(LF_ERR_UNSUPPORTED, "compression %s: this build lacks its library (liblz4-dev / libzstd-dev)",
+         lf_mpi_compression_name(choice.compression));
+  if (!cipher_available(choice.cipher, why)) fail(LF_ERR_UNSUPPORTED, "cipher %s: %s", lf_mpi_cipher_name(choice.cipher), why.c_str());
+  Key master{};
+  if (choice.cipher != LF_MPI_CIPHER_NONE) master = load_master_key(choice.key);
+  {
+    std::lock_guard lock(links_mutex_);
+    for (const auto &link : links_)
+      if (!link->finished() && link->config().peer == peer_rank && link->config().channel_id == channel_id)
+        fail(LF_ERR_BUSY, "channel %u to rank %d is open already", channel_id, peer_rank);
+  }
+
+  Hello mine;
+  mine.role = role;
+  mine.channel_id = channel_id;
+  mine.cipher = choice.cipher;
+  mine.compression = choice.compression;
+  mine.pipeline_depth = choice.depth;
+  mine.flags = progress_mode_ == LF_MPI_PROGRESS_THREAD ? kHelloProgressThread : 0;
+  mine.chunk_size = choice.chunk;
+  mine.max_message = ring_max_message(channel_params);
+  random_salt(mine.salt);
+  uint8_t out[kHelloBytes], in[kHelloBytes];
+  encode_hello(mine, out);
+  int32_t timeout_ms = kDefaultOpenTimeoutMs;
+  if (channel_params != nullptr && (channel_params->field_mask & LF_CHANNEL_PARAM_FIELD_CONNECT_TIMEOUT))
+    timeout_ms = channel_params->connect_timeout_ms;
+  const int tag = tag_of(channel_id, kTagHello);
+  MPI_Request requests[2];
+  MPI_Status statuses[2];
+  {
+    std::lock_guard lock(links_mutex_);  // (below MPI_THREAD_MULTIPLE, one thread calls MPI at a time)
+    check_mpi(MPI_Isend(out, kHelloBytes, MPI_BYTE, peer_rank, tag, comm_, &requests[0]), "MPI_Isend (hello)");
+    check_mpi(MPI_Irecv(in, kHelloBytes, MPI_BYTE, peer_rank, tag, comm_, &requests[1]), "MPI_Irecv (hello)");
+  }
+  const int64_t deadline = timeout_ms < 0 ? INT64_MAX : core::monotonic_ms() + timeout_ms;
+  for (;;) {
+    int done = 0;
+    {
+      std::lock_guard lock(links_mutex_);
+      MPI_Testall(2, requests, &done, statuses);
+    }
+    if (done) break;
+    if (core::monotonic_ms() >= deadline) {
+      std::lock_guard lock(links_mutex_);
+      for (auto &request : requests) {
+        MPI_Cancel(&request);
+        MPI_Request_free(&request);
+      }
+      fail(LF_TIMEOUT, "rank %d did not open channel %u within %d ms", peer_rank, channel_id, timeout_ms);
+    }
+    if (progress_mode_ == LF_MPI_PROGRESS_CALLER) progress();  // the peer may wait on another channel meanwhile
+    else usleep(100);
+  }
+  int count = 0;
+  MPI_Get_count(&statuses[1], MPI_BYTE, &count);
+  Hello theirs;
+  const char *problem = nullptr;
+  if (lf_status_t status = decode_hello(in, static_cast<size_t>(count), theirs, &problem); status != LF_OK)
+    fail(status, "rank %d: %s", peer_rank, problem);
+  if (theirs.channel_id != channel_id) fail(LF_ERR_PROTOCOL, "rank %d answered for channel %u, not %u", peer_rank, theirs.channel_id, channel_id);
+  if (theirs.role == role)
+    fail(LF_ERR_PROTOCOL, "rank %d also opened channel %u as the %s", peer_rank, channel_id,
+         role == LF_CHANNEL_PRODUCER ? "producer" : "consumer");
+  if (theirs.cipher != choice.cipher)
+    fail(LF_ERR_PROTOCOL, "rank %d asked for cipher %s on channel %u, this rank for %s", peer_rank,
+         lf_mpi_cipher_name(theirs.cipher), channel_id, lf_mpi_cipher_name(choice.cipher));
+  const bool producing = role == LF_CHANNEL_PRODUCER;
+  const Hello &consumer = producing ? theirs : mine;
+  const Hello &producer = producing ? mine : theirs;
+  if (consumer.chunk_size < (64u << 10) || consumer.chunk_size > (16u << 20) || consumer.pipeline_depth < 2 ||
+      consumer.pipeline_depth > 64)
+    fail(LF_ERR_PROTOCOL, "rank %d sent a chunk size or pipeline depth out of range", peer_rank);
+
+  LinkConfig config;
+  config.comm = comm_;
+  config.me = rank_;
+  config.peer = peer_rank;
+  config.channel_id = channel_id;
+  config.chunk_size = consumer.chunk_size;
+  config.depth = consumer.pipeline_depth;
+  config.max_message = consumer.max_message;
+  config.compression = producer.compression;
+  config.compression_level = choice.level;
+  config.min_gain_percent = choice.min_gain;
+  config.cipher = choice.cipher;
+  config.send_heartbeats = progress_mode_ == LF_MPI_PROGRESS_THREAD;
+  config.expect_heartbeats = theirs.flags & kHelloProgressThread;
+  std::unique_ptr<Sealer> sealer;
+  if (choice.cipher != LF_MPI_CIPHER_NONE)
+    sealer = std::make_unique<Sealer>(choice.cipher, master, channel_id, producing ? rank_ : peer_rank,
+                                      producing ? peer_rank : rank_, producer.salt, consumer.salt);
+
+  // The producer's ring never takes a message the consumer's could not.
+  lf_channel_params_t ring = channel_params != nullptr ? *channel_params : lf_channel_params_t{};
+  ring.field_mask &= ~uint64_t{LF_CHANNEL_PARAM_FIELD_ROLE | LF_CHANNEL_PARAM_FIELD_CONNECT_TIMEOUT};
+  if (producing && consumer.max_message < mine.max_message) {
+    ring.field_mask |= LF_CHANNEL_PARAM_FIELD_MAX_MESSAGE_SIZE;
+    ring.max_message_size = consumer.max_message;
+  }
+  const PeerInfo &p = peer(peer_rank);
+  const std::string reason = core::format_text(
+      "mpi to rank %d (%s; cipher %s, compression %s, %llu-byte chunks, %u in flight, %s progress)", peer_rank,
+      p.reason.c_str(), lf_mpi_cipher_name(choice.cipher), lf_mpi_compression_name(config.compression),
+      static_cast<unsigned long long>(config.chunk_size), config.depth,
+      progress_mode_ == LF_MPI_PROGRESS_THREAD ? "thread" : "caller");
+  lf_bridge_params_t bridge = {};
+  bridge.field_mask = LF_BRIDGE_PARAM_FIELD_USER_ROLE | LF_BRIDGE_PARAM_FIELD_TRANSPORT | LF_BRIDGE_PARAM_FIELD_SCOPE |
+                      LF_BRIDGE_PARAM_FIELD_REASON;
+  bridge.user_role = role;
+  bridge.transport = LF_TRANSPORT_MPI;
+  bridge.scope = std::max<int32_t>(p.scope.level, LF_SCOPE_ISOLATED);
+  bridge.reason = reason.c_str();
+  if (progress_mode_ == LF_MPI_PROGRESS_CALLER) {
+    bridge.field_mask |= LF_BRIDGE_PARAM_FIELD_PROGRESS;
+    bridge.progress = &Attachment::progress_trampoline;
+    bridge.progress_arg = anchor_;
+  }
+  lf_channel_t *user = nullptr, *addon = nullptr;
+  check_lf(lf_bridge_create(context_, &ring, &bridge, &user, &addon), "lf_bridge_create");
+  std::unique_ptr<Link> link = producing ? make_sender(config, addon, std::move(sealer))
+                                         : make_receiver(config, addon, std::move(sealer));
+  link->user_end = user;
+  std::lock_guard lock(links_mutex_);
+  links_.push_back(std::move(link));
+  return user;
+}
+
+bool Attachment::stats(const lf_channel_t *channel, lf_mpi_channel_stats_t &out) const {
+  std::lock_guard lock(links_mutex_);
+  for (const auto &link : links_) {
+    if (link->user_end != channel) continue;
+    const LinkStats &s = link->stats();
+    out.cipher = link->config().cipher;
+    out.compression = link->config().compression;
+    out.peer_rank = link->config().peer;
+    out.messages = s.messages.load();
+    out.payload_bytes = s.payload_bytes.load();
+    out.wire_bytes = s.wire_bytes.load();
+    out.frames = s.frames.load();
+    out.compressed_chunks = s.compressed_chunks.load();
+    out.raw_chunks = s.raw_chunks.load();
+    out.auth_failures = s.auth_failures.load();
+    out.credit_stalls = s.credit_stalls.load();
+    return true;
+  }
+  return false;
+}
+
+bool Attachment::progress() {
+  std::unique_lock lock(links_mutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return false;
+  bool moved = false;
+  for (auto &link : links_) moved |= link->progress(hook_);
+  // Finished links stay a while for lf_mpi_channel_get_stats; the oldest go beyond that.
+  constexpr size_t kKeptFinished = 64;
+  size_t finished = static_cast<size_t>(std::count_if(links_.begin(), links_.end(), [](const auto &l) { return l->finished(); }));
+  for (auto it = links_.begin(); finished > kKeptFinished && it != links_.end();) {
+    if ((*it)->finished()) {
+      it = links_.erase(it);
+      --finished;
+    } else {
+      ++it;
+    }
+  }
+  return moved;
+}
+
+void Attachment::set_wire_hook(lf_mpi_wire_hook_fn fn, void *user_data) {
+  std::lock_guard lock(links_mutex_);
+  hook_ = WireHook{fn, user_data};
+}
+
+void Attachment::run_progress_thread() {
+  uint32_t idle = 0;
+  while (!stopping_.load(std::memory_order_relaxed)) {
+    if (progress()) {
+      idle = 0;
+      continue;
+    }
+    ++idle;
+    // Busy right after traffic (a reply is likely on its way), then gentler: the thread must
+    // not take a core from the application when nothing flows.
+    if (idle < 2000) sched_yield();
+    else usleep(idle < 20000 ? 20 : 200);
+  }
+}
+
+void Attachment::run_watcher() {
+  // Peers on this kernel and in this pid namespace are watched through pidfds.
+  std::vector<int> pidfds(static_cast<size_t>(size_), -1);
+  for (int r = 0; r < size_; ++r) {
+    const PeerInfo &p = peers_[static_cast<size_t>(r)];
+    if (!p.same_kernel_pid_namespace) continue;
+    const long fd = syscall(SYS_pidfd_open, static_cast<pid_t>(p.pid), 0u);
+    if (fd >= 0 && start_time_of(p.pid) == p.start_time_ticks) pidfds[static_cast<size_t>(r)] = static_cast<int>(fd);
+    else if (fd >= 0) close(static_cast<int>(fd));
+  }
+  std::vector<std::string> dead(static_cast<size_t>(size_));
+  std::unique_lock wait_lock(watcher_mutex_);
+  while (!stopping_.load()) {
+    watcher_wake_.wait_for(wait_lock, std::chrono::milliseconds(kWatchPeriodMs));
+    for (int r = 0; r < size_; ++r) {
+      int &fd = pidfds[static_cast<size_t>(r)];
+      if (fd < 0) continue;
+      pollfd item{fd, POLLIN, 0};
+      if (poll(&item, 1, 0) == 1) {
+        dead[static_cast<size_t>(r)] = core::format_text("rank %d died (its process, pid %u, exited)", r, peers_[static_cast<size_t>(r)].pid);
+        close(fd);
+        fd = -1;
+      }
+    }
+    const int64_t now = core::monotonic_ms();
+    std::lock_guard lock(links_mutex_);
+    for (auto &link : links_) {
+      if (link->finished()) continue;
+      link->heartbeat_due.store(true, std::memory_order_relaxed);
+      const std::string &death = dead[static_cast<size_t>(link->config().peer)];
+      std::string why = death;
+      const uint64_t heard = link->heard.load(std::memory_order_relaxed);
+      if (heard != link->watcher_seen || link->watcher_since_ms == 0) {
+        link->watcher_seen = heard;
+        link->watcher_since_ms = now;
+      } else if (why.empty() && link->config().expect_heartbeats && peer_timeout_ms_ >= 0 &&
+                 now - link->watcher_since_ms > peer_timeout_ms_) {
+        why = core::format_text("rank %d is presumed dead: nothing heard from it for %d ms", link->config().peer, peer_timeout_ms_);
+      }
+      if (!why.empty() && !link->peer_dead.load()) {
+        link->peer_dead_reason = why;
+        link->peer_dead.store(true, std::memory_order_release);
+      }
+    }
+  }
+  for (int fd : pidfds)
+    if (fd >= 0) close(fd);
+}
+
+}  // namespace lavaflow::mpi

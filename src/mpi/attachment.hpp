@@ -1,0 +1,87 @@
+// A communicator attached to a context: its duplicate, every rank's identity and scope, and
+// the engine that moves the data of channels over MPI (a progress thread, or the callers'
+// lavaflow calls), plus a watcher thread for peer liveness (pidfds, heartbeats).
+#pragma once
+
+#include "mpi/link.hpp"
+
+#include <lavaflow/lavaflow.h>
+#include <lavaflow/lavaflow_mpi.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace lavaflow::mpi {
+
+struct PeerInfo {
+  lf_scope_info_t scope{};
+  std::string reason;
+  uint32_t pid = 0;
+  uint64_t start_time_ticks = 0;
+  bool same_kernel_pid_namespace = false;  // its pid can be watched from here
+};
+
+class Attachment {
+ public:
+  static constexpr uint32_t kMagic = 0x4c464d50;  // handle check
+
+  // Collective over `comm`. Throws Error.
+  Attachment(lf_context_t *context, MPI_Comm comm, const lf_mpi_params_t *params);
+  ~Attachment();
+  Attachment(const Attachment &) = delete;
+  Attachment &operator=(const Attachment &) = delete;
+
+  lf_channel_t *open_channel(int32_t peer, uint32_t channel_id, int32_t role, const lf_channel_params_t *channel_params,
+                             const lf_mpi_channel_params_t *mpi_params);
+  void info(lf_mpi_info_t &out) const;
+  const PeerInfo &peer(int32_t rank) const;
+  bool stats(const lf_channel_t *channel, lf_mpi_channel_stats_t &out) const;
+  // One pass over every link; skipped when another thread is at it. True if anything moved.
+  bool progress();
+  void set_wire_hook(lf_mpi_wire_hook_fn fn, void *user_data);
+  // The progress function of user ends (caller progress). Its argument outlives the
+  // attachment, since user ends may: after detach it does nothing.
+  struct ProgressAnchor {
+    std::shared_mutex mutex;
+    Attachment *attachment = nullptr;
+  };
+  static void progress_trampoline(void *anchor);
+  static ProgressAnchor *new_anchor();
+
+  const uint32_t magic = kMagic;
+
+ private:
+  void exchange_identities();
+  lf_channel_t *open_shared_memory(int32_t peer, uint32_t channel_id, int32_t role, const lf_channel_params_t *params);
+  lf_channel_t *open_over_mpi(int32_t peer, uint32_t channel_id, int32_t role, const lf_channel_params_t *channel_params,
+                              const lf_mpi_channel_params_t *mpi_params);
+  void run_progress_thread();
+  void run_watcher();
+
+  ProgressAnchor *anchor_;           // lives as long as the process (a few bytes per attach)
+  lf_context_t *context_ = nullptr;  // our own handle (lf_extension_share_context)
+  MPI_Comm comm_ = MPI_COMM_NULL;
+  int32_t rank_ = 0, size_ = 0, thread_level_ = 0, progress_mode_ = 0;
+  int32_t peer_timeout_ms_ = 10000;
+  int tag_ub_ = 32767;
+  bool finalize_mpi_ = false;
+  uint64_t job_nonce_ = 0;
+  std::vector<PeerInfo> peers_;
+
+  mutable std::mutex links_mutex_;  // the list; progress() holds it while it walks
+  std::vector<std::unique_ptr<Link>> links_;
+  WireHook hook_;
+  std::atomic<bool> stopping_{false};
+  std::thread progress_thread_;
+  std::thread watcher_;
+  std::mutex watcher_mutex_;
+  std::condition_variable watcher_wake_;
+};
+
+}  // namespace lavaflow::mpi

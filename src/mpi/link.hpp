@@ -1,0 +1,120 @@
+// One channel over MPI, as seen from one rank: a Sender (the user produces; the add-on end
+// of the bridge is a consumer whose messages become frames) or a Receiver (frames become
+// messages in the bridge's ring). progress() does what can be done without waiting; it is
+// only ever called by one thread at a time (the engine's lock).
+#pragma once
+
+#include "mpi/codec.hpp"
+#include "mpi/crypto.hpp"
+#include "mpi/frame.hpp"
+#include "mpi/hello.hpp"
+
+#include <lavaflow/lavaflow_mpi.h>
+
+#include <atomic>
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace lavaflow::mpi {
+
+struct LinkConfig {
+  MPI_Comm comm = MPI_COMM_NULL;
+  int32_t me = 0;
+  int32_t peer = 0;
+  uint32_t channel_id = 0;
+  uint64_t chunk_size = 0;   // the receiver's
+  uint32_t depth = 0;        // the receiver's posted frames = the sender's credits
+  uint64_t max_message = 0;  // the receiver's ring
+  int32_t compression = 0;   // the sender's
+  int32_t compression_level = 1;
+  uint32_t min_gain_percent = 10;
+  int32_t cipher = 0;
+  bool send_heartbeats = false;  // this end has a progress thread
+  bool expect_heartbeats = false;  // the peer has one
+};
+
+// MPI tags of one channel: id * kTagsPerChannel + one of these.
+enum TagKind : int { kTagHello = 0, kTagData = 1, kTagPayload = 2, kTagToReceiver = 3, kTagToSender = 4 };
+constexpr int kTagsPerChannel = 8;
+inline int tag_of(uint32_t channel_id, TagKind kind) { return static_cast<int>(channel_id) * kTagsPerChannel + kind; }
+
+// The largest message sent inline in its frame (smaller ones are copied; larger ones travel
+// as a separate MPI message straight from and into the rings).
+inline size_t inline_limit(uint64_t chunk_size) { return static_cast<size_t>(std::min<uint64_t>(chunk_size, 16 << 10)); }
+
+struct WireHook {
+  lf_mpi_wire_hook_fn fn = nullptr;
+  void *user_data = nullptr;
+};
+
+struct LinkStats {
+  std::atomic<uint64_t> messages{0}, payload_bytes{0}, wire_bytes{0}, frames{0}, compressed_chunks{0}, raw_chunks{0},
+      auth_failures{0}, credit_stalls{0};
+};
+
+class Link {
+ public:
+  Link(const LinkConfig &config, lf_channel_t *bridge, std::unique_ptr<Sealer> sealer);
+  virtual ~Link();
+  Link(const Link &) = delete;
+  Link &operator=(const Link &) = delete;
+
+  // Does what it can without waiting; true if anything moved.
+  virtual bool progress(const WireHook &hook) = 0;
+  // Nothing is in flight any more and nothing will come: the link can go.
+  bool finished() const noexcept { return finished_; }
+  // Abandons what is in flight (detach, or the peer died): cancels receives; sends that do
+  // not complete are left to MPI (their buffers are kept until the link is destroyed).
+  void abandon(lf_status_t status, const std::string &why);
+  // Cancels the receives still posted (they complete at once).
+  void cancel_receives();
+
+  // Whether MPI may still read this link's buffers (sends not completed).
+  virtual bool sends_in_flight() { return !control_idle(); }
+
+  const LinkConfig &config() const noexcept { return config_; }
+  const LinkStats &stats() const noexcept { return stats_; }
+  virtual int32_t user_role() const noexcept = 0;
+  const lf_channel_t *user_end = nullptr;  // for lookups only (lf_mpi_channel_get_stats)
+
+  // Set by the engine's watcher thread.
+  std::atomic<bool> heartbeat_due{false};
+  std::atomic<bool> peer_dead{false};
+  std::string peer_dead_reason;  // written before peer_dead
+  std::atomic<uint64_t> heard{0};  // bumped on every message from the peer
+  // The watcher thread's own: the last `heard` it saw, and since when (ms).
+  uint64_t watcher_seen = 0;
+  int64_t watcher_since_ms = 0;
+
+ protected:
+  // The bridge's verdict (first one stands) and the stop.
+  void fail(lf_status_t status, const std::string &why);
+  // Control messages: one in flight at a time; returns false when busy.
+  bool send_control(ControlKind kind, uint64_t value, int tag);
+  bool control_idle();
+  // Receives one control message at a time on `tag`; true with kind/value when one arrived.
+  bool poll_control(int tag, ControlKind &kind, uint64_t &value);
+  void maybe_heartbeat(int tag);
+  bool check_peer();  // true when the peer died (and the link was abandoned)
+
+  LinkConfig config_;
+  lf_channel_t *bridge_;
+  std::unique_ptr<Sealer> sealer_;  // null: no protection
+  LinkStats stats_;
+  bool finished_ = false;
+  bool failed_ = false;
+  std::vector<MPI_Request *> posted_receives_;  // cancelled by abandon()
+
+ private:
+  uint8_t control_out_[kControlBytes]{};
+  uint8_t control_in_[kControlBytes]{};
+  MPI_Request control_send_ = MPI_REQUEST_NULL;
+  MPI_Request control_recv_ = MPI_REQUEST_NULL;
+};
+
+std::unique_ptr<Link> make_sender(const LinkConfig &config, lf_channel_t *bridge, std::unique_ptr<Sealer> sealer);
+std::unique_ptr<Link> make_receiver(const LinkConfig &config, lf_channel_t *bridge, std::unique_ptr<Sealer> sealer);
+
+}  // namespace lavaflow::mpi

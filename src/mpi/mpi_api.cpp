@@ -1,0 +1,188 @@
+// lf_mpi_* (lavaflow_mpi.h): the C boundary of liblavaflow_mpi. Errors reach the caller's
+// thread-local message through lf_extension_report, as liblavaflow's own do.
+#include "core/error.hpp"
+#include "mpi/attachment.hpp"
+
+#include <lavaflow/extension.h>
+
+#include <mutex>
+#include <cstring>
+#include <new>
+#include <set>
+
+using namespace lavaflow;
+using mpi::Attachment;
+
+namespace {
+
+// Live attachments: a handle is checked against this set before it is used, so a destroyed
+// or foreign pointer gives LF_ERR_INVALID_HANDLE instead of a crash.
+std::mutex g_live_mutex;
+std::set<const void *> &live() {
+  static std::set<const void *> attachments;
+  return attachments;
+}
+
+template <typename Body>
+lf_status_t guarded(const char *function, Body &&body) noexcept {
+  try {
+    return body();
+  } catch (const core::Error &e) {
+    return lf_extension_report(function, e.status(), e.what());
+  } catch (const std::bad_alloc &) {
+    return lf_extension_report(function, LF_ERR_NO_MEMORY, "out of memory");
+  } catch (const std::exception &e) {
+    return lf_extension_report(function, LF_ERR_INTERNAL, e.what());
+  } catch (...) {
+    return lf_extension_report(function, LF_ERR_INTERNAL, "unknown exception");
+  }
+}
+
+Attachment &checked(const lf_mpi_t *handle) {
+  if (handle == nullptr) core::fail(LF_ERR_INVALID_HANDLE, "mpi is NULL");
+  std::lock_guard lock(g_live_mutex);
+  if (live().count(handle) == 0) core::fail(LF_ERR_INVALID_HANDLE, "mpi is not a live lf_mpi_t (detached, or not one)");
+  return *const_cast<Attachment *>(reinterpret_cast<const Attachment *>(handle));
+}
+
+template <typename T>
+void require(T *pointer, const char *name) {
+  if (pointer == nullptr) core::fail(LF_ERR_INVALID_ARGUMENT, "%s is NULL", name);
+}
+
+template <typename Info>
+void check_struct(const Info *info, const char *name) {
+  require(info, name);
+  if (info->struct_size < sizeof(uint32_t) || info->struct_size > sizeof(Info))
+    core::fail(LF_ERR_INVALID_ARGUMENT, "%s->struct_size %u is not 4..%zu", name, info->struct_size, sizeof(Info));
+}
+
+// Copies the first struct_size bytes of `full` (its struct_size set to the caller's).
+template <typename Info>
+void write_versioned(Info *out, Info full) {
+  full.struct_size = out->struct_size;
+  std::memcpy(out, &full, out->struct_size);
+}
+
+}  // namespace
+
+extern "C" {
+
+lf_status_t lf_mpi_attach(lf_context_t *context, MPI_Comm comm, const lf_mpi_params_t *params, lf_mpi_t **out_mpi) {
+  return guarded(__func__, [&]() -> lf_status_t {
+    require(out_mpi, "out_mpi");
+    auto attachment = std::make_unique<Attachment>(context, comm, params);
+    std::lock_guard lock(g_live_mutex);
+    live().insert(attachment.get());
+    *out_mpi = reinterpret_cast<lf_mpi_t *>(attachment.release());
+    return LF_OK;
+  });
+}
+
+lf_status_t lf_mpi_attach_f(lf_context_t *context, MPI_Fint comm, const lf_mpi_params_t *params, lf_mpi_t **out_mpi) {
+  int initialized = 0;
+  MPI_Initialized(&initialized);
+  if (!initialized) return lf_extension_report(__func__, LF_ERR_INVALID_STATE, "MPI is not initialised");
+  return lf_mpi_attach(context, MPI_Comm_f2c(comm), params, out_mpi);
+}
+
+lf_status_t lf_mpi_detach(lf_mpi_t *mpi) {
+  if (mpi == nullptr) return LF_OK;
+  return guarded(__func__, [&]() -> lf_status_t {
+    Attachment *attachment = &checked(mpi);
+    {
+      std::lock_guard lock(g_live_mutex);
+      live().erase(attachment);
+    }
+    delete attachment;
+    return LF_OK;
+  });
+}
+
+lf_status_t lf_mpi_get_info(const lf_mpi_t *mpi, lf_mpi_info_t *out_info) {
+  return guarded(__func__, [&]() -> lf_status_t {
+    Attachment &attachment = checked(mpi);
+    check_struct(out_info, "out_info");
+    lf_mpi_info_t info{};
+    attachment.info(info);
+    write_versioned(out_info, info);
+    return LF_OK;
+  });
+}
+
+lf_status_t lf_mpi_get_peer_scope(const lf_mpi_t *mpi, int32_t rank, lf_scope_info_t *out_info) {
+  return guarded(__func__, [&]() -> lf_status_t {
+    Attachment &attachment = checked(mpi);
+    check_struct(out_info, "out_info");
+    write_versioned(out_info, attachment.peer(rank).scope);
+    return LF_OK;
+  });
+}
+
+lf_status_t lf_mpi_get_peer_reason(const lf_mpi_t *mpi, int32_t rank, const char **out_text) {
+  return guarded(__func__, [&]() -> lf_status_t {
+    Attachment &attachment = checked(mpi);
+    require(out_text, "out_text");
+    *out_text = attachment.peer(rank).reason.c_str();
+    return LF_OK;
+  });
+}
+
+lf_status_t lf_mpi_channel_open(lf_mpi_t *mpi, int32_t peer_rank, uint32_t channel_id, int32_t role,
+                                const lf_channel_params_t *channel_params, const lf_mpi_channel_params_t *mpi_params,
+                                lf_channel_t **out_channel) {
+  return guarded(__func__, [&]() -> lf_status_t {
+    Attachment &attachment = checked(mpi);
+    require(out_channel, "out_channel");
+    *out_channel = attachment.open_channel(peer_rank, channel_id, role, channel_params, mpi_params);
+    return LF_OK;
+  });
+}
+
+lf_status_t lf_mpi_channel_get_stats(const lf_mpi_t *mpi, const lf_channel_t *channel, lf_mpi_channel_stats_t *out_stats) {
+  return guarded(__func__, [&]() -> lf_status_t {
+    Attachment &attachment = checked(mpi);
+    check_struct(out_stats, "out_stats");
+    lf_mpi_channel_stats_t stats{};
+    if (!attachment.stats(channel, stats))
+      core::fail(LF_ERR_NOT_FOUND, "the channel does not run over MPI on this attachment");
+    write_versioned(out_stats, stats);
+    return LF_OK;
+  });
+}
+
+lf_status_t lf_mpi_progress(lf_mpi_t *mpi) {
+  return guarded(__func__, [&]() -> lf_status_t {
+    checked(mpi).progress();
+    return LF_OK;
+  });
+}
+
+lf_status_t lf_mpi_set_wire_hook(lf_mpi_t *mpi, lf_mpi_wire_hook_fn hook, void *user_data) {
+  return guarded(__func__, [&]() -> lf_status_t {
+    checked(mpi).set_wire_hook(hook, user_data);
+    return LF_OK;
+  });
+}
+
+const char *lf_mpi_compression_name(int32_t compression) {
+  switch (compression) {
+    case LF_MPI_COMPRESSION_NONE: return "none";
+    case LF_MPI_COMPRESSION_LZ4: return "lz4";
+    case LF_MPI_COMPRESSION_ZSTD: return "zstd";
+    case LF_MPI_COMPRESSION_ADAPTIVE: return "adaptive";
+    default: return "invalid";
+  }
+}
+
+const char *lf_mpi_cipher_name(int32_t cipher) {
+  switch (cipher) {
+    case LF_MPI_CIPHER_NONE: return "none";
+    case LF_MPI_CIPHER_XCHACHA20_POLY1305: return "xchacha20-poly1305";
+    case LF_MPI_CIPHER_AES256_GCM: return "aes256-gcm";
+    case LF_MPI_CIPHER_MAC_ONLY: return "mac-only";
+    default: return "invalid";
+  }
+}
+
+}  // extern "C"

@@ -1,0 +1,313 @@
+// The consuming rank's side of a channel over MPI: keeps `depth` frame receives posted,
+// checks every frame (sequence, lengths, tag) before anything of it is delivered, receives
+// separate payloads straight into the bridge's ring (or into staging when compressed),
+// opens and decodes them in place, commits each message when its last chunk is in, and
+// returns a credit per frame consumed. After a rejected frame, or when the user closed, it
+// tells the sender and keeps draining (discarding) until the sender's close, so that no send
+// is left hanging.
+#include "core/strings.hpp"
+#include "mpi/link.hpp"
+
+#include <lavaflow/extension.h>
+
+#include <cstring>
+
+namespace lavaflow::mpi {
+
+namespace {
+
+struct FrameBuffer {
+  std::vector<uint8_t> bytes;
+  MPI_Request request = MPI_REQUEST_NULL;
+  bool arrived = false;  // received, not yet handled (the ring was full)
+  int count = 0;
+};
+
+// A chunk whose payload is on its way.
+struct PendingChunk {
+  FrameHeader header;
+  uint8_t prefix[kFramePrefix];
+  uint8_t *destination = nullptr;  // where the decoded chunk goes in the ring (null: discard)
+  uint8_t *landing = nullptr;      // where the payload is received
+  MPI_Request request = MPI_REQUEST_NULL;
+};
+
+class Receiver final : public Link {
+ public:
+  Receiver(const LinkConfig &config, lf_channel_t *bridge, std::unique_ptr<Sealer> sealer)
+      : Link(config, bridge, std::move(sealer)), frames_(config.depth), staging_(config.depth),
+        inline_limit_(inline_limit(config.chunk_size)) {
+    for (auto &frame : frames_) {
+      frame.bytes.resize(kFramePrefix + inline_limit_);
+      post(frame);
+    }
+    for (auto &buffer : staging_) buffer.resize(config.chunk_size);
+  }
+
+  int32_t user_role() const noexcept override { return LF_CHANNEL_CONSUMER; }
+
+  bool progress(const WireHook &) override {
+    if (finished_) return false;
+    if (check_peer()) return true;
+    bool moved = read_control();
+    moved |= complete_payloads();
+    while (!finished_ && pending_.size() < config_.depth) {
+      FrameBuffer &frame = frames_[next_frame_];
+      if (!frame.arrived) {
+        int done = 0;
+        MPI_Status status;
+        MPI_Test(&frame.request, &done, &status);
+        if (!done) break;
+        frame.arrived = true;
+        MPI_Get_count(&status, MPI_BYTE, &frame.count);
+        heard.fetch_add(1, std::memory_order_relaxed);
+      }
+      if (!handle(frame)) break;  // the ring is full: try again later
+      frame.arrived = false;
+      if (!finished_) post(frame);
+      next_frame_ = (next_frame_ + 1) % frames_.size();
+      moved = true;
+    }
+    moved |= return_credits();
+    maybe_heartbeat(tag_of(config_.channel_id, kTagToSender));
+    if (finished_) cancel_posted();
+    return moved;
+  }
+
+ private:
+  void post(FrameBuffer &frame) {
+    MPI_Irecv(frame.bytes.data(), static_cast<int>(frame.bytes.size()), MPI_BYTE, config_.peer,
+              tag_of(config_.channel_id, kTagData), config_.comm, &frame.request);
+  }
+
+  void cancel_posted() {
+    for (auto &frame : frames_) posted_receives_.push_back(&frame.request);
+    cancel_receives();
+  }
+
+  bool read_control() {
+    bool moved = false;
+    ControlKind kind;
+    uint64_t value = 0;
+    while (poll_control(tag_of(config_.channel_id, kTagToReceiver), kind, value)) moved = true;  // heartbeats
+    return moved;
+  }
+
+  // Rejects the channel: the user gets everything before this frame, then `status`.
+  void reject(const char *problem) { reject(expected_sequence_, problem); }
+  void reject(uint64_t sequence, const char *problem) {
+    const lf_status_t status = sealer_ ? LF_ERR_AUTH : LF_ERR_PROTOCOL;
+    if (sealer_) stats_.auth_failures.fetch_add(1, std::memory_order_relaxed);
+    fail(status, core::format_text("frame %llu from rank %d on channel %u rejected: %s; nothing of it was delivered",
+                                   static_cast<unsigned long long>(sequence), config_.peer,
+                                   config_.channel_id, problem));
+    stop_consuming(1);
+  }
+
+  // The user closed or a frame was rejected: tell the sender, then discard until its close.
+  void stop_consuming(uint64_t why) {
+    if (discarding_) return;
+    discarding_ = true;
+    if (reserved_) lf_channel_abort(bridge_);
+    reserved_ = false;
+    notice_pending_ = true;
+    notice_value_ = why;
+  }
+
+  // Handles an arrived frame; false when it must wait for room in the ring.
+  bool handle(FrameBuffer &frame) {
+    const uint8_t *bytes = frame.bytes.data();
+    if (discarding_) return discard(frame);
+    FrameHeader header;
+    const char *problem = nullptr;
+    if (static_cast<size_t>(frame.count) < kFramePrefix) problem = "shorter than a frame header";
+    else if (decode_header(bytes, header, &problem) != LF_OK) {
+    } else if (header.channel_id != config_.channel_id) problem = "it names another channel";
+    else if (header.sequence != expected_sequence_)
+      problem = header.sequence < expected_sequence_ ? "replayed (its sequence number was already seen)"
+                                                     : "out of order (a frame before it is missing)";
+    else if (header.type == kFrameClose) {
+      if (!pending_.empty()) return false;  // the last message's payloads are still arriving
+      return close_frame(frame, header), true;
+    }
+    else problem = check_lengths(header, frame.count);
+    if (problem != nullptr) {
+      reject(problem);
+      return discard(frame);  // (its payload, if any, is drained so the sender never hangs)
+    }
+    if (header.flags & kFlagFirst) {
+      if (!pending_.empty()) return false;  // the previous message is still arriving
+      void *room = nullptr;
+      const lf_status_t status = lf_channel_reserve(bridge_, header.message_bytes, 0, &room);
+      if (status == LF_WOULD_BLOCK) return false;
+      if (status != LF_OK) {  // the user closed its end
+        stop_consuming(0);
+        return discard(frame);
+      }
+      reserved_ = true;
+      message_ = static_cast<uint8_t *>(room);
+      message_bytes_ = header.message_bytes;
+    }
+    ++expected_sequence_;
+    next_offset_ = header.offset + header.raw_bytes;  // what the next header must continue from
+    stats_.frames.fetch_add(1, std::memory_order_relaxed);
+    uint8_t *destination = message_ + header.offset;
+    if (header.flags & kFlagInline) {
+      stats_.wire_bytes.fetch_add(static_cast<uint64_t>(frame.count), std::memory_order_relaxed);
+      finish_chunk(header, frame.bytes.data(), frame.bytes.data() + kFramePrefix, destination);
+      ++credits_owed_;
+      return true;
+    }
+    PendingChunk chunk;
+    chunk.header = header;
+    std::memcpy(chunk.prefix, bytes, kFramePrefix);
+    chunk.destination = destination;
+    chunk.landing = header.codec == kCodecRaw ? destination : staging_[staging_next_].data();
+    staging_next_ = (staging_next_ + 1) % staging_.size();
+    MPI_Irecv(chunk.landing, static_cast<int>(header.payload_bytes), MPI_BYTE, config_.peer,
+              tag_of(config_.channel_id, kTagPayload), config_.comm, &chunk.request);
+    pending_.push_back(chunk);
+    return true;
+  }
+
+  // nullptr when the frame's lengths fit the channel and the message in progress.
+  const char *check_lengths(const FrameHeader &h, int count) const {
+    const bool first = h.flags & kFlagFirst, last = h.flags & kFlagLast;
+    if (h.message_bytes > config_.max_message) return "its message is larger than this end's max_message_size";
+    if (h.raw_bytes > config_.chunk_size) return "a chunk larger than the channel's chunk size";
+    if (h.codec == kCodecRaw ? h.payload_bytes != h.raw_bytes : h.payload_bytes >= h.raw_bytes)
+      return "its payload length does not fit its codec";
+    if (first != (h.offset == 0)) return "the first-chunk flag disagrees with the offset";
+    if (!first && (h.message_bytes != message_bytes_ || h.offset != next_offset_))
+      return "a chunk that does not continue the message in progress";
+    if (h.offset + h.raw_bytes > h.message_bytes || last != (h.offset + h.raw_bytes == h.message_bytes))
+      return "the last-chunk flag or the lengths disagree with the message's size";
+    if (h.flags & kFlagInline) {
+      if (!first || !last) return "an inline frame must carry a whole message";
+      if (static_cast<size_t>(count) != kFramePrefix + h.payload_bytes) return "truncated (its length disagrees with its header)";
+    } else if (static_cast<size_t>(count) != kFramePrefix) {
+      return "a chunk header with bytes after it";
+    }
+    return nullptr;
+  }
+
+  // Opens and decodes one chunk into the ring; commits the message after its last chunk.
+  bool finish_chunk(const FrameHeader &h, const uint8_t *prefix, uint8_t *payload, uint8_t *destination) {
+    if (sealer_ && !sealer_->open(h.sequence, prefix, payload, h.payload_bytes, prefix + kHeaderBytes)) {
+      reject(h.sequence, "authentication failed (tampered, truncated, or sealed with another key)");
+      return false;
+    }
+    if (h.codec != kCodecRaw) {
+      const char *problem = nullptr;
+      if (decompress(static_cast<Codec>(h.codec), payload, h.payload_bytes, destination, h.raw_bytes, &problem) != LF_OK) {
+        reject(h.sequence, problem);
+        return false;
+      }
+      stats_.compressed_chunks.fetch_add(1, std::memory_order_relaxed);
+    } else if (payload != destination && h.raw_bytes > 0) {
+      std::memcpy(destination, payload, h.raw_bytes);
+    }
+    stats_.payload_bytes.fetch_add(h.raw_bytes, std::memory_order_relaxed);
+    if (h.flags & kFlagLast) {
+      lf_channel_commit(bridge_, message_bytes_);
+      reserved_ = false;
+      stats_.messages.fetch_add(1, std::memory_order_relaxed);
+    }
+    return true;
+  }
+
+  bool complete_payloads() {
+    bool moved = false;
+    while (!pending_.empty()) {
+      PendingChunk &chunk = pending_.front();
+      int done = 0;
+      MPI_Status status;
+      MPI_Test(&chunk.request, &done, &status);
+      if (!done) break;
+      int count = 0;
+      MPI_Get_count(&status, MPI_BYTE, &count);
+      stats_.wire_bytes.fetch_add(kFramePrefix + static_cast<uint64_t>(count), std::memory_order_relaxed);
+      moved = true;
+      if (!discarding_) {
+        if (static_cast<uint32_t>(count) != chunk.header.payload_bytes) {
+          reject(chunk.header.sequence, "its payload was truncated");
+        } else {
+          finish_chunk(chunk.header, chunk.prefix, chunk.landing, chunk.destination);
+        }
+      }
+      ++credits_owed_;
+      pending_.pop_front();
+    }
+    return moved;
+  }
+
+  // Discarding: takes the frame (and any payload) without delivering it; ends at the close.
+  bool discard(FrameBuffer &frame) {
+    FrameHeader header;
+    const char *problem = nullptr;
+    if (static_cast<size_t>(frame.count) >= kFramePrefix && decode_header(frame.bytes.data(), header, &problem) == LF_OK) {
+      if (header.type == kFrameClose) {
+        finished_ = true;
+        return true;
+      }
+      if ((header.flags & kFlagSeparate) && header.payload_bytes <= config_.chunk_size) {
+        PendingChunk chunk;
+        chunk.header = header;
+        chunk.landing = staging_[staging_next_].data();
+        staging_next_ = (staging_next_ + 1) % staging_.size();
+        MPI_Irecv(chunk.landing, static_cast<int>(header.payload_bytes), MPI_BYTE, config_.peer,
+                  tag_of(config_.channel_id, kTagPayload), config_.comm, &chunk.request);
+        pending_.push_back(chunk);
+        return true;
+      }
+    }
+    ++credits_owed_;
+    return true;
+  }
+
+  void close_frame(FrameBuffer &frame, const FrameHeader &header) {
+    // Either way nothing follows the sender's close.
+    finished_ = true;
+    if (static_cast<size_t>(frame.count) != kFramePrefix || header.payload_bytes != 0 || reserved_)
+      return reject("a close frame in the middle of a message");
+    uint8_t nothing = 0;
+    if (sealer_ && !sealer_->open(header.sequence, frame.bytes.data(), &nothing, 0, frame.bytes.data() + kHeaderBytes))
+      return reject("the close frame failed authentication");
+    lf_channel_close(bridge_);  // the user reads what was delivered, then LF_END_OF_STREAM
+  }
+
+  bool return_credits() {
+    if (notice_pending_ && send_control(kControlConsumerClosed, notice_value_, tag_of(config_.channel_id, kTagToSender))) {
+      notice_pending_ = false;
+      return true;
+    }
+    if (credits_owed_ == 0 || notice_pending_) return false;
+    if (!send_control(kControlCredit, credits_owed_, tag_of(config_.channel_id, kTagToSender))) return false;
+    credits_owed_ = 0;
+    return true;
+  }
+
+  std::vector<FrameBuffer> frames_;
+  std::vector<std::vector<uint8_t>> staging_;  // one per frame that may be pending
+  std::deque<PendingChunk> pending_;
+  size_t staging_next_ = 0;
+  size_t next_frame_ = 0;  // frames arrive in the order they were posted
+  const size_t inline_limit_;
+  uint64_t expected_sequence_ = 0;
+  uint8_t *message_ = nullptr;  // the reserved ring room of the message in progress
+  uint64_t message_bytes_ = 0;
+  uint64_t next_offset_ = 0;
+  bool reserved_ = false;
+  uint64_t credits_owed_ = 0;
+  bool discarding_ = false;
+  bool notice_pending_ = false;
+  uint64_t notice_value_ = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Link> make_receiver(const LinkConfig &config, lf_channel_t *bridge, std::unique_ptr<Sealer> sealer) {
+  return std::make_unique<Receiver>(config, bridge, std::move(sealer));
+}
+
+}  // namespace lavaflow::mpi

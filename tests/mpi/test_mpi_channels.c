@@ -1,0 +1,330 @@
+/* Channels between MPI ranks through lavaflow_mpi.h, as an MPI application uses them. Ranks
+ * pair up (0-1, 2-3, ...): the even rank produces, the odd one consumes. Run with 2 or 4
+ * ranks, with LAVAFLOW_SCOPE_OVERRIDE=remote (the MPI transport) or without (shared memory
+ * on one host), with LAVAFLOW_MPI_PROGRESS=thread or caller.
+ *   correctness  every compression x cipher: messages of 0 B .. 5 MiB, random and structured
+ *                (float ramps), each byte checked; the transport and stats as expected
+ *   backpressure a producer far ahead of a slow consumer with small rings: nothing lost
+ *   close        the producer's close ends the stream; the consumer's close stops the producer
+ *   wire         (MPI transport only) tampered, replayed, reordered, dropped, truncated and
+ *                wrong-key frames: what came before is delivered, then LF_ERR_AUTH
+ *   huge         one 256 MiB message (argument "huge") */
+#define _GNU_SOURCE
+#include "mpi_check.h"
+
+#include <lavaflow/lavaflow.h>
+
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+static int g_rank, g_size, g_peer, g_producer;
+static lf_context_t *g_context;
+static lf_mpi_t *g_mpi;
+static int g_remote;  /* channels to the peer run over MPI */
+static uint32_t g_next_id = 1;
+
+static const uint8_t g_key[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+                                  17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+static const uint8_t g_other_key[32] = {9};
+
+/* Message `seq` of a run: random bytes (xorshift from the seed) or a float ramp. */
+static void fill(uint8_t *out, size_t size, uint64_t seq, int structured) {
+  if (structured) {
+    size_t i = 0;
+    for (; i + 4 <= size; i += 4) {
+      float value = (float)((seq * 7 + i / 4) % 1024) * 0.25f;
+      memcpy(out + i, &value, 4);
+    }
+    for (; i < size; ++i) out[i] = (uint8_t)i;
+    return;
+  }
+  uint64_t x = seq * 0x9e3779b97f4a7c15ull + 1;
+  for (size_t i = 0; i < size; ++i) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    out[i] = (uint8_t)x;
+  }
+}
+
+/* A barrier that keeps lavaflow's data moving meanwhile (caller progress needs it). */
+static void barrier_progressing(void) {
+  MPI_Request request;
+  MPI_Ibarrier(MPI_COMM_WORLD, &request);
+  for (int done = 0; !done;) {
+    MPI_OK(lf_mpi_progress(g_mpi));
+    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+  }
+}
+
+static lf_channel_t *open_channel(uint32_t id, const lf_channel_params_t *ring, const lf_mpi_channel_params_t *params) {
+  lf_channel_t *channel = NULL;
+  MPI_OK(lf_mpi_channel_open(g_mpi, g_peer, id, g_producer ? LF_CHANNEL_PRODUCER : LF_CHANNEL_CONSUMER, ring, params,
+                             &channel));
+  lf_channel_info_t info = {.struct_size = sizeof info};
+  MPI_OK(lf_channel_get_info(channel, &info));
+  MPI_CHECK(info.transport == (g_remote ? LF_TRANSPORT_MPI : LF_TRANSPORT_SHARED_MEMORY));
+  return channel;
+}
+
+static const size_t g_sizes[] = {0, 1, 100, 4096, 16384, 16385, 65536, (1u << 20) + 3, 5u << 20};
+enum { SIZES = sizeof g_sizes / sizeof g_sizes[0] };
+
+static void run_transfer(int32_t compression, int32_t cipher, int structured) {
+  lf_channel_params_t ring = {.field_mask = LF_CHANNEL_PARAM_FIELD_CAPACITY | LF_CHANNEL_PARAM_FIELD_MAX_MESSAGE_SIZE,
+                              .capacity = 16u << 20, .max_message_size = 6u << 20};
+  lf_mpi_channel_params_t params = {.field_mask = LF_MPI_CHANNEL_PARAM_FIELD_COMPRESSION | LF_MPI_CHANNEL_PARAM_FIELD_CIPHER |
+                                                  LF_MPI_CHANNEL_PARAM_FIELD_KEY | LF_MPI_CHANNEL_PARAM_FIELD_CHUNK_SIZE,
+                                    .compression = compression, .cipher = cipher, .key = g_key, .chunk_size = 256u << 10};
+  lf_channel_t *channel = open_channel(g_next_id++, &ring, &params);
+  uint8_t *expected = malloc(5u << 20);
+  for (uint32_t round = 0; round < 3; ++round) {
+    for (uint32_t k = 0; k < SIZES; ++k) {
+      const uint64_t seq = round * SIZES + k;
+      const size_t size = g_sizes[k];
+      fill(expected, size, seq, structured);
+      if (g_producer) {
+        MPI_OK(lf_channel_send(channel, expected, size, 30000));
+      } else {
+        const void *data = NULL;
+        size_t got = 0;
+        MPI_OK(lf_channel_peek(channel, 30000, &data, &got));
+        if (got != size || memcmp(data, expected, size) != 0) {
+          fprintf(stderr, "rank %d: message %llu (%s %s, %s): %zu bytes, expected %zu%s\n", g_rank,
+                  (unsigned long long)seq, lf_mpi_compression_name(compression), lf_mpi_cipher_name(cipher),
+                  structured ? "structured" : "random", got, size, got == size ? ", bytes differ" : "");
+          MPI_CHECK(0);
+        }
+        MPI_OK(lf_channel_release(channel));
+      }
+    }
+  }
+  if (g_producer) MPI_OK(lf_channel_close(channel));
+  else {
+    size_t got = 0;
+    MPI_EXPECT(LF_END_OF_STREAM, lf_channel_recv(channel, expected, 1, &got, 30000));
+  }
+  barrier_progressing();  /* the consumer saw the end: the producer's side sent everything */
+  if (g_remote) {
+    lf_mpi_channel_stats_t stats = {.struct_size = sizeof stats};
+    MPI_OK(lf_mpi_channel_get_stats(g_mpi, channel, &stats));
+    MPI_CHECK(stats.messages == 3 * SIZES);
+    MPI_CHECK(stats.cipher == cipher && stats.auth_failures == 0);
+    if (compression == LF_MPI_COMPRESSION_ZSTD || compression == LF_MPI_COMPRESSION_LZ4)
+      MPI_CHECK(structured ? stats.compressed_chunks > 0 && stats.wire_bytes < stats.payload_bytes : 1);
+    if (compression == LF_MPI_COMPRESSION_ADAPTIVE && g_producer)
+      MPI_CHECK(structured ? stats.compressed_chunks > 0 : stats.raw_chunks > 0 && stats.compressed_chunks == 0);
+  } else {
+    lf_mpi_channel_stats_t stats = {.struct_size = sizeof stats};
+    MPI_EXPECT(LF_ERR_NOT_FOUND, lf_mpi_channel_get_stats(g_mpi, channel, &stats));
+  }
+  MPI_OK(lf_channel_destroy(channel));
+  free(expected);
+}
+
+static void test_correctness(void) {
+  const int32_t compressions[] = {LF_MPI_COMPRESSION_NONE, LF_MPI_COMPRESSION_LZ4, LF_MPI_COMPRESSION_ZSTD,
+                                  LF_MPI_COMPRESSION_ADAPTIVE};
+  const int32_t ciphers[] = {LF_MPI_CIPHER_NONE, LF_MPI_CIPHER_XCHACHA20_POLY1305, LF_MPI_CIPHER_AES256_GCM,
+                             LF_MPI_CIPHER_MAC_ONLY};
+  for (int c = 0; c < 4; ++c)
+    for (int k = 0; k < 4; ++k)
+      for (int structured = 0; structured < 2; ++structured) run_transfer(compressions[c], ciphers[k], structured);
+}
+
+static void test_backpressure(void) {
+  lf_channel_params_t ring = {.field_mask = LF_CHANNEL_PARAM_FIELD_CAPACITY, .capacity = 256u << 10};
+  lf_channel_t *channel = open_channel(g_next_id++, &ring, NULL);
+  enum { COUNT = 400 };
+  uint8_t message[65536];
+  for (uint32_t i = 0; i < COUNT; ++i) {
+    if (g_producer) {
+      fill(message, sizeof message, i, 0);
+      MPI_OK(lf_channel_send(channel, message, sizeof message, 30000));
+    } else {
+      if (i % 100 == 0) usleep(100000);  /* fall behind: the producer must wait, not lose */
+      size_t got = 0;
+      MPI_OK(lf_channel_recv(channel, message, sizeof message, &got, 30000));
+      uint8_t expected[65536];
+      fill(expected, sizeof expected, i, 0);
+      MPI_CHECK(got == sizeof message && memcmp(message, expected, got) == 0);
+    }
+  }
+  if (g_producer && g_remote) {
+    lf_mpi_channel_stats_t stats = {.struct_size = sizeof stats};
+    MPI_OK(lf_mpi_channel_get_stats(g_mpi, channel, &stats));
+    if (stats.credit_stalls == 0) fprintf(stderr, "frames %llu messages %llu\n", (unsigned long long)stats.frames, (unsigned long long)stats.messages);
+    MPI_CHECK(stats.credit_stalls > 0);  /* the receiver's credits held it back */
+  }
+  MPI_OK(lf_channel_destroy(channel));
+}
+
+static void test_consumer_close_stops_the_producer(void) {
+  lf_channel_t *channel = open_channel(g_next_id++, NULL, NULL);
+  if (g_producer) {
+    lf_status_t status = LF_OK;
+    for (int i = 0; i < 100000 && status == LF_OK; ++i) {
+      status = lf_channel_send(channel, "x", 1, 1000);
+      if (status == LF_TIMEOUT) status = LF_OK;
+    }
+    MPI_CHECK(status == LF_ERR_CLOSED);
+  } else {
+    char byte = 0;
+    size_t got = 0;
+    MPI_OK(lf_channel_recv(channel, &byte, 1, &got, 30000));
+    MPI_OK(lf_channel_close(channel));
+  }
+  MPI_OK(lf_channel_destroy(channel));
+  barrier_progressing();
+}
+
+/* The wire hook: acts once, on frame `target`. */
+static int32_t g_action;
+static size_t g_truncate;
+static uint64_t g_target;
+static int g_tamper;
+
+static int32_t hook(void *user_data, uint32_t channel_id, uint64_t sequence, uint8_t *frame, size_t *frame_size) {
+  (void)user_data, (void)channel_id;
+  if (sequence != g_target) return LF_MPI_WIRE_PASS;
+  if (g_tamper) frame[*frame_size - 1] ^= 0x40;
+  if (g_truncate) *frame_size -= g_truncate;
+  return g_action;
+}
+
+/* `delivered`: messages the consumer gets before LF_ERR_AUTH. */
+static void run_wire_case(const char *what, int32_t action, int tamper, size_t truncate, int wrong_key, uint32_t delivered) {
+  g_action = action, g_tamper = tamper, g_truncate = truncate, g_target = 3;
+  if (g_producer) MPI_OK(lf_mpi_set_wire_hook(g_mpi, hook, NULL));
+  lf_mpi_channel_params_t params = {.field_mask = LF_MPI_CHANNEL_PARAM_FIELD_CIPHER | LF_MPI_CHANNEL_PARAM_FIELD_KEY,
+                                    .cipher = LF_MPI_CIPHER_XCHACHA20_POLY1305,
+                                    .key = wrong_key && g_producer ? g_other_key : g_key};
+  lf_channel_t *channel = open_channel(g_next_id++, NULL, &params);
+  if (g_producer) {
+    lf_status_t status = LF_OK;
+    /* Keep sending until the consumer's verdict arrives (within 30 s). */
+    const double until = MPI_Wtime() + 30;
+    for (uint32_t i = 0; status == LF_OK && MPI_Wtime() < until; ++i) status = lf_channel_send(channel, &i, sizeof i, 10000);
+    if (status != LF_ERR_AUTH) fprintf(stderr, "wire case %s: producer got %s\n", what, lf_status_name(status));
+    MPI_CHECK(status == LF_ERR_AUTH);  /* the consumer told us it stopped */
+    MPI_OK(lf_mpi_set_wire_hook(g_mpi, NULL, NULL));
+  } else {
+    for (uint32_t i = 0; i < delivered; ++i) {
+      uint32_t got = 0;
+      size_t size = 0;
+      MPI_OK(lf_channel_recv(channel, &got, sizeof got, &size, 30000));
+      MPI_CHECK(got == i);
+    }
+    uint32_t got = 0;
+    size_t size = 0;
+    lf_status_t status = lf_channel_recv(channel, &got, sizeof got, &size, 30000);
+    if (status != LF_ERR_AUTH) fprintf(stderr, "wire case %s: %s\n", what, lf_status_name(status));
+    MPI_CHECK(status == LF_ERR_AUTH);
+    MPI_CHECK(strstr(lf_last_error_message(), "rejected") != NULL);
+    lf_mpi_channel_stats_t stats = {.struct_size = sizeof stats};
+    MPI_OK(lf_mpi_channel_get_stats(g_mpi, channel, &stats));
+    MPI_CHECK(stats.auth_failures == 1);
+  }
+  MPI_OK(lf_channel_destroy(channel));
+  barrier_progressing();
+}
+
+static void test_wire(void) {
+  run_wire_case("tamper", LF_MPI_WIRE_PASS, 1, 0, 0, 3);
+  run_wire_case("replay", LF_MPI_WIRE_DUPLICATE, 0, 0, 0, 4);  /* frame 3 itself is genuine */
+  run_wire_case("reorder", LF_MPI_WIRE_HOLD, 0, 0, 0, 3);
+  run_wire_case("drop", LF_MPI_WIRE_DROP, 0, 0, 0, 3);
+  run_wire_case("truncate", LF_MPI_WIRE_PASS, 0, 1, 0, 3);
+  run_wire_case("wrong key", LF_MPI_WIRE_PASS, 0, 0, 1, 0);
+}
+
+static void test_huge(void) {
+  const size_t size = 256u << 20;
+  lf_channel_params_t ring = {.field_mask = LF_CHANNEL_PARAM_FIELD_CAPACITY | LF_CHANNEL_PARAM_FIELD_MAX_MESSAGE_SIZE,
+                              .capacity = 1u << 30, .max_message_size = size};
+  lf_mpi_channel_params_t params = {.field_mask = LF_MPI_CHANNEL_PARAM_FIELD_COMPRESSION | LF_MPI_CHANNEL_PARAM_FIELD_CHUNK_SIZE,
+                                    .compression = LF_MPI_COMPRESSION_ADAPTIVE, .chunk_size = 4u << 20};
+  lf_channel_t *channel = open_channel(g_next_id++, &ring, &params);
+  uint8_t *expected = malloc(size);
+  fill(expected, size, 42, 1);
+  if (g_producer) {
+    void *room = NULL;
+    MPI_OK(lf_channel_reserve(channel, size, 60000, &room));
+    memcpy(room, expected, size);
+    MPI_OK(lf_channel_commit(channel, size));
+  } else {
+    const void *data = NULL;
+    size_t got = 0;
+    MPI_OK(lf_channel_peek(channel, 120000, &data, &got));
+    MPI_CHECK(got == size && memcmp(data, expected, size) == 0);
+    MPI_OK(lf_channel_release(channel));
+  }
+  barrier_progressing();
+  MPI_OK(lf_channel_destroy(channel));
+  free(expected);
+}
+
+static void test_attachment(void) {
+  lf_mpi_info_t info = {.struct_size = sizeof info};
+  MPI_OK(lf_mpi_get_info(g_mpi, &info));
+  MPI_CHECK(info.rank == g_rank && info.size == g_size);
+  MPI_CHECK(info.progress == LF_MPI_PROGRESS_THREAD || info.progress == LF_MPI_PROGRESS_CALLER);
+  MPI_CHECK(info.local_ranks == (g_remote ? 1 : g_size));
+  for (int r = 0; r < g_size; ++r) {
+    lf_scope_info_t scope = {.struct_size = sizeof scope};
+    MPI_OK(lf_mpi_get_peer_scope(g_mpi, r, &scope));
+    const char *reason = NULL;
+    MPI_OK(lf_mpi_get_peer_reason(g_mpi, r, &reason));
+    MPI_CHECK(reason != NULL && reason[0] != '\0');
+    if (r == g_rank) MPI_CHECK(scope.level == LF_SCOPE_PROCESS);
+    else MPI_CHECK(g_remote ? scope.level >= LF_SCOPE_ISOLATED : scope.level <= LF_SCOPE_HOST);
+  }
+  /* Bad arguments are refused, never crash. */
+  lf_scope_info_t scope = {.struct_size = sizeof scope};
+  MPI_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_mpi_get_peer_scope(g_mpi, g_size, &scope));
+  lf_channel_t *channel = NULL;
+  MPI_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_mpi_channel_open(g_mpi, g_rank, 99, LF_CHANNEL_PRODUCER, NULL, NULL, &channel));
+  MPI_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_mpi_channel_open(g_mpi, g_peer, 99, 7, NULL, NULL, &channel));
+  lf_mpi_channel_params_t bad = {.field_mask = LF_MPI_CHANNEL_PARAM_FIELD_CHUNK_SIZE, .chunk_size = 1000};
+  MPI_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_mpi_channel_open(g_mpi, g_peer, 99, LF_CHANNEL_PRODUCER, NULL, &bad, &channel));
+  MPI_EXPECT(LF_ERR_INVALID_HANDLE, lf_mpi_get_info((lf_mpi_t *)&info, &info));
+  MPI_EXPECT(LF_ERR_INVALID_HANDLE, lf_mpi_progress(NULL));
+  MPI_OK(lf_mpi_detach(NULL));
+  MPI_CHECK(strcmp(lf_mpi_cipher_name(LF_MPI_CIPHER_AES256_GCM), "aes256-gcm") == 0);
+  MPI_CHECK(strcmp(lf_mpi_compression_name(99), "invalid") == 0);
+}
+
+int main(int argc, char **argv) {
+  int provided = 0;
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
+  MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &g_size);
+  if (g_size % 2 != 0) {
+    if (g_rank == 0) fprintf(stderr, "run with an even number of ranks\n");
+    MPI_Abort(MPI_COMM_WORLD, 2);
+  }
+  g_peer = g_rank ^ 1;
+  g_producer = g_rank % 2 == 0;
+  lf_context_params_t params = {0};
+  MPI_OK(lf_context_create(&params, &g_context));
+  MPI_OK(lf_mpi_attach(g_context, MPI_COMM_WORLD, NULL, &g_mpi));
+  lf_scope_info_t scope = {.struct_size = sizeof scope};
+  MPI_OK(lf_mpi_get_peer_scope(g_mpi, g_peer, &scope));
+  g_remote = scope.level > LF_SCOPE_HOST;
+  const int huge = argc > 1 && strcmp(argv[1], "huge") == 0;
+  if (huge) {
+    test_huge();
+  } else {
+    test_attachment();
+    test_correctness();
+    test_backpressure();
+    test_consumer_close_stops_the_producer();
+    if (g_remote) test_wire();
+  }
+  barrier_progressing();
+  MPI_OK(lf_mpi_detach(g_mpi));
+  MPI_OK(lf_context_destroy(g_context));
+  MPI_Barrier(MPI_COMM_WORLD);
+  if (g_rank == 0) printf("ok: %d ranks, %s, %s\n", g_size, g_remote ? "MPI transport" : "shared memory", huge ? "256 MiB message" : "all cases");
+  MPI_Finalize();
+  return 0;
+}
