@@ -1,8 +1,10 @@
 #include "mpi/attachment.hpp"
 
 #include "core/clock.hpp"
+#include "core/env.hpp"
 #include "core/error.hpp"
 #include "core/strings.hpp"
+#include "topo/host_facts.hpp"
 
 #include <lavaflow/extension.h>
 
@@ -10,7 +12,6 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <poll.h>
 #include <sched.h>
 #include <sys/syscall.h>
@@ -41,23 +42,9 @@ void check_lf(lf_status_t status, const char *what) {
   if (status < 0) fail(status, "%s: %s", what, lf_last_error_message());
 }
 
-uint64_t start_time_of(uint32_t pid) {
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  const size_t paren = text.rfind(')');
-  if (paren == std::string::npos) return 0;
-  // Field 22 (starttime) is the 20th after the ")" that ends field 2.
-  const char *p = text.c_str() + paren + 1;
-  for (int field = 3; field < 22 && *p != '\0'; ++field) {
-    while (*p == ' ') ++p;
-    while (*p != ' ' && *p != '\0') ++p;
-  }
-  return std::strtoull(p, nullptr, 10);
-}
-
 int32_t env_int(const char *name, int32_t fallback) {
-  const char *text = std::getenv(name);
-  if (text == nullptr || *text == '\0') return fallback;
+  const char *text = core::env_value(name);
+  if (text == nullptr) return fallback;
   char *end = nullptr;
   const long value = std::strtol(text, &end, 10);
   if (*end != '\0') fail(LF_ERR_INVALID_ARGUMENT, "%s=%s is not an integer", name, text);
@@ -157,7 +144,7 @@ Attachment::Attachment(lf_context_t *context, MPI_Comm comm, const lf_mpi_params
     fail(LF_ERR_INVALID_ARGUMENT, "params->progress %d is not an lf_mpi_progress_mode_t value", progress);
   if (flags & ~uint32_t{LF_MPI_FLAG_INIT_MPI}) fail(LF_ERR_INVALID_ARGUMENT, "params->flags has unknown bits 0x%x", flags);
   peer_timeout_ms_ = env_int("LAVAFLOW_MPI_PEER_TIMEOUT_MS", peer_timeout_ms_);
-  if (const char *mode = std::getenv("LAVAFLOW_MPI_PROGRESS"); mode != nullptr && *mode != '\0') {
+  if (const char *mode = core::env_value("LAVAFLOW_MPI_PROGRESS")) {
     if (std::strcmp(mode, "thread") == 0) progress = LF_MPI_PROGRESS_THREAD;
     else if (std::strcmp(mode, "caller") == 0) progress = LF_MPI_PROGRESS_CALLER;
     else if (std::strcmp(mode, "auto") != 0) fail(LF_ERR_INVALID_ARGUMENT, "LAVAFLOW_MPI_PROGRESS=%s is not auto, thread or caller", mode);
@@ -573,7 +560,9 @@ void Attachment::run_watcher() {
     const PeerInfo &p = peers_[static_cast<size_t>(r)];
     if (!p.same_kernel_pid_namespace) continue;
     const long fd = syscall(SYS_pidfd_open, static_cast<pid_t>(p.pid), 0u);
-    if (fd >= 0 && start_time_of(p.pid) == p.start_time_ticks) pidfds[static_cast<size_t>(r)] = static_cast<int>(fd);
+    uint64_t start = 0;  // (read after opening the pidfd: a reused pid shows another start time)
+    if (fd >= 0 && topo::read_start_time_ticks(p.pid, start) && start == p.start_time_ticks)
+      pidfds[static_cast<size_t>(r)] = static_cast<int>(fd);
     else if (fd >= 0) close(static_cast<int>(fd));
   }
   std::vector<std::string> dead(static_cast<size_t>(size_));

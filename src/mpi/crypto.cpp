@@ -2,6 +2,8 @@
 
 #include "core/error.hpp"
 #include "core/byte_io.hpp"
+#include "core/env.hpp"
+#include "core/strings.hpp"
 #include "mpi/frame.hpp"
 
 #include <lavaflow/lavaflow_mpi.h>
@@ -32,13 +34,6 @@ void ensure_sodium() {
   if (result < 0) fail(LF_ERR_INTERNAL, "sodium_init failed");
 }
 #endif
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // The nonce: the frame's sequence number, little-endian, zero-padded to the cipher's size.
 template <size_t N>
@@ -83,8 +78,8 @@ Key load_master_key(const uint8_t *given) {
     std::memcpy(key.data(), given, key.size());
     return key;
   }
-  const char *path = std::getenv("LAVAFLOW_KEY_FILE");
-  if (path == nullptr || *path == '\0')
+  const char *path = core::env_value("LAVAFLOW_KEY_FILE");
+  if (path == nullptr)
     fail(LF_ERR_INVALID_ARGUMENT, "the cipher needs a key: pass 32 bytes in mpi_params->key or name a key file in LAVAFLOW_KEY_FILE");
   const int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0) core::fail_errno(errno, "LAVAFLOW_KEY_FILE %s", path);
@@ -103,15 +98,7 @@ Key load_master_key(const uint8_t *given) {
     return key;
   }
   while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' ')) --n;
-  if (n == 64) {
-    bool ok = true;
-    for (size_t i = 0; i < 32; ++i) {
-      const int hi = hex_value(text[2 * i]), lo = hex_value(text[2 * i + 1]);
-      ok &= hi >= 0 && lo >= 0;
-      key[i] = static_cast<uint8_t>((hi << 4) | (lo & 0xf));
-    }
-    if (ok) return key;
-  }
+  if (n > 0 && core::parse_hex(std::string_view(text, static_cast<size_t>(n)), key.data(), key.size())) return key;
   fail(LF_ERR_CORRUPT, "LAVAFLOW_KEY_FILE %s holds neither 32 bytes nor 64 hex digits", path);
 }
 

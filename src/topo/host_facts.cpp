@@ -27,29 +27,12 @@ std::string read_small_file(const char *path) {
   return text.str();
 }
 
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // 32 hex digits, dashes ignored.
 bool parse_hex16(std::string_view text, std::array<uint8_t, 16> &out) noexcept {
-  size_t n = 0;
-  int high = -1;
-  for (char c : text) {
-    if (c == '-') continue;
-    int v = hex_value(c);
-    if (v < 0 || n == 16) return false;
-    if (high < 0) {
-      high = v;
-    } else {
-      out[n++] = static_cast<uint8_t>(high << 4 | v);
-      high = -1;
-    }
-  }
-  return n == 16 && high < 0;
+  std::string digits;
+  for (char c : text)
+    if (c != '-') digits.push_back(c);
+  return core::parse_hex(digits, out.data(), out.size());
 }
 
 }  // namespace
