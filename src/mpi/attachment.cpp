@@ -21,13 +21,23 @@ namespace lavaflow::mpi {
 
 using core::fail;
 
+// lf_mpi_channel_params_t, validated, with the defaults filled in.
+struct ChannelChoice {
+  int32_t compression = LF_MPI_COMPRESSION_NONE;
+  int32_t level = 1;
+  int32_t cipher = LF_MPI_CIPHER_NONE;
+  const uint8_t *key = nullptr;
+  uint64_t chunk = 1 << 20;
+  uint32_t depth = 4;
+  uint32_t min_gain = 10;
+  int32_t transport = 0;
+};
+
 namespace {
 
 constexpr int kWatchPeriodMs = 250;
 constexpr int64_t kDetachFlushMs = 2000;
 constexpr int32_t kDefaultOpenTimeoutMs = 30000;
-constexpr uint64_t kDefaultChunk = 1 << 20;
-constexpr uint32_t kDefaultDepth = 4;
 
 void check_mpi(int rc, const char *what) {
   if (rc == MPI_SUCCESS) return;
@@ -51,16 +61,6 @@ int32_t env_int(const char *name, int32_t fallback) {
   return static_cast<int32_t>(value);
 }
 
-struct ChannelChoice {
-  int32_t compression = LF_MPI_COMPRESSION_NONE;
-  int32_t level = 1;
-  int32_t cipher = LF_MPI_CIPHER_NONE;
-  const uint8_t *key = nullptr;
-  uint64_t chunk = kDefaultChunk;
-  uint32_t depth = kDefaultDepth;
-  uint32_t min_gain = 10;
-  int32_t transport = 0;
-};
 
 constexpr uint64_t kChannelFields = LF_MPI_CHANNEL_PARAM_FIELD_COMPRESSION | LF_MPI_CHANNEL_PARAM_FIELD_COMPRESSION_LEVEL |
                                     LF_MPI_CHANNEL_PARAM_FIELD_CIPHER | LF_MPI_CHANNEL_PARAM_FIELD_KEY |
@@ -320,7 +320,7 @@ lf_channel_t *Attachment::open_channel(int32_t peer_rank, uint32_t channel_id, i
   if (choice.transport == LF_TRANSPORT_SHARED_MEMORY && !can_share)
     fail(LF_ERR_UNSUPPORTED, "shared memory was required, but %s", p.reason.c_str());
   if (can_share && choice.transport != LF_TRANSPORT_MPI) return open_shared_memory(peer_rank, channel_id, role, channel_params);
-  return open_over_mpi(peer_rank, channel_id, role, channel_params, mpi_params);
+  return open_over_mpi(peer_rank, p, channel_id, role, channel_params, choice);
 }
 
 lf_channel_t *Attachment::open_shared_memory(int32_t peer_rank, uint32_t channel_id, int32_t role,
@@ -360,9 +360,8 @@ lf_channel_t *Attachment::open_shared_memory(int32_t peer_rank, uint32_t channel
   return channel;
 }
 
-lf_channel_t *Attachment::open_over_mpi(int32_t peer_rank, uint32_t channel_id, int32_t role,
-                                        const lf_channel_params_t *channel_params, const lf_mpi_channel_params_t *mpi_params) {
-  const ChannelChoice choice = channel_choice(mpi_params);
+lf_channel_t *Attachment::open_over_mpi(int32_t peer_rank, const PeerInfo &p, uint32_t channel_id, int32_t role,
+                                        const lf_channel_params_t *channel_params, const ChannelChoice &choice) {
   std::string why;
   if (!codec_available(choice.compression))
     fail(LF_ERR_UNSUPPORTED, "compression %s: this build lacks its library (liblz4-dev / libzstd-dev)",
@@ -441,7 +440,6 @@ lf_channel_t *Attachment::open_over_mpi(int32_t peer_rank, uint32_t channel_id, 
 
   LinkConfig config;
   config.comm = comm_;
-  config.me = rank_;
   config.peer = peer_rank;
   config.channel_id = channel_id;
   config.chunk_size = consumer.chunk_size;
@@ -465,7 +463,6 @@ lf_channel_t *Attachment::open_over_mpi(int32_t peer_rank, uint32_t channel_id, 
     ring.field_mask |= LF_CHANNEL_PARAM_FIELD_MAX_MESSAGE_SIZE;
     ring.max_message_size = consumer.max_message;
   }
-  const PeerInfo &p = peer(peer_rank);
   const std::string reason = core::format_text(
       "mpi to rank %d (%s; cipher %s, compression %s, %llu-byte chunks, %u in flight, %s progress)", peer_rank,
       p.reason.c_str(), lf_mpi_cipher_name(choice.cipher), lf_mpi_compression_name(config.compression),
@@ -518,10 +515,13 @@ bool Attachment::progress() {
   std::unique_lock lock(links_mutex_, std::try_to_lock);
   if (!lock.owns_lock()) return false;
   bool moved = false;
-  for (auto &link : links_) moved |= link->progress(hook_);
+  size_t finished = 0;
+  for (auto &link : links_) {
+    moved |= link->progress(hook_);
+    finished += link->finished();
+  }
   // Finished links stay a while for lf_mpi_channel_get_stats; the oldest go beyond that.
   constexpr size_t kKeptFinished = 64;
-  size_t finished = static_cast<size_t>(std::count_if(links_.begin(), links_.end(), [](const auto &l) { return l->finished(); }));
   for (auto it = links_.begin(); finished > kKeptFinished && it != links_.end();) {
     if ((*it)->finished()) {
       it = links_.erase(it);

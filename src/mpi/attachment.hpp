@@ -19,6 +19,8 @@
 
 namespace lavaflow::mpi {
 
+struct ChannelChoice;  // (attachment.cpp)
+
 struct PeerInfo {
   lf_scope_info_t scope{};
   std::string reason;
@@ -29,8 +31,6 @@ struct PeerInfo {
 
 class Attachment {
  public:
-  static constexpr uint32_t kMagic = 0x4c464d50;  // handle check
-
   // Collective over `comm`. Throws Error.
   Attachment(lf_context_t *context, MPI_Comm comm, const lf_mpi_params_t *params);
   ~Attachment();
@@ -54,13 +54,11 @@ class Attachment {
   static void progress_trampoline(void *anchor);
   static ProgressAnchor *new_anchor();
 
-  const uint32_t magic = kMagic;
-
  private:
   void exchange_identities();
   lf_channel_t *open_shared_memory(int32_t peer, uint32_t channel_id, int32_t role, const lf_channel_params_t *params);
-  lf_channel_t *open_over_mpi(int32_t peer, uint32_t channel_id, int32_t role, const lf_channel_params_t *channel_params,
-                              const lf_mpi_channel_params_t *mpi_params);
+  lf_channel_t *open_over_mpi(int32_t peer, const PeerInfo &info, uint32_t channel_id, int32_t role,
+                              const lf_channel_params_t *channel_params, const ChannelChoice &choice);
   void run_progress_thread();
   void run_watcher();
 

@@ -21,7 +21,6 @@ namespace lavaflow::mpi {
 
 struct LinkConfig {
   MPI_Comm comm = MPI_COMM_NULL;
-  int32_t me = 0;
   int32_t peer = 0;
   uint32_t channel_id = 0;
   uint64_t chunk_size = 0;   // the receiver's
@@ -76,7 +75,6 @@ class Link {
 
   const LinkConfig &config() const noexcept { return config_; }
   const LinkStats &stats() const noexcept { return stats_; }
-  virtual int32_t user_role() const noexcept = 0;
   const lf_channel_t *user_end = nullptr;  // for lookups only (lf_mpi_channel_get_stats)
 
   // Set by the engine's watcher thread.

@@ -44,8 +44,6 @@ class Receiver final : public Link {
     for (auto &buffer : staging_) buffer.resize(config.chunk_size);
   }
 
-  int32_t user_role() const noexcept override { return LF_CHANNEL_CONSUMER; }
-
   bool progress(const WireHook &) override {
     if (finished_) return false;
     if (check_peer()) return true;
@@ -158,16 +156,24 @@ class Receiver final : public Link {
       ++credits_owed_;
       return true;
     }
+    expect_payload(header, bytes, destination);
+    return true;
+  }
+
+  // Posts the receive of a chunk's separate payload and queues the chunk: straight into the
+  // ring at `destination` when it travels raw, else into the next staging buffer (also when
+  // it is only drained: no destination, no prefix).
+  void expect_payload(const FrameHeader &header, const uint8_t *prefix, uint8_t *destination) {
     PendingChunk chunk;
     chunk.header = header;
-    std::memcpy(chunk.prefix, bytes, kFramePrefix);
+    if (prefix != nullptr) std::memcpy(chunk.prefix, prefix, kFramePrefix);
     chunk.destination = destination;
-    chunk.landing = header.codec == kCodecRaw ? destination : staging_[staging_next_].data();
+    uint8_t *staging = staging_[staging_next_].data();
     staging_next_ = (staging_next_ + 1) % staging_.size();
+    chunk.landing = destination != nullptr && header.codec == kCodecRaw ? destination : staging;
     MPI_Irecv(chunk.landing, static_cast<int>(header.payload_bytes), MPI_BYTE, config_.peer,
               tag_of(config_.channel_id, kTagPayload), config_.comm, &chunk.request);
     pending_.push_back(chunk);
-    return true;
   }
 
   // nullptr when the frame's lengths fit the channel and the message in progress.
@@ -251,13 +257,7 @@ class Receiver final : public Link {
         return true;
       }
       if ((header.flags & kFlagSeparate) && header.payload_bytes <= config_.chunk_size) {
-        PendingChunk chunk;
-        chunk.header = header;
-        chunk.landing = staging_[staging_next_].data();
-        staging_next_ = (staging_next_ + 1) % staging_.size();
-        MPI_Irecv(chunk.landing, static_cast<int>(header.payload_bytes), MPI_BYTE, config_.peer,
-                  tag_of(config_.channel_id, kTagPayload), config_.comm, &chunk.request);
-        pending_.push_back(chunk);
+        expect_payload(header, nullptr, nullptr);
         return true;
       }
     }

@@ -48,7 +48,6 @@ class Sender final : public Link {
         if (request != MPI_REQUEST_NULL) MPI_Request_free(&request);
   }
 
-  int32_t user_role() const noexcept override { return LF_CHANNEL_PRODUCER; }
   bool sends_in_flight() override { return !all_idle() || Link::sends_in_flight(); }
 
   bool progress(const WireHook &hook) override {
