@@ -82,6 +82,8 @@ Key load_master_key(const uint8_t *given) {
   if (path == nullptr)
     fail(LF_ERR_INVALID_ARGUMENT, "the cipher needs a key: pass 32 bytes in mpi_params->key or name a key file in LAVAFLOW_KEY_FILE");
   const int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0 && errno == ELOOP)  // (a link could be swapped under us: the key must be this file)
+    fail(LF_ERR_PERMISSION, "LAVAFLOW_KEY_FILE %s is a symbolic link: name the key file itself", path);
   if (fd < 0) core::fail_errno(errno, "LAVAFLOW_KEY_FILE %s", path);
   struct stat st {};
   char text[130];
@@ -93,13 +95,17 @@ Key load_master_key(const uint8_t *given) {
   if (st.st_uid != getuid() || (st.st_mode & 077) != 0)
     fail(LF_ERR_PERMISSION, "LAVAFLOW_KEY_FILE %s must belong to uid %u with mode 0600 (it has uid %u, mode %03o)", path,
          getuid(), st.st_uid, static_cast<unsigned>(st.st_mode & 0777));
+  bool parsed = false;
   if (n == 32) {
     std::memcpy(key.data(), text, 32);
-    return key;
+    parsed = true;
+  } else {
+    while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' ')) --n;
+    parsed = n > 0 && core::parse_hex(std::string_view(text, static_cast<size_t>(n)), key.data(), key.size());
   }
-  while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' ')) --n;
-  if (n > 0 && core::parse_hex(std::string_view(text, static_cast<size_t>(n)), key.data(), key.size())) return key;
-  fail(LF_ERR_CORRUPT, "LAVAFLOW_KEY_FILE %s holds neither 32 bytes nor 64 hex digits", path);
+  explicit_bzero(text, sizeof text);  // no copy of the key left on the stack
+  if (!parsed) fail(LF_ERR_CORRUPT, "LAVAFLOW_KEY_FILE %s holds neither 32 bytes nor 64 hex digits", path);
+  return key;
 }
 
 Sealer::Sealer(int32_t cipher, const Key &master, uint32_t channel_id, int32_t sender_rank, int32_t receiver_rank,

@@ -1,14 +1,19 @@
 /* Channels between MPI ranks through lavaflow_mpi.h, as an MPI application uses them. Ranks
- * pair up (0-1, 2-3, ...): the even rank produces, the odd one consumes. Run with 2 or 4
- * ranks, with LAVAFLOW_SCOPE_OVERRIDE=remote (the MPI transport) or without (shared memory
- * on one host), with LAVAFLOW_MPI_PROGRESS=thread or caller.
+ * pair up (0-1, 2-3, ...): the lower rank produces, the higher one consumes; with the argument
+ * "both-pairs" (a multiple of 4 ranks) they then pair up again as 0-2, 1-3, ... Run with
+ * LAVAFLOW_SCOPE_OVERRIDE=remote (the MPI transport) or without (the scope decides: shared
+ * memory between ranks on one host, MPI between hosts), with LAVAFLOW_MPI_PROGRESS=thread or
+ * caller. The scope of every pair is checked against the ranks' processor names.
  *   correctness  every compression x cipher: messages of 0 B .. 5 MiB, random and structured
  *                (float ramps), each byte checked; the transport and stats as expected
  *   backpressure a producer far ahead of a slow consumer with small rings: nothing lost
  *   close        the producer's close ends the stream; the consumer's close stops the producer
  *   wire         (MPI transport only) tampered, replayed, reordered, dropped, truncated and
  *                wrong-key frames: what came before is delivered, then LF_ERR_AUTH
- *   huge         one 256 MiB message (argument "huge") */
+ *   key file     (MPI transport only) LAVAFLOW_KEY_FILE: raw and hex keys work; a file others can
+ *                read, of another owner, of a wrong length, not hex, a link, a directory or
+ *                missing is refused
+ *   huge         one 256 MiB message (argument "huge", instead of the cases above) */
 #define _GNU_SOURCE
 #include "mpi_check.h"
 
@@ -16,12 +21,14 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static int g_rank, g_size, g_peer, g_producer;
 static lf_context_t *g_context;
 static lf_mpi_t *g_mpi;
 static int g_remote;  /* channels to the peer run over MPI */
+static char (*g_names)[MPI_MAX_PROCESSOR_NAME];  /* every rank's processor (host) name */
 static uint32_t g_next_id = 1;
 
 static const uint8_t g_key[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
@@ -237,6 +244,91 @@ static void test_wire(void) {
   run_wire_case("wrong key", LF_MPI_WIRE_PASS, 0, 0, 1, 0);
 }
 
+/* A key file named by LAVAFLOW_KEY_FILE, of `size` bytes and `mode`; returns its path. */
+static char *write_key_file(const void *bytes, size_t size, mode_t mode) {
+  static char path[64];
+  snprintf(path, sizeof path, "/tmp/lavaflow-test-key-XXXXXX");
+  const int fd = mkstemp(path);
+  MPI_CHECK(fd >= 0 && write(fd, bytes, size) == (ssize_t)size && fchmod(fd, mode) == 0);
+  close(fd);
+  MPI_CHECK(setenv("LAVAFLOW_KEY_FILE", path, 1) == 0);
+  return path;
+}
+
+/* A channel whose producer takes its key from the key file and whose consumer takes g_key
+ * from its params (or the file too): messages arrive only if the file was read right. */
+static void run_key_file_channel(int consumer_uses_file) {
+  lf_mpi_channel_params_t params = {.field_mask = LF_MPI_CHANNEL_PARAM_FIELD_CIPHER, .cipher = LF_MPI_CIPHER_XCHACHA20_POLY1305};
+  if (!g_producer && !consumer_uses_file) params.field_mask |= LF_MPI_CHANNEL_PARAM_FIELD_KEY, params.key = g_key;
+  lf_channel_t *channel = open_channel(g_next_id++, NULL, &params);
+  for (uint32_t i = 0; i < 3; ++i) {
+    if (g_producer) {
+      MPI_OK(lf_channel_send(channel, &i, sizeof i, 30000));
+    } else {
+      uint32_t got = 0;
+      size_t size = 0;
+      MPI_OK(lf_channel_recv(channel, &got, sizeof got, &size, 30000));
+      MPI_CHECK(got == i && size == sizeof got);
+    }
+  }
+  barrier_progressing();
+  MPI_OK(lf_channel_destroy(channel));
+}
+
+/* Opening refuses the key file (locally, before any message to the peer). */
+static void expect_key_file_refused(lf_status_t expected, const char *why) {
+  lf_mpi_channel_params_t params = {.field_mask = LF_MPI_CHANNEL_PARAM_FIELD_CIPHER, .cipher = LF_MPI_CIPHER_AES256_GCM};
+  lf_channel_t *channel = NULL;
+  const lf_status_t status = lf_mpi_channel_open(g_mpi, g_peer, 999, g_producer ? LF_CHANNEL_PRODUCER : LF_CHANNEL_CONSUMER,
+                                                 NULL, &params, &channel);
+  if (status != expected) fprintf(stderr, "key file %s: %s (%s)\n", why, lf_status_name(status), lf_last_error_message());
+  MPI_CHECK(status == expected && channel == NULL);
+  MPI_CHECK(strstr(lf_last_error_message(), "LAVAFLOW_KEY_FILE") != NULL);
+}
+
+static void test_key_file(void) {
+  char hex[66];
+  for (int i = 0; i < 32; ++i) snprintf(hex + 2 * i, 3, "%02x", g_key[i]);
+  hex[64] = '\n';
+  /* Accepted: 32 raw bytes, or 64 hex digits (a newline after them is fine). */
+  char *path = write_key_file(g_key, sizeof g_key, 0600);
+  run_key_file_channel(0);
+  unlink(path);
+  path = write_key_file(hex, 65, 0400);
+  run_key_file_channel(1);
+  unlink(path);
+  /* Refused: readable by others, another owner, a wrong length, not hex, not a regular file,
+   * a symbolic link, missing. */
+  path = write_key_file(g_key, sizeof g_key, 0640);
+  expect_key_file_refused(LF_ERR_PERMISSION, "mode 0640");
+  if (geteuid() == 0) {
+    MPI_CHECK(chmod(path, 0600) == 0 && chown(path, 65534, 65534) == 0);
+    expect_key_file_refused(LF_ERR_PERMISSION, "owned by nobody");
+  }
+  unlink(path);
+  path = write_key_file(g_key, 31, 0600);
+  expect_key_file_refused(LF_ERR_CORRUPT, "31 bytes");
+  unlink(path);
+  hex[10] = 'x';
+  path = write_key_file(hex, 65, 0600);
+  expect_key_file_refused(LF_ERR_CORRUPT, "not hex");
+  char link[80];
+  snprintf(link, sizeof link, "%s.link", path);
+  MPI_CHECK(symlink(path, link) == 0 && setenv("LAVAFLOW_KEY_FILE", link, 1) == 0);
+  expect_key_file_refused(LF_ERR_PERMISSION, "a symbolic link");
+  unlink(link);
+  unlink(path);
+  expect_key_file_refused(LF_ERR_NOT_FOUND, "missing");
+  MPI_CHECK(setenv("LAVAFLOW_KEY_FILE", "/tmp", 1) == 0);
+  expect_key_file_refused(LF_ERR_PERMISSION, "a directory");
+  unsetenv("LAVAFLOW_KEY_FILE");
+  lf_mpi_channel_params_t params = {.field_mask = LF_MPI_CHANNEL_PARAM_FIELD_CIPHER, .cipher = LF_MPI_CIPHER_MAC_ONLY};
+  lf_channel_t *channel = NULL;
+  MPI_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_mpi_channel_open(g_mpi, g_peer, 999, g_producer ? LF_CHANNEL_PRODUCER : LF_CHANNEL_CONSUMER,
+                                                          NULL, &params, &channel));
+  barrier_progressing();
+}
+
 static void test_huge(void) {
   const size_t size = 256u << 20;
   lf_channel_params_t ring = {.field_mask = LF_CHANNEL_PARAM_FIELD_CAPACITY | LF_CHANNEL_PARAM_FIELD_MAX_MESSAGE_SIZE,
@@ -263,12 +355,19 @@ static void test_huge(void) {
   free(expected);
 }
 
+/* Whether rank `r` should be out of shared-memory reach: forced, or on another host. */
+static int expect_remote(int r) {
+  const char *override = getenv("LAVAFLOW_SCOPE_OVERRIDE");
+  if (r == g_rank) return 0;
+  return (override != NULL && strcmp(override, "remote") == 0) || strcmp(g_names[r], g_names[g_rank]) != 0;
+}
+
 static void test_attachment(void) {
   lf_mpi_info_t info = {.struct_size = sizeof info};
   MPI_OK(lf_mpi_get_info(g_mpi, &info));
   MPI_CHECK(info.rank == g_rank && info.size == g_size);
   MPI_CHECK(info.progress == LF_MPI_PROGRESS_THREAD || info.progress == LF_MPI_PROGRESS_CALLER);
-  MPI_CHECK(info.local_ranks == (g_remote ? 1 : g_size));
+  int local = 0;
   for (int r = 0; r < g_size; ++r) {
     lf_scope_info_t scope = {.struct_size = sizeof scope};
     MPI_OK(lf_mpi_get_peer_scope(g_mpi, r, &scope));
@@ -276,8 +375,11 @@ static void test_attachment(void) {
     MPI_OK(lf_mpi_get_peer_reason(g_mpi, r, &reason));
     MPI_CHECK(reason != NULL && reason[0] != '\0');
     if (r == g_rank) MPI_CHECK(scope.level == LF_SCOPE_PROCESS);
-    else MPI_CHECK(g_remote ? scope.level >= LF_SCOPE_ISOLATED : scope.level <= LF_SCOPE_HOST);
+    else if (expect_remote(r)) MPI_CHECK(scope.level >= LF_SCOPE_ISOLATED);
+    else MPI_CHECK(scope.level <= LF_SCOPE_HOST);
+    local += !expect_remote(r);
   }
+  MPI_CHECK(info.local_ranks == local);
   /* Bad arguments are refused, never crash. */
   lf_scope_info_t scope = {.struct_size = sizeof scope};
   MPI_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_mpi_get_peer_scope(g_mpi, g_size, &scope));
@@ -302,29 +404,48 @@ int main(int argc, char **argv) {
     if (g_rank == 0) fprintf(stderr, "run with an even number of ranks\n");
     MPI_Abort(MPI_COMM_WORLD, 2);
   }
-  g_peer = g_rank ^ 1;
-  g_producer = g_rank % 2 == 0;
+  const int huge = argc > 1 && strcmp(argv[1], "huge") == 0;
+  const int both_pairs = argc > 1 && strcmp(argv[1], "both-pairs") == 0;
+  if (both_pairs && g_size % 4 != 0) {
+    if (g_rank == 0) fprintf(stderr, "both-pairs needs a multiple of 4 ranks\n");
+    MPI_Abort(MPI_COMM_WORLD, 2);
+  }
+  g_names = calloc((size_t)g_size, sizeof *g_names);
+  int name_length = 0;
+  MPI_Get_processor_name(g_names[g_rank], &name_length);
+  MPI_Allgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, g_names, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, MPI_COMM_WORLD);
   lf_context_params_t params = {0};
   MPI_OK(lf_context_create(&params, &g_context));
   MPI_OK(lf_mpi_attach(g_context, MPI_COMM_WORLD, NULL, &g_mpi));
-  lf_scope_info_t scope = {.struct_size = sizeof scope};
-  MPI_OK(lf_mpi_get_peer_scope(g_mpi, g_peer, &scope));
-  g_remote = scope.level > LF_SCOPE_HOST;
-  const int huge = argc > 1 && strcmp(argv[1], "huge") == 0;
-  if (huge) {
-    test_huge();
-  } else {
-    test_attachment();
-    test_correctness();
-    test_backpressure();
-    test_consumer_close_stops_the_producer();
-    if (g_remote) test_wire();
+  g_peer = g_rank ^ 1;
+  test_attachment();
+  int transports = 0;  /* bit 0: shared memory, bit 1: MPI, over all pairs of all ranks */
+  for (int pairing = 0; pairing < (both_pairs ? 2 : 1); ++pairing) {
+    g_peer = g_rank ^ (1 << pairing);
+    g_producer = g_rank < g_peer;
+    lf_scope_info_t scope = {.struct_size = sizeof scope};
+    MPI_OK(lf_mpi_get_peer_scope(g_mpi, g_peer, &scope));
+    g_remote = scope.level > LF_SCOPE_HOST;
+    MPI_CHECK(g_remote == expect_remote(g_peer));
+    transports |= g_remote ? 2 : 1;
+    if (huge) {
+      test_huge();
+    } else {
+      test_correctness();
+      test_backpressure();
+      test_consumer_close_stops_the_producer();
+      if (g_remote) test_wire(), test_key_file();
+    }
   }
   barrier_progressing();
   MPI_OK(lf_mpi_detach(g_mpi));
   MPI_OK(lf_context_destroy(g_context));
-  MPI_Barrier(MPI_COMM_WORLD);
-  if (g_rank == 0) printf("ok: %d ranks, %s, %s\n", g_size, g_remote ? "MPI transport" : "shared memory", huge ? "256 MiB message" : "all cases");
+  MPI_Allreduce(MPI_IN_PLACE, &transports, 1, MPI_INT, MPI_BOR, MPI_COMM_WORLD);
+  if (g_rank == 0)
+    printf("ok: %d ranks on %s, %s%s%s, %s\n", g_size, strcmp(g_names[0], g_names[g_size - 1]) ? "two hosts" : "one host",
+           transports & 1 ? "shared memory" : "", transports == 3 ? " and " : "", transports & 2 ? "MPI transport" : "",
+           huge ? "256 MiB message" : "all cases");
+  free(g_names);
   MPI_Finalize();
   return 0;
 }

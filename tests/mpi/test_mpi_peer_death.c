@@ -1,0 +1,131 @@
+/* A rank that dies in the middle of a transfer: the survivor gets a clear error, never a hang.
+ * Two ranks (run under `mpirun --enable-recovery`, which keeps the job alive when one dies):
+ * rank 1 plays the role named by the argument ("producer" or "consumer") and kills itself
+ * with SIGKILL (no cleanup, as a crash) part-way through; rank 0 plays the other and survives.
+ * (The survivor is rank 0 because mpirun, beside it on the first host, may end before the
+ * output of a rank on another host has reached it.)
+ *   producer dies  the consumer receives every message the producer committed, in order,
+ *                  then LF_ERR_PEER_DEAD, not LF_TIMEOUT
+ *   consumer dies  the producer's sends (which now find the ring full) end in LF_ERR_PEER_DEAD
+ * With "producer-hangs" or "consumer-hangs" rank 1 stops itself (SIGSTOP: a hung node, whose
+ * process is still there) and the survivor must give it up by heartbeat: over MPI with
+ * progress threads (set LAVAFLOW_MPI_PEER_TIMEOUT_MS short); it then kills the stopped rank.
+ * Then the survivor destroys the channel, detaches and prints "survivor ok", which is what the
+ * test looks for (mpirun's own exit status reports the killed rank, so it is not used). It runs
+ * on whatever transport the scope picks: shared memory on one host, MPI with
+ * LAVAFLOW_SCOPE_OVERRIDE=remote or across hosts. */
+#define _GNU_SOURCE
+#include "mpi_check.h"
+
+#include <lavaflow/lavaflow.h>
+
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { MESSAGE_SIZE = 64u << 10, MESSAGES_BEFORE_DEATH = 200 };
+
+static void fill(uint8_t *out, uint32_t seq) {
+  for (size_t i = 0; i < MESSAGE_SIZE; i += 4) memcpy(out + i, &seq, 4);
+  memcpy(out + 4, &(uint32_t){seq * 2654435761u}, 4);
+}
+
+static int g_death = SIGKILL;  /* or SIGSTOP: the rank hangs */
+
+static void die(void) {
+  fflush(stdout);
+  fflush(stderr);
+  raise(g_death);
+}
+
+/* Sends until the consumer has gone, the ring full behind it. */
+static void run_producer(lf_channel_t *channel, int dies) {
+  uint8_t *message = malloc(MESSAGE_SIZE);
+  lf_status_t status = LF_OK;
+  uint32_t sent = 0;
+  for (; status == LF_OK || status == LF_TIMEOUT; ++sent) {
+    if (dies && sent == MESSAGES_BEFORE_DEATH) die();
+    fill(message, sent);
+    status = lf_channel_send(channel, message, MESSAGE_SIZE, 60000);
+    if (status == LF_TIMEOUT) break;  /* a minute without progress: that is the hang we test for */
+  }
+  free(message);
+  if (status != LF_ERR_PEER_DEAD) {
+    fprintf(stderr, "producer: after %u messages: %s (%s)\n", sent, lf_status_name(status), lf_last_error_message());
+    MPI_CHECK(status == LF_ERR_PEER_DEAD);
+  }
+  printf("rank 0: the producer got LF_ERR_PEER_DEAD after %u messages: %s\n", sent, lf_last_error_message());
+}
+
+/* Receives and checks messages in order until the producer has gone. */
+static void run_consumer(lf_channel_t *channel, int dies, int remote) {
+  uint8_t *message = malloc(MESSAGE_SIZE), *expected = malloc(MESSAGE_SIZE);
+  lf_status_t status = LF_OK;
+  uint32_t received = 0;
+  for (;; ++received) {
+    /* Fall behind now and then, so that the producer's ring is full when one of them dies. */
+    if (received % 50 == 49) usleep(20000);
+    if (dies && received == MESSAGES_BEFORE_DEATH) die();
+    size_t got = 0;
+    status = lf_channel_recv(channel, message, MESSAGE_SIZE, &got, 60000);
+    if (status != LF_OK) break;
+    fill(expected, received);
+    MPI_CHECK(got == MESSAGE_SIZE && memcmp(message, expected, MESSAGE_SIZE) == 0);
+  }
+  free(message);
+  free(expected);
+  if (status != LF_ERR_PEER_DEAD) {
+    fprintf(stderr, "consumer: after %u messages: %s (%s)\n", received, lf_status_name(status), lf_last_error_message());
+    MPI_CHECK(status == LF_ERR_PEER_DEAD);
+  }
+  /* The producer died just before its send of message MESSAGES_BEFORE_DEATH. Over shared
+   * memory every message it sent is in the ring the consumer reads, so all were delivered;
+   * over MPI those still in the producer's own ring died with it. */
+  if (remote) MPI_CHECK(received <= MESSAGES_BEFORE_DEATH);
+  else MPI_CHECK(received == MESSAGES_BEFORE_DEATH);
+  printf("rank 0: the consumer got LF_ERR_PEER_DEAD after %u messages: %s\n", received, lf_last_error_message());
+}
+
+int main(int argc, char **argv) {
+  int provided = 0, rank = 0, size = 0;
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  const char *mode = argc > 1 ? argv[1] : "";
+  const int producer_dies = strncmp(mode, "producer", 8) == 0;
+  if (strstr(mode, "-hangs") != NULL) g_death = SIGSTOP;
+  if (size != 2 || !(producer_dies || strncmp(mode, "consumer", 8) == 0)) {
+    if (rank == 0) fprintf(stderr, "usage: mpirun --enable-recovery -np 2 %s producer|consumer[-hangs]\n", argv[0]);
+    MPI_Abort(MPI_COMM_WORLD, 2);
+  }
+  int pids[2] = {0, 0};
+  pids[rank] = getpid();
+  MPI_Allgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, pids, 1, MPI_INT, MPI_COMM_WORLD);
+  lf_context_t *context = NULL;
+  lf_mpi_t *mpi = NULL;
+  MPI_OK(lf_context_create(NULL, &context));
+  MPI_OK(lf_mpi_attach(context, MPI_COMM_WORLD, NULL, &mpi));
+  lf_channel_params_t ring = {.field_mask = LF_CHANNEL_PARAM_FIELD_CAPACITY, .capacity = 1u << 20};
+  lf_channel_t *channel = NULL;
+  const int dies = rank == 1, producer = producer_dies ? dies : !dies;
+  MPI_OK(lf_mpi_channel_open(mpi, rank ^ 1, 1, producer ? LF_CHANNEL_PRODUCER : LF_CHANNEL_CONSUMER, &ring, NULL, &channel));
+  lf_channel_info_t info = {.struct_size = sizeof info};
+  MPI_OK(lf_channel_get_info(channel, &info));
+  if (!dies) printf("rank 0: channel over %s\n", info.transport == LF_TRANSPORT_MPI ? "MPI" : "shared memory");
+  if (producer) run_producer(channel, dies);
+  else run_consumer(channel, dies, info.transport == LF_TRANSPORT_MPI);
+  if (g_death == SIGSTOP) {
+    MPI_CHECK(strstr(lf_last_error_message(), "presumed dead") != NULL);  /* by heartbeat, not by its exit */
+    kill(pids[1], SIGKILL);
+  }
+  /* The survivor cleans up without waiting on the dead rank. */
+  MPI_OK(lf_channel_destroy(channel));
+  MPI_OK(lf_mpi_detach(mpi));
+  MPI_OK(lf_context_destroy(context));
+  printf("rank 0: survivor ok: it cleaned up without waiting for the dead rank\n");
+  fflush(stdout);
+  /* MPI_Finalize can wait forever for the dead rank (Open MPI 4.1 did here, after a death
+   * over shared memory): a program that lost a rank ends without it. */
+  _exit(0);
+}
