@@ -46,8 +46,10 @@ trap 'exit 130' INT TERM
 if ! setup=$(RATE="${RATE:-}" sh "$netns/up.sh" 2>&1); then
   skip "cannot create network namespaces here: $(echo "$setup" | head -n 1)"
 fi
-if ! probe=$(ip netns exec lfhost_b unshare --uts --ipc --mount --propagation private true 2>&1); then
-  skip "cannot create UTS, IPC and mount namespaces here: $probe"
+# What rsh.sh does for the second host's ranks, tried once.
+if ! probe=$(ip netns exec lfhost_b unshare --uts --ipc --mount --propagation private \
+  sh -c 'hostname lfprobe && mount -t tmpfs -o size=1m tmpfs /dev/shm' 2>&1); then
+  skip "cannot give the second host its own hostname, IPC namespace and /dev/shm here: $probe"
 fi
 
 forward=""
