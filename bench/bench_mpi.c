@@ -1,0 +1,402 @@
+/* bench_mpi: channels between two MPI ranks over lavaflow's MPI transport against raw MPI
+ * (MPI_Send/MPI_Recv on MPI_COMM_WORLD) measured in the same run: each lavaflow row runs
+ * interleaved with its baseline, and the ratio is the median of the pairs' ratios.
+ *   latency    ping-pong, 8 B and 4 KiB (round trip / 2): lf_channel_send/recv on two
+ *              channels vs MPI_Send/MPI_Recv
+ *   bandwidth  streaming 64 KiB, 1 MiB and 16 MiB messages: zero-copy reserve/commit and
+ *              peek/release (neither side touches the bytes, as MPI_Send of a ready buffer
+ *              does not) vs MPI_Send/MPI_Recv of one buffer; no codec, no cipher
+ *   codec      effective throughput (payload bytes / s) of 4 MiB messages of compressible
+ *              float32 data (a smooth field with noise, quantized to 1/4: zstd -1 ratio
+ *              about 3.4) and of random bytes, compression none/lz4/zstd/adaptive vs raw
+ *              MPI; meant for a slow link (RATE=1gbit with tests/mpi/two_hosts.sh)
+ *   crypto     streaming 1 MiB messages with each cipher vs libsodium's single-core speed
+ *              (the same primitive over the same buffer, in this process) and vs plaintext
+ * The channels always use the MPI transport (forced, also between ranks of one host).
+ *
+ *   mpirun -np 2 bench_mpi [--quick] [--section latency|bandwidth|codec|crypto]...
+ *   tests/mpi/two_hosts.sh mpirun -np 2 -- bench_mpi ...        (ranks on two hosts)
+ *   RATE=1gbit tests/mpi/two_hosts.sh mpirun -np 2 -- bench_mpi --section codec
+ * LAVAFLOW_MPI_PROGRESS=thread|caller picks lavaflow's progress (see docs/mpi.md). */
+#define _GNU_SOURCE
+#include "bench_common.h"
+
+#include <lavaflow/lavaflow.h>
+#include <lavaflow/lavaflow_mpi.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifdef LAVAFLOW_HAVE_SODIUM
+#include <sodium.h>
+#endif
+
+static int g_rank;
+static int g_quick;
+static lf_mpi_t *g_mpi;
+static uint32_t g_next_id = 1;
+static const uint8_t g_key[32] = {7, 7, 7};
+
+#define CHECK(call)                                                                                    \
+  do {                                                                                                 \
+    lf_status_t check_status_ = (call);                                                                \
+    if (check_status_ != LF_OK) {                                                                      \
+      fprintf(stderr, "bench_mpi rank %d: %s: %s (%s)\n", g_rank, #call, lf_status_name(check_status_), \
+              lf_last_error_message());                                                                \
+      MPI_Abort(MPI_COMM_WORLD, 1);                                                                    \
+    }                                                                                                  \
+  } while (0)
+
+/* A channel over MPI from rank `producer` to the other rank. */
+static lf_channel_t *open_channel(int producer, size_t max_message, int32_t compression, int32_t cipher) {
+  uint64_t capacity = 4u << 20;
+  while (capacity / 4 < max_message + 64) capacity <<= 1;
+  lf_channel_params_t ring = {.field_mask = LF_CHANNEL_PARAM_FIELD_CAPACITY | LF_CHANNEL_PARAM_FIELD_MAX_MESSAGE_SIZE,
+                              .capacity = capacity, .max_message_size = max_message};
+  lf_mpi_channel_params_t params = {.field_mask = LF_MPI_CHANNEL_PARAM_FIELD_TRANSPORT | LF_MPI_CHANNEL_PARAM_FIELD_COMPRESSION |
+                                                  LF_MPI_CHANNEL_PARAM_FIELD_CIPHER | LF_MPI_CHANNEL_PARAM_FIELD_KEY,
+                                    .transport = LF_TRANSPORT_MPI, .compression = compression, .cipher = cipher, .key = g_key};
+  lf_channel_t *channel = NULL;
+  CHECK(lf_mpi_channel_open(g_mpi, g_rank ^ 1, g_next_id++, g_rank == producer ? LF_CHANNEL_PRODUCER : LF_CHANNEL_CONSUMER,
+                            &ring, &params, &channel));
+  return channel;
+}
+
+/* ---- latency ------------------------------------------------------------------------- */
+
+static double raw_latency(char *buffer, size_t size, int rounds) {
+  MPI_Barrier(MPI_COMM_WORLD);
+  double start = 0;
+  for (int i = -rounds / 10; i < rounds; ++i) {
+    if (i == 0) start = MPI_Wtime();
+    if (g_rank == 0) {
+      MPI_Send(buffer, (int)size, MPI_BYTE, 1, 0, MPI_COMM_WORLD);
+      MPI_Recv(buffer, (int)size, MPI_BYTE, 1, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    } else {
+      MPI_Recv(buffer, (int)size, MPI_BYTE, 0, 0, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+      MPI_Send(buffer, (int)size, MPI_BYTE, 0, 0, MPI_COMM_WORLD);
+    }
+  }
+  return (MPI_Wtime() - start) * 1e9 / rounds / 2;
+}
+
+static double lavaflow_latency(lf_channel_t *out, lf_channel_t *in, char *buffer, size_t size, int rounds) {
+  double start = 0;
+  size_t got = 0;
+  for (int i = -rounds / 10; i < rounds; ++i) {
+    if (i == 0) start = MPI_Wtime();
+    if (g_rank == 0) {
+      CHECK(lf_channel_send(out, buffer, size, -1));
+      CHECK(lf_channel_recv(in, buffer, size, &got, -1));
+    } else {
+      CHECK(lf_channel_recv(in, buffer, size, &got, -1));
+      CHECK(lf_channel_send(out, buffer, size, -1));
+    }
+  }
+  return (MPI_Wtime() - start) * 1e9 / rounds / 2;
+}
+
+static void bench_latency(void) {
+  if (g_rank == 0) bench_table_header("One-way latency over MPI (round trip / 2)");
+  const size_t sizes[] = {8, 4096};
+  const int pairs = g_quick ? 1 : 9, rounds = g_quick ? 500 : 20000;
+  static char buffer[4096];
+  for (int s = 0; s < 2; ++s) {
+    lf_channel_t *from0 = open_channel(0, sizes[s], 0, 0), *from1 = open_channel(1, sizes[s], 0, 0);
+    lf_channel_t *out = g_rank == 0 ? from0 : from1, *in = g_rank == 0 ? from1 : from0;
+    double raw[9], lf[9], ratio[9];
+    for (int p = 0; p < pairs; ++p) {
+      raw[p] = raw_latency(buffer, sizes[s], rounds);
+      lf[p] = lavaflow_latency(out, in, buffer, sizes[s], rounds);
+      ratio[p] = lf[p] / raw[p];
+    }
+    if (g_rank == 0) {
+      char name[64];
+      snprintf(name, sizeof name, "raw MPI_Send/MPI_Recv, %zu B", sizes[s]);
+      bench_table_row(name, bench_median(raw, pairs), NULL, 0);
+      snprintf(name, sizeof name, "lavaflow channel over MPI, %zu B", sizes[s]);
+      bench_table_row_ratio(name, bench_median(lf, pairs), "raw MPI, same size", bench_median(ratio, pairs));
+    }
+    CHECK(lf_channel_destroy(out));
+    CHECK(lf_channel_destroy(in));
+    MPI_Barrier(MPI_COMM_WORLD);
+  }
+}
+
+/* ---- streaming ------------------------------------------------------------------------ */
+
+/* Rank 0 sends `count` messages of `size` bytes from `data` (cycling through `data_size`
+ * bytes); returns payload bytes per second, timed on rank 0 until rank 1's acknowledgement. */
+static double raw_stream(const char *data, size_t data_size, char *sink, size_t size, int count) {
+  MPI_Barrier(MPI_COMM_WORLD);
+  const double start = MPI_Wtime();
+  char ack = 0;
+  size_t offset = 0;
+  for (int i = 0; i < count; ++i, offset = (offset + size) % data_size) {
+    if (g_rank == 0) MPI_Send(data + offset, (int)size, MPI_BYTE, 1, 1, MPI_COMM_WORLD);
+    else MPI_Recv(sink, (int)size, MPI_BYTE, 0, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+  }
+  if (g_rank == 0) MPI_Recv(&ack, 1, MPI_BYTE, 1, 2, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+  else MPI_Send(&ack, 1, MPI_BYTE, 0, 2, MPI_COMM_WORLD);
+  return (double)size * count / (MPI_Wtime() - start);
+}
+
+/* The same through a lavaflow channel: copied in and out with lf_channel_send/recv when
+ * `data` is given, else zero-copy (reserve/commit, peek/release, bytes untouched). The
+ * acknowledgement comes back on `ack` (a lavaflow channel too, so caller progress works). */
+static double lavaflow_stream(lf_channel_t *channel, lf_channel_t *ack, const char *data, size_t data_size, char *sink,
+                              size_t size, int count) {
+  MPI_Barrier(MPI_COMM_WORLD);
+  const double start = MPI_Wtime();
+  char byte = 0;
+  size_t got = 0, offset = 0;
+  for (int i = 0; i < count; ++i, offset = data_size ? (offset + size) % data_size : 0) {
+    if (g_rank == 0 && data != NULL) {
+      CHECK(lf_channel_send(channel, data + offset, size, -1));
+    } else if (g_rank == 0) {
+      void *room = NULL;
+      CHECK(lf_channel_reserve(channel, size, -1, &room));
+      CHECK(lf_channel_commit(channel, size));
+    } else if (data != NULL) {
+      CHECK(lf_channel_recv(channel, sink, size, &got, -1));
+    } else {
+      const void *message = NULL;
+      CHECK(lf_channel_peek(channel, -1, &message, &got));
+      CHECK(lf_channel_release(channel));
+    }
+  }
+  if (g_rank == 0) CHECK(lf_channel_recv(ack, &byte, 1, &got, -1));
+  else CHECK(lf_channel_send(ack, &byte, 1, -1));
+  return (double)size * count / (MPI_Wtime() - start);
+}
+
+/* The stream's count for `total` bytes of `size`-byte messages. */
+static int stream_count(size_t total, size_t size) {
+  const size_t count = total / size;
+  return count < 4 ? 4 : (int)count;
+}
+
+static void print_stream_row(const char *name, double bytes_per_s, const char *baseline, double ratio) {
+  if (baseline == NULL) printf("| %-52s | %10.3f | %-26s | %8s |\n", name, bytes_per_s / 1e9, "(baseline)", "");
+  else printf("| %-52s | %10.3f | %-26s | %7.2fx |\n", name, bytes_per_s / 1e9, baseline, ratio);
+}
+
+static void print_stream_header(const char *title) {
+  printf("\n%s\n| %-52s | %10s | %-26s | %8s |\n|%.*s|%.*s|%.*s|%.*s|\n", title, "operation", "GB/s", "baseline", "ratio", 54,
+         "------------------------------------------------------", 12, "------------", 28,
+         "----------------------------", 10, "----------");
+}
+
+static void bench_bandwidth(void) {
+  if (g_rank == 0) print_stream_header("Streaming bandwidth over MPI (payload GB/s; ratio: lavaflow / raw, higher is better)");
+  const size_t sizes[] = {64u << 10, 1u << 20, 16u << 20};
+  const int pairs = g_quick ? 1 : 5;
+  const size_t total = g_quick ? 32u << 20 : 1u << 30;
+  char *data = malloc(16u << 20), *sink = malloc(16u << 20);
+  memset(data, 0x5a, 16u << 20);
+  for (int s = 0; s < 3; ++s) {
+    lf_channel_t *channel = open_channel(0, sizes[s], 0, 0);
+    lf_channel_t *ack = open_channel(1, 1, 0, 0);
+    const int count = stream_count(total, sizes[s]);
+    double raw[5], lf[5], ratio[5];
+    for (int p = 0; p < pairs; ++p) {
+      raw[p] = raw_stream(data, sizes[s], sink, sizes[s], count);
+      lf[p] = lavaflow_stream(channel, ack, NULL, 0, sink, sizes[s], count);
+      ratio[p] = lf[p] / raw[p];
+    }
+    if (g_rank == 0) {
+      char name[80];
+      snprintf(name, sizeof name, "raw MPI_Send/MPI_Recv, %zu KiB", sizes[s] >> 10);
+      print_stream_row(name, bench_median(raw, pairs), NULL, 0);
+      snprintf(name, sizeof name, "lavaflow zero-copy over MPI, %zu KiB", sizes[s] >> 10);
+      print_stream_row(name, bench_median(lf, pairs), "raw MPI, same size", bench_median(ratio, pairs));
+    }
+    CHECK(lf_channel_destroy(channel));
+    CHECK(lf_channel_destroy(ack));
+    MPI_Barrier(MPI_COMM_WORLD);
+  }
+  free(data);
+  free(sink);
+}
+
+/* ---- compression ---------------------------------------------------------------------- */
+
+/* A float32 field as simulations and sensors write it: smooth, noisy, stored with a
+ * quantum of 1/4. zstd -1 shrinks it about 3.4 times. */
+static void fill_floats(char *out, size_t size) {
+  uint64_t x = 88172645463325252ull;
+  for (size_t i = 0; i + 4 <= size; i += 4) {
+    const size_t row = i / 4 / 1024, col = i / 4 % 1024;
+    const double smooth = sin((double)col * 0.02 + (double)row * 0.001) * cos((double)row * 0.013) * 100.0;
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    const double noise = (double)(x >> 11) / 9007199254740992.0 - 0.5;
+    const float value = (float)(round((smooth + noise) * 4) / 4);
+    memcpy(out + i, &value, 4);
+  }
+}
+
+static void fill_random(char *out, size_t size) {
+  uint64_t x = 0x9e3779b97f4a7c15ull;
+  for (size_t i = 0; i + 8 <= size; i += 8) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    memcpy(out + i, &x, 8);
+  }
+}
+
+static void bench_codec(void) {
+  if (g_rank == 0)
+    print_stream_header("Compression over MPI: effective throughput (payload GB/s) of 4 MiB messages; wire ratio = payload / wire bytes");
+  const size_t size = 4u << 20, data_size = 64u << 20;
+  const size_t total = g_quick ? 32u << 20 : 512u << 20;
+  const int pairs = g_quick ? 1 : 3, count = stream_count(total, size);
+  char *data = malloc(data_size), *sink = malloc(size);
+  const int32_t compressions[] = {LF_MPI_COMPRESSION_NONE, LF_MPI_COMPRESSION_LZ4, LF_MPI_COMPRESSION_ZSTD,
+                                  LF_MPI_COMPRESSION_ADAPTIVE};
+  for (int kind = 0; kind < 2; ++kind) {
+    const char *what = kind == 0 ? "float32 field" : "random bytes";
+    if (kind == 0) fill_floats(data, data_size);
+    else fill_random(data, data_size);
+    double raw[3];
+    for (int p = 0; p < pairs; ++p) raw[p] = raw_stream(data, data_size, sink, size, count);
+    const double raw_median = bench_median(raw, pairs);
+    if (g_rank == 0) {
+      char name[80];
+      snprintf(name, sizeof name, "raw MPI_Send/MPI_Recv, %s", what);
+      print_stream_row(name, raw_median, NULL, 0);
+    }
+    for (int c = 0; c < 4; ++c) {
+      lf_channel_t *channel = open_channel(0, size, compressions[c], 0);
+      lf_channel_t *ack = open_channel(1, 1, 0, 0);
+      double lf[3], ratio[3];
+      for (int p = 0; p < pairs; ++p) {
+        const double baseline = raw_stream(data, data_size, sink, size, count);
+        lf[p] = lavaflow_stream(channel, ack, data, data_size, sink, size, count);
+        ratio[p] = lf[p] / baseline;
+      }
+      lf_mpi_channel_stats_t stats = {.struct_size = sizeof stats};
+      CHECK(lf_mpi_channel_get_stats(g_mpi, channel, &stats));
+      if (g_rank == 0) {
+        char name[80];
+        snprintf(name, sizeof name, "lavaflow %s, %s (wire ratio %.2f)", lf_mpi_compression_name(compressions[c]), what,
+                 (double)stats.payload_bytes / (double)stats.wire_bytes);
+        print_stream_row(name, bench_median(lf, pairs), "raw MPI, same data", bench_median(ratio, pairs));
+      }
+      CHECK(lf_channel_destroy(channel));
+      CHECK(lf_channel_destroy(ack));
+      MPI_Barrier(MPI_COMM_WORLD);
+    }
+  }
+  free(data);
+  free(sink);
+}
+
+/* ---- encryption ----------------------------------------------------------------------- */
+
+#ifdef LAVAFLOW_HAVE_SODIUM
+/* libsodium alone, one core: the primitive lavaflow uses for `cipher`, over `size` bytes
+ * of one buffer, `count` times; bytes per second. */
+static double sodium_speed(int32_t cipher, unsigned char *buffer, size_t size, int count) {
+  unsigned char tag[32], nonce[24] = {0}, header[48] = {0};
+  const double start = MPI_Wtime();
+  for (int i = 0; i < count; ++i) {
+    nonce[0] = (unsigned char)i;
+    if (cipher == LF_MPI_CIPHER_XCHACHA20_POLY1305)
+      crypto_aead_xchacha20poly1305_ietf_encrypt_detached(buffer, tag, NULL, buffer, size, header, sizeof header, NULL,
+                                                          nonce, g_key);
+    else if (cipher == LF_MPI_CIPHER_AES256_GCM)
+      crypto_aead_aes256gcm_encrypt_detached(buffer, tag, NULL, buffer, size, header, sizeof header, NULL, nonce, g_key);
+    else
+      crypto_generichash(tag, 32, buffer, size, g_key, sizeof g_key);
+  }
+  return (double)size * count / (MPI_Wtime() - start);
+}
+#endif
+
+static void bench_crypto(void) {
+#ifdef LAVAFLOW_HAVE_SODIUM
+  if (sodium_init() < 0) return;
+  if (g_rank == 0)
+    print_stream_header("Encryption over MPI: streaming 1 MiB messages (payload GB/s) vs libsodium on one core and vs plaintext");
+  const size_t size = 1u << 20;
+  const size_t total = g_quick ? 16u << 20 : 512u << 20;
+  const int pairs = g_quick ? 1 : 3, count = stream_count(total, size);
+  char *data = malloc(size), *sink = malloc(size);
+  fill_random(data, size);
+  const int32_t ciphers[] = {LF_MPI_CIPHER_NONE, LF_MPI_CIPHER_XCHACHA20_POLY1305, LF_MPI_CIPHER_AES256_GCM,
+                             LF_MPI_CIPHER_MAC_ONLY};
+  double plain = 0;
+  for (int c = 0; c < 4; ++c) {
+    if (ciphers[c] == LF_MPI_CIPHER_AES256_GCM && !crypto_aead_aes256gcm_is_available()) continue;
+    lf_channel_t *channel = open_channel(0, size, 0, ciphers[c]);
+    lf_channel_t *ack = open_channel(1, 1, 0, 0);
+    double lf[3], sodium[3], ratio[3];
+    for (int p = 0; p < pairs; ++p) {
+      lf[p] = lavaflow_stream(channel, ack, data, size, sink, size, count);
+      MPI_Barrier(MPI_COMM_WORLD);
+      sodium[p] = ciphers[c] == LF_MPI_CIPHER_NONE ? 0 : sodium_speed(ciphers[c], (unsigned char *)sink, size, count / 4 + 1);
+      ratio[p] = sodium[p] > 0 ? lf[p] / sodium[p] : 0;
+    }
+    if (g_rank == 0) {
+      char name[80];
+      const double speed = bench_median(lf, pairs);
+      if (ciphers[c] == LF_MPI_CIPHER_NONE) {
+        plain = speed;
+        print_stream_row("lavaflow over MPI, no cipher (plaintext)", speed, NULL, 0);
+      } else {
+        snprintf(name, sizeof name, "libsodium %s, one core", lf_mpi_cipher_name(ciphers[c]));
+        print_stream_row(name, bench_median(sodium, pairs), NULL, 0);
+        snprintf(name, sizeof name, "lavaflow over MPI, %s", lf_mpi_cipher_name(ciphers[c]));
+        print_stream_row(name, speed, "libsodium, one core", bench_median(ratio, pairs));
+        print_stream_row(name, speed, "lavaflow plaintext", speed / plain);
+      }
+    }
+    CHECK(lf_channel_destroy(channel));
+    CHECK(lf_channel_destroy(ack));
+    MPI_Barrier(MPI_COMM_WORLD);
+  }
+  free(data);
+  free(sink);
+#else
+  if (g_rank == 0) printf("\n(encryption: this build has no libsodium)\n");
+#endif
+}
+
+int main(int argc, char **argv) {
+  int provided = 0, size = 0;
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
+  MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  if (size != 2) {
+    if (g_rank == 0) fprintf(stderr, "bench_mpi: run with 2 ranks (mpirun -np 2)\n");
+    MPI_Abort(MPI_COMM_WORLD, 2);
+  }
+  int sections = 0;  /* bits: 1 latency, 2 bandwidth, 4 codec, 8 crypto */
+  for (int i = 1; i < argc; ++i) {
+    if (strcmp(argv[i], "--quick") == 0) g_quick = 1;
+    else if (strcmp(argv[i], "--section") == 0 && i + 1 < argc) {
+      const char *name = argv[++i];
+      sections |= strcmp(name, "latency") == 0 ? 1 : strcmp(name, "bandwidth") == 0 ? 2 : strcmp(name, "codec") == 0 ? 4
+                : strcmp(name, "crypto") == 0 ? 8 : 0;
+    }
+  }
+  if (sections == 0) sections = 15;
+  lf_context_t *context = NULL;
+  CHECK(lf_context_create(NULL, &context));
+  CHECK(lf_mpi_attach(context, MPI_COMM_WORLD, NULL, &g_mpi));
+  lf_mpi_info_t info = {.struct_size = sizeof info};
+  CHECK(lf_mpi_get_info(g_mpi, &info));
+  const char *reason = NULL;
+  CHECK(lf_mpi_get_peer_reason(g_mpi, g_rank ^ 1, &reason));
+  if (g_rank == 0)
+    printf("bench_mpi: 2 ranks, %s progress, peer: %s\n", info.progress == LF_MPI_PROGRESS_THREAD ? "thread" : "caller", reason);
+  if (sections & 1) bench_latency();
+  if (sections & 2) bench_bandwidth();
+  if (sections & 4) bench_codec();
+  if (sections & 8) bench_crypto();
+  CHECK(lf_mpi_detach(g_mpi));
+  CHECK(lf_context_destroy(context));
+  MPI_Finalize();
+  return 0;
+}
