@@ -13,7 +13,7 @@ namespace {
 
 constexpr uint64_t kKnownFields = LF_BRIDGE_PARAM_FIELD_USER_ROLE | LF_BRIDGE_PARAM_FIELD_TRANSPORT |
                                   LF_BRIDGE_PARAM_FIELD_SCOPE | LF_BRIDGE_PARAM_FIELD_REASON |
-                                  LF_BRIDGE_PARAM_FIELD_PROGRESS;
+                                  LF_BRIDGE_PARAM_FIELD_PROGRESS | LF_BRIDGE_PARAM_FIELD_FLAGS;
 
 channel::BridgeOptions bridge_options(const lf_bridge_params_t *params) {
   channel::BridgeOptions options;
@@ -30,6 +30,14 @@ channel::BridgeOptions bridge_options(const lf_bridge_params_t *params) {
     options.progress = params->progress;
     options.progress_arg = params->progress_arg;
   }
+  if (mask & LF_BRIDGE_PARAM_FIELD_FLAGS) {
+    if (params->flags & ~uint32_t{LF_BRIDGE_FLAG_PROGRESS_HELPS})
+      core::fail(LF_ERR_INVALID_ARGUMENT, "bridge_params->flags has unknown bits 0x%x",
+                 params->flags & ~uint32_t{LF_BRIDGE_FLAG_PROGRESS_HELPS});
+    options.progress_helps = (params->flags & LF_BRIDGE_FLAG_PROGRESS_HELPS) != 0;
+  }
+  if (options.progress_helps && options.progress == nullptr)
+    core::fail(LF_ERR_INVALID_ARGUMENT, "LF_BRIDGE_FLAG_PROGRESS_HELPS without a progress function");
   return options;
 }
 

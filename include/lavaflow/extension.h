@@ -25,8 +25,12 @@
 
 /**
  * Moves an add-on's data forward: called by the user's end while it waits, and after each
- * commit and release, when the add-on has no thread of its own. It must not block, and it
- * must not call the user's end. It may be called from any thread that uses the user's end.
+ * commit and release. Without `LF_BRIDGE_FLAG_PROGRESS_HELPS` the add-on has no thread of
+ * its own and the user's end, while it waits, calls this in a loop and never sleeps. With the
+ * flag the add-on has a thread too, and this only saves that thread's wake-up: the user's end
+ * calls it while it spins, then sleeps as any end does (the add-on's thread wakes it). It
+ * must not block (return at once when another thread is at it), and it must not call the
+ * user's end. It may be called from any thread that uses the user's end.
  */
 typedef void (*lf_bridge_progress_fn)(void *arg);
 
@@ -36,7 +40,14 @@ enum lf_bridge_param_field {
   LF_BRIDGE_PARAM_FIELD_TRANSPORT = 1u << 1, /**< `transport` */
   LF_BRIDGE_PARAM_FIELD_SCOPE = 1u << 2,     /**< `scope` */
   LF_BRIDGE_PARAM_FIELD_REASON = 1u << 3,    /**< `reason` */
-  LF_BRIDGE_PARAM_FIELD_PROGRESS = 1u << 4   /**< `progress` and `progress_arg` */
+  LF_BRIDGE_PARAM_FIELD_PROGRESS = 1u << 4,  /**< `progress` and `progress_arg` */
+  LF_BRIDGE_PARAM_FIELD_FLAGS = 1u << 5      /**< `flags` */
+};
+
+/** Bits of ::lf_bridge_params_t::flags. */
+enum lf_bridge_flag {
+  /** The add-on moves data on its own thread; its progress function only speeds that up. */
+  LF_BRIDGE_FLAG_PROGRESS_HELPS = 1u << 0
 };
 
 /**
@@ -49,7 +60,7 @@ typedef struct lf_bridge_params {
   int32_t user_role;              /**< the user's end: an ::lf_channel_role_t value */
   int32_t transport;              /**< what the user's end reports: an ::lf_transport_t value */
   int32_t scope;                  /**< the ::lf_scope_level_t it reports */
-  uint32_t reserved0;             /**< zero */
+  uint32_t flags;                 /**< bitwise OR of ::lf_bridge_flag values */
   const char *reason;             /**< its lf_channel_get_reason() text (borrowed, copied) */
   lf_bridge_progress_fn progress; /**< NULL: the add-on moves data on its own thread */
   void *progress_arg;             /**< passed to `progress` (borrowed) */

@@ -37,6 +37,7 @@ BridgePair make_bridge_pair(const EndpointOptions &options, const BridgeOptions 
   pair.bridge->addon_end = true;
   pair.user->progress = bridge.progress;
   pair.user->progress_arg = bridge.progress_arg;
+  pair.user->progress_helps = bridge.progress_helps;
   return pair;
 }
 

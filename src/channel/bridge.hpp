@@ -16,6 +16,7 @@ struct BridgeOptions {
   std::string reason;
   void (*progress)(void *) = nullptr;
   void *progress_arg = nullptr;
+  bool progress_helps = false;  // the add-on has its own thread (LF_BRIDGE_FLAG_PROGRESS_HELPS)
 };
 
 struct BridgePair {

@@ -144,7 +144,7 @@ lf_status_t Channel::wait_progressing(Attempt attempt, int32_t timeout_ms) noexc
 template <typename Attempt, typename Ready>
 lf_status_t Channel::wait(Attempt attempt, Ready ready, std::atomic<uint32_t> &waiting, std::atomic<uint32_t> &seq,
                           std::atomic<uint64_t> &promise, int32_t timeout_ms) noexcept {
-  if (progress != nullptr) return wait_progressing(attempt, timeout_ms);
+  if (progress != nullptr && !progress_helps) return wait_progressing(attempt, timeout_ms);
   lf_status_t status = attempt();
   if (status != LF_WOULD_BLOCK || timeout_ms == 0) return status;
   int64_t deadline = INT64_MAX;
@@ -158,6 +158,7 @@ lf_status_t Channel::wait(Attempt attempt, Ready ready, std::atomic<uint32_t> &w
     int64_t spin_until = INT64_MAX;
     for (;;) {
       for (uint32_t i = 0; i < kPollsPerAttempt && !ready(); ++i) core::cpu_relax();
+      kick_progress();  // (a bridged end whose add-on has a thread: move data now, not at its wake-up)
       status = attempt();
       if (status != LF_WOULD_BLOCK) return status;
       const int64_t now = core::monotonic_ns();

@@ -124,12 +124,13 @@ class Channel {
   // Kept alive with the end: a listener, monitor registrations, a peer's socket.
   std::vector<std::shared_ptr<void>> keepalive;
   // Bridged ends only (extension.h): the shared verdict, and on the user's end the add-on's
-  // progress function (called while waiting and after commit and release) when it has no
-  // thread of its own.
+  // progress function (called after commit and release, and while waiting: in a loop when
+  // the add-on has no thread of its own, else only while spinning — `progress_helps`).
   std::shared_ptr<BridgeState> bridge;
   bool addon_end = false;  // the add-on's end of a bridge, not the user's
   void (*progress)(void *) = nullptr;
   void *progress_arg = nullptr;
+  bool progress_helps = false;
 
  private:
   Channel(std::shared_ptr<ChannelRegion> region, WaitPolicy wait, int32_t role, uint32_t slot);

@@ -116,7 +116,10 @@ uint64_t ring_max_message(const lf_channel_params_t *params) {
 void Attachment::progress_trampoline(void *arg) {
   auto *anchor = static_cast<ProgressAnchor *>(arg);
   std::shared_lock lock(anchor->mutex);
-  if (anchor->attachment != nullptr) anchor->attachment->progress();
+  if (anchor->attachment == nullptr) return;
+  if (anchor->attachment->progress_mode_ == LF_MPI_PROGRESS_THREAD)
+    anchor->attachment->caller_progress_ns_.store(core::monotonic_ns(), std::memory_order_relaxed);
+  anchor->attachment->progress();
 }
 
 Attachment::ProgressAnchor *Attachment::new_anchor() {
@@ -475,10 +478,14 @@ lf_channel_t *Attachment::open_over_mpi(int32_t peer_rank, const PeerInfo &p, ui
   bridge.transport = LF_TRANSPORT_MPI;
   bridge.scope = std::max<int32_t>(p.scope.level, LF_SCOPE_ISOLATED);
   bridge.reason = reason.c_str();
-  if (progress_mode_ == LF_MPI_PROGRESS_CALLER) {
-    bridge.field_mask |= LF_BRIDGE_PARAM_FIELD_PROGRESS;
-    bridge.progress = &Attachment::progress_trampoline;
-    bridge.progress_arg = anchor_;
+  // The user's calls move data too: all of it with caller progress; with a progress thread,
+  // while they spin (a waiting rank answers at once instead of at the thread's next turn).
+  bridge.field_mask |= LF_BRIDGE_PARAM_FIELD_PROGRESS;
+  bridge.progress = &Attachment::progress_trampoline;
+  bridge.progress_arg = anchor_;
+  if (progress_mode_ == LF_MPI_PROGRESS_THREAD) {
+    bridge.field_mask |= LF_BRIDGE_PARAM_FIELD_FLAGS;
+    bridge.flags = LF_BRIDGE_FLAG_PROGRESS_HELPS;
   }
   lf_channel_t *user = nullptr, *addon = nullptr;
   check_lf(lf_bridge_create(context_, &ring, &bridge, &user, &addon), "lf_bridge_create");
@@ -546,6 +553,14 @@ void Attachment::run_progress_thread() {
       continue;
     }
     ++idle;
+    // While the application's own calls are moving the data (they spin in a wait), stay out
+    // of their way: on a busy machine this thread would take their core.
+    const int64_t since_caller = core::monotonic_ns() - caller_progress_ns_.load(std::memory_order_relaxed);
+    if (since_caller < kCallerActiveNs) {
+      usleep(50);
+      idle = 0;
+      continue;
+    }
     // Busy right after traffic (a reply is likely on its way), then gentler: the thread must
     // not take a core from the application when nothing flows.
     if (idle < 2000) sched_yield();

@@ -76,6 +76,9 @@ class Attachment {
   std::vector<std::unique_ptr<Link>> links_;
   WireHook hook_;
   std::atomic<bool> stopping_{false};
+  // When a user's call last moved data (ns); the progress thread yields to active callers.
+  std::atomic<int64_t> caller_progress_ns_{0};
+  static constexpr int64_t kCallerActiveNs = 200000;
   std::thread progress_thread_;
   std::thread watcher_;
   std::mutex watcher_mutex_;

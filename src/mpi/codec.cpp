@@ -79,8 +79,22 @@ Codec Compressor::compress(const uint8_t *in, size_t size, uint8_t *out, size_t 
   return kCodecRaw;
 }
 
-lf_status_t decompress(Codec codec, const uint8_t *in, size_t size, uint8_t *out, size_t raw_size,
-                       const char **problem) noexcept {
+Decompressor::Decompressor(int32_t compression) {
+#ifdef LAVAFLOW_HAVE_ZSTD
+  if (compression == LF_MPI_COMPRESSION_ZSTD || compression == LF_MPI_COMPRESSION_ADAPTIVE) zstd_ = ZSTD_createDCtx();
+#else
+  (void)compression;
+#endif
+}
+
+Decompressor::~Decompressor() {
+#ifdef LAVAFLOW_HAVE_ZSTD
+  ZSTD_freeDCtx(static_cast<ZSTD_DCtx *>(zstd_));
+#endif
+}
+
+lf_status_t Decompressor::decompress(Codec codec, const uint8_t *in, size_t size, uint8_t *out, size_t raw_size,
+                                     const char **problem) noexcept {
   (void)in;
   (void)size;
   (void)out;
@@ -96,7 +110,8 @@ lf_status_t decompress(Codec codec, const uint8_t *in, size_t size, uint8_t *out
 #endif
 #ifdef LAVAFLOW_HAVE_ZSTD
     case kCodecZstd: {
-      const size_t n = ZSTD_decompress(out, raw_size, in, size);
+      if (zstd_ == nullptr) return *problem = "a zstd chunk on a channel whose sender did not announce zstd", LF_ERR_PROTOCOL;
+      const size_t n = ZSTD_decompressDCtx(static_cast<ZSTD_DCtx *>(zstd_), out, raw_size, in, size);
       if (ZSTD_isError(n) || n != raw_size) return *problem = "a zstd chunk that does not decode to its length", LF_ERR_CORRUPT;
       return LF_OK;
     }

@@ -1,6 +1,6 @@
 // Compression of the MPI transport's chunks: lz4, zstd, and adaptive (sample first, send raw
-// what does not compress). A Compressor belongs to one thread at a time (it owns a zstd
-// context); decompression is stateless.
+// what does not compress). A Compressor and a Decompressor each belong to one thread at a
+// time (each owns a zstd context, made once: chunks allocate nothing).
 #pragma once
 
 #include "mpi/frame.hpp"
@@ -24,7 +24,7 @@ class Compressor {
 
   // Compresses `size` bytes into `out` (room for `size` bytes). Returns the codec used:
   // kCodecRaw when the channel does not compress, when adaptive sampling or the result says
-  // it does not pay (then `out` is untouched and the caller sends the input as it is).
+  // it does not pay (then `out` holds scratch and the caller sends the input as it is).
   Codec compress(const uint8_t *in, size_t size, uint8_t *out, size_t *out_size) noexcept;
   int32_t compression() const noexcept { return compression_; }
 
@@ -37,8 +37,21 @@ class Compressor {
   void *zstd_ = nullptr;  // ZSTD_CCtx
 };
 
-// Decodes exactly `raw_size` bytes into `out`; LF_ERR_CORRUPT with `problem` otherwise.
-lf_status_t decompress(Codec codec, const uint8_t *in, size_t size, uint8_t *out, size_t raw_size,
-                       const char **problem) noexcept;
+class Decompressor {
+ public:
+  // `compression`: what the sender said it would use (its hello).
+  explicit Decompressor(int32_t compression);
+  ~Decompressor();
+  Decompressor(const Decompressor &) = delete;
+  Decompressor &operator=(const Decompressor &) = delete;
+
+  // Decodes exactly `raw_size` bytes into `out`; LF_ERR_CORRUPT (or LF_ERR_PROTOCOL for a
+  // codec the sender did not announce) with `problem` otherwise.
+  lf_status_t decompress(Codec codec, const uint8_t *in, size_t size, uint8_t *out, size_t raw_size,
+                         const char **problem) noexcept;
+
+ private:
+  void *zstd_ = nullptr;  // ZSTD_DCtx, when the sender announced zstd or adaptive
+};
 
 }  // namespace lavaflow::mpi

@@ -12,7 +12,6 @@
 #include <lavaflow/lavaflow_mpi.h>
 
 #include <atomic>
-#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -95,6 +94,10 @@ class Link {
   // Receives one control message at a time on `tag`; true with kind/value when one arrived.
   bool poll_control(int tag, ControlKind &kind, uint64_t &value);
   void maybe_heartbeat(int tag);
+  // True on every kControlPollPasses-th call: when a link that needs no control message now
+  // still looks for one.
+  bool control_poll_due() noexcept { return ++passes_ % kControlPollPasses == 0; }
+  static constexpr uint32_t kControlPollPasses = 32;
   bool check_peer();  // true when the peer died (and the link was abandoned)
 
   LinkConfig config_;
@@ -106,6 +109,7 @@ class Link {
   std::vector<MPI_Request *> posted_receives_;  // cancelled by abandon()
 
  private:
+  uint32_t passes_ = 0;
   uint8_t control_out_[kControlBytes]{};
   uint8_t control_in_[kControlBytes]{};
   MPI_Request control_send_ = MPI_REQUEST_NULL;

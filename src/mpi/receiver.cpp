@@ -2,9 +2,9 @@
 // checks every frame (sequence, lengths, tag) before anything of it is delivered, receives
 // separate payloads straight into the bridge's ring (or into staging when compressed),
 // opens and decodes them in place, commits each message when its last chunk is in, and
-// returns a credit per frame consumed. After a rejected frame, or when the user closed, it
-// tells the sender and keeps draining (discarding) until the sender's close, so that no send
-// is left hanging.
+// returns credits, half the window at a time, as frames are taken. After a rejected frame,
+// or when the user closed, it tells the sender and keeps draining (discarding) until the
+// sender's close, so that no send is left hanging.
 #include "core/strings.hpp"
 #include "mpi/link.hpp"
 
@@ -32,11 +32,35 @@ struct PendingChunk {
   MPI_Request request = MPI_REQUEST_NULL;
 };
 
+// A queue of at most `capacity` items in storage made once (a std::deque allocates as it
+// moves along: this runs per chunk).
+template <typename T>
+class FixedQueue {
+ public:
+  explicit FixedQueue(size_t capacity) : items_(capacity) {}
+  bool empty() const noexcept { return count_ == 0; }
+  size_t size() const noexcept { return count_; }
+  T &front() noexcept { return items_[head_]; }
+  void push_back(const T &item) noexcept {  // (callers keep size() below the capacity)
+    items_[(head_ + count_) % items_.size()] = item;
+    ++count_;
+  }
+  void pop_front() noexcept {
+    head_ = (head_ + 1) % items_.size();
+    --count_;
+  }
+
+ private:
+  std::vector<T> items_;
+  size_t head_ = 0, count_ = 0;
+};
+
 class Receiver final : public Link {
  public:
   Receiver(const LinkConfig &config, lf_channel_t *bridge, std::unique_ptr<Sealer> sealer)
-      : Link(config, bridge, std::move(sealer)), frames_(config.depth), staging_(config.depth),
-        inline_limit_(inline_limit(config.chunk_size)) {
+      : Link(config, bridge, std::move(sealer)), decompressor_(config.compression), frames_(config.depth),
+        staging_(config.depth), pending_(config.depth), inline_limit_(inline_limit(config.chunk_size)),
+        credit_batch_(std::max<uint32_t>(1, config.depth / 2)) {
     for (auto &frame : frames_) {
       frame.bytes.resize(kFramePrefix + inline_limit_);
       post(frame);
@@ -47,7 +71,9 @@ class Receiver final : public Link {
   bool progress(const WireHook &) override {
     if (finished_) return false;
     if (check_peer()) return true;
-    bool moved = read_control();
+    // (the sender's control messages are heartbeats: reading them now and then is enough, and
+    // each test of a pending receive runs MPI's whole progress engine)
+    bool moved = control_poll_due() && read_control();
     moved |= complete_payloads();
     while (!finished_ && pending_.size() < config_.depth) {
       FrameBuffer &frame = frames_[next_frame_];
@@ -205,7 +231,8 @@ class Receiver final : public Link {
     }
     if (h.codec != kCodecRaw) {
       const char *problem = nullptr;
-      if (decompress(static_cast<Codec>(h.codec), payload, h.payload_bytes, destination, h.raw_bytes, &problem) != LF_OK) {
+      if (decompressor_.decompress(static_cast<Codec>(h.codec), payload, h.payload_bytes, destination, h.raw_bytes,
+                                   &problem) != LF_OK) {
         reject(h.sequence, problem);
         return false;
       }
@@ -281,18 +308,23 @@ class Receiver final : public Link {
       notice_pending_ = false;
       return true;
     }
-    if (credits_owed_ == 0 || notice_pending_) return false;
+    // Credits go back in batches of half the window: one control message per frame would
+    // double the messages of a ping-pong. The sender never waits on a batch: with no credit
+    // left, all `depth` frames are owed here, and a batch is due as soon as half are taken.
+    if (credits_owed_ < credit_batch_ || notice_pending_) return false;
     if (!send_control(kControlCredit, credits_owed_, tag_of(config_.channel_id, kTagToSender))) return false;
     credits_owed_ = 0;
     return true;
   }
 
+  Decompressor decompressor_;
   std::vector<FrameBuffer> frames_;
   std::vector<std::vector<uint8_t>> staging_;  // one per frame that may be pending
-  std::deque<PendingChunk> pending_;
+  FixedQueue<PendingChunk> pending_;  // chunks whose payloads are on their way, at most `depth`
   size_t staging_next_ = 0;
   size_t next_frame_ = 0;  // frames arrive in the order they were posted
   const size_t inline_limit_;
+  const uint32_t credit_batch_;
   uint64_t expected_sequence_ = 0;
   uint8_t *message_ = nullptr;  // the reserved ring room of the message in progress
   uint64_t message_bytes_ = 0;

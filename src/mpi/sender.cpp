@@ -53,7 +53,9 @@ class Sender final : public Link {
   bool progress(const WireHook &hook) override {
     if (finished_) return false;
     if (check_peer()) return true;
-    bool moved = read_control();
+    // Each test of a pending receive runs MPI's whole progress engine: the control channel
+    // (credits, the consumer's notices) is read when credits run low, else now and then.
+    bool moved = (credits_ <= config_.depth / 2 || control_poll_due()) && read_control();
     moved |= complete_slots();
     if (current_.active && current_.issued == current_.size && current_.ring_refs == 0 && current_.frames > 0) {
       lf_channel_release(bridge_);

@@ -6,7 +6,9 @@
 
 #include <lavaflow/extension.h>
 
+#include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 static lf_context_t *g_context;
 
@@ -140,6 +142,65 @@ static void test_progress_is_driven_by_the_users_calls(void **state) {
   LF_OK_(lf_channel_destroy(fake.end));
 }
 
+/* An add-on with a thread of its own (LF_BRIDGE_FLAG_PROGRESS_HELPS): the user's end calls
+ * its progress function while it spins, then sleeps until the add-on's thread delivers. */
+struct helped {
+  lf_channel_t *end;
+  uint32_t calls;
+};
+
+static void count_call(void *arg) { ((struct helped *)arg)->calls++; }
+
+static void *deliver_later(void *arg) {
+  struct helped *addon = arg;
+  usleep(30000);
+  const uint32_t value = 42;
+  lf_channel_send(addon->end, &value, sizeof value, 1000);
+  return NULL;
+}
+
+static lf_channel_t *helped_bridge(struct helped *addon, int32_t wait_mode) {
+  lf_bridge_params_t params = bridge_params(LF_CHANNEL_CONSUMER);
+  params.field_mask |= LF_BRIDGE_PARAM_FIELD_PROGRESS | LF_BRIDGE_PARAM_FIELD_FLAGS;
+  params.progress = count_call;
+  params.progress_arg = addon;
+  params.flags = LF_BRIDGE_FLAG_PROGRESS_HELPS;
+  lf_channel_params_t ring = {.field_mask = LF_CHANNEL_PARAM_FIELD_WAIT_MODE, .wait_mode = wait_mode};
+  lf_channel_t *user = NULL;
+  LF_OK_(lf_bridge_create(g_context, &ring, &params, &user, &addon->end));
+  return user;
+}
+
+static void test_helping_progress_then_sleep(void **state) {
+  (void)state;
+  uint32_t got = 0;
+  size_t size = 0;
+  /* Adaptive waiting: progress is called while spinning; the end then sleeps and the add-on's
+   * thread wakes it with its message. */
+  struct helped adaptive = {0};
+  lf_channel_t *user = helped_bridge(&adaptive, LF_WAIT_ADAPTIVE);
+  pthread_t thread;
+  assert_int_equal(pthread_create(&thread, NULL, deliver_later, &adaptive), 0);
+  LF_OK_(lf_channel_recv(user, &got, sizeof got, &size, 5000));
+  assert_int_equal(got, 42);
+  assert_true(adaptive.calls >= 1);
+  pthread_join(thread, NULL);
+  LF_OK_(lf_channel_destroy(user));
+  LF_OK_(lf_channel_destroy(adaptive.end));
+  /* Sleeping at once: no spin, so the wait itself never calls progress (a thread-less add-on
+   * would be polled in a loop instead: test_progress_is_driven_by_the_users_calls). */
+  struct helped sleeping = {0};
+  user = helped_bridge(&sleeping, LF_WAIT_SLEEP);
+  assert_int_equal(pthread_create(&thread, NULL, deliver_later, &sleeping), 0);
+  LF_OK_(lf_channel_recv(user, &got, sizeof got, &size, 5000));
+  assert_int_equal(got, 42);
+  const uint32_t calls_before_release = sleeping.calls;
+  pthread_join(thread, NULL);
+  assert_true(calls_before_release <= 1);  /* none while asleep: the one is the release's, after the message */
+  LF_OK_(lf_channel_destroy(user));
+  LF_OK_(lf_channel_destroy(sleeping.end));
+}
+
 static void test_bad_arguments(void **state) {
   (void)state;
   lf_bridge_params_t params = bridge_params(LF_CHANNEL_PRODUCER);
@@ -148,6 +209,13 @@ static void test_bad_arguments(void **state) {
   lf_bridge_params_t unknown = params;
   unknown.field_mask |= 1u << 20;
   LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_create(g_context, NULL, &unknown, &user, &addon));
+  lf_bridge_params_t flags = params;
+  flags.field_mask |= LF_BRIDGE_PARAM_FIELD_FLAGS;
+  flags.flags = 1u << 7;
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_create(g_context, NULL, &flags, &user, &addon));
+  flags.flags = LF_BRIDGE_FLAG_PROGRESS_HELPS;  /* helps, but names no progress function */
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_create(g_context, NULL, &flags, &user, &addon));
+  LF_EXPECT_MESSAGE("without a progress function");
   lf_bridge_params_t role = params;
   role.user_role = 7;
   LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_create(g_context, NULL, &role, &user, &addon));
@@ -204,6 +272,7 @@ int main(void) {
       cmocka_unit_test(test_verdict_reaches_a_producer_at_once),
       cmocka_unit_test(test_verdict_reaches_a_consumer_after_the_data),
       cmocka_unit_test(test_progress_is_driven_by_the_users_calls),
+      cmocka_unit_test(test_helping_progress_then_sleep),
       cmocka_unit_test(test_bad_arguments),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
