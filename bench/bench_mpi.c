@@ -264,35 +264,37 @@ static void bench_codec(void) {
     const char *what = kind == 0 ? "float32 field" : "random bytes";
     if (kind == 0) fill_floats(data, data_size);
     else fill_random(data, data_size);
-    double raw[3];
-    for (int p = 0; p < pairs; ++p) raw[p] = raw_stream(data, data_size, sink, size, count);
-    const double raw_median = bench_median(raw, pairs);
-    if (g_rank == 0) {
-      char name[80];
-      snprintf(name, sizeof name, "raw MPI_Send/MPI_Recv, %s", what);
-      print_stream_row(name, raw_median, NULL, 0);
-    }
+    /* The raw row is the median of every run paired with a lavaflow row; it is printed
+     * first, so the lavaflow rows wait in `rows`. */
+    double raw[4 * 3];
+    struct {
+      char name[96];
+      double speed, ratio;
+    } rows[4];
     for (int c = 0; c < 4; ++c) {
       lf_channel_t *channel = open_channel(0, size, compressions[c], 0);
       lf_channel_t *ack = open_channel(1, 1, 0, 0);
       double lf[3], ratio[3];
       for (int p = 0; p < pairs; ++p) {
-        const double baseline = raw_stream(data, data_size, sink, size, count);
+        raw[c * pairs + p] = raw_stream(data, data_size, sink, size, count);
         lf[p] = lavaflow_stream(channel, ack, data, data_size, sink, size, count);
-        ratio[p] = lf[p] / baseline;
+        ratio[p] = lf[p] / raw[c * pairs + p];
       }
       lf_mpi_channel_stats_t stats = {.struct_size = sizeof stats};
       CHECK(lf_mpi_channel_get_stats(g_mpi, channel, &stats));
-      if (g_rank == 0) {
-        char name[80];
-        snprintf(name, sizeof name, "lavaflow %s, %s (wire ratio %.2f)", lf_mpi_compression_name(compressions[c]), what,
-                 (double)stats.payload_bytes / (double)stats.wire_bytes);
-        print_stream_row(name, bench_median(lf, pairs), "raw MPI, same data", bench_median(ratio, pairs));
-      }
+      snprintf(rows[c].name, sizeof rows[c].name, "lavaflow %s, %s (wire ratio %.2f)", lf_mpi_compression_name(compressions[c]),
+               what, (double)stats.payload_bytes / (double)stats.wire_bytes);
+      rows[c].speed = bench_median(lf, pairs);
+      rows[c].ratio = bench_median(ratio, pairs);
       CHECK(lf_channel_destroy(channel));
       CHECK(lf_channel_destroy(ack));
       MPI_Barrier(MPI_COMM_WORLD);
     }
+    if (g_rank != 0) continue;
+    char name[80];
+    snprintf(name, sizeof name, "raw MPI_Send/MPI_Recv, %s", what);
+    print_stream_row(name, bench_median(raw, 4 * pairs), NULL, 0);
+    for (int c = 0; c < 4; ++c) print_stream_row(rows[c].name, rows[c].speed, "raw MPI, same data", rows[c].ratio);
   }
   free(data);
   free(sink);

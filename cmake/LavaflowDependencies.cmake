@@ -68,6 +68,9 @@ else()
     set(LAVAFLOW_HAVE_MPI ON)
     list(APPEND LAVAFLOW_FEATURES MPI)
     _lf_summary("MPI" "found" "MPI ${MPI_C_VERSION}: transport between hosts")
+    # How the project's tests and benchmark smoke runs start ranks on this one machine: as
+    # root in CI containers, more ranks than cores, shared memory and TCP only.
+    set(LAVAFLOW_MPIRUN ${MPIEXEC_EXECUTABLE} --allow-run-as-root --oversubscribe --mca btl self,vader,tcp)
   elseif(LAVAFLOW_WITH_MPI STREQUAL "ON")
     message(FATAL_ERROR "LAVAFLOW_WITH_MPI=ON but no MPI was found (Debian: apt-get install libopenmpi-dev)")
   else()
