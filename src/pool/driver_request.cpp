@@ -18,10 +18,6 @@ using core::UniqueFd;
 using protocol::Message;
 using protocol::Type;
 
-namespace {
-
-}  // namespace
-
 Message exchange(int socket, const Message &request, Type reply_type, int64_t deadline_ms, std::vector<UniqueFd> *out_fds) {
   std::vector<uint8_t> bytes = protocol::encode(request);
   ipc::send_fds(socket, bytes.data(), bytes.size(), nullptr, 0);
