@@ -5,7 +5,9 @@
  *              channels vs MPI_Send/MPI_Recv
  *   bandwidth  streaming 64 KiB, 1 MiB and 16 MiB messages: zero-copy reserve/commit and
  *              peek/release (neither side touches the bytes, as MPI_Send of a ready buffer
- *              does not) vs MPI_Send/MPI_Recv of one buffer; no codec, no cipher
+ *              does not) through the smallest ring that holds the message, vs
+ *              MPI_Send/MPI_Recv of one buffer (cache-hot) and of a buffer as large as the
+ *              ring, cycled through as the ring is; no codec, no cipher
  *   codec      effective throughput (payload bytes / s) of 4 MiB messages of compressible
  *              float32 data (a smooth field with noise, quantized to 1/4: zstd -1 ratio
  *              about 3.4) and of random bytes, compression none/lz4/zstd/adaptive vs raw
@@ -49,9 +51,18 @@ static const uint8_t g_key[32] = {7, 7, 7};
     }                                                                                                  \
   } while (0)
 
-/* A channel over MPI from rank `producer` to the other rank. */
-static lf_channel_t *open_channel(int producer, size_t max_message, int32_t compression, int32_t cipher) {
-  uint64_t capacity = 4u << 20;
+/* The smallest ring that holds a `max_message`-byte message (a ring takes messages up to
+ * half its capacity, less a record header). */
+static uint64_t smallest_ring(size_t max_message) {
+  uint64_t capacity = 4096;
+  while (capacity / 2 < max_message + 64) capacity <<= 1;
+  return capacity;
+}
+
+/* A channel over MPI from rank `producer` to the other rank, its rings `capacity` bytes
+ * (0: at least 4 MiB and 4 messages). */
+static lf_channel_t *open_channel(int producer, size_t max_message, uint64_t capacity, int32_t compression, int32_t cipher) {
+  if (capacity == 0) capacity = 4u << 20;
   while (capacity / 4 < max_message + 64) capacity <<= 1;
   lf_channel_params_t ring = {.field_mask = LF_CHANNEL_PARAM_FIELD_CAPACITY | LF_CHANNEL_PARAM_FIELD_MAX_MESSAGE_SIZE,
                               .capacity = capacity, .max_message_size = max_message};
@@ -110,7 +121,7 @@ static void bench_latency(void) {
     const double probe_ns = raw_latency(buffer, sizes[s], 50);
     if (probe_ns * 2 * rounds > 0.25e9) rounds = (int)(0.25e9 / (probe_ns * 2)) + 50;
     MPI_Bcast(&rounds, 1, MPI_INT, 0, MPI_COMM_WORLD);
-    lf_channel_t *from0 = open_channel(0, sizes[s], 0, 0), *from1 = open_channel(1, sizes[s], 0, 0);
+    lf_channel_t *from0 = open_channel(0, sizes[s], 0, 0, 0), *from1 = open_channel(1, sizes[s], 0, 0, 0);
     lf_channel_t *out = g_rank == 0 ? from0 : from1, *in = g_rank == 0 ? from1 : from0;
     double raw[9], lf[9], ratio[9];
     for (int p = 0; p < pairs; ++p) {
@@ -133,16 +144,17 @@ static void bench_latency(void) {
 
 /* ---- streaming ------------------------------------------------------------------------ */
 
-/* Rank 0 sends `count` messages of `size` bytes from `data` (cycling through `data_size`
- * bytes); returns payload bytes per second, timed on rank 0 until rank 1's acknowledgement. */
-static double raw_stream(const char *data, size_t data_size, char *sink, size_t size, int count) {
+/* Rank 0 sends `count` messages of `size` bytes from `data`, rank 1 receives them into
+ * `sink`, each cycling through its first `span` bytes (`size`: one buffer); returns payload
+ * bytes per second, timed on rank 0 until rank 1's acknowledgement. */
+static double raw_stream(const char *data, char *sink, size_t span, size_t size, int count) {
   MPI_Barrier(MPI_COMM_WORLD);
   const double start = MPI_Wtime();
   char ack = 0;
   size_t offset = 0;
-  for (int i = 0; i < count; ++i, offset = (offset + size) % data_size) {
+  for (int i = 0; i < count; ++i, offset = offset + 2 * size > span ? 0 : offset + size) {
     if (g_rank == 0) MPI_Send(data + offset, (int)size, MPI_BYTE, 1, 1, MPI_COMM_WORLD);
-    else MPI_Recv(sink, (int)size, MPI_BYTE, 0, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    else MPI_Recv(sink + offset, (int)size, MPI_BYTE, 0, 1, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
   }
   if (g_rank == 0) MPI_Recv(&ack, 1, MPI_BYTE, 1, 2, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
   else MPI_Send(&ack, 1, MPI_BYTE, 0, 2, MPI_COMM_WORLD);
@@ -200,24 +212,36 @@ static void bench_bandwidth(void) {
   const size_t sizes[] = {64u << 10, 1u << 20, 16u << 20};
   const int pairs = g_quick ? 1 : 5;
   const size_t total = g_quick ? 32u << 20 : 1u << 30;
-  char *data = malloc(16u << 20), *sink = malloc(16u << 20);
-  memset(data, 0x5a, 16u << 20);
+  const size_t largest_ring = smallest_ring(16u << 20);
+  char *data = malloc(largest_ring), *sink = malloc(largest_ring);
+  memset(data, 0x5a, largest_ring);
+  memset(sink, 0, largest_ring);
   for (int s = 0; s < 3; ++s) {
-    lf_channel_t *channel = open_channel(0, sizes[s], 0, 0);
-    lf_channel_t *ack = open_channel(1, 1, 0, 0);
+    /* Each rank's ring is `ring` bytes: the raw rows' second baseline cycles through as many. */
+    const uint64_t ring = smallest_ring(sizes[s]);
+    lf_channel_t *channel = open_channel(0, sizes[s], ring, 0, 0);
+    lf_channel_t *ack = open_channel(1, 1, 0, 0, 0);
     const int count = stream_count(total, sizes[s]);
-    double raw[5], lf[5], ratio[5];
+    double one[5], spread[5], lf[5], ratio_one[5], ratio_spread[5];
     for (int p = 0; p < pairs; ++p) {
-      raw[p] = raw_stream(data, sizes[s], sink, sizes[s], count);
+      one[p] = raw_stream(data, sink, sizes[s], sizes[s], count);
+      spread[p] = raw_stream(data, sink, ring, sizes[s], count);
       lf[p] = lavaflow_stream(channel, ack, NULL, 0, sink, sizes[s], count);
-      ratio[p] = lf[p] / raw[p];
+      ratio_one[p] = lf[p] / one[p];
+      ratio_spread[p] = lf[p] / spread[p];
     }
     if (g_rank == 0) {
-      char name[80];
-      snprintf(name, sizeof name, "raw MPI_Send/MPI_Recv, %zu KiB", sizes[s] >> 10);
-      print_stream_row(name, bench_median(raw, pairs), NULL, 0);
-      snprintf(name, sizeof name, "lavaflow zero-copy over MPI, %zu KiB", sizes[s] >> 10);
-      print_stream_row(name, bench_median(lf, pairs), "raw MPI, same size", bench_median(ratio, pairs));
+      char name[80], baseline[40];
+      snprintf(name, sizeof name, "raw MPI_Send/MPI_Recv, %zu KiB, one buffer", sizes[s] >> 10);
+      print_stream_row(name, bench_median(one, pairs), NULL, 0);
+      snprintf(name, sizeof name, "raw MPI_Send/MPI_Recv, %zu KiB, over %llu KiB", sizes[s] >> 10,
+               (unsigned long long)(ring >> 10));
+      print_stream_row(name, bench_median(spread, pairs), NULL, 0);
+      snprintf(name, sizeof name, "lavaflow zero-copy, %zu KiB, %llu KiB rings", sizes[s] >> 10,
+               (unsigned long long)(ring >> 10));
+      print_stream_row(name, bench_median(lf, pairs), "raw, one buffer", bench_median(ratio_one, pairs));
+      snprintf(baseline, sizeof baseline, "raw over %llu KiB", (unsigned long long)(ring >> 10));
+      print_stream_row(name, bench_median(lf, pairs), baseline, bench_median(ratio_spread, pairs));
     }
     CHECK(lf_channel_destroy(channel));
     CHECK(lf_channel_destroy(ack));
@@ -257,7 +281,7 @@ static void bench_codec(void) {
   const size_t size = 4u << 20, data_size = 64u << 20;
   const size_t total = g_quick ? 32u << 20 : 256u << 20;
   const int pairs = g_quick ? 1 : 3, count = stream_count(total, size);
-  char *data = malloc(data_size), *sink = malloc(size);
+  char *data = malloc(data_size), *sink = malloc(data_size);
   const int32_t compressions[] = {LF_MPI_COMPRESSION_NONE, LF_MPI_COMPRESSION_LZ4, LF_MPI_COMPRESSION_ZSTD,
                                   LF_MPI_COMPRESSION_ADAPTIVE};
   for (int kind = 0; kind < 2; ++kind) {
@@ -272,11 +296,11 @@ static void bench_codec(void) {
       double speed, ratio;
     } rows[4];
     for (int c = 0; c < 4; ++c) {
-      lf_channel_t *channel = open_channel(0, size, compressions[c], 0);
-      lf_channel_t *ack = open_channel(1, 1, 0, 0);
+      lf_channel_t *channel = open_channel(0, size, 0, compressions[c], 0);
+      lf_channel_t *ack = open_channel(1, 1, 0, 0, 0);
       double lf[3], ratio[3];
       for (int p = 0; p < pairs; ++p) {
-        raw[c * pairs + p] = raw_stream(data, data_size, sink, size, count);
+        raw[c * pairs + p] = raw_stream(data, sink, data_size, size, count);
         lf[p] = lavaflow_stream(channel, ack, data, data_size, sink, size, count);
         ratio[p] = lf[p] / raw[c * pairs + p];
       }
@@ -337,8 +361,8 @@ static void bench_crypto(void) {
   double plain = 0;
   for (int c = 0; c < 4; ++c) {
     if (ciphers[c] == LF_MPI_CIPHER_AES256_GCM && !crypto_aead_aes256gcm_is_available()) continue;
-    lf_channel_t *channel = open_channel(0, size, 0, ciphers[c]);
-    lf_channel_t *ack = open_channel(1, 1, 0, 0);
+    lf_channel_t *channel = open_channel(0, size, 0, 0, ciphers[c]);
+    lf_channel_t *ack = open_channel(1, 1, 0, 0, 0);
     double lf[3], sodium[3], ratio[3];
     for (int p = 0; p < pairs; ++p) {
       lf[p] = lavaflow_stream(channel, ack, data, size, sink, size, count);

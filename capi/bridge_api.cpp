@@ -41,6 +41,18 @@ channel::BridgeOptions bridge_options(const lf_bridge_params_t *params) {
   return options;
 }
 
+// A call on the add-on's end of a bridge; explains an error status.
+template <typename Call>
+lf_status_t on_addon_end(const char *function, lf_channel_t *bridge_end, Call call) noexcept {
+  return capi::guarded(function, [&]() -> lf_status_t {
+    channel::Channel &end = capi::channel_end(bridge_end);
+    if (!end.addon_end) core::fail(LF_ERR_INVALID_STATE, "the channel is not the add-on's end of a bridge");
+    const lf_status_t status = call(end);
+    if (status < 0) return capi::report(function, status, end.problem());
+    return status;
+  });
+}
+
 }  // namespace
 
 extern "C" {
@@ -72,6 +84,25 @@ lf_status_t lf_bridge_fail(lf_channel_t *bridge_end, lf_status_t status, const c
     end.close();
     return LF_OK;
   });
+}
+
+lf_status_t lf_bridge_peek_ahead(lf_channel_t *bridge_end, const void **out_data, size_t *out_size) {
+  if (out_data == nullptr || out_size == nullptr)
+    return capi::report(__func__, LF_ERR_INVALID_ARGUMENT, "out_data or out_size is NULL");
+  return on_addon_end(__func__, bridge_end, [&](channel::Channel &end) { return end.peek_ahead(out_data, out_size); });
+}
+
+lf_status_t lf_bridge_release_oldest(lf_channel_t *bridge_end) {
+  return on_addon_end(__func__, bridge_end, [](channel::Channel &end) { return end.release_oldest(); });
+}
+
+lf_status_t lf_bridge_reserve_ahead(lf_channel_t *bridge_end, size_t size, void **out_data) {
+  if (out_data == nullptr) return capi::report(__func__, LF_ERR_INVALID_ARGUMENT, "out_data is NULL");
+  return on_addon_end(__func__, bridge_end, [&](channel::Channel &end) { return end.reserve_ahead(size, out_data); });
+}
+
+lf_status_t lf_bridge_commit_oldest(lf_channel_t *bridge_end) {
+  return on_addon_end(__func__, bridge_end, [](channel::Channel &end) { return end.commit_oldest(); });
 }
 
 lf_status_t lf_extension_share_context(lf_context_t *context, lf_context_t **out_context) {

@@ -16,6 +16,7 @@
 #ifndef LAVAFLOW_EXTENSION_H
 #define LAVAFLOW_EXTENSION_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "channel.h"
@@ -96,6 +97,66 @@ LF_API lf_status_t lf_bridge_create(lf_context_t *context, const lf_channel_para
  *         `LF_ERR_INVALID_HANDLE`; `LF_ERR_INVALID_STATE` (not a bridge end).
  */
 LF_API lf_status_t lf_bridge_fail(lf_channel_t *bridge_end, lf_status_t status, const char *message);
+
+/**
+ * @name Several messages open at once on the add-on's end
+ * A transport that moves several messages at a time (sends them, or receives them, while
+ * the user's end goes on) keeps them in the ring instead of copying them out: the add-on's
+ * consumer end peeks ahead and releases in order, its producer end reserves ahead and commits
+ * in order. Up to 64 are open at once. None of these calls waits: `LF_WOULD_BLOCK` means
+ * "not now". They are not mixed with lf_channel_peek()/lf_channel_reserve() on the same end
+ * (those return `LF_ERR_INVALID_STATE` while messages are open ahead, and these while one is
+ * open there); lf_channel_abort() drops every reservation made ahead.
+ * @{
+ */
+
+/**
+ * The add-on's consumer end: the message after the last one peeked ahead (the oldest
+ * unreleased one if none is). It stays in the ring, unchanged and readable (and writable: the
+ * add-on may encrypt it in place), until lf_bridge_release_oldest() frees it.
+ * @param bridge_end the add-on's end (borrowed)
+ * @param[out] out_data returned: the message's bytes, valid until released
+ * @param[out] out_size returned: its size
+ * @return `LF_OK`; `LF_WOULD_BLOCK` (no further message yet); `LF_END_OF_STREAM` (the user
+ *         closed, every message was peeked and released); `LF_ERR_LIMIT` (64 are open);
+ *         `LF_ERR_INVALID_ARGUMENT`;
+ *         `LF_ERR_INVALID_HANDLE`; `LF_ERR_INVALID_STATE` (not a bridge's consumer end, or a
+ *         lf_channel_peek() pending); `LF_ERR_CLOSED` (this end was closed); `LF_ERR_CORRUPT`.
+ *         Not thread-safe (one thread drives the add-on's end).
+ */
+LF_API lf_status_t lf_bridge_peek_ahead(lf_channel_t *bridge_end, const void **out_data, size_t *out_size);
+
+/**
+ * Frees the oldest message peeked ahead: its room goes back to the user's end.
+ * @param bridge_end the add-on's end (borrowed)
+ * @return `LF_OK`; `LF_ERR_INVALID_HANDLE`; `LF_ERR_INVALID_STATE` (nothing peeked ahead, or
+ *         not a bridge's add-on end).
+ */
+LF_API lf_status_t lf_bridge_release_oldest(lf_channel_t *bridge_end);
+
+/**
+ * The add-on's producer end: room for a message of exactly `size` bytes after the ones
+ * already reserved ahead. The user's end sees it only when it is the oldest and
+ * lf_bridge_commit_oldest() commits it, with that size.
+ * @param bridge_end the add-on's end (borrowed)
+ * @param size the message's size, at most the channel's `max_message_size`
+ * @param[out] out_data returned: where its bytes go
+ * @return `LF_OK`; `LF_WOULD_BLOCK` (the ring is full); `LF_ERR_LIMIT` (64 are open);
+ *         `LF_ERR_INVALID_ARGUMENT` (too large, NULL); `LF_ERR_INVALID_HANDLE`;
+ *         `LF_ERR_INVALID_STATE` (not a bridge's producer end, or an lf_channel_reserve()
+ *         pending); `LF_ERR_CLOSED` (the user closed its end, or this end was closed).
+ */
+LF_API lf_status_t lf_bridge_reserve_ahead(lf_channel_t *bridge_end, size_t size, void **out_data);
+
+/**
+ * Publishes the oldest message reserved ahead to the user's end.
+ * @param bridge_end the add-on's end (borrowed)
+ * @return `LF_OK`; `LF_ERR_INVALID_HANDLE`; `LF_ERR_INVALID_STATE` (nothing reserved ahead,
+ *         or not a bridge's add-on end).
+ */
+LF_API lf_status_t lf_bridge_commit_oldest(lf_channel_t *bridge_end);
+
+/** @} */
 
 /**
  * Another handle to the same context, for an add-on object that must keep the context alive

@@ -228,11 +228,11 @@ void Channel::wake_producer(transport::RingControl *control) noexcept {
 
 // ---- producer ---------------------------------------------------------------------------
 
-lf_status_t Channel::try_reserve(size_t size, void **out_data) noexcept {
+lf_status_t Channel::try_reserve(size_t size, void **out_data, bool ahead) noexcept {
   uint32_t consumer = header_->consumer_state.load(kAcquire);
   if (consumer == kClosed) return peer_gone(LF_ERR_CLOSED, "the consumer closed the channel");
   if (consumer == kDead) return peer_gone(LF_ERR_PEER_DEAD, "the consumer's process died");
-  lf_status_t status = producer_.try_reserve(size, out_data);
+  lf_status_t status = ahead ? producer_.try_reserve_ahead(size, out_data) : producer_.try_reserve(size, out_data);
   if (status == LF_ERR_CORRUPT) return fail(status, "the consumer's head in the shared ring is impossible: the region is corrupt");
   return status;
 }
@@ -240,7 +240,8 @@ lf_status_t Channel::try_reserve(size_t size, void **out_data) noexcept {
 lf_status_t Channel::reserve(size_t size, int32_t timeout_ms, void **out_data) noexcept {
   if (role_ != LF_CHANNEL_PRODUCER) return fail(LF_ERR_INVALID_STATE, "only a producer can reserve");
   if (closed_) return fail(LF_ERR_CLOSED, "this end was closed");
-  if (producer_.reserved()) return fail(LF_ERR_INVALID_STATE, "a reservation is pending: commit or abort it first");
+  if (producer_.reserved() || producer_.ahead_count() != 0)
+    return fail(LF_ERR_INVALID_STATE, "a reservation is pending: commit or abort it first");
   if (size > max_message_) return fail(LF_ERR_INVALID_ARGUMENT, "the message is larger than the channel's max_message_size");
   transport::RingControl *control = producer_.control();
   lf_status_t status = wait([&] { return try_reserve(size, out_data); }, [&] { return producer_.space_may_have_grown(); },
@@ -266,8 +267,10 @@ void Channel::publish(size_t size, transport::RecordType type) noexcept {
 }
 
 lf_status_t Channel::abort() noexcept {
-  if (role_ != LF_CHANNEL_PRODUCER || !producer_.reserved()) return fail(LF_ERR_INVALID_STATE, "nothing is reserved");
+  if (role_ != LF_CHANNEL_PRODUCER || (!producer_.reserved() && producer_.ahead_count() == 0))
+    return fail(LF_ERR_INVALID_STATE, "nothing is reserved");
   producer_.abort();
+  producer_.abort_ahead();  // (a bridge's add-on end: every reservation made ahead)
   return LF_OK;
 }
 
@@ -331,6 +334,8 @@ lf_status_t Channel::peek(int32_t timeout_ms, const void **out_data, size_t *out
   if (role_ != LF_CHANNEL_CONSUMER) return fail(LF_ERR_INVALID_STATE, "only the consumer can peek");
   if (closed_) return fail(LF_ERR_CLOSED, "this end was closed");
   if (peeked_ring_ >= 0) return fail(LF_ERR_INVALID_STATE, "a message is already peeked: release it first");
+  if (rings_.size() == 1 && rings_[0].ahead_count() != 0)
+    return fail(LF_ERR_INVALID_STATE, "messages peeked ahead are pending: release them first");
   lf_status_t status =
       wait([&] { return try_peek(out_data, out_size); }, [&] { return any_record(); }, header_->consumer_waiting,
            header_->data_seq, header_->consumer_promise, timeout_ms);
@@ -397,6 +402,9 @@ lf_status_t Channel::send_buffer(const mem::Memory &memory, std::shared_ptr<void
   if (role_ != LF_CHANNEL_PRODUCER) return fail(LF_ERR_INVALID_STATE, "only a producer can send");
   if (closed_) return fail(LF_ERR_CLOSED, "this end was closed");
   if (producer_.reserved()) return fail(LF_ERR_INVALID_STATE, "a reservation is pending: commit or abort it first");
+  if (bridge)
+    core::fail(LF_ERR_UNSUPPORTED, "buffer references do not cross a bridged channel (%s): send the bytes",
+               reason.c_str());
   if (region_->in_caller_buffer())
     core::fail(LF_ERR_UNSUPPORTED, "buffer references need a connection between the ends, which a channel in a "
                                    "caller's buffer lacks: create the channel by name");

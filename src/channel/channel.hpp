@@ -109,6 +109,13 @@ class Channel {
   lf_status_t recv_buffer(const BufferImporter &import, const ImportedBuffer **out_buffer, BufferRef *out_ref,
                           void *buffer, size_t capacity, size_t *out_size, int32_t timeout_ms);
 
+  // A bridge's add-on end (extension.h): several messages open at once, in order, without
+  // waiting (LF_WOULD_BLOCK). Not mixed with reserve()/peek() on the same end.
+  lf_status_t reserve_ahead(size_t size, void **out_data) noexcept;
+  lf_status_t commit_oldest() noexcept;
+  lf_status_t peek_ahead(const void **out_data, size_t *out_size) noexcept;
+  lf_status_t release_oldest() noexcept;
+
   void close() noexcept;
   void info(lf_channel_info_t &out) const noexcept;
   // The detail of the last error status a method returned (static text or a stored line).
@@ -136,7 +143,7 @@ class Channel {
   Channel(std::shared_ptr<ChannelRegion> region, WaitPolicy wait, int32_t role, uint32_t slot);
 
   // One attempt, for the wait loops: LF_WOULD_BLOCK means "wait and try again".
-  lf_status_t try_reserve(size_t size, void **out_data) noexcept;
+  lf_status_t try_reserve(size_t size, void **out_data, bool ahead = false) noexcept;
   lf_status_t try_peek(const void **out_data, size_t *out_size) noexcept;
   // Waits with the policy until `attempt` gives anything but LF_WOULD_BLOCK, the deadline
   // passes, or forever. While spinning it polls `ready`, a cheap hint that the attempt may

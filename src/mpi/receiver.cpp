@@ -1,11 +1,13 @@
 // The consuming rank's side of a channel over MPI: keeps `depth` frame receives posted,
 // checks every frame (sequence, lengths, tag) before anything of it is delivered, receives
-// separate payloads straight into the bridge's ring (or into staging when compressed),
-// opens and decodes them in place, commits each message when its last chunk is in, and
+// separate payloads straight into the bridge's ring (or into staging when compressed) —
+// several messages at once, in ring room reserved ahead — opens and decodes the chunks in
+// order, commits each message when its last chunk is in, and
 // returns credits, half the window at a time, as frames are taken. After a rejected frame,
 // or when the user closed, it tells the sender and keeps draining (discarding) until the
 // sender's close, so that no send is left hanging.
 #include "core/strings.hpp"
+#include "mpi/fixed_queue.hpp"
 #include "mpi/link.hpp"
 
 #include <lavaflow/extension.h>
@@ -23,36 +25,15 @@ struct FrameBuffer {
   int count = 0;
 };
 
-// A chunk whose payload is on its way.
+// A chunk whose payload is on its way (or an inline frame queued behind such chunks: its
+// payload copied to staging, its request null). Chunks are opened and decoded in order.
 struct PendingChunk {
   FrameHeader header;
   uint8_t prefix[kFramePrefix];
   uint8_t *destination = nullptr;  // where the decoded chunk goes in the ring (null: discard)
   uint8_t *landing = nullptr;      // where the payload is received
   MPI_Request request = MPI_REQUEST_NULL;
-};
-
-// A queue of at most `capacity` items in storage made once (a std::deque allocates as it
-// moves along: this runs per chunk).
-template <typename T>
-class FixedQueue {
- public:
-  explicit FixedQueue(size_t capacity) : items_(capacity) {}
-  bool empty() const noexcept { return count_ == 0; }
-  size_t size() const noexcept { return count_; }
-  T &front() noexcept { return items_[head_]; }
-  void push_back(const T &item) noexcept {  // (callers keep size() below the capacity)
-    items_[(head_ + count_) % items_.size()] = item;
-    ++count_;
-  }
-  void pop_front() noexcept {
-    head_ = (head_ + 1) % items_.size();
-    --count_;
-  }
-
- private:
-  std::vector<T> items_;
-  size_t head_ = 0, count_ = 0;
+  bool queued_inline = false;
 };
 
 class Receiver final : public Link {
@@ -132,8 +113,8 @@ class Receiver final : public Link {
   void stop_consuming(uint64_t why) {
     if (discarding_) return;
     discarding_ = true;
-    if (reserved_) lf_channel_abort(bridge_);
-    reserved_ = false;
+    if (open_messages_ > 0) lf_channel_abort(bridge_);  // (every message reserved ahead)
+    open_messages_ = 0;
     notice_pending_ = true;
     notice_value_ = why;
   }
@@ -160,26 +141,32 @@ class Receiver final : public Link {
       return discard(frame);  // (its payload, if any, is drained so the sender never hangs)
     }
     if (header.flags & kFlagFirst) {
-      if (!pending_.empty()) return false;  // the previous message is still arriving
+      // Its ring room, after the messages still arriving.
       void *room = nullptr;
-      const lf_status_t status = lf_channel_reserve(bridge_, header.message_bytes, 0, &room);
-      if (status == LF_WOULD_BLOCK) return false;
+      const lf_status_t status = lf_bridge_reserve_ahead(bridge_, header.message_bytes, &room);
+      if (status == LF_WOULD_BLOCK || status == LF_ERR_LIMIT) return false;  // the ring is full: later
       if (status != LF_OK) {  // the user closed its end
         stop_consuming(0);
         return discard(frame);
       }
-      reserved_ = true;
+      ++open_messages_;
+      in_message_ = true;
       message_ = static_cast<uint8_t *>(room);
       message_bytes_ = header.message_bytes;
     }
+    if (header.flags & kFlagLast) in_message_ = false;
     ++expected_sequence_;
     next_offset_ = header.offset + header.raw_bytes;  // what the next header must continue from
     stats_.frames.fetch_add(1, std::memory_order_relaxed);
     uint8_t *destination = message_ + header.offset;
     if (header.flags & kFlagInline) {
       stats_.wire_bytes.fetch_add(static_cast<uint64_t>(frame.count), std::memory_order_relaxed);
-      finish_chunk(header, frame.bytes.data(), frame.bytes.data() + kFramePrefix, destination);
-      ++credits_owed_;
+      if (pending_.empty()) {  // (the common case: nothing before it is still arriving)
+        finish_chunk(header, frame.bytes.data(), frame.bytes.data() + kFramePrefix, destination);
+        ++credits_owed_;
+      } else {
+        queue_inline(header, bytes, destination);
+      }
       return true;
     }
     expect_payload(header, bytes, destination);
@@ -194,12 +181,29 @@ class Receiver final : public Link {
     chunk.header = header;
     if (prefix != nullptr) std::memcpy(chunk.prefix, prefix, kFramePrefix);
     chunk.destination = destination;
-    uint8_t *staging = staging_[staging_next_].data();
-    staging_next_ = (staging_next_ + 1) % staging_.size();
+    uint8_t *staging = next_staging();
     chunk.landing = destination != nullptr && header.codec == kCodecRaw ? destination : staging;
     MPI_Irecv(chunk.landing, static_cast<int>(header.payload_bytes), MPI_BYTE, config_.peer,
               tag_of(config_.channel_id, kTagPayload), config_.comm, &chunk.request);
     pending_.push_back(chunk);
+  }
+
+  // An inline frame behind chunks still arriving: it is opened and committed after them.
+  void queue_inline(const FrameHeader &header, const uint8_t *frame, uint8_t *destination) {
+    PendingChunk chunk;
+    chunk.header = header;
+    std::memcpy(chunk.prefix, frame, kFramePrefix);
+    chunk.destination = destination;
+    chunk.landing = next_staging();
+    if (header.payload_bytes > 0) std::memcpy(chunk.landing, frame + kFramePrefix, header.payload_bytes);
+    chunk.queued_inline = true;
+    pending_.push_back(chunk);
+  }
+
+  uint8_t *next_staging() {
+    uint8_t *staging = staging_[staging_next_].data();
+    staging_next_ = (staging_next_ + 1) % staging_.size();
+    return staging;
   }
 
   // nullptr when the frame's lengths fit the channel and the message in progress.
@@ -241,9 +245,9 @@ class Receiver final : public Link {
       std::memcpy(destination, payload, h.raw_bytes);
     }
     stats_.payload_bytes.fetch_add(h.raw_bytes, std::memory_order_relaxed);
-    if (h.flags & kFlagLast) {
-      lf_channel_commit(bridge_, message_bytes_);
-      reserved_ = false;
+    if (h.flags & kFlagLast) {  // (chunks finish in order: its message is the oldest open one)
+      lf_bridge_commit_oldest(bridge_);
+      --open_messages_;
       stats_.messages.fetch_add(1, std::memory_order_relaxed);
     }
     return true;
@@ -253,13 +257,15 @@ class Receiver final : public Link {
     bool moved = false;
     while (!pending_.empty()) {
       PendingChunk &chunk = pending_.front();
-      int done = 0;
-      MPI_Status status;
-      MPI_Test(&chunk.request, &done, &status);
-      if (!done) break;
-      int count = 0;
-      MPI_Get_count(&status, MPI_BYTE, &count);
-      stats_.wire_bytes.fetch_add(kFramePrefix + static_cast<uint64_t>(count), std::memory_order_relaxed);
+      int count = static_cast<int>(chunk.header.payload_bytes);
+      if (!chunk.queued_inline) {
+        int done = 0;
+        MPI_Status status;
+        MPI_Test(&chunk.request, &done, &status);
+        if (!done) break;
+        MPI_Get_count(&status, MPI_BYTE, &count);
+        stats_.wire_bytes.fetch_add(kFramePrefix + static_cast<uint64_t>(count), std::memory_order_relaxed);
+      }
       moved = true;
       if (!discarding_) {
         if (static_cast<uint32_t>(count) != chunk.header.payload_bytes) {
@@ -295,7 +301,7 @@ class Receiver final : public Link {
   void close_frame(FrameBuffer &frame, const FrameHeader &header) {
     // Either way nothing follows the sender's close.
     finished_ = true;
-    if (static_cast<size_t>(frame.count) != kFramePrefix || header.payload_bytes != 0 || reserved_)
+    if (static_cast<size_t>(frame.count) != kFramePrefix || header.payload_bytes != 0 || in_message_)
       return reject("a close frame in the middle of a message");
     uint8_t nothing = 0;
     if (sealer_ && !sealer_->open(header.sequence, frame.bytes.data(), &nothing, 0, frame.bytes.data() + kHeaderBytes))
@@ -326,10 +332,11 @@ class Receiver final : public Link {
   const size_t inline_limit_;
   const uint32_t credit_batch_;
   uint64_t expected_sequence_ = 0;
-  uint8_t *message_ = nullptr;  // the reserved ring room of the message in progress
+  uint8_t *message_ = nullptr;  // the ring room reserved for the message whose frames arrive
   uint64_t message_bytes_ = 0;
   uint64_t next_offset_ = 0;
-  bool reserved_ = false;
+  bool in_message_ = false;      // its first frame came, its last not yet
+  uint32_t open_messages_ = 0;   // reserved ahead, not yet committed
   uint64_t credits_owed_ = 0;
   bool discarding_ = false;
   bool notice_pending_ = false;

@@ -2,8 +2,10 @@
 // order, cuts them into frames (a small message inline in one frame; a large one as chunks,
 // each a header frame followed by its payload as a separate MPI message sent straight from
 // the ring), compresses and seals them, and sends at most as many frames as the receiver
-// has granted credits for.
+// has granted credits for. Several messages are in flight at once: they stay in the ring
+// (peeked ahead) until their sends complete, and go back to the user's end in order.
 #include "core/strings.hpp"
+#include "mpi/fixed_queue.hpp"
 #include "mpi/link.hpp"
 
 #include <lavaflow/extension.h>
@@ -15,12 +17,22 @@ namespace lavaflow::mpi {
 
 namespace {
 
+// A message peeked ahead from the bridge's ring, until its sends complete.
+struct OpenMessage {
+  const uint8_t *data = nullptr;
+  size_t size = 0;
+  size_t issued = 0;       // bytes cut into frames so far
+  bool started = false;    // a frame was issued (an empty message has one too)
+  uint32_t ring_refs = 0;  // frames whose sends read its ring bytes
+  bool issuing() const noexcept { return !started || issued < size; }
+};
+
 struct SendSlot {
   std::vector<uint8_t> frame;    // prefix + inline payload
   std::vector<uint8_t> staging;  // a separate payload that is not the ring's bytes (compressed)
   MPI_Request requests[4] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL, MPI_REQUEST_NULL, MPI_REQUEST_NULL};
   bool busy = false;
-  bool holds_ring = false;  // its payload lies in the current message's ring bytes
+  OpenMessage *ring_bytes_of = nullptr;  // its payload lies in this message's ring bytes
   size_t frame_size = 0;
   const uint8_t *payload = nullptr;  // separate payload, or null
   size_t payload_size = 0;
@@ -34,10 +46,10 @@ class Sender final : public Link {
         slots_(config.depth),
         credits_(config.depth),
         inline_limit_(inline_limit(config.chunk_size)),
-        copy_limit_(static_cast<size_t>(std::min<uint64_t>(config.chunk_size, kCopyLimit))) {
+        open_(kMaxOpen) {
     for (auto &slot : slots_) {
       slot.frame.resize(kFramePrefix + inline_limit_);
-      slot.staging.resize(config.compression != LF_MPI_COMPRESSION_NONE ? config.chunk_size : copy_limit_);
+      if (config.compression != LF_MPI_COMPRESSION_NONE) slot.staging.resize(config.chunk_size);
     }
   }
 
@@ -57,33 +69,26 @@ class Sender final : public Link {
     // (credits, the consumer's notices) is read when credits run low, else now and then.
     bool moved = (credits_ <= config_.depth / 2 || control_poll_due()) && read_control();
     moved |= complete_slots();
-    if (current_.active && current_.issued == current_.size && current_.ring_refs == 0 && current_.frames > 0) {
-      lf_channel_release(bridge_);
-      current_.active = false;
-      moved = true;
-    }
+    moved |= release_sent();
     for (;;) {
       if (close_issued_) break;
       if (credits_ == 0 || free_slot() == nullptr) {
         // Held back by the receiver (no credit, or its frames not yet taken): a stall if
         // there is something to send.
-        if (!stalled_ && (current_.active || next_message())) stats_.credit_stalls.fetch_add(1, std::memory_order_relaxed);
+        if (!stalled_ && (issuing() != nullptr || next_message())) stats_.credit_stalls.fetch_add(1, std::memory_order_relaxed);
         stalled_ = true;
         break;
       }
       stalled_ = false;
-      if (!current_.active && !next_message()) break;
+      OpenMessage *message = issuing();
+      if (message == nullptr && !next_message()) break;
       if (close_pending_) {
+        if (!open_.empty()) break;  // (its data frames first: the close follows them)
         issue_close(hook);
         moved = true;
         break;
       }
-      if (current_.issued == current_.size && current_.frames > 0) {  // waiting for its chunks to be taken
-        if (!stalled_) stats_.credit_stalls.fetch_add(1, std::memory_order_relaxed);
-        stalled_ = true;
-        break;
-      }
-      issue_chunk(hook);
+      issue_chunk(message != nullptr ? *message : open_.back(), hook);
       moved = true;
     }
     maybe_heartbeat(tag_of(config_.channel_id, kTagToReceiver));
@@ -92,15 +97,6 @@ class Sender final : public Link {
   }
 
  private:
-  struct Current {
-    bool active = false;
-    const uint8_t *data = nullptr;
-    size_t size = 0;
-    size_t issued = 0;
-    uint32_t ring_refs = 0;
-    uint32_t frames = 0;
-  };
-
   bool read_control() {
     bool moved = false;
     ControlKind kind;
@@ -119,22 +115,41 @@ class Sender final : public Link {
     return moved;
   }
 
-  // The next message from the ring, or the close. False when there is nothing to do.
+  // The open message still being cut into frames, if any.
+  OpenMessage *issuing() noexcept { return !open_.empty() && open_.back().issuing() ? &open_.back() : nullptr; }
+
+  // The next message from the ring (now the newest open one), or the close. False when there
+  // is nothing to do, or too many messages are open.
   bool next_message() {
     if (consumer_closed_ || failed_) {
       close_pending_ = true;
       return true;
     }
+    if (open_.full()) return false;
     const void *data = nullptr;
     size_t size = 0;
-    const lf_status_t status = lf_channel_peek(bridge_, 0, &data, &size);
-    if (status == LF_WOULD_BLOCK) return false;
+    const lf_status_t status = lf_bridge_peek_ahead(bridge_, &data, &size);
+    if (status == LF_WOULD_BLOCK || status == LF_ERR_LIMIT) return false;
     if (status != LF_OK) {  // the user closed (LF_END_OF_STREAM) or is gone
       close_pending_ = true;
       return true;
     }
-    current_ = Current{true, static_cast<const uint8_t *>(data), size, 0, 0, 0};
+    OpenMessage message;
+    message.data = static_cast<const uint8_t *>(data);
+    message.size = size;
+    open_.push_back(message);
     return true;
+  }
+
+  // Gives the ring's room of fully sent messages back to the user's end, oldest first.
+  bool release_sent() {
+    bool moved = false;
+    while (!open_.empty() && !open_.front().issuing() && open_.front().ring_refs == 0) {
+      lf_bridge_release_oldest(bridge_);
+      open_.pop_front();
+      moved = true;
+    }
+    return moved;
   }
 
   SendSlot *free_slot() {
@@ -157,27 +172,27 @@ class Sender final : public Link {
       MPI_Testall(4, slot.requests, &done, MPI_STATUSES_IGNORE);
       if (!done) continue;
       slot.busy = false;
-      if (slot.holds_ring) --current_.ring_refs;
-      slot.holds_ring = false;
+      if (slot.ring_bytes_of != nullptr) --slot.ring_bytes_of->ring_refs;
+      slot.ring_bytes_of = nullptr;
       moved = true;
     }
     return moved;
   }
 
-  void issue_chunk(const WireHook &hook) {
+  void issue_chunk(OpenMessage &message, const WireHook &hook) {
     SendSlot &slot = *free_slot();
-    const size_t n = std::min<size_t>(current_.size - current_.issued, config_.chunk_size);
-    const uint8_t *source = current_.data + current_.issued;
+    const size_t n = std::min<size_t>(message.size - message.issued, config_.chunk_size);
+    const uint8_t *source = message.data + message.issued;
     FrameHeader header;
     header.type = kFrameData;
     header.channel_id = config_.channel_id;
     header.sequence = sequence_;
-    header.message_bytes = current_.size;
-    header.offset = current_.issued;
+    header.message_bytes = message.size;
+    header.offset = message.issued;
     header.raw_bytes = static_cast<uint32_t>(n);
-    header.flags = static_cast<uint8_t>((current_.issued == 0 ? kFlagFirst : 0) |
-                                        (current_.issued + n == current_.size ? kFlagLast : 0));
-    const bool inline_payload = current_.size <= inline_limit_;
+    header.flags = static_cast<uint8_t>((message.issued == 0 ? kFlagFirst : 0) |
+                                        (message.issued + n == message.size ? kFlagLast : 0));
+    const bool inline_payload = message.size <= inline_limit_;
     uint8_t *out = inline_payload ? slot.frame.data() + kFramePrefix : slot.staging.data();
     size_t packed = 0;
     const Codec codec = compressor_.compress(source, n, out, &packed);
@@ -189,7 +204,7 @@ class Sender final : public Link {
     if (codec != kCodecRaw) {
       payload = out;
       payload_size = packed;
-    } else if (inline_payload || current_.size <= copy_limit_) {
+    } else if (inline_payload) {
       if (n > 0) std::memcpy(out, source, n);
       payload = out;
       payload_size = n;
@@ -197,8 +212,8 @@ class Sender final : public Link {
       // The ring's bytes are sent (and sealed) in place: the bridge is their only reader now.
       payload = const_cast<uint8_t *>(source);
       payload_size = n;
-      slot.holds_ring = true;
-      ++current_.ring_refs;
+      slot.ring_bytes_of = &message;
+      ++message.ring_refs;
     }
     header.flags |= inline_payload ? kFlagInline : kFlagSeparate;
     header.payload_bytes = static_cast<uint32_t>(payload_size);
@@ -208,15 +223,12 @@ class Sender final : public Link {
     slot.frame_size = kFramePrefix + (inline_payload ? payload_size : 0);
     slot.payload = inline_payload ? nullptr : payload;
     slot.payload_size = inline_payload ? 0 : payload_size;
-    current_.issued += n;
-    ++current_.frames;
+    message.issued += n;
+    message.started = true;
     stats_.payload_bytes.fetch_add(n, std::memory_order_relaxed);
-    if (current_.issued == current_.size) stats_.messages.fetch_add(1, std::memory_order_relaxed);
+    if (message.issued == message.size) stats_.messages.fetch_add(1, std::memory_order_relaxed);
     send_slot(slot, hook);
-    if (inline_payload || current_.size <= copy_limit_) {  // copied: the ring's room goes back at once
-      lf_channel_release(bridge_);
-      current_.active = false;
-    }
+    release_sent();  // (copied or compressed: the ring's room may go back at once)
   }
 
   void issue_close(const WireHook &hook) {
@@ -281,12 +293,9 @@ class Sender final : public Link {
   std::vector<SendSlot> slots_;
   uint32_t credits_;
   const size_t inline_limit_;
-  // Messages up to this size are copied out of the ring, so that several can be in flight;
-  // larger ones are sent from the ring in place, chunk after chunk.
-  static constexpr uint64_t kCopyLimit = 256 << 10;
-  const size_t copy_limit_;
+  static constexpr size_t kMaxOpen = 64;  // the bridge's limit on messages peeked ahead
+  FixedQueue<OpenMessage> open_;  // oldest first; the newest may still be issuing
   uint64_t sequence_ = 0;
-  Current current_;
   SendSlot *held_ = nullptr;  // the test hook's held frame
   bool stalled_ = false;
   bool consumer_closed_ = false;

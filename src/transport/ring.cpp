@@ -8,6 +8,26 @@ void ProducerRing::attach(const RingView &view) noexcept {
   tail_ = view.control->tail.load(std::memory_order_relaxed);
   head_cache_ = view.control->head.load(std::memory_order_acquire);
   reserved_ = false;
+  ahead_first_ = ahead_count_ = 0;
+}
+
+lf_status_t ProducerRing::try_reserve_ahead(size_t size, void **out_data) noexcept {
+  if (ahead_count_ == kMaxAhead) return LF_ERR_LIMIT;
+  Reservation &slot = ahead_[(ahead_first_ + ahead_count_) % kMaxAhead];
+  const lf_status_t status = find_room(ahead_count_ == 0 ? tail_ : ahead_end_, size, slot);
+  if (status != LF_OK) return status;
+  ahead_end_ = slot.record_at + record_bytes(size);
+  ++ahead_count_;
+  *out_data = view_.data + (slot.record_at & mask_) + kRecordHeaderBytes;
+  return LF_OK;
+}
+
+size_t ProducerRing::commit_oldest(bool seq_cst) noexcept {
+  const Reservation &oldest = ahead_[ahead_first_];
+  publish(oldest, oldest.size, seq_cst, kRecordData);
+  ahead_first_ = (ahead_first_ + 1) % kMaxAhead;
+  --ahead_count_;
+  return oldest.size;
 }
 
 void ConsumerRing::attach(const RingView &view) noexcept {
@@ -15,6 +35,30 @@ void ConsumerRing::attach(const RingView &view) noexcept {
   mask_ = view.capacity - 1;
   head_ = view.control->head.load(std::memory_order_relaxed);
   peeked_bytes_ = 0;
+  ahead_ = head_;
+  ahead_count_ = 0;
+}
+
+lf_status_t ConsumerRing::try_peek_ahead(const void **out_data, size_t *out_size, RecordType *out_type) noexcept {
+  if (ahead_count_ == kMaxAhead) return LF_ERR_LIMIT;
+  uint64_t position = ahead_count_ == 0 ? head_ : ahead_;
+  uint64_t bytes = 0;
+  const lf_status_t status = inspect(position, out_data, out_size, out_type, &bytes);
+  if (status != LF_OK) return status;
+  ahead_ = position + bytes;
+  ++ahead_count_;
+  return LF_OK;
+}
+
+bool ConsumerRing::release_oldest(bool seq_cst, size_t *out_size) noexcept {
+  // The oldest record was inspected when it was peeked; its header stays until head_ moves.
+  const void *data = nullptr;
+  RecordType type;
+  uint64_t bytes = 0;
+  *out_size = 0;
+  if (inspect(head_, &data, out_size, &type, &bytes) == LF_OK) head_ += bytes;
+  --ahead_count_;
+  return publish_head(seq_cst);
 }
 
 }  // namespace lavaflow::transport

@@ -40,6 +40,13 @@ lf_context_t *lf_test_context(const char *topology) {
   return context;
 }
 
+int lf_test_setup_system_context(void **state) {
+  *state = lf_test_context("system");
+  return 0;
+}
+
+int lf_test_teardown_context(void **state) { return lf_context_destroy((lf_context_t *)*state); }
+
 uint8_t *lf_test_serialize(const lf_identity_t *identity, size_t *out_size) {
   size_t size = 0;
   LF_EXPECT(LF_ERR_BUFFER_TOO_SMALL, lf_identity_serialize(identity, NULL, 0, &size));

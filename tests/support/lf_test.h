@@ -27,6 +27,11 @@ void lf_test_reset_environment(void);
  * environment. Never NULL (fails the test instead). */
 lf_context_t *lf_test_context(const char *topology);
 
+/* cmocka group setup/teardown: a "system" context as the group's state (each test reads it
+ * from *state). */
+int lf_test_setup_system_context(void **state);
+int lf_test_teardown_context(void **state);
+
 /* Serializes an identity into a malloc'ed buffer (free it); size in *out_size. */
 uint8_t *lf_test_serialize(const lf_identity_t *identity, size_t *out_size);
 
