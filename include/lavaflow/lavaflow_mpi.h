@@ -53,6 +53,7 @@
 
 #include "channel.h"
 #include "context.h"
+#include "pool.h"
 #include "scope.h"
 #include "status.h"
 
@@ -304,6 +305,115 @@ LF_MPI_API lf_status_t lf_mpi_progress(lf_mpi_t *mpi);
  * @param user_data passed to the hook (borrowed)
  */
 LF_MPI_API lf_status_t lf_mpi_set_wire_hook(lf_mpi_t *mpi, lf_mpi_wire_hook_fn hook, void *user_data);
+
+/**
+ * @name Tensor pool bridge
+ * Forwards a tensor pool stream (pool.h) to a pool on another rank's host: on the *source*
+ * rank a pool consumer of the stream reads frames and sends each (its header fields and
+ * payload) and the stream's metadata over a channel to the *sink* rank, whose pool producer
+ * publishes them into a stream of its host's pool (through that host's driver, embedded or
+ * standalone). The channel is an lf_mpi_channel_open() channel: shared memory between ranks
+ * of one host, the MPI transport (compression, encryption) across hosts.
+ *
+ * The pool never waits for a consumer, and neither does the bridge's source: a frame the
+ * source has not read before the producer reuses its slot is a drop (the source's pool
+ * counters), and so is one torn while it was copied. The channel between the two ranks is
+ * lossless and ordered. Frames keep their header fields (dtype, shape, strides, timestamp,
+ * progress fields); the sink's stream numbers them itself (its own sequence and epochs) and
+ * gives each metadata record its own version, which its frames carry.
+ *
+ * Data moves inside lf_mpi_pool_bridge_forward(): call it in a loop on both ranks (from a
+ * thread of your own where the MPI thread level allows). Not thread-safe per bridge.
+ * @{
+ */
+
+/** Which side of a pool bridge this rank is. */
+typedef enum lf_mpi_pool_bridge_side {
+  LF_MPI_POOL_BRIDGE_SOURCE = 0, /**< reads the stream from this host's pool and sends it */
+  LF_MPI_POOL_BRIDGE_SINK = 1    /**< publishes what arrives into a stream of this host's pool */
+} lf_mpi_pool_bridge_side_t;
+
+/** A pool bridge's end on this rank. */
+typedef struct lf_mpi_pool_bridge lf_mpi_pool_bridge_t;
+
+/** Bits of ::lf_mpi_pool_bridge_params_t::field_mask. */
+enum lf_mpi_pool_bridge_param_field {
+  LF_MPI_POOL_BRIDGE_PARAM_FIELD_CONSUMER = 1u << 0, /**< `consumer` */
+  LF_MPI_POOL_BRIDGE_PARAM_FIELD_PRODUCER = 1u << 1, /**< `producer` */
+  LF_MPI_POOL_BRIDGE_PARAM_FIELD_CHANNEL = 1u << 2   /**< `channel` and `mpi_channel` */
+};
+
+/** How to make a pool bridge's end. Zeroed (or NULL) means all defaults. */
+typedef struct lf_mpi_pool_bridge_params {
+  uint64_t field_mask;                          /**< bitwise OR of ::lf_mpi_pool_bridge_param_field */
+  const lf_pool_consumer_params_t *consumer;    /**< source: how to attach to the stream (default: STREAM mode) */
+  const lf_pool_producer_params_t *producer;    /**< sink: how to attach to its stream (default: defaults) */
+  const lf_channel_params_t *channel;           /**< both: the channel's ring and open timeout (default: a ring of at least 1 MiB that holds three of the stream's largest frames; capacity and max_message_size given here must hold one) */
+  const lf_mpi_channel_params_t *mpi_channel;   /**< both: compression, cipher, key (as for lf_mpi_channel_open()) */
+} lf_mpi_pool_bridge_params_t;
+
+/** What a pool bridge's end has done. */
+typedef struct lf_mpi_pool_bridge_stats {
+  uint32_t struct_size;     /**< in: sizeof(lf_mpi_pool_bridge_stats_t) as the caller knows it */
+  int32_t side;             /**< an ::lf_mpi_pool_bridge_side_t value */
+  uint64_t frames;          /**< frames sent (source) or published (sink) */
+  uint64_t payload_bytes;   /**< their payload bytes */
+  uint64_t metadata;        /**< metadata records sent or published */
+  uint64_t source_drops;    /**< source: frames of the stream not forwarded (drops_gap + drops_late + invalid of its pool consumer) */
+  uint64_t rejected;        /**< sink: messages that failed validation (the bridge stopped at the first) */
+} lf_mpi_pool_bridge_stats_t;
+
+/**
+ * Make this rank's end of a pool bridge; the peer rank makes the other side with the same
+ * `channel_id` (the two calls meet, as lf_mpi_channel_open() calls do).
+ * @param mpi the attachment (borrowed; the bridge's channel keeps what it needs alive)
+ * @param peer_rank the other side's rank
+ * @param channel_id the bridge's channel id (as for lf_mpi_channel_open())
+ * @param side an ::lf_mpi_pool_bridge_side_t value
+ * @param stream_id source: the stream to read; sink: the stream to publish into
+ * @param params NULL for defaults (borrowed)
+ * @param[out] out_bridge returned: destroy with lf_mpi_pool_bridge_destroy()
+ * @return `LF_OK`; `LF_TIMEOUT` (the peer did not come); `LF_ERR_PROTOCOL` (both asked for the
+ *         same side); the errors of lf_pool_consumer_attach(), lf_pool_producer_attach() and
+ *         lf_mpi_channel_open(); `LF_ERR_INVALID_ARGUMENT`; `LF_ERR_INVALID_HANDLE`.
+ */
+LF_MPI_API lf_status_t lf_mpi_pool_bridge_create(lf_mpi_t *mpi, int32_t peer_rank, uint32_t channel_id, int32_t side,
+                                                 uint32_t stream_id, const lf_mpi_pool_bridge_params_t *params,
+                                                 lf_mpi_pool_bridge_t **out_bridge);
+
+/**
+ * Forward frames: the source waits for frames of its stream and sends them (and the
+ * metadata before the first frame that refers to a new version); the sink receives and
+ * publishes them. Returns after `max_frames` frames, or when `timeout_ms` passed without one.
+ * @param bridge the bridge's end
+ * @param max_frames at most this many frames (>= 1)
+ * @param timeout_ms how long to wait for a frame (negative: forever; 0: only what is ready)
+ * @param[out] out_frames optional: frames forwarded by this call
+ * @return `LF_OK` (at least one frame); `LF_TIMEOUT` (none in time); `LF_END_OF_STREAM` (sink:
+ *         the source's end was destroyed and everything it sent is published);
+ *         `LF_ERR_CLOSED` (source: the sink's end was destroyed); `LF_ERR_PROTOCOL` (sink: a
+ *         message failed validation; nothing of it was published); `LF_ERR_PEER_DEAD`;
+ *         `LF_ERR_AUTH`; the pool's errors; `LF_ERR_INVALID_HANDLE`.
+ */
+LF_MPI_API lf_status_t lf_mpi_pool_bridge_forward(lf_mpi_pool_bridge_t *bridge, uint32_t max_frames, int32_t timeout_ms,
+                                                  uint32_t *out_frames);
+
+/**
+ * The bridge's counters.
+ * @param bridge the bridge's end (borrowed)
+ * @param[out] out_stats caller-provided, `struct_size` set
+ */
+LF_MPI_API lf_status_t lf_mpi_pool_bridge_get_stats(const lf_mpi_pool_bridge_t *bridge,
+                                                    lf_mpi_pool_bridge_stats_t *out_stats);
+
+/**
+ * Destroy this rank's end: the source's channel closes after what was sent (the sink's
+ * forward then returns `LF_END_OF_STREAM`); the pool consumer or producer detaches.
+ * NULL is a no-op.
+ */
+LF_MPI_API lf_status_t lf_mpi_pool_bridge_destroy(lf_mpi_pool_bridge_t *bridge);
+
+/** @} */
 
 /** The name of a compression ("none", "lz4", "zstd", "adaptive"); "invalid" otherwise. */
 LF_MPI_API const char *lf_mpi_compression_name(int32_t compression);

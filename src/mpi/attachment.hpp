@@ -40,6 +40,7 @@ class Attachment {
   lf_channel_t *open_channel(int32_t peer, uint32_t channel_id, int32_t role, const lf_channel_params_t *channel_params,
                              const lf_mpi_channel_params_t *mpi_params);
   void info(lf_mpi_info_t &out) const;
+  lf_context_t *context() const noexcept { return context_; }
   const PeerInfo &peer(int32_t rank) const;
   bool stats(const lf_channel_t *channel, lf_mpi_channel_stats_t &out) const;
   // One pass over every link; skipped when another thread is at it. True if anything moved.

@@ -2,6 +2,7 @@
 // thread-local message through lf_extension_report, as liblavaflow's own do.
 #include "core/error.hpp"
 #include "mpi/attachment.hpp"
+#include "mpi/pool_bridge.hpp"
 
 #include <lavaflow/extension.h>
 
@@ -36,6 +37,20 @@ lf_status_t guarded(const char *function, Body &&body) noexcept {
   } catch (...) {
     return lf_extension_report(function, LF_ERR_INTERNAL, "unknown exception");
   }
+}
+
+// Live pool bridges, checked the same way.
+std::set<const void *> &live_bridges() {
+  static std::set<const void *> bridges;
+  return bridges;
+}
+
+mpi::PoolBridge &checked_bridge(const lf_mpi_pool_bridge_t *handle) {
+  if (handle == nullptr) core::fail(LF_ERR_INVALID_HANDLE, "bridge is NULL");
+  std::lock_guard lock(g_live_mutex);
+  if (live_bridges().count(handle) == 0)
+    core::fail(LF_ERR_INVALID_HANDLE, "bridge is not a live lf_mpi_pool_bridge_t (destroyed, or not one)");
+  return *const_cast<mpi::PoolBridge *>(reinterpret_cast<const mpi::PoolBridge *>(handle));
 }
 
 Attachment &checked(const lf_mpi_t *handle) {
@@ -161,6 +176,54 @@ lf_status_t lf_mpi_progress(lf_mpi_t *mpi) {
 lf_status_t lf_mpi_set_wire_hook(lf_mpi_t *mpi, lf_mpi_wire_hook_fn hook, void *user_data) {
   return guarded(__func__, [&]() -> lf_status_t {
     checked(mpi).set_wire_hook(hook, user_data);
+    return LF_OK;
+  });
+}
+
+lf_status_t lf_mpi_pool_bridge_create(lf_mpi_t *mpi, int32_t peer_rank, uint32_t channel_id, int32_t side,
+                                      uint32_t stream_id, const lf_mpi_pool_bridge_params_t *params,
+                                      lf_mpi_pool_bridge_t **out_bridge) {
+  return guarded(__func__, [&]() -> lf_status_t {
+    Attachment &attachment = checked(mpi);
+    require(out_bridge, "out_bridge");
+    auto bridge = std::make_unique<mpi::PoolBridge>(attachment, mpi, peer_rank, channel_id, side, stream_id, params);
+    std::lock_guard lock(g_live_mutex);
+    live_bridges().insert(bridge.get());
+    *out_bridge = reinterpret_cast<lf_mpi_pool_bridge_t *>(bridge.release());
+    return LF_OK;
+  });
+}
+
+lf_status_t lf_mpi_pool_bridge_forward(lf_mpi_pool_bridge_t *bridge, uint32_t max_frames, int32_t timeout_ms,
+                                       uint32_t *out_frames) {
+  return guarded(__func__, [&]() -> lf_status_t {
+    mpi::PoolBridge &end = checked_bridge(bridge);
+    const lf_status_t status = end.forward(max_frames, timeout_ms, out_frames);
+    if (status < 0) return lf_extension_report(__func__, status, end.problem().c_str());
+    return status;
+  });
+}
+
+lf_status_t lf_mpi_pool_bridge_get_stats(const lf_mpi_pool_bridge_t *bridge, lf_mpi_pool_bridge_stats_t *out_stats) {
+  return guarded(__func__, [&]() -> lf_status_t {
+    mpi::PoolBridge &end = checked_bridge(bridge);
+    check_struct(out_stats, "out_stats");
+    lf_mpi_pool_bridge_stats_t stats{};
+    end.stats(stats);
+    write_versioned(out_stats, stats);
+    return LF_OK;
+  });
+}
+
+lf_status_t lf_mpi_pool_bridge_destroy(lf_mpi_pool_bridge_t *bridge) {
+  if (bridge == nullptr) return LF_OK;
+  return guarded(__func__, [&]() -> lf_status_t {
+    mpi::PoolBridge *end = &checked_bridge(bridge);
+    {
+      std::lock_guard lock(g_live_mutex);
+      live_bridges().erase(end);
+    }
+    delete end;
     return LF_OK;
   });
 }
