@@ -36,15 +36,12 @@ lf_status_t Channel::peek_ahead(const void **out_data, size_t *out_size) noexcep
   transport::RecordType type;
   lf_status_t status = ring.try_peek_ahead(out_data, out_size, &type);
   if (status == LF_WOULD_BLOCK) {
-    // Has the producing end gone? It publishes its last message before it says so.
-    const uint32_t state = ring.control()->state.load(std::memory_order_seq_cst);
-    if (state == transport::kAttached || header_->producers_attached.load(std::memory_order_acquire) == 0)
-      return fail(LF_WOULD_BLOCK, "no message is waiting");
+    bool dead = false;
+    if (!producers_gone(dead)) return fail(LF_WOULD_BLOCK, "no message is waiting");
     status = ring.try_peek_ahead(out_data, out_size, &type);
     if (status == LF_WOULD_BLOCK && ring.ahead_count() > 0) return fail(status, "no message is waiting");
     if (status == LF_WOULD_BLOCK)
-      return state == transport::kDead ? peer_gone(LF_ERR_PEER_DEAD, "the producing end died")
-                                       : peer_gone(LF_END_OF_STREAM, "");
+      return dead ? peer_gone(LF_ERR_PEER_DEAD, "the producing end died") : peer_gone(LF_END_OF_STREAM, "");
   }
   if (status == LF_ERR_CORRUPT) return fail(status, "the ring failed validation: the region is corrupt");
   if (status == LF_ERR_LIMIT) return fail(status, "64 messages are open: release the oldest first");

@@ -316,18 +316,24 @@ lf_status_t Channel::try_peek(const void **out_data, size_t *out_size) noexcept 
   }
   // Nothing to read. Ended? Read the states first, then make sure nothing arrived meanwhile
   // (a producer publishes its last message before it marks itself closed).
-  if (header_->producers_attached.load(kAcquire) == 0) return LF_WOULD_BLOCK;
-  bool live = false, dead = false;
+  bool dead = false;
+  if (!producers_gone(dead)) return LF_WOULD_BLOCK;
+  for (const auto &ring : rings_)
+    if (ring.has_record()) return try_peek(out_data, out_size);
+  if (dead) return peer_gone(LF_ERR_PEER_DEAD, "a producer's process died (everything it had committed was delivered)");
+  return peer_gone(LF_END_OF_STREAM, "");
+}
+
+bool Channel::producers_gone(bool &dead) const noexcept {
+  if (header_->producers_attached.load(kAcquire) == 0) return false;  // (none came yet)
+  bool live = false;
+  dead = false;
   for (const auto &ring : rings_) {
     uint32_t state = ring.control()->state.load(std::memory_order_seq_cst);  // Dekker pair with close()
     live |= state == kAttached;
     dead |= state == kDead;
   }
-  if (live) return LF_WOULD_BLOCK;
-  for (const auto &ring : rings_)
-    if (ring.has_record()) return try_peek(out_data, out_size);
-  if (dead) return peer_gone(LF_ERR_PEER_DEAD, "a producer's process died (everything it had committed was delivered)");
-  return peer_gone(LF_END_OF_STREAM, "");
+  return !live;
 }
 
 lf_status_t Channel::peek(int32_t timeout_ms, const void **out_data, size_t *out_size) noexcept {

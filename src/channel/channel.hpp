@@ -166,6 +166,9 @@ class Channel {
       if (ring.has_record()) return true;
     return false;
   }
+  // Whether every producer that came has closed or died (`dead`: one died). A producer
+  // publishes its last message before it says so: look at the rings again after this.
+  bool producers_gone(bool &dead) const noexcept;
   void wake_consumer(bool seq_cst) noexcept;
   // Puts the peeked message back: it stays first in line.
   void unpeek() noexcept;

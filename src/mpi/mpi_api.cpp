@@ -6,8 +6,9 @@
 
 #include <lavaflow/extension.h>
 
-#include <mutex>
 #include <cstring>
+#include <memory>
+#include <mutex>
 #include <new>
 #include <set>
 
@@ -15,14 +16,6 @@ using namespace lavaflow;
 using mpi::Attachment;
 
 namespace {
-
-// Live attachments: a handle is checked against this set before it is used, so a destroyed
-// or foreign pointer gives LF_ERR_INVALID_HANDLE instead of a crash.
-std::mutex g_live_mutex;
-std::set<const void *> &live() {
-  static std::set<const void *> attachments;
-  return attachments;
-}
 
 template <typename Body>
 lf_status_t guarded(const char *function, Body &&body) noexcept {
@@ -39,26 +32,51 @@ lf_status_t guarded(const char *function, Body &&body) noexcept {
   }
 }
 
-// Live pool bridges, checked the same way.
-std::set<const void *> &live_bridges() {
-  static std::set<const void *> bridges;
-  return bridges;
-}
+// The live objects behind one kind of handle: a handle is checked against them before it is
+// used, so a destroyed or foreign pointer gives LF_ERR_INVALID_HANDLE instead of a crash.
+template <typename Object, typename Handle>
+class LiveHandles {
+ public:
+  // `name`: the parameter in messages; `type`: the handle's C type; `ended`: how one ends.
+  LiveHandles(const char *name, const char *type, const char *ended) : name_(name), type_(type), ended_(ended) {}
 
-mpi::PoolBridge &checked_bridge(const lf_mpi_pool_bridge_t *handle) {
-  if (handle == nullptr) core::fail(LF_ERR_INVALID_HANDLE, "bridge is NULL");
-  std::lock_guard lock(g_live_mutex);
-  if (live_bridges().count(handle) == 0)
-    core::fail(LF_ERR_INVALID_HANDLE, "bridge is not a live lf_mpi_pool_bridge_t (destroyed, or not one)");
-  return *const_cast<mpi::PoolBridge *>(reinterpret_cast<const mpi::PoolBridge *>(handle));
-}
+  Handle *publish(std::unique_ptr<Object> object) {
+    std::lock_guard lock(mutex_);
+    live_.insert(object.get());
+    return reinterpret_cast<Handle *>(object.release());
+  }
+  Object &checked(const Handle *handle) {
+    if (handle == nullptr) core::fail(LF_ERR_INVALID_HANDLE, "%s is NULL", name_);
+    std::lock_guard lock(mutex_);
+    if (live_.count(handle) == 0)
+      core::fail(LF_ERR_INVALID_HANDLE, "%s is not a live %s (%s, or not one)", name_, type_, ended_);
+    return *const_cast<Object *>(reinterpret_cast<const Object *>(handle));
+  }
+  // Ends a checked handle's object.
+  void destroy(Handle *handle) {
+    Object *object = &checked(handle);
+    {
+      std::lock_guard lock(mutex_);
+      live_.erase(object);
+    }
+    delete object;
+  }
 
-Attachment &checked(const lf_mpi_t *handle) {
-  if (handle == nullptr) core::fail(LF_ERR_INVALID_HANDLE, "mpi is NULL");
-  std::lock_guard lock(g_live_mutex);
-  if (live().count(handle) == 0) core::fail(LF_ERR_INVALID_HANDLE, "mpi is not a live lf_mpi_t (detached, or not one)");
-  return *const_cast<Attachment *>(reinterpret_cast<const Attachment *>(handle));
+ private:
+  const char *name_, *type_, *ended_;
+  std::mutex mutex_;
+  std::set<const void *> live_;
+};
+
+LiveHandles<Attachment, lf_mpi_t> &attachments() {
+  static LiveHandles<Attachment, lf_mpi_t> live("mpi", "lf_mpi_t", "detached");
+  return live;
 }
+LiveHandles<mpi::PoolBridge, lf_mpi_pool_bridge_t> &bridges() {
+  static LiveHandles<mpi::PoolBridge, lf_mpi_pool_bridge_t> live("bridge", "lf_mpi_pool_bridge_t", "destroyed");
+  return live;
+}
+Attachment &checked(const lf_mpi_t *handle) { return attachments().checked(handle); }
 
 template <typename T>
 void require(T *pointer, const char *name) {
@@ -86,10 +104,7 @@ extern "C" {
 lf_status_t lf_mpi_attach(lf_context_t *context, MPI_Comm comm, const lf_mpi_params_t *params, lf_mpi_t **out_mpi) {
   return guarded(__func__, [&]() -> lf_status_t {
     require(out_mpi, "out_mpi");
-    auto attachment = std::make_unique<Attachment>(context, comm, params);
-    std::lock_guard lock(g_live_mutex);
-    live().insert(attachment.get());
-    *out_mpi = reinterpret_cast<lf_mpi_t *>(attachment.release());
+    *out_mpi = attachments().publish(std::make_unique<Attachment>(context, comm, params));
     return LF_OK;
   });
 }
@@ -104,12 +119,7 @@ lf_status_t lf_mpi_attach_f(lf_context_t *context, MPI_Fint comm, const lf_mpi_p
 lf_status_t lf_mpi_detach(lf_mpi_t *mpi) {
   if (mpi == nullptr) return LF_OK;
   return guarded(__func__, [&]() -> lf_status_t {
-    Attachment *attachment = &checked(mpi);
-    {
-      std::lock_guard lock(g_live_mutex);
-      live().erase(attachment);
-    }
-    delete attachment;
+    attachments().destroy(mpi);
     return LF_OK;
   });
 }
@@ -186,10 +196,8 @@ lf_status_t lf_mpi_pool_bridge_create(lf_mpi_t *mpi, int32_t peer_rank, uint32_t
   return guarded(__func__, [&]() -> lf_status_t {
     Attachment &attachment = checked(mpi);
     require(out_bridge, "out_bridge");
-    auto bridge = std::make_unique<mpi::PoolBridge>(attachment, mpi, peer_rank, channel_id, side, stream_id, params);
-    std::lock_guard lock(g_live_mutex);
-    live_bridges().insert(bridge.get());
-    *out_bridge = reinterpret_cast<lf_mpi_pool_bridge_t *>(bridge.release());
+    *out_bridge = bridges().publish(
+        std::make_unique<mpi::PoolBridge>(attachment, mpi, peer_rank, channel_id, side, stream_id, params));
     return LF_OK;
   });
 }
@@ -197,7 +205,7 @@ lf_status_t lf_mpi_pool_bridge_create(lf_mpi_t *mpi, int32_t peer_rank, uint32_t
 lf_status_t lf_mpi_pool_bridge_forward(lf_mpi_pool_bridge_t *bridge, uint32_t max_frames, int32_t timeout_ms,
                                        uint32_t *out_frames) {
   return guarded(__func__, [&]() -> lf_status_t {
-    mpi::PoolBridge &end = checked_bridge(bridge);
+    mpi::PoolBridge &end = bridges().checked(bridge);
     const lf_status_t status = end.forward(max_frames, timeout_ms, out_frames);
     if (status < 0) return lf_extension_report(__func__, status, end.problem().c_str());
     return status;
@@ -206,7 +214,7 @@ lf_status_t lf_mpi_pool_bridge_forward(lf_mpi_pool_bridge_t *bridge, uint32_t ma
 
 lf_status_t lf_mpi_pool_bridge_get_stats(const lf_mpi_pool_bridge_t *bridge, lf_mpi_pool_bridge_stats_t *out_stats) {
   return guarded(__func__, [&]() -> lf_status_t {
-    mpi::PoolBridge &end = checked_bridge(bridge);
+    mpi::PoolBridge &end = bridges().checked(bridge);
     check_struct(out_stats, "out_stats");
     lf_mpi_pool_bridge_stats_t stats{};
     end.stats(stats);
@@ -218,12 +226,7 @@ lf_status_t lf_mpi_pool_bridge_get_stats(const lf_mpi_pool_bridge_t *bridge, lf_
 lf_status_t lf_mpi_pool_bridge_destroy(lf_mpi_pool_bridge_t *bridge) {
   if (bridge == nullptr) return LF_OK;
   return guarded(__func__, [&]() -> lf_status_t {
-    mpi::PoolBridge *end = &checked_bridge(bridge);
-    {
-      std::lock_guard lock(g_live_mutex);
-      live_bridges().erase(end);
-    }
-    delete end;
+    bridges().destroy(bridge);
     return LF_OK;
   });
 }

@@ -95,9 +95,9 @@ lf_status_t PoolBridge::fail(lf_status_t status, std::string why) {
   return status;
 }
 
-lf_status_t PoolBridge::lavaflow_error(lf_status_t status, const char *call) {
-  return fail(status, core::format_text("%s: %s", call, lf_last_error_message()));
-}
+std::string PoolBridge::last_error(const char *call) { return core::format_text("%s: %s", call, lf_last_error_message()); }
+
+lf_status_t PoolBridge::lavaflow_error(lf_status_t status, const char *call) { return fail(status, last_error(call)); }
 
 lf_status_t PoolBridge::forward(uint32_t max_frames, int32_t timeout_ms, uint32_t *out_frames) {
   if (max_frames == 0) return fail(LF_ERR_INVALID_ARGUMENT, "max_frames is 0");
@@ -183,8 +183,16 @@ lf_status_t PoolBridge::forward_source(uint32_t max_frames, int32_t timeout_ms, 
 
 // ---- sink ------------------------------------------------------------------------------
 
+// A message the sink cannot publish stops it for good: the message is dropped and counted.
+lf_status_t PoolBridge::stop(lf_status_t status, std::string why) {
+  lf_channel_release(channel_);
+  ++rejected_;
+  stop_status_ = status;
+  return fail(status, std::move(why));
+}
+
 lf_status_t PoolBridge::forward_sink(uint32_t max_frames, int32_t timeout_ms, uint32_t &frames) {
-  if (stopped_) return fail(stop_status_, problem_);
+  if (stop_status_ != LF_OK) return fail(stop_status_, problem_);
   while (frames < max_frames) {
     const void *data = nullptr;
     size_t size = 0;
@@ -196,34 +204,17 @@ lf_status_t PoolBridge::forward_sink(uint32_t max_frames, int32_t timeout_ms, ui
     }
     if (status != LF_OK) return lavaflow_error(status, "lf_channel_peek");
     BridgeMessage message;
-    if (const char *problem = decode_bridge_message(static_cast<const uint8_t *>(data), size, message)) {
-      lf_channel_release(channel_);
-      ++rejected_;
-      stopped_ = true;
-      stop_status_ = LF_ERR_PROTOCOL;
-      return fail(LF_ERR_PROTOCOL, core::format_text("the bridge stopped: a message from the source was rejected: %s; "
+    if (const char *problem = decode_bridge_message(static_cast<const uint8_t *>(data), size, message))
+      return stop(LF_ERR_PROTOCOL, core::format_text("the bridge stopped: a message from the source was rejected: %s; "
                                                      "nothing of it was published", problem));
-    }
     if (message.kind == kBridgeMetadata) {
       status = lf_pool_producer_set_metadata(producer_, &message.metadata);
-      if (status != LF_OK) {
-        lf_channel_release(channel_);
-        ++rejected_;
-        stopped_ = true;
-        stop_status_ = status;
-        return lavaflow_error(status, "lf_pool_producer_set_metadata");
-      }
+      if (status != LF_OK) return stop(status, last_error("lf_pool_producer_set_metadata"));
       ++metadata_;
     } else {
       status = lf_pool_producer_publish(producer_, &message.tensor, message.payload, message.bytes);
       if (status == LF_ERR_CLOSED) return lavaflow_error(status, "lf_pool_producer_publish");  // (kept: retried by the next call)
-      if (status != LF_OK) {
-        lf_channel_release(channel_);
-        ++rejected_;
-        stopped_ = true;
-        stop_status_ = status;
-        return lavaflow_error(status, "lf_pool_producer_publish");
-      }
+      if (status != LF_OK) return stop(status, last_error("lf_pool_producer_publish"));
       ++frames;
       ++frames_;
       payload_bytes_ += message.bytes;

@@ -29,6 +29,8 @@ class PoolBridge {
   lf_status_t forward_sink(uint32_t max_frames, int32_t timeout_ms, uint32_t &frames);
   lf_status_t send_metadata(int32_t timeout_ms);
   lf_status_t fail(lf_status_t status, std::string why);
+  lf_status_t stop(lf_status_t status, std::string why);
+  static std::string last_error(const char *call);  // "call: lavaflow's last error message"
   lf_status_t lavaflow_error(lf_status_t status, const char *call);
 
   int32_t side_;
@@ -37,8 +39,7 @@ class PoolBridge {
   lf_channel_t *channel_ = nullptr;
   size_t max_message_ = 0;          // source: the reservation that fits any frame
   uint32_t sent_meta_version_ = 0;  // source: the last metadata version sent
-  bool stopped_ = false;            // sink: a message failed validation
-  lf_status_t stop_status_ = LF_OK;
+  lf_status_t stop_status_ = LF_OK;  // sink: not LF_OK once a message could not be published
   std::string problem_;
   uint64_t frames_ = 0, payload_bytes_ = 0, metadata_ = 0, rejected_ = 0;
   uint64_t given_up_ = 0;  // source: frames read but not sent (the channel failed meanwhile)

@@ -10,19 +10,6 @@
 #include <string.h>
 #include <unistd.h>
 
-static lf_context_t *g_context;
-
-static int setup(void **state) {
-  (void)state;
-  g_context = lf_test_context("system");
-  return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  return lf_context_destroy(g_context);
-}
-
 static lf_bridge_params_t bridge_params(int32_t user_role) {
   lf_bridge_params_t params = {.field_mask = LF_BRIDGE_PARAM_FIELD_USER_ROLE | LF_BRIDGE_PARAM_FIELD_TRANSPORT |
                                              LF_BRIDGE_PARAM_FIELD_SCOPE | LF_BRIDGE_PARAM_FIELD_REASON,
@@ -32,10 +19,10 @@ static lf_bridge_params_t bridge_params(int32_t user_role) {
 }
 
 static void test_user_producer_reports_the_addon(void **state) {
-  (void)state;
+  lf_context_t *context = *state;
   lf_bridge_params_t params = bridge_params(LF_CHANNEL_PRODUCER);
   lf_channel_t *user = NULL, *addon = NULL;
-  LF_OK_(lf_bridge_create(g_context, NULL, &params, &user, &addon));
+  LF_OK_(lf_bridge_create(context, NULL, &params, &user, &addon));
   lf_channel_info_t info = {.struct_size = sizeof info};
   LF_OK_(lf_channel_get_info(user, &info));
   assert_int_equal(info.role, LF_CHANNEL_PRODUCER);
@@ -63,10 +50,10 @@ static void test_user_producer_reports_the_addon(void **state) {
 }
 
 static void test_verdict_reaches_a_producer_at_once(void **state) {
-  (void)state;
+  lf_context_t *context = *state;
   lf_bridge_params_t params = bridge_params(LF_CHANNEL_PRODUCER);
   lf_channel_t *user = NULL, *addon = NULL;
-  LF_OK_(lf_bridge_create(g_context, NULL, &params, &user, &addon));
+  LF_OK_(lf_bridge_create(context, NULL, &params, &user, &addon));
   LF_OK_(lf_channel_send(user, "x", 1, 0));
   LF_OK_(lf_bridge_fail(addon, LF_ERR_AUTH, "chunk 7 failed authentication"));
   LF_OK_(lf_bridge_fail(addon, LF_ERR_PEER_DEAD, "later verdicts change nothing"));
@@ -77,10 +64,10 @@ static void test_verdict_reaches_a_producer_at_once(void **state) {
 }
 
 static void test_verdict_reaches_a_consumer_after_the_data(void **state) {
-  (void)state;
+  lf_context_t *context = *state;
   lf_bridge_params_t params = bridge_params(LF_CHANNEL_CONSUMER);
   lf_channel_t *user = NULL, *addon = NULL;
-  LF_OK_(lf_bridge_create(g_context, NULL, &params, &user, &addon));
+  LF_OK_(lf_bridge_create(context, NULL, &params, &user, &addon));
   LF_OK_(lf_channel_send(addon, "one", 3, 0));
   LF_OK_(lf_channel_send(addon, "two", 3, 0));
   LF_OK_(lf_bridge_fail(addon, LF_ERR_PEER_DEAD, "rank 1 died"));
@@ -114,14 +101,14 @@ static void deliver_one(void *arg) {
 }
 
 static void test_progress_is_driven_by_the_users_calls(void **state) {
-  (void)state;
+  lf_context_t *context = *state;
   struct fake_addon fake = {.pending = 3};
   lf_bridge_params_t params = bridge_params(LF_CHANNEL_CONSUMER);
   params.field_mask |= LF_BRIDGE_PARAM_FIELD_PROGRESS;
   params.progress = deliver_one;
   params.progress_arg = &fake;
   lf_channel_t *user = NULL;
-  LF_OK_(lf_bridge_create(g_context, NULL, &params, &user, &fake.end));
+  LF_OK_(lf_bridge_create(context, NULL, &params, &user, &fake.end));
   uint32_t got = 0;
   size_t size = 0;
   /* Nothing is queued: even a call that must not wait lets the add-on deliver first. */
@@ -159,7 +146,7 @@ static void *deliver_later(void *arg) {
   return NULL;
 }
 
-static lf_channel_t *helped_bridge(struct helped *addon, int32_t wait_mode) {
+static lf_channel_t *helped_bridge(lf_context_t *context, struct helped *addon, int32_t wait_mode) {
   lf_bridge_params_t params = bridge_params(LF_CHANNEL_CONSUMER);
   params.field_mask |= LF_BRIDGE_PARAM_FIELD_PROGRESS | LF_BRIDGE_PARAM_FIELD_FLAGS;
   params.progress = count_call;
@@ -167,18 +154,18 @@ static lf_channel_t *helped_bridge(struct helped *addon, int32_t wait_mode) {
   params.flags = LF_BRIDGE_FLAG_PROGRESS_HELPS;
   lf_channel_params_t ring = {.field_mask = LF_CHANNEL_PARAM_FIELD_WAIT_MODE, .wait_mode = wait_mode};
   lf_channel_t *user = NULL;
-  LF_OK_(lf_bridge_create(g_context, &ring, &params, &user, &addon->end));
+  LF_OK_(lf_bridge_create(context, &ring, &params, &user, &addon->end));
   return user;
 }
 
 static void test_helping_progress_then_sleep(void **state) {
-  (void)state;
+  lf_context_t *context = *state;
   uint32_t got = 0;
   size_t size = 0;
   /* Adaptive waiting: progress is called while spinning; the end then sleeps and the add-on's
    * thread wakes it with its message. */
   struct helped adaptive = {0};
-  lf_channel_t *user = helped_bridge(&adaptive, LF_WAIT_ADAPTIVE);
+  lf_channel_t *user = helped_bridge(context, &adaptive, LF_WAIT_ADAPTIVE);
   pthread_t thread;
   assert_int_equal(pthread_create(&thread, NULL, deliver_later, &adaptive), 0);
   LF_OK_(lf_channel_recv(user, &got, sizeof got, &size, 5000));
@@ -190,7 +177,7 @@ static void test_helping_progress_then_sleep(void **state) {
   /* Sleeping at once: no spin, so the wait itself never calls progress (a thread-less add-on
    * would be polled in a loop instead: test_progress_is_driven_by_the_users_calls). */
   struct helped sleeping = {0};
-  user = helped_bridge(&sleeping, LF_WAIT_SLEEP);
+  user = helped_bridge(context, &sleeping, LF_WAIT_SLEEP);
   assert_int_equal(pthread_create(&thread, NULL, deliver_later, &sleeping), 0);
   LF_OK_(lf_channel_recv(user, &got, sizeof got, &size, 5000));
   assert_int_equal(got, 42);
@@ -202,31 +189,31 @@ static void test_helping_progress_then_sleep(void **state) {
 }
 
 static void test_bad_arguments(void **state) {
-  (void)state;
+  lf_context_t *context = *state;
   lf_bridge_params_t params = bridge_params(LF_CHANNEL_PRODUCER);
   lf_channel_t *user = NULL, *addon = NULL;
-  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_create(g_context, NULL, &params, NULL, &addon));
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_create(context, NULL, &params, NULL, &addon));
   lf_bridge_params_t unknown = params;
   unknown.field_mask |= 1u << 20;
-  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_create(g_context, NULL, &unknown, &user, &addon));
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_create(context, NULL, &unknown, &user, &addon));
   lf_bridge_params_t flags = params;
   flags.field_mask |= LF_BRIDGE_PARAM_FIELD_FLAGS;
   flags.flags = 1u << 7;
-  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_create(g_context, NULL, &flags, &user, &addon));
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_create(context, NULL, &flags, &user, &addon));
   flags.flags = LF_BRIDGE_FLAG_PROGRESS_HELPS;  /* helps, but names no progress function */
-  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_create(g_context, NULL, &flags, &user, &addon));
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_create(context, NULL, &flags, &user, &addon));
   LF_EXPECT_MESSAGE("without a progress function");
   lf_bridge_params_t role = params;
   role.user_role = 7;
-  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_create(g_context, NULL, &role, &user, &addon));
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_create(context, NULL, &role, &user, &addon));
   lf_bridge_params_t transport = params;
   transport.transport = 99;
-  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_create(g_context, NULL, &transport, &user, &addon));
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_create(context, NULL, &transport, &user, &addon));
   lf_channel_params_t ring = {.field_mask = LF_CHANNEL_PARAM_FIELD_CAPACITY, .capacity = 1000};
-  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_create(g_context, &ring, &params, &user, &addon));
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_create(context, &ring, &params, &user, &addon));
   LF_EXPECT(LF_ERR_INVALID_HANDLE, lf_bridge_create(NULL, NULL, &params, &user, &addon));
 
-  LF_OK_(lf_bridge_create(g_context, NULL, &params, &user, &addon));
+  LF_OK_(lf_bridge_create(context, NULL, &params, &user, &addon));
   LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_fail(addon, LF_OK, "not an error"));
   LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_fail(addon, LF_ERR_AUTH, NULL));
   LF_EXPECT(LF_ERR_INVALID_STATE, lf_bridge_fail(user, LF_ERR_AUTH, "the user's end is not the add-on's"));
@@ -236,12 +223,12 @@ static void test_bad_arguments(void **state) {
 
   /* An ordinary channel end is not a bridge. */
   lf_channel_t *plain = NULL;
-  LF_OK_(lf_channel_create(g_context, "bridge-test-plain", NULL, &plain));
+  LF_OK_(lf_channel_create(context, "bridge-test-plain", NULL, &plain));
   LF_EXPECT(LF_ERR_INVALID_STATE, lf_bridge_fail(plain, LF_ERR_AUTH, "no"));
   LF_OK_(lf_channel_destroy(plain));
 
   /* Defaults: the user's end is a producer that reports no transport yet. */
-  LF_OK_(lf_bridge_create(g_context, NULL, NULL, &user, &addon));
+  LF_OK_(lf_bridge_create(context, NULL, NULL, &user, &addon));
   lf_channel_info_t info = {.struct_size = sizeof info};
   LF_OK_(lf_channel_get_info(user, &info));
   assert_int_equal(info.role, LF_CHANNEL_PRODUCER);
@@ -275,5 +262,5 @@ int main(void) {
       cmocka_unit_test(test_helping_progress_then_sleep),
       cmocka_unit_test(test_bad_arguments),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, lf_test_setup_system_context, lf_test_teardown_context);
 }
