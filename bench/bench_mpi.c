@@ -422,7 +422,8 @@ int main(int argc, char **argv) {
   const char *reason = NULL;
   CHECK(lf_mpi_get_peer_reason(g_mpi, g_rank ^ 1, &reason));
   if (g_rank == 0)
-    printf("bench_mpi: 2 ranks, %s progress, peer: %s\n", info.progress == LF_MPI_PROGRESS_THREAD ? "thread" : "caller", reason);
+    printf("bench_mpi: 2 ranks, %s progress, %u worker threads (LAVAFLOW_MPI_WORKERS), peer: %s\n",
+           info.progress == LF_MPI_PROGRESS_THREAD ? "thread" : "caller", info.worker_threads, reason);
   if (sections & 1) bench_latency();
   if (sections & 2) bench_bandwidth();
   if (sections & 4) bench_codec();

@@ -88,19 +88,28 @@ enum lf_mpi_flag {
 enum lf_mpi_param_field {
   LF_MPI_PARAM_FIELD_PROGRESS = 1u << 0,     /**< `progress` */
   LF_MPI_PARAM_FIELD_PEER_TIMEOUT = 1u << 1, /**< `peer_timeout_ms` */
-  LF_MPI_PARAM_FIELD_FLAGS = 1u << 2         /**< `flags` */
+  LF_MPI_PARAM_FIELD_FLAGS = 1u << 2,        /**< `flags` */
+  LF_MPI_PARAM_FIELD_WORKER_THREADS = 1u << 3 /**< `worker_threads` */
 };
 
 /**
  * Parameters of lf_mpi_attach(). Zeroed (or NULL) means: automatic progress, peers declared
- * dead after 10 s without a heartbeat, MPI initialised by the application.
+ * dead after 10 s without a heartbeat, MPI initialised by the application, worker threads
+ * as the cores allow.
+ *
+ * Worker threads compress, seal, open and decompress chunks of at least 64 KiB of channels
+ * with a codec or a cipher, while the thread that drives MPI keeps frames moving (several
+ * chunks at once, in order on the wire). Without the field: the cores this process may run
+ * on, divided by the ranks of this host, minus one (for the rank itself), at most 4 — none
+ * when the ranks fill the cores (then that work runs on the progress path, as with 0).
+ * Environment: LAVAFLOW_MPI_WORKERS (0..16) overrides both.
  */
 typedef struct lf_mpi_params {
   uint64_t field_mask;     /**< bitwise OR of ::lf_mpi_param_field; unknown bits are rejected */
   int32_t progress;        /**< an ::lf_mpi_progress_mode_t value */
   int32_t peer_timeout_ms; /**< heartbeat silence after which a peer is dead; -1 never (environment: LAVAFLOW_MPI_PEER_TIMEOUT_MS) */
   uint32_t flags;          /**< bitwise OR of ::lf_mpi_flag values */
-  uint32_t reserved0;      /**< zero */
+  uint32_t worker_threads; /**< 0..16 codec and cipher workers; 0 none (with ::LF_MPI_PARAM_FIELD_WORKER_THREADS) */
 } lf_mpi_params_t;
 
 /** What an attachment is. Set `struct_size = sizeof(lf_mpi_info_t)` before the call. */
@@ -112,7 +121,7 @@ typedef struct lf_mpi_info {
   int32_t progress;      /**< the ::lf_mpi_progress_mode_t in effect (never AUTO) */
   int32_t local_ranks;   /**< ranks (this one included) that share memory with this one */
   uint32_t channels;     /**< channels over MPI open now */
-  uint32_t reserved0;    /**< zero */
+  uint32_t worker_threads; /**< codec and cipher worker threads running (::lf_mpi_params_t::worker_threads) */
 } lf_mpi_info_t;
 
 /** Compression of a channel's MPI frames (::lf_mpi_channel_params_t::compression). */
@@ -175,6 +184,7 @@ typedef struct lf_mpi_channel_stats {
   uint64_t raw_chunks;        /**< chunks sent raw because they did not compress (adaptive) */
   uint64_t auth_failures;     /**< frames rejected (at most 1: the channel stops there) */
   uint64_t credit_stalls;     /**< times a sender had data but waited for the receiver (credits, or frames not yet taken) */
+  uint64_t worker_chunks;     /**< chunks compressed and sealed, or opened and decompressed, on a worker thread */
 } lf_mpi_channel_stats_t;
 
 /** What the wire hook does with a frame (testing only, see lf_mpi_set_wire_hook()). */

@@ -135,13 +135,20 @@ Attachment::Attachment(lf_context_t *context, MPI_Comm comm, const lf_mpi_params
   anchor_->attachment = this;
   int32_t progress = LF_MPI_PROGRESS_AUTO;
   uint32_t flags = 0;
+  int64_t workers_asked = -1;
   if (params != nullptr) {
-    const uint64_t known = LF_MPI_PARAM_FIELD_PROGRESS | LF_MPI_PARAM_FIELD_PEER_TIMEOUT | LF_MPI_PARAM_FIELD_FLAGS;
+    const uint64_t known = LF_MPI_PARAM_FIELD_PROGRESS | LF_MPI_PARAM_FIELD_PEER_TIMEOUT | LF_MPI_PARAM_FIELD_FLAGS |
+                           LF_MPI_PARAM_FIELD_WORKER_THREADS;
     if (params->field_mask & ~known)
       fail(LF_ERR_INVALID_ARGUMENT, "params->field_mask has unknown bits 0x%llx", static_cast<unsigned long long>(params->field_mask & ~known));
     if (params->field_mask & LF_MPI_PARAM_FIELD_PROGRESS) progress = params->progress;
     if (params->field_mask & LF_MPI_PARAM_FIELD_PEER_TIMEOUT) peer_timeout_ms_ = params->peer_timeout_ms;
     if (params->field_mask & LF_MPI_PARAM_FIELD_FLAGS) flags = params->flags;
+    if (params->field_mask & LF_MPI_PARAM_FIELD_WORKER_THREADS) {
+      if (params->worker_threads > WorkerPool::kMaxThreads)
+        fail(LF_ERR_INVALID_ARGUMENT, "params->worker_threads %u is above %u", params->worker_threads, WorkerPool::kMaxThreads);
+      workers_asked = params->worker_threads;
+    }
   }
   if (progress < LF_MPI_PROGRESS_AUTO || progress > LF_MPI_PROGRESS_CALLER)
     fail(LF_ERR_INVALID_ARGUMENT, "params->progress %d is not an lf_mpi_progress_mode_t value", progress);
@@ -182,6 +189,7 @@ Attachment::Attachment(lf_context_t *context, MPI_Comm comm, const lf_mpi_params
   if (found && tag_ub != nullptr) tag_ub_ = *tag_ub;
   check_lf(lf_extension_share_context(context, &context_), "context");
   exchange_identities();
+  workers_ = std::make_unique<WorkerPool>(worker_count(workers_asked));
 
   if (progress_mode_ == LF_MPI_PROGRESS_THREAD) progress_thread_ = std::thread([this] { run_progress_thread(); });
   watcher_ = std::thread([this] { run_watcher(); });
@@ -215,6 +223,7 @@ Attachment::~Attachment() {
     }
     links_.clear();
   }
+  workers_.reset();  // (after the links: a leaked link's last job may still be queued)
   MPI_Comm_free(&comm_);
   if (finalize_mpi_) MPI_Finalize();
   lf_context_destroy(context_);
@@ -290,6 +299,24 @@ void Attachment::exchange_identities() {
   }
 }
 
+uint32_t Attachment::worker_count(int64_t asked) const {
+  if (const char *text = core::env_value("LAVAFLOW_MPI_WORKERS")) {
+    const int32_t value = env_int("LAVAFLOW_MPI_WORKERS", 0);
+    if (value < 0 || static_cast<uint32_t>(value) > WorkerPool::kMaxThreads)
+      fail(LF_ERR_INVALID_ARGUMENT, "LAVAFLOW_MPI_WORKERS=%s is not 0..%u", text, WorkerPool::kMaxThreads);
+    return static_cast<uint32_t>(value);
+  }
+  if (asked >= 0) return static_cast<uint32_t>(asked);
+  // The cores left to this rank once every rank of its host has one.
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  const int cores = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
+  const auto local = std::max<long>(1, std::count_if(peers_.begin(), peers_.end(),
+                                                     [](const PeerInfo &p) { return p.scope.level <= LF_SCOPE_HOST; }));
+  constexpr long kAutoMax = 4;
+  return static_cast<uint32_t>(std::clamp<long>(cores / local - 1, 0, kAutoMax));
+}
+
 const PeerInfo &Attachment::peer(int32_t rank) const {
   if (rank < 0 || rank >= size_) fail(LF_ERR_INVALID_ARGUMENT, "rank %d is not 0..%d", rank, size_ - 1);
   return peers_[static_cast<size_t>(rank)];
@@ -300,6 +327,7 @@ void Attachment::info(lf_mpi_info_t &out) const {
   out.size = size_;
   out.thread_level = thread_level_;
   out.progress = progress_mode_;
+  out.worker_threads = workers_->threads();
   out.local_ranks = static_cast<int32_t>(
       std::count_if(peers_.begin(), peers_.end(), [](const PeerInfo &p) { return p.scope.level <= LF_SCOPE_HOST; }));
   std::lock_guard lock(links_mutex_);
@@ -454,6 +482,7 @@ lf_channel_t *Attachment::open_over_mpi(int32_t peer_rank, const PeerInfo &p, ui
   config.cipher = choice.cipher;
   config.send_heartbeats = progress_mode_ == LF_MPI_PROGRESS_THREAD;
   config.expect_heartbeats = theirs.flags & kHelloProgressThread;
+  config.workers = workers_.get();
   std::unique_ptr<Sealer> sealer;
   if (choice.cipher != LF_MPI_CIPHER_NONE)
     sealer = std::make_unique<Sealer>(choice.cipher, master, channel_id, producing ? rank_ : peer_rank,
@@ -513,6 +542,7 @@ bool Attachment::stats(const lf_channel_t *channel, lf_mpi_channel_stats_t &out)
     out.raw_chunks = s.raw_chunks.load();
     out.auth_failures = s.auth_failures.load();
     out.credit_stalls = s.credit_stalls.load();
+    out.worker_chunks = s.worker_chunks.load();
     return true;
   }
   return false;
@@ -527,6 +557,8 @@ bool Attachment::progress() {
     moved |= link->progress(hook_);
     finished += link->finished();
   }
+  // Nothing moved: the chunks queued for the workers are what everything waits for.
+  if (!moved && workers_->help(helper_contexts_)) moved = true;
   // Finished links stay a while for lf_mpi_channel_get_stats; the oldest go beyond that.
   constexpr size_t kKeptFinished = 64;
   for (auto it = links_.begin(); finished > kKeptFinished && it != links_.end();) {

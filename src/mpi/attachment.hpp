@@ -62,6 +62,8 @@ class Attachment {
                               const lf_channel_params_t *channel_params, const ChannelChoice &choice);
   void run_progress_thread();
   void run_watcher();
+  // How many workers: `asked` (-1: as the cores allow), LAVAFLOW_MPI_WORKERS over both.
+  uint32_t worker_count(int64_t asked) const;
 
   ProgressAnchor *anchor_;           // lives as long as the process (a few bytes per attach)
   lf_context_t *context_ = nullptr;  // our own handle (lf_extension_share_context)
@@ -75,6 +77,8 @@ class Attachment {
 
   mutable std::mutex links_mutex_;  // the list; progress() holds it while it walks
   std::vector<std::unique_ptr<Link>> links_;
+  std::unique_ptr<WorkerPool> workers_;  // outlives every link (reset after they go)
+  CodecContexts helper_contexts_{true, true};  // for the jobs progress() runs (under links_mutex_)
   WireHook hook_;
   std::atomic<bool> stopping_{false};
   // When a user's call last moved data (ns); the progress thread yields to active callers.

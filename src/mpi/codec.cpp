@@ -35,23 +35,33 @@ bool codec_available(int32_t compression) noexcept {
   }
 }
 
-Compressor::Compressor(int32_t compression, int32_t level, uint32_t min_gain_percent)
-    : compression_(compression), level_(level), min_gain_(min_gain_percent) {
+bool uses_zstd(int32_t compression) noexcept {
+  return compression == LF_MPI_COMPRESSION_ZSTD || compression == LF_MPI_COMPRESSION_ADAPTIVE;
+}
+
+CodecContexts::CodecContexts(bool compress, bool decompress) {
 #ifdef LAVAFLOW_HAVE_ZSTD
-  if (compression == LF_MPI_COMPRESSION_ZSTD || compression == LF_MPI_COMPRESSION_ADAPTIVE) zstd_ = ZSTD_createCCtx();
+  if (compress) compress_ = ZSTD_createCCtx();
+  if (decompress) decompress_ = ZSTD_createDCtx();
+#else
+  (void)compress;
+  (void)decompress;
 #endif
 }
 
-Compressor::~Compressor() {
+CodecContexts::~CodecContexts() {
 #ifdef LAVAFLOW_HAVE_ZSTD
-  ZSTD_freeCCtx(static_cast<ZSTD_CCtx *>(zstd_));
+  ZSTD_freeCCtx(static_cast<ZSTD_CCtx *>(compress_));
+  ZSTD_freeDCtx(static_cast<ZSTD_DCtx *>(decompress_));
 #endif
 }
 
-Codec Compressor::compress(const uint8_t *in, size_t size, uint8_t *out, size_t *out_size) noexcept {
+Codec Compressor::compress(const uint8_t *in, size_t size, uint8_t *out, size_t *out_size,
+                           CodecContexts &contexts) const noexcept {
   (void)in;
   (void)out;
   (void)out_size;
+  (void)contexts;
   if (size == 0) return kCodecRaw;
 #ifdef LAVAFLOW_HAVE_LZ4
   if (compression_ == LF_MPI_COMPRESSION_LZ4) {
@@ -70,7 +80,9 @@ Codec Compressor::compress(const uint8_t *in, size_t size, uint8_t *out, size_t 
 #endif
 #ifdef LAVAFLOW_HAVE_ZSTD
   if (compression_ == LF_MPI_COMPRESSION_ZSTD || compression_ == LF_MPI_COMPRESSION_ADAPTIVE) {
-    const size_t packed = ZSTD_compressCCtx(static_cast<ZSTD_CCtx *>(zstd_), out, size, in, size, level_);
+    auto *context = static_cast<ZSTD_CCtx *>(contexts.zstd_compress());
+    if (context == nullptr) return kCodecRaw;  // (made for every thread that compresses zstd)
+    const size_t packed = ZSTD_compressCCtx(context, out, size, in, size, level_);
     if (ZSTD_isError(packed) || !pays(size, packed)) return kCodecRaw;
     *out_size = packed;
     return kCodecZstd;
@@ -79,22 +91,9 @@ Codec Compressor::compress(const uint8_t *in, size_t size, uint8_t *out, size_t 
   return kCodecRaw;
 }
 
-Decompressor::Decompressor(int32_t compression) {
-#ifdef LAVAFLOW_HAVE_ZSTD
-  if (compression == LF_MPI_COMPRESSION_ZSTD || compression == LF_MPI_COMPRESSION_ADAPTIVE) zstd_ = ZSTD_createDCtx();
-#else
-  (void)compression;
-#endif
-}
-
-Decompressor::~Decompressor() {
-#ifdef LAVAFLOW_HAVE_ZSTD
-  ZSTD_freeDCtx(static_cast<ZSTD_DCtx *>(zstd_));
-#endif
-}
-
 lf_status_t Decompressor::decompress(Codec codec, const uint8_t *in, size_t size, uint8_t *out, size_t raw_size,
-                                     const char **problem) noexcept {
+                                     const char **problem, CodecContexts &contexts) const noexcept {
+  (void)contexts;
   (void)in;
   (void)size;
   (void)out;
@@ -110,8 +109,10 @@ lf_status_t Decompressor::decompress(Codec codec, const uint8_t *in, size_t size
 #endif
 #ifdef LAVAFLOW_HAVE_ZSTD
     case kCodecZstd: {
-      if (zstd_ == nullptr) return *problem = "a zstd chunk on a channel whose sender did not announce zstd", LF_ERR_PROTOCOL;
-      const size_t n = ZSTD_decompressDCtx(static_cast<ZSTD_DCtx *>(zstd_), out, raw_size, in, size);
+      auto *context = static_cast<ZSTD_DCtx *>(contexts.zstd_decompress());
+      if (!zstd_announced_ || context == nullptr)
+        return *problem = "a zstd chunk on a channel whose sender did not announce zstd", LF_ERR_PROTOCOL;
+      const size_t n = ZSTD_decompressDCtx(context, out, raw_size, in, size);
       if (ZSTD_isError(n) || n != raw_size) return *problem = "a zstd chunk that does not decode to its length", LF_ERR_CORRUPT;
       return LF_OK;
     }

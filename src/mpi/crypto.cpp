@@ -166,6 +166,12 @@ void Sealer::seal(uint64_t sequence, const uint8_t *header, uint8_t *payload, si
 
 bool Sealer::open(uint64_t sequence, const uint8_t *header, uint8_t *payload, size_t size, const uint8_t *tag) const noexcept {
 #ifdef LAVAFLOW_HAVE_SODIUM
+  // An AEAD tag fills 16 bytes of the field; the rest must be zero as sent (a frame with
+  // anything there was altered on the way, even though no delivered byte would change).
+  constexpr size_t kAeadTagBytes = 16;
+  if ((cipher_ == LF_MPI_CIPHER_XCHACHA20_POLY1305 || cipher_ == LF_MPI_CIPHER_AES256_GCM) &&
+      !sodium_is_zero(tag + kAeadTagBytes, kTagBytes - kAeadTagBytes))
+    return false;
   switch (cipher_) {
     case LF_MPI_CIPHER_XCHACHA20_POLY1305: {
       auto nonce = nonce_of<crypto_aead_xchacha20poly1305_ietf_NPUBBYTES>(sequence);

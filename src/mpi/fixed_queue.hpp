@@ -16,6 +16,7 @@ class FixedQueue {
   size_t size() const noexcept { return count_; }
   T &front() noexcept { return items_[head_]; }
   T &back() noexcept { return items_[(head_ + count_ - 1) % items_.size()]; }
+  T &at(size_t index) noexcept { return items_[(head_ + index) % items_.size()]; }  // 0: the front
   void push_back(const T &item) noexcept {  // (callers check full() first)
     items_[(head_ + count_) % items_.size()] = item;
     ++count_;

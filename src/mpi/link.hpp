@@ -8,6 +8,7 @@
 #include "mpi/crypto.hpp"
 #include "mpi/frame.hpp"
 #include "mpi/hello.hpp"
+#include "mpi/worker_pool.hpp"
 
 #include <lavaflow/lavaflow_mpi.h>
 
@@ -31,7 +32,13 @@ struct LinkConfig {
   int32_t cipher = 0;
   bool send_heartbeats = false;  // this end has a progress thread
   bool expect_heartbeats = false;  // the peer has one
+  WorkerPool *workers = nullptr;   // the attachment's (outlives the link)
 };
+
+// Chunks at least this large are compressed, sealed, opened and decompressed on the
+// attachment's workers (smaller ones, and every inline message, on the thread that drives
+// MPI: handing them over would cost more than the work).
+constexpr size_t kWorkerMinBytes = 64 << 10;
 
 // MPI tags of one channel: id * kTagsPerChannel + one of these.
 enum TagKind : int { kTagHello = 0, kTagData = 1, kTagPayload = 2, kTagToReceiver = 3, kTagToSender = 4 };
@@ -49,7 +56,7 @@ struct WireHook {
 
 struct LinkStats {
   std::atomic<uint64_t> messages{0}, payload_bytes{0}, wire_bytes{0}, frames{0}, compressed_chunks{0}, raw_chunks{0},
-      auth_failures{0}, credit_stalls{0};
+      auth_failures{0}, credit_stalls{0}, worker_chunks{0};
 };
 
 class Link {

@@ -1,8 +1,9 @@
 // The consuming rank's side of a channel over MPI: keeps `depth` frame receives posted,
 // checks every frame (sequence, lengths, tag) before anything of it is delivered, receives
 // separate payloads straight into the bridge's ring (or into staging when compressed) —
-// several messages at once, in ring room reserved ahead — opens and decodes the chunks in
-// order, commits each message when its last chunk is in, and
+// several messages at once, in ring room reserved ahead — opens and decodes the chunks (large
+// ones on the attachment's workers, several at once), commits them in order, each message
+// when its last chunk is in, and
 // returns credits, half the window at a time, as frames are taken. After a rejected frame,
 // or when the user closed, it tells the sender and keeps draining (discarding) until the
 // sender's close, so that no send is left hanging.
@@ -25,29 +26,43 @@ struct FrameBuffer {
   int count = 0;
 };
 
+class Receiver;
+
 // A chunk whose payload is on its way (or an inline frame queued behind such chunks: its
-// payload copied to staging, its request null). Chunks are opened and decoded in order.
-struct PendingChunk {
+// payload copied to staging, its request null), then opened and decoded by its job — on a
+// worker or on this thread — and committed in order. One per frame that may be pending;
+// taken round-robin, so a slot is free again by the time its turn comes back.
+struct PendingChunk : Job {
+  Receiver *owner = nullptr;
+  std::vector<uint8_t> staging;
   FrameHeader header;
   uint8_t prefix[kFramePrefix];
   uint8_t *destination = nullptr;  // where the decoded chunk goes in the ring (null: discard)
   uint8_t *landing = nullptr;      // where the payload is received
   MPI_Request request = MPI_REQUEST_NULL;
   bool queued_inline = false;
+  const char *problem = nullptr;  // the job's verdict: null when the chunk opened and decoded
 };
 
 class Receiver final : public Link {
  public:
   Receiver(const LinkConfig &config, lf_channel_t *bridge, std::unique_ptr<Sealer> sealer)
-      : Link(config, bridge, std::move(sealer)), decompressor_(config.compression), frames_(config.depth),
-        staging_(config.depth), pending_(config.depth), inline_limit_(inline_limit(config.chunk_size)),
+      : Link(config, bridge, std::move(sealer)), decompressor_(config.compression),
+        contexts_(false, uses_zstd(config.compression)), frames_(config.depth), chunks_(config.depth),
+        pending_(config.depth), inline_limit_(inline_limit(config.chunk_size)),
         credit_batch_(std::max<uint32_t>(1, config.depth / 2)) {
     for (auto &frame : frames_) {
       frame.bytes.resize(kFramePrefix + inline_limit_);
       post(frame);
     }
-    for (auto &buffer : staging_) buffer.resize(config.chunk_size);
+    for (auto &chunk : chunks_) {
+      chunk.owner = this;
+      chunk.run = &Receiver::decode_job;
+      chunk.staging.resize(config.chunk_size);
+    }
   }
+
+  ~Receiver() override { wait_for_jobs(); }  // (a worker may still write into the ring)
 
   bool progress(const WireHook &) override {
     if (finished_) return false;
@@ -113,6 +128,7 @@ class Receiver final : public Link {
   void stop_consuming(uint64_t why) {
     if (discarding_) return;
     discarding_ = true;
+    wait_for_jobs();  // (their ring room goes now)
     if (open_messages_ > 0) lf_channel_abort(bridge_);  // (every message reserved ahead)
     open_messages_ = 0;
     notice_pending_ = true;
@@ -137,6 +153,8 @@ class Receiver final : public Link {
     }
     else problem = check_lengths(header, frame.count);
     if (problem != nullptr) {
+      // Everything before it is delivered first: the chunks still arriving or decoding.
+      if (!pending_.empty()) return false;
       reject(problem);
       return discard(frame);  // (its payload, if any, is drained so the sender never hangs)
     }
@@ -162,7 +180,10 @@ class Receiver final : public Link {
     if (header.flags & kFlagInline) {
       stats_.wire_bytes.fetch_add(static_cast<uint64_t>(frame.count), std::memory_order_relaxed);
       if (pending_.empty()) {  // (the common case: nothing before it is still arriving)
-        finish_chunk(header, frame.bytes.data(), frame.bytes.data() + kFramePrefix, destination);
+        if (const char *wrong = open_and_decode(header, bytes, frame.bytes.data() + kFramePrefix, destination, contexts_))
+          reject(header.sequence, wrong);
+        else
+          commit_chunk(header);
         ++credits_owed_;
       } else {
         queue_inline(header, bytes, destination);
@@ -177,33 +198,35 @@ class Receiver final : public Link {
   // ring at `destination` when it travels raw, else into the next staging buffer (also when
   // it is only drained: no destination, no prefix).
   void expect_payload(const FrameHeader &header, const uint8_t *prefix, uint8_t *destination) {
-    PendingChunk chunk;
-    chunk.header = header;
-    if (prefix != nullptr) std::memcpy(chunk.prefix, prefix, kFramePrefix);
-    chunk.destination = destination;
-    uint8_t *staging = next_staging();
-    chunk.landing = destination != nullptr && header.codec == kCodecRaw ? destination : staging;
+    PendingChunk &chunk = next_chunk(header, prefix, destination);
+    chunk.landing = destination != nullptr && header.codec == kCodecRaw ? destination : chunk.staging.data();
     MPI_Irecv(chunk.landing, static_cast<int>(header.payload_bytes), MPI_BYTE, config_.peer,
               tag_of(config_.channel_id, kTagPayload), config_.comm, &chunk.request);
-    pending_.push_back(chunk);
   }
 
   // An inline frame behind chunks still arriving: it is opened and committed after them.
   void queue_inline(const FrameHeader &header, const uint8_t *frame, uint8_t *destination) {
-    PendingChunk chunk;
-    chunk.header = header;
-    std::memcpy(chunk.prefix, frame, kFramePrefix);
-    chunk.destination = destination;
-    chunk.landing = next_staging();
+    PendingChunk &chunk = next_chunk(header, frame, destination);
+    chunk.landing = chunk.staging.data();
     if (header.payload_bytes > 0) std::memcpy(chunk.landing, frame + kFramePrefix, header.payload_bytes);
     chunk.queued_inline = true;
-    pending_.push_back(chunk);
   }
 
-  uint8_t *next_staging() {
-    uint8_t *staging = staging_[staging_next_].data();
-    staging_next_ = (staging_next_ + 1) % staging_.size();
-    return staging;
+  // The next chunk slot, queued as pending (`prefix` null: a chunk only drained).
+  PendingChunk &next_chunk(const FrameHeader &header, const uint8_t *prefix, uint8_t *destination) {
+    PendingChunk &chunk = chunks_[chunk_next_];
+    chunk_next_ = (chunk_next_ + 1) % chunks_.size();
+    chunk.header = header;
+    if (prefix != nullptr) std::memcpy(chunk.prefix, prefix, kFramePrefix);
+    chunk.destination = destination;
+    chunk.queued_inline = false;
+    chunk.problem = nullptr;
+    pending_.push_back(&chunk);
+    return chunk;
+  }
+
+  void wait_for_jobs() {
+    for (const auto &chunk : chunks_) WorkerPool::wait(chunk);
   }
 
   // nullptr when the frame's lengths fit the channel and the message in progress.
@@ -227,36 +250,47 @@ class Receiver final : public Link {
     return nullptr;
   }
 
-  // Opens and decodes one chunk into the ring; commits the message after its last chunk.
-  bool finish_chunk(const FrameHeader &h, const uint8_t *prefix, uint8_t *payload, uint8_t *destination) {
-    if (sealer_ && !sealer_->open(h.sequence, prefix, payload, h.payload_bytes, prefix + kHeaderBytes)) {
-      reject(h.sequence, "authentication failed (tampered, truncated, or sealed with another key)");
-      return false;
-    }
+  // Opens and decodes one chunk into the ring: null, or what is wrong with it. Runs on a
+  // worker or on this thread; touches only the chunk's bytes and the thread-safe sealer and
+  // decompressor.
+  const char *open_and_decode(const FrameHeader &h, const uint8_t *prefix, uint8_t *payload, uint8_t *destination,
+                              CodecContexts &contexts) const {
+    if (sealer_ && !sealer_->open(h.sequence, prefix, payload, h.payload_bytes, prefix + kHeaderBytes))
+      return "authentication failed (tampered, truncated, or sealed with another key)";
     if (h.codec != kCodecRaw) {
       const char *problem = nullptr;
       if (decompressor_.decompress(static_cast<Codec>(h.codec), payload, h.payload_bytes, destination, h.raw_bytes,
-                                   &problem) != LF_OK) {
-        reject(h.sequence, problem);
-        return false;
-      }
-      stats_.compressed_chunks.fetch_add(1, std::memory_order_relaxed);
+                                   &problem, contexts) != LF_OK)
+        return problem;
     } else if (payload != destination && h.raw_bytes > 0) {
       std::memcpy(destination, payload, h.raw_bytes);
     }
+    return nullptr;
+  }
+
+  static void decode_job(Job &job, CodecContexts &contexts) {
+    auto &chunk = static_cast<PendingChunk &>(job);
+    chunk.problem = chunk.owner->open_and_decode(chunk.header, chunk.prefix, chunk.landing, chunk.destination, contexts);
+  }
+
+  // A decoded chunk is in the ring: commits its message after its last chunk (chunks finish
+  // in order: its message is the oldest open one).
+  void commit_chunk(const FrameHeader &h) {
+    if (h.codec != kCodecRaw) stats_.compressed_chunks.fetch_add(1, std::memory_order_relaxed);
     stats_.payload_bytes.fetch_add(h.raw_bytes, std::memory_order_relaxed);
-    if (h.flags & kFlagLast) {  // (chunks finish in order: its message is the oldest open one)
+    if (h.flags & kFlagLast) {
       lf_bridge_commit_oldest(bridge_);
       --open_messages_;
       stats_.messages.fetch_add(1, std::memory_order_relaxed);
     }
-    return true;
   }
 
+  // Starts decoding the chunks whose payloads arrived (in order), then commits those decoded
+  // at the head of the queue.
   bool complete_payloads() {
     bool moved = false;
-    while (!pending_.empty()) {
-      PendingChunk &chunk = pending_.front();
+    while (started_ < pending_.size()) {
+      PendingChunk &chunk = *pending_.at(started_);
       int count = static_cast<int>(chunk.header.payload_bytes);
       if (!chunk.queued_inline) {
         int done = 0;
@@ -266,16 +300,29 @@ class Receiver final : public Link {
         MPI_Get_count(&status, MPI_BYTE, &count);
         stats_.wire_bytes.fetch_add(kFramePrefix + static_cast<uint64_t>(count), std::memory_order_relaxed);
       }
+      ++started_;
       moved = true;
-      if (!discarding_) {
-        if (static_cast<uint32_t>(count) != chunk.header.payload_bytes) {
-          reject(chunk.header.sequence, "its payload was truncated");
-        } else {
-          finish_chunk(chunk.header, chunk.prefix, chunk.landing, chunk.destination);
-        }
+      if (discarding_ || chunk.destination == nullptr) continue;  // only drained
+      if (static_cast<uint32_t>(count) != chunk.header.payload_bytes) {
+        chunk.problem = "its payload was truncated";
+        continue;
+      }
+      // (the work grows with the decoded size: decompression writes raw_bytes)
+      const bool worth_a_worker = chunk.header.raw_bytes >= kWorkerMinBytes &&
+                                  (chunk.header.codec != kCodecRaw || sealer_ != nullptr);
+      if (!worth_a_worker || config_.workers == nullptr) decode_job(chunk, contexts_);
+      else if (config_.workers->run(chunk, contexts_)) stats_.worker_chunks.fetch_add(1, std::memory_order_relaxed);
+    }
+    while (started_ > 0 && pending_.front()->done()) {
+      PendingChunk &chunk = *pending_.front();
+      if (!discarding_ && chunk.destination != nullptr) {
+        if (chunk.problem != nullptr) reject(chunk.header.sequence, chunk.problem);
+        else commit_chunk(chunk.header);
       }
       ++credits_owed_;
       pending_.pop_front();
+      --started_;
+      moved = true;
     }
     return moved;
   }
@@ -323,11 +370,13 @@ class Receiver final : public Link {
     return true;
   }
 
-  Decompressor decompressor_;
+  const Decompressor decompressor_;
+  CodecContexts contexts_;  // this thread's, for chunks decoded here
   std::vector<FrameBuffer> frames_;
-  std::vector<std::vector<uint8_t>> staging_;  // one per frame that may be pending
-  FixedQueue<PendingChunk> pending_;  // chunks whose payloads are on their way, at most `depth`
-  size_t staging_next_ = 0;
+  std::vector<PendingChunk> chunks_;  // one per frame that may be pending
+  FixedQueue<PendingChunk *> pending_;  // chunks not yet committed, in order, at most `depth`
+  size_t started_ = 0;     // of them, those whose payloads arrived (their jobs started)
+  size_t chunk_next_ = 0;
   size_t next_frame_ = 0;  // frames arrive in the order they were posted
   const size_t inline_limit_;
   const uint32_t credit_batch_;

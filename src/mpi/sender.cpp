@@ -3,7 +3,9 @@
 // each a header frame followed by its payload as a separate MPI message sent straight from
 // the ring), compresses and seals them, and sends at most as many frames as the receiver
 // has granted credits for. Several messages are in flight at once: they stay in the ring
-// (peeked ahead) until their sends complete, and go back to the user's end in order.
+// (peeked ahead) until their sends complete, and go back to the user's end in order. Large
+// chunks of a channel that compresses or seals are prepared on the attachment's workers
+// while this thread keeps sending; frames still go out in their sequence order.
 #include "core/strings.hpp"
 #include "mpi/fixed_queue.hpp"
 #include "mpi/link.hpp"
@@ -27,12 +29,24 @@ struct OpenMessage {
   bool issuing() const noexcept { return !started || issued < size; }
 };
 
-struct SendSlot {
+class Sender;
+
+// One frame from issue to the completion of its sends. Its job (compress, seal) runs on a
+// worker or right away; it is posted once it and every frame issued before it are prepared.
+struct SendSlot : Job {
+  Sender *owner = nullptr;
   std::vector<uint8_t> frame;    // prefix + inline payload
   std::vector<uint8_t> staging;  // a separate payload that is not the ring's bytes (compressed)
   MPI_Request requests[4] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL, MPI_REQUEST_NULL, MPI_REQUEST_NULL};
-  bool busy = false;
-  OpenMessage *ring_bytes_of = nullptr;  // its payload lies in this message's ring bytes
+  bool busy = false;    // issued, sends not yet complete
+  bool queued = false;  // issued, not yet posted
+  bool is_close = false;
+  OpenMessage *ring_bytes_of = nullptr;  // its job or its send reads this message's ring bytes
+  // The chunk, set at issue (prepare() adds the codec, the payload length and the tag).
+  FrameHeader header;
+  const uint8_t *source = nullptr;
+  bool inline_payload = false;
+  // What goes out.
   size_t frame_size = 0;
   const uint8_t *payload = nullptr;  // separate payload, or null
   size_t payload_size = 0;
@@ -43,17 +57,22 @@ class Sender final : public Link {
   Sender(const LinkConfig &config, lf_channel_t *bridge, std::unique_ptr<Sealer> sealer)
       : Link(config, bridge, std::move(sealer)),
         compressor_(config.compression, config.compression_level, config.min_gain_percent),
+        contexts_(uses_zstd(config.compression), false),
         slots_(config.depth),
+        unsent_(config.depth),
         credits_(config.depth),
         inline_limit_(inline_limit(config.chunk_size)),
         open_(kMaxOpen) {
     for (auto &slot : slots_) {
+      slot.owner = this;
+      slot.run = &Sender::prepare_job;
       slot.frame.resize(kFramePrefix + inline_limit_);
       if (config.compression != LF_MPI_COMPRESSION_NONE) slot.staging.resize(config.chunk_size);
     }
   }
 
   ~Sender() override {
+    for (auto &slot : slots_) WorkerPool::wait(slot);  // (a worker may still read the ring)
     // Sends that never completed (a dead peer) must keep their buffers until MPI lets go.
     for (auto &slot : slots_)
       for (auto &request : slot.requests)
@@ -69,6 +88,7 @@ class Sender final : public Link {
     // (credits, the consumer's notices) is read when credits run low, else now and then.
     bool moved = (credits_ <= config_.depth / 2 || control_poll_due()) && read_control();
     moved |= complete_slots();
+    moved |= post_prepared(hook);
     moved |= release_sent();
     for (;;) {
       if (close_issued_) break;
@@ -167,7 +187,7 @@ class Sender final : public Link {
   bool complete_slots() {
     bool moved = false;
     for (auto &slot : slots_) {
-      if (!slot.busy || &slot == held_) continue;
+      if (!slot.busy || slot.queued || &slot == held_) continue;
       int done = 0;
       MPI_Testall(4, slot.requests, &done, MPI_STATUSES_IGNORE);
       if (!done) continue;
@@ -182,8 +202,10 @@ class Sender final : public Link {
   void issue_chunk(OpenMessage &message, const WireHook &hook) {
     SendSlot &slot = *free_slot();
     const size_t n = std::min<size_t>(message.size - message.issued, config_.chunk_size);
-    const uint8_t *source = message.data + message.issued;
-    FrameHeader header;
+    slot.source = message.data + message.issued;
+    slot.inline_payload = message.size <= inline_limit_;
+    FrameHeader &header = slot.header;
+    header = FrameHeader{};
     header.type = kFrameData;
     header.channel_id = config_.channel_id;
     header.sequence = sequence_;
@@ -191,11 +213,48 @@ class Sender final : public Link {
     header.offset = message.issued;
     header.raw_bytes = static_cast<uint32_t>(n);
     header.flags = static_cast<uint8_t>((message.issued == 0 ? kFlagFirst : 0) |
-                                        (message.issued + n == message.size ? kFlagLast : 0));
-    const bool inline_payload = message.size <= inline_limit_;
-    uint8_t *out = inline_payload ? slot.frame.data() + kFramePrefix : slot.staging.data();
+                                        (message.issued + n == message.size ? kFlagLast : 0) |
+                                        (slot.inline_payload ? kFlagInline : kFlagSeparate));
+    if (!slot.inline_payload) {  // (read by its job, maybe sent as they are: kept until then)
+      slot.ring_bytes_of = &message;
+      ++message.ring_refs;
+    }
+    slot.is_close = false;
+    message.issued += n;
+    message.started = true;
+    stats_.payload_bytes.fetch_add(n, std::memory_order_relaxed);
+    if (message.issued == message.size) stats_.messages.fetch_add(1, std::memory_order_relaxed);
+    enqueue(slot);
+    const bool worth_a_worker = !slot.inline_payload && n >= kWorkerMinBytes &&
+                                (config_.compression != LF_MPI_COMPRESSION_NONE || sealer_ != nullptr);
+    if (!worth_a_worker || config_.workers == nullptr) prepare(slot, contexts_);
+    else if (config_.workers->run(slot, contexts_)) stats_.worker_chunks.fetch_add(1, std::memory_order_relaxed);
+    post_prepared(hook);
+    release_sent();  // (copied: the ring's room may go back at once)
+  }
+
+  // Takes a credit and a sequence number; frames are posted in this order.
+  void enqueue(SendSlot &slot) {
+    ++sequence_;
+    --credits_;
+    slot.busy = true;
+    slot.queued = true;
+    unsent_.push_back(&slot);
+  }
+
+  static void prepare_job(Job &job, CodecContexts &contexts) {
+    auto &slot = static_cast<SendSlot &>(job);
+    slot.owner->prepare(slot, contexts);
+  }
+
+  // Compresses and seals a chunk: on a worker, or on this thread. Touches only the slot, the
+  // ring bytes it was given, and the (thread-safe) settings, sealer and counters.
+  void prepare(SendSlot &slot, CodecContexts &contexts) {
+    FrameHeader &header = slot.header;
+    const size_t n = header.raw_bytes;
+    uint8_t *out = slot.inline_payload ? slot.frame.data() + kFramePrefix : slot.staging.data();
     size_t packed = 0;
-    const Codec codec = compressor_.compress(source, n, out, &packed);
+    const Codec codec = compressor_.compress(slot.source, n, out, &packed, contexts);
     header.codec = codec;
     if (config_.compression != LF_MPI_COMPRESSION_NONE && n > 0)
       (codec == kCodecRaw ? stats_.raw_chunks : stats_.compressed_chunks).fetch_add(1, std::memory_order_relaxed);
@@ -204,31 +263,40 @@ class Sender final : public Link {
     if (codec != kCodecRaw) {
       payload = out;
       payload_size = packed;
-    } else if (inline_payload) {
-      if (n > 0) std::memcpy(out, source, n);
+    } else if (slot.inline_payload) {
+      if (n > 0) std::memcpy(out, slot.source, n);
       payload = out;
       payload_size = n;
     } else {
       // The ring's bytes are sent (and sealed) in place: the bridge is their only reader now.
-      payload = const_cast<uint8_t *>(source);
+      payload = const_cast<uint8_t *>(slot.source);
       payload_size = n;
-      slot.ring_bytes_of = &message;
-      ++message.ring_refs;
     }
-    header.flags |= inline_payload ? kFlagInline : kFlagSeparate;
     header.payload_bytes = static_cast<uint32_t>(payload_size);
     encode_header(header, slot.frame.data());
-    if (sealer_) sealer_->seal(sequence_, slot.frame.data(), payload, payload_size, slot.frame.data() + kHeaderBytes);
+    if (sealer_) sealer_->seal(header.sequence, slot.frame.data(), payload, payload_size, slot.frame.data() + kHeaderBytes);
     else std::memset(slot.frame.data() + kHeaderBytes, 0, kTagBytes);
-    slot.frame_size = kFramePrefix + (inline_payload ? payload_size : 0);
-    slot.payload = inline_payload ? nullptr : payload;
-    slot.payload_size = inline_payload ? 0 : payload_size;
-    message.issued += n;
-    message.started = true;
-    stats_.payload_bytes.fetch_add(n, std::memory_order_relaxed);
-    if (message.issued == message.size) stats_.messages.fetch_add(1, std::memory_order_relaxed);
-    send_slot(slot, hook);
-    release_sent();  // (copied or compressed: the ring's room may go back at once)
+    slot.frame_size = kFramePrefix + (slot.inline_payload ? payload_size : 0);
+    slot.payload = slot.inline_payload ? nullptr : payload;
+    slot.payload_size = slot.inline_payload ? 0 : payload_size;
+  }
+
+  // Posts the prepared frames at the head of the send order.
+  bool post_prepared(const WireHook &hook) {
+    bool moved = false;
+    while (!unsent_.empty() && unsent_.front()->done()) {
+      SendSlot &slot = *unsent_.front();
+      unsent_.pop_front();
+      slot.queued = false;
+      if (slot.ring_bytes_of != nullptr && slot.payload != slot.source) {  // compressed: the ring's bytes are done with
+        --slot.ring_bytes_of->ring_refs;
+        slot.ring_bytes_of = nullptr;
+      }
+      send_slot(slot, hook);
+      if (slot.is_close) flush_held();
+      moved = true;
+    }
+    return moved;
   }
 
   void issue_close(const WireHook &hook) {
@@ -241,21 +309,22 @@ class Sender final : public Link {
     uint8_t nothing = 0;
     if (sealer_) sealer_->seal(sequence_, slot.frame.data(), &nothing, 0, slot.frame.data() + kHeaderBytes);
     else std::memset(slot.frame.data() + kHeaderBytes, 0, kTagBytes);
+    slot.header = header;
     slot.frame_size = kFramePrefix;
+    slot.source = nullptr;
     slot.payload = nullptr;
     slot.payload_size = 0;
+    slot.is_close = true;
     close_issued_ = true;
-    send_slot(slot, hook);
-    flush_held();
+    enqueue(slot);
+    post_prepared(hook);
   }
 
   // Sends a sealed slot (or lets the test hook drop, duplicate or hold it).
   void send_slot(SendSlot &slot, const WireHook &hook) {
-    ++sequence_;
-    --credits_;
-    slot.busy = true;
     int32_t action = LF_MPI_WIRE_PASS;
-    if (hook.fn != nullptr) action = hook.fn(hook.user_data, config_.channel_id, sequence_ - 1, slot.frame.data(), &slot.frame_size);
+    if (hook.fn != nullptr)
+      action = hook.fn(hook.user_data, config_.channel_id, slot.header.sequence, slot.frame.data(), &slot.frame_size);
     if (action == LF_MPI_WIRE_DROP) {
       ++credits_;  // nothing reached the receiver
       return;      // (the slot completes at once: its requests stay null)
@@ -289,8 +358,10 @@ class Sender final : public Link {
     post(*held, 0);
   }
 
-  Compressor compressor_;
+  const Compressor compressor_;
+  CodecContexts contexts_;  // this thread's, for chunks prepared here
   std::vector<SendSlot> slots_;
+  FixedQueue<SendSlot *> unsent_;  // issued, in sequence order, not yet posted
   uint32_t credits_;
   const size_t inline_limit_;
   static constexpr size_t kMaxOpen = 64;  // the bridge's limit on messages peeked ahead

@@ -30,6 +30,8 @@ static lf_mpi_t *g_mpi;
 static int g_remote;  /* channels to the peer run over MPI */
 static char (*g_names)[MPI_MAX_PROCESSOR_NAME];  /* every rank's processor (host) name */
 static uint32_t g_next_id = 1;
+static int g_workers_asked = -1;  /* "workers=N"; -1: as the cores allow */
+static uint32_t g_workers;        /* worker threads running */
 
 static const uint8_t g_key[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
                                   17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
@@ -120,6 +122,12 @@ static void run_transfer(int32_t compression, int32_t cipher, int structured) {
       MPI_CHECK(structured ? stats.compressed_chunks > 0 && stats.wire_bytes < stats.payload_bytes : 1);
     if (compression == LF_MPI_COMPRESSION_ADAPTIVE && g_producer)
       MPI_CHECK(structured ? stats.compressed_chunks > 0 : stats.raw_chunks > 0 && stats.compressed_chunks == 0);
+    /* With workers, the large chunks were compressed and sealed (opened and decoded) there:
+       on the consumer, chunks that travel raw and clear have nothing to decode. */
+    const int work_here = g_producer ? compression != LF_MPI_COMPRESSION_NONE || cipher != LF_MPI_CIPHER_NONE
+                                     : cipher != LF_MPI_CIPHER_NONE || (structured && compression != LF_MPI_COMPRESSION_NONE);
+    if (g_workers > 0 && work_here) MPI_CHECK(stats.worker_chunks > 0);
+    if (g_workers == 0 || !work_here) MPI_CHECK(stats.worker_chunks == 0);
   } else {
     lf_mpi_channel_stats_t stats = {.struct_size = sizeof stats};
     MPI_EXPECT(LF_ERR_NOT_FOUND, lf_mpi_channel_get_stats(g_mpi, channel, &stats));
@@ -199,8 +207,13 @@ static int32_t hook(void *user_data, uint32_t channel_id, uint64_t sequence, uin
   return g_action;
 }
 
-/* `delivered`: messages the consumer gets before LF_ERR_AUTH. */
-static void run_wire_case(const char *what, int32_t action, int tamper, size_t truncate, int wrong_key, uint32_t delivered) {
+/* `delivered`: messages the consumer gets before LF_ERR_AUTH; each of `message_size` bytes
+   (at least 4: a number from 0 first). Large messages travel as header frames and separate
+   payloads, opened on workers when there are any. */
+static void run_wire_case(const char *what, int32_t action, int tamper, size_t truncate, int wrong_key, uint32_t delivered,
+                          size_t message_size) {
+  static uint32_t message[(200u << 10) / 4];
+  MPI_CHECK(message_size >= 4 && message_size <= sizeof message);
   g_action = action, g_tamper = tamper, g_truncate = truncate, g_target = 3;
   if (g_producer) MPI_OK(lf_mpi_set_wire_hook(g_mpi, hook, NULL));
   lf_mpi_channel_params_t params = {.field_mask = LF_MPI_CHANNEL_PARAM_FIELD_CIPHER | LF_MPI_CHANNEL_PARAM_FIELD_KEY,
@@ -211,20 +224,21 @@ static void run_wire_case(const char *what, int32_t action, int tamper, size_t t
     lf_status_t status = LF_OK;
     /* Keep sending until the consumer's verdict arrives (within 30 s). */
     const double until = MPI_Wtime() + 30;
-    for (uint32_t i = 0; status == LF_OK && MPI_Wtime() < until; ++i) status = lf_channel_send(channel, &i, sizeof i, 10000);
+    for (uint32_t i = 0; status == LF_OK && MPI_Wtime() < until; ++i) {
+      message[0] = i;
+      status = lf_channel_send(channel, message, message_size, 10000);
+    }
     if (status != LF_ERR_AUTH) fprintf(stderr, "wire case %s: producer got %s\n", what, lf_status_name(status));
     MPI_CHECK(status == LF_ERR_AUTH);  /* the consumer told us it stopped */
     MPI_OK(lf_mpi_set_wire_hook(g_mpi, NULL, NULL));
   } else {
     for (uint32_t i = 0; i < delivered; ++i) {
-      uint32_t got = 0;
       size_t size = 0;
-      MPI_OK(lf_channel_recv(channel, &got, sizeof got, &size, 30000));
-      MPI_CHECK(got == i);
+      MPI_OK(lf_channel_recv(channel, message, sizeof message, &size, 30000));
+      MPI_CHECK(size == message_size && message[0] == i);
     }
-    uint32_t got = 0;
     size_t size = 0;
-    lf_status_t status = lf_channel_recv(channel, &got, sizeof got, &size, 30000);
+    lf_status_t status = lf_channel_recv(channel, message, sizeof message, &size, 30000);
     if (status != LF_ERR_AUTH) fprintf(stderr, "wire case %s: %s\n", what, lf_status_name(status));
     MPI_CHECK(status == LF_ERR_AUTH);
     MPI_CHECK(strstr(lf_last_error_message(), "rejected") != NULL);
@@ -237,12 +251,16 @@ static void run_wire_case(const char *what, int32_t action, int tamper, size_t t
 }
 
 static void test_wire(void) {
-  run_wire_case("tamper", LF_MPI_WIRE_PASS, 1, 0, 0, 3);
-  run_wire_case("replay", LF_MPI_WIRE_DUPLICATE, 0, 0, 0, 4);  /* frame 3 itself is genuine */
-  run_wire_case("reorder", LF_MPI_WIRE_HOLD, 0, 0, 0, 3);
-  run_wire_case("drop", LF_MPI_WIRE_DROP, 0, 0, 0, 3);
-  run_wire_case("truncate", LF_MPI_WIRE_PASS, 0, 1, 0, 3);
-  run_wire_case("wrong key", LF_MPI_WIRE_PASS, 0, 0, 1, 0);
+  run_wire_case("tamper", LF_MPI_WIRE_PASS, 1, 0, 0, 3, 4);
+  run_wire_case("replay", LF_MPI_WIRE_DUPLICATE, 0, 0, 0, 4, 4);  /* frame 3 itself is genuine */
+  run_wire_case("reorder", LF_MPI_WIRE_HOLD, 0, 0, 0, 3, 4);
+  run_wire_case("drop", LF_MPI_WIRE_DROP, 0, 0, 0, 3, 4);
+  run_wire_case("truncate", LF_MPI_WIRE_PASS, 0, 1, 0, 3, 4);
+  run_wire_case("wrong key", LF_MPI_WIRE_PASS, 0, 0, 1, 0, 4);
+  /* The same on chunks with separate payloads (the tag is the header frame's last byte). */
+  run_wire_case("tamper, 200 KiB", LF_MPI_WIRE_PASS, 1, 0, 0, 3, 200u << 10);
+  run_wire_case("reorder, 200 KiB", LF_MPI_WIRE_HOLD, 0, 0, 0, 3, 200u << 10);
+  run_wire_case("wrong key, 200 KiB", LF_MPI_WIRE_PASS, 0, 0, 1, 0, 200u << 10);
 }
 
 /* A key file named by LAVAFLOW_KEY_FILE, of `size` bytes and `mode`; returns its path. */
@@ -381,6 +399,15 @@ static void test_attachment(void) {
     local += !expect_remote(r);
   }
   MPI_CHECK(info.local_ranks == local);
+  const char *forced = getenv("LAVAFLOW_MPI_WORKERS");
+  if (forced != NULL) MPI_CHECK(info.worker_threads == (uint32_t)atoi(forced));
+  else if (g_workers_asked >= 0) MPI_CHECK(info.worker_threads == (uint32_t)g_workers_asked);
+  else MPI_CHECK(info.worker_threads <= 4);  /* as the cores allow */
+  g_workers = info.worker_threads;
+  /* Too many workers are refused. */
+  lf_mpi_params_t too_many = {.field_mask = LF_MPI_PARAM_FIELD_WORKER_THREADS, .worker_threads = 17};
+  lf_mpi_t *other = NULL;
+  if (forced == NULL) MPI_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_mpi_attach(g_context, MPI_COMM_WORLD, &too_many, &other));
   /* Bad arguments are refused, never crash. */
   lf_scope_info_t scope = {.struct_size = sizeof scope};
   MPI_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_mpi_get_peer_scope(g_mpi, g_size, &scope));
@@ -405,8 +432,12 @@ int main(int argc, char **argv) {
     if (g_rank == 0) fprintf(stderr, "run with an even number of ranks\n");
     MPI_Abort(MPI_COMM_WORLD, 2);
   }
-  const int huge = argc > 1 && strcmp(argv[1], "huge") == 0;
-  const int both_pairs = argc > 1 && strcmp(argv[1], "both-pairs") == 0;
+  int huge = 0, both_pairs = 0;
+  for (int i = 1; i < argc; ++i) {
+    if (strcmp(argv[i], "huge") == 0) huge = 1;
+    else if (strcmp(argv[i], "both-pairs") == 0) both_pairs = 1;
+    else if (strncmp(argv[i], "workers=", 8) == 0) g_workers_asked = atoi(argv[i] + 8);
+  }
   if (both_pairs && g_size % 4 != 0) {
     if (g_rank == 0) fprintf(stderr, "both-pairs needs a multiple of 4 ranks\n");
     MPI_Abort(MPI_COMM_WORLD, 2);
@@ -417,7 +448,8 @@ int main(int argc, char **argv) {
   MPI_Allgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, g_names, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, MPI_COMM_WORLD);
   lf_context_params_t params = {0};
   MPI_OK(lf_context_create(&params, &g_context));
-  MPI_OK(lf_mpi_attach(g_context, MPI_COMM_WORLD, NULL, &g_mpi));
+  lf_mpi_params_t mpi_params = {.field_mask = LF_MPI_PARAM_FIELD_WORKER_THREADS, .worker_threads = (uint32_t)g_workers_asked};
+  MPI_OK(lf_mpi_attach(g_context, MPI_COMM_WORLD, g_workers_asked >= 0 ? &mpi_params : NULL, &g_mpi));
   g_peer = g_rank ^ 1;
   test_attachment();
   int transports = 0;  /* bit 0: shared memory, bit 1: MPI, over all pairs of all ranks */
