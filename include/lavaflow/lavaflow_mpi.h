@@ -394,10 +394,12 @@ LF_MPI_API lf_status_t lf_mpi_pool_bridge_create(lf_mpi_t *mpi, int32_t peer_ran
 /**
  * Forward frames: the source waits for frames of its stream and sends them (and the
  * metadata before the first frame that refers to a new version); the sink receives and
- * publishes them. Returns after `max_frames` frames, or when `timeout_ms` passed without one.
+ * publishes them. Returns after `max_frames` frames, or once `timeout_ms` has passed (with the
+ * frames forwarded until then): every wait of one call — for channel room, for a frame —
+ * shares that one deadline.
  * @param bridge the bridge's end
  * @param max_frames at most this many frames (>= 1)
- * @param timeout_ms how long to wait for a frame (negative: forever; 0: only what is ready)
+ * @param timeout_ms how long the call may wait in all (negative: forever; 0: only what is ready)
  * @param[out] out_frames optional: frames forwarded by this call
  * @return `LF_OK` (at least one frame); `LF_TIMEOUT` (none in time); `LF_END_OF_STREAM` (sink:
  *         the source's end was destroyed and everything it sent is published);

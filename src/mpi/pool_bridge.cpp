@@ -1,5 +1,6 @@
 #include "mpi/pool_bridge.hpp"
 
+#include "core/clock.hpp"
 #include "core/error.hpp"
 #include "core/strings.hpp"
 #include "mpi/attachment.hpp"
@@ -99,18 +100,35 @@ std::string PoolBridge::last_error(const char *call) { return core::format_text(
 
 lf_status_t PoolBridge::lavaflow_error(lf_status_t status, const char *call) { return fail(status, last_error(call)); }
 
+// What is left of one call's timeout: every wait inside the call shares it.
+class PoolBridge::Deadline {
+ public:
+  explicit Deadline(int32_t timeout_ms)
+      : forever_(timeout_ms < 0), end_ns_(core::monotonic_ns() + int64_t{std::max(timeout_ms, 0)} * 1000000) {}
+  int64_t remaining_ns() const noexcept { return forever_ ? -1 : std::max<int64_t>(0, end_ns_ - core::monotonic_ns()); }
+  int32_t remaining_ms() const noexcept {  // (rounded up: a wait never ends before the deadline)
+    const int64_t ns = remaining_ns();
+    return ns < 0 ? -1 : static_cast<int32_t>((ns + 999999) / 1000000);
+  }
+
+ private:
+  bool forever_;
+  int64_t end_ns_;
+};
+
 lf_status_t PoolBridge::forward(uint32_t max_frames, int32_t timeout_ms, uint32_t *out_frames) {
   if (max_frames == 0) return fail(LF_ERR_INVALID_ARGUMENT, "max_frames is 0");
   uint32_t frames = 0;
-  const lf_status_t status = side_ == LF_MPI_POOL_BRIDGE_SOURCE ? forward_source(max_frames, timeout_ms, frames)
-                                                                 : forward_sink(max_frames, timeout_ms, frames);
+  const Deadline deadline(timeout_ms);
+  const lf_status_t status = side_ == LF_MPI_POOL_BRIDGE_SOURCE ? forward_source(max_frames, deadline, frames)
+                                                                 : forward_sink(max_frames, deadline, frames);
   if (out_frames != nullptr) *out_frames = frames;
   return status;
 }
 
 // ---- source ----------------------------------------------------------------------------
 
-lf_status_t PoolBridge::send_metadata(int32_t timeout_ms) {
+lf_status_t PoolBridge::send_metadata(const Deadline &deadline) {
   lf_pool_metadata_t metadata{};
   metadata.struct_size = sizeof metadata;
   lf_status_t status = lf_pool_consumer_get_metadata(consumer_, &metadata);
@@ -118,24 +136,24 @@ lf_status_t PoolBridge::send_metadata(int32_t timeout_ms) {
   if (metadata.version == 0) return LF_OK;
   uint8_t message[kBridgeMetadataBytes];
   encode_bridge_metadata(message, metadata);
-  status = lf_channel_send(channel_, message, sizeof message, timeout_ms);
+  status = lf_channel_send(channel_, message, sizeof message, deadline.remaining_ms());
   if (status != LF_OK) return lavaflow_error(status, "lf_channel_send");
   sent_meta_version_ = metadata.version;
   ++metadata_;
   return LF_OK;
 }
 
-lf_status_t PoolBridge::forward_source(uint32_t max_frames, int32_t timeout_ms, uint32_t &frames) {
+lf_status_t PoolBridge::forward_source(uint32_t max_frames, const Deadline &deadline, uint32_t &frames) {
   while (frames < max_frames) {
     // Room for the largest frame first: a frame is held (and may be overwritten) only while
     // it is copied, never while the channel is full.
     void *room = nullptr;
-    lf_status_t status = lf_channel_reserve(channel_, max_message_, timeout_ms, &room);
+    lf_status_t status = lf_channel_reserve(channel_, max_message_, deadline.remaining_ms(), &room);
     if (status == LF_TIMEOUT || status == LF_WOULD_BLOCK) break;
     if (status != LF_OK) return lavaflow_error(status, "lf_channel_reserve");
     lf_pool_view_t view{};
     view.struct_size = sizeof view;
-    status = lf_pool_consumer_wait(consumer_, &view, timeout_ms < 0 ? -1 : int64_t{timeout_ms} * 1000000);
+    status = lf_pool_consumer_wait(consumer_, &view, deadline.remaining_ns());
     if (status == LF_TIMEOUT || status == LF_WOULD_BLOCK || status == LF_EPOCH_CHANGED) {
       lf_channel_abort(channel_);
       if (status == LF_EPOCH_CHANGED) continue;
@@ -154,9 +172,9 @@ lf_status_t PoolBridge::forward_source(uint32_t max_frames, int32_t timeout_ms, 
       // The metadata the frame refers to goes first (rare: the frame is held meanwhile, and
       // the release below tells whether it stayed intact).
       lf_channel_abort(channel_);
-      status = send_metadata(timeout_ms);
+      status = send_metadata(deadline);
       if (status == LF_OK) {
-        status = lf_channel_reserve(channel_, max_message_, timeout_ms, &room);
+        status = lf_channel_reserve(channel_, max_message_, deadline.remaining_ms(), &room);
         if (status != LF_OK) lavaflow_error(status, "lf_channel_reserve");
       }
       if (status != LF_OK) {  // (the frame is given up: a drop)
@@ -191,12 +209,12 @@ lf_status_t PoolBridge::stop(lf_status_t status, std::string why) {
   return fail(status, std::move(why));
 }
 
-lf_status_t PoolBridge::forward_sink(uint32_t max_frames, int32_t timeout_ms, uint32_t &frames) {
+lf_status_t PoolBridge::forward_sink(uint32_t max_frames, const Deadline &deadline, uint32_t &frames) {
   if (stop_status_ != LF_OK) return fail(stop_status_, problem_);
   while (frames < max_frames) {
     const void *data = nullptr;
     size_t size = 0;
-    lf_status_t status = lf_channel_peek(channel_, timeout_ms, &data, &size);
+    lf_status_t status = lf_channel_peek(channel_, deadline.remaining_ms(), &data, &size);
     if (status == LF_TIMEOUT || status == LF_WOULD_BLOCK) break;
     if (status == LF_END_OF_STREAM) {
       if (frames > 0) return LF_OK;  // (the next call says it)

@@ -25,9 +25,10 @@ class PoolBridge {
   const std::string &problem() const noexcept { return problem_; }
 
  private:
-  lf_status_t forward_source(uint32_t max_frames, int32_t timeout_ms, uint32_t &frames);
-  lf_status_t forward_sink(uint32_t max_frames, int32_t timeout_ms, uint32_t &frames);
-  lf_status_t send_metadata(int32_t timeout_ms);
+  class Deadline;
+  lf_status_t forward_source(uint32_t max_frames, const Deadline &deadline, uint32_t &frames);
+  lf_status_t forward_sink(uint32_t max_frames, const Deadline &deadline, uint32_t &frames);
+  lf_status_t send_metadata(const Deadline &deadline);
   lf_status_t fail(lf_status_t status, std::string why);
   lf_status_t stop(lf_status_t status, std::string why);
   static std::string last_error(const char *call);  // "call: lavaflow's last error message"
