@@ -1,6 +1,7 @@
 # Installation: headers, both libraries, the CLI (tools/), lavaflow.pc, and a CMake package
 # (lavaflowConfig.cmake + version file) exporting lavaflow::lavaflow and
-# lavaflow::lavaflow_static.
+# lavaflow::lavaflow_static; with MPI also liblavaflow_mpi, lavaflow_mpi.pc and
+# lavaflow::lavaflow_mpi.
 include(CMakePackageConfigHelpers)
 
 install(DIRECTORY include/lavaflow DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h" PATTERN "*.hpp")
@@ -41,10 +42,12 @@ install(FILES ${PROJECT_BINARY_DIR}/lavaflow.pc DESTINATION ${CMAKE_INSTALL_LIBD
 # liblavaflow_mpi and its lavaflow_mpi.pc (needs the MPI the library was built with; Open MPI's
 # pkg-config module is ompi-c).
 if(TARGET lavaflow_mpi)
-  # (pkg-config only for now: the CMake package would have to find MPI for its users.)
-  install(TARGETS lavaflow_mpi
+  # CMake: lavaflow::lavaflow_mpi in an export set of its own, which lavaflowConfig.cmake
+  # includes once it found MPI (component "mpi").
+  install(TARGETS lavaflow_mpi EXPORT lavaflowMpiTargets
     LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
     INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  install(EXPORT lavaflowMpiTargets NAMESPACE lavaflow:: DESTINATION ${LAVAFLOW_CMAKE_DIR})
   configure_file(pkgconfig/lavaflow_mpi.pc.in ${PROJECT_BINARY_DIR}/lavaflow_mpi.pc @ONLY)
   install(FILES ${PROJECT_BINARY_DIR}/lavaflow_mpi.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 endif()

@@ -36,6 +36,19 @@ for kind in shared static; do
   LD_LIBRARY_PATH=$prefix/lib "$tmp/cmake-$kind/consumer" | tee "$tmp/$kind.out"
   grep -q "scope process" "$tmp/$kind.out"
 done
+# liblavaflow_mpi, where it was built: pkg-config and find_package(lavaflow COMPONENTS mpi); the
+# program attaches MPI_COMM_WORLD as a singleton (no mpirun).
+if [ -e "$prefix/lib/liblavaflow_mpi.so" ]; then
+  echo "== pkg-config lavaflow_mpi: $(pkg-config --cflags --libs lavaflow_mpi)"
+  cc -std=c99 -Wall -Werror -o "$tmp/consumer_mpi_pc" "$consumer/consumer_mpi.c" $(pkg-config --cflags --libs lavaflow_mpi)
+  LD_LIBRARY_PATH=$prefix/lib OMPI_MCA_btl=self "$tmp/consumer_mpi_pc" | tee "$tmp/mpi_pc.out"
+  grep -q "rank 0 of 1" "$tmp/mpi_pc.out"
+  echo "== find_package(lavaflow COMPONENTS mpi)"
+  cmake -S "$consumer" -B "$tmp/cmake-mpi" -DCMAKE_PREFIX_PATH="$prefix" -DCONSUMER_MPI=ON > "$tmp/cmake-mpi.log"
+  cmake --build "$tmp/cmake-mpi" > "$tmp/build-mpi.log"
+  LD_LIBRARY_PATH=$prefix/lib OMPI_MCA_btl=self "$tmp/cmake-mpi/consumer_mpi" | tee "$tmp/mpi.out"
+  grep -q "rank 0 of 1" "$tmp/mpi.out"
+fi
 # the version file refuses an incompatible major version
 if cmake -S "$consumer" -B "$tmp/cmake-v99" -DCMAKE_PREFIX_PATH="$prefix" -DCONSUMER_VERSION=99.0 > "$tmp/v99.log" 2>&1; then
   echo "FAIL: find_package(lavaflow 99.0) succeeded"; exit 1
