@@ -1,12 +1,37 @@
 #define _GNU_SOURCE
 #include "alloc_counter.h"
 
+#include <dlfcn.h>
 #include <errno.h>
+#include <execinfo.h>
 #include <malloc.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 static _Thread_local unsigned long g_allocations;
+static _Thread_local int g_classifying;  /* (backtrace() may allocate itself) */
+static const char *const *g_ignored;
+
+void lf_test_allocations_ignore(const char *const *libraries) { g_ignored = libraries; }
+
+/* Whether this allocation counts: not made on behalf of an ignored library. */
+static int counts(void) {
+  if (g_ignored == NULL) return 1;
+  if (g_classifying) return 0;
+  g_classifying = 1;
+  void *frames[48];
+  const int n = backtrace(frames, 48);
+  int ignored = 0;
+  for (int i = 0; i < n && !ignored; ++i) {
+    Dl_info info;
+    if (dladdr(frames[i], &info) == 0 || info.dli_fname == NULL) continue;
+    for (const char *const *library = g_ignored; *library != NULL && !ignored; ++library)
+      ignored = strstr(info.dli_fname, *library) != NULL;
+  }
+  g_classifying = 0;
+  return !ignored;
+}
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 /* Sanitizers own malloc; they offer hooks instead. (Declared here because GCC does not
@@ -17,7 +42,7 @@ int __sanitizer_install_malloc_and_free_hooks(void (*malloc_hook)(const volatile
 static void on_malloc(const volatile void *pointer, size_t size) {
   (void)pointer;
   (void)size;
-  ++g_allocations;
+  if (counts()) ++g_allocations;
 }
 static void on_free(const volatile void *pointer) { (void)pointer; }
 
@@ -37,7 +62,9 @@ extern void *__libc_calloc(size_t count, size_t size);
 extern void *__libc_realloc(void *pointer, size_t size);
 extern void *__libc_memalign(size_t alignment, size_t size);
 
-static void count(void) { ++g_allocations; }
+static void count(void) {
+  if (counts()) ++g_allocations;
+}
 
 void *malloc(size_t size) {
   count();

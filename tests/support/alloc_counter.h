@@ -9,4 +9,10 @@
 /* Installs the counter if needed; returns the calling thread's allocations so far. */
 unsigned long lf_test_allocations(void);
 
+/* From now on, allocations made with a frame of a library whose path contains one of
+ * `libraries` (NULL-terminated; NULL: none) on the stack are not counted: another library's
+ * own allocations (an MPI implementation buffering an unexpected message) are not lavaflow's
+ * hot path. Costs a backtrace per allocation while set. */
+void lf_test_allocations_ignore(const char *const *libraries);
+
 #endif
