@@ -1,5 +1,7 @@
 #include "mpi/worker_pool.hpp"
 
+#include "core/futex.hpp"  // (cpu_relax)
+
 #include <sched.h>
 
 namespace lavaflow::mpi {
@@ -9,14 +11,6 @@ namespace {
 // than a chunk's compression (so a stream's next chunk finds it awake) and short enough not
 // to take a busy machine's core for long.
 constexpr int kSpinRounds = 2000;
-
-inline void cpu_relax() noexcept {
-#if defined(__x86_64__) || defined(__i386__)
-  __builtin_ia32_pause();
-#elif defined(__aarch64__)
-  asm volatile("yield");
-#endif
-}
 }  // namespace
 
 WorkerPool::WorkerPool(uint32_t threads) : queue_(kQueueCapacity) {
@@ -91,7 +85,7 @@ void WorkerPool::work() {
     }
     if (stopping_) return;
     lock.unlock();
-    for (int round = 0; round < kSpinRounds && queued_.load(std::memory_order_relaxed) == 0; ++round) cpu_relax();
+    for (int round = 0; round < kSpinRounds && queued_.load(std::memory_order_relaxed) == 0; ++round) core::cpu_relax();
     lock.lock();
     if (count_ > 0 || stopping_) continue;
     ++sleepers_;

@@ -30,4 +30,14 @@ static inline void mpi_check_fail(const char *file, int line, const char *what, 
   exit(1);
 }
 
+/* A barrier that keeps lavaflow's data moving meanwhile (caller progress needs it). */
+static inline void mpi_barrier_progressing(lf_mpi_t *mpi) {
+  MPI_Request request;
+  MPI_Ibarrier(MPI_COMM_WORLD, &request);
+  for (int done = 0; !done;) {
+    MPI_OK(lf_mpi_progress(mpi));
+    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+  }
+}
+
 #endif

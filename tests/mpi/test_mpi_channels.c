@@ -55,16 +55,6 @@ static void fill(uint8_t *out, size_t size, uint64_t seq, int structured) {
   }
 }
 
-/* A barrier that keeps lavaflow's data moving meanwhile (caller progress needs it). */
-static void barrier_progressing(void) {
-  MPI_Request request;
-  MPI_Ibarrier(MPI_COMM_WORLD, &request);
-  for (int done = 0; !done;) {
-    MPI_OK(lf_mpi_progress(g_mpi));
-    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
-  }
-}
-
 static lf_channel_t *open_channel(uint32_t id, const lf_channel_params_t *ring, const lf_mpi_channel_params_t *params) {
   lf_channel_t *channel = NULL;
   MPI_OK(lf_mpi_channel_open(g_mpi, g_peer, id, g_producer ? LF_CHANNEL_PRODUCER : LF_CHANNEL_CONSUMER, ring, params,
@@ -112,7 +102,7 @@ static void run_transfer(int32_t compression, int32_t cipher, int structured) {
     size_t got = 0;
     MPI_EXPECT(LF_END_OF_STREAM, lf_channel_recv(channel, expected, 1, &got, 30000));
   }
-  barrier_progressing();  /* the consumer saw the end: the producer's side sent everything */
+  mpi_barrier_progressing(g_mpi);  /* the consumer saw the end: the producer's side sent everything */
   if (g_remote) {
     lf_mpi_channel_stats_t stats = {.struct_size = sizeof stats};
     MPI_OK(lf_mpi_channel_get_stats(g_mpi, channel, &stats));
@@ -190,7 +180,7 @@ static void test_consumer_close_stops_the_producer(void) {
     MPI_OK(lf_channel_close(channel));
   }
   MPI_OK(lf_channel_destroy(channel));
-  barrier_progressing();
+  mpi_barrier_progressing(g_mpi);
 }
 
 /* The wire hook: acts once, on frame `target`. */
@@ -247,7 +237,7 @@ static void run_wire_case(const char *what, int32_t action, int tamper, size_t t
     MPI_CHECK(stats.auth_failures == 1);
   }
   MPI_OK(lf_channel_destroy(channel));
-  barrier_progressing();
+  mpi_barrier_progressing(g_mpi);
 }
 
 static void test_wire(void) {
@@ -290,7 +280,7 @@ static void run_key_file_channel(int consumer_uses_file) {
       MPI_CHECK(got == i && size == sizeof got);
     }
   }
-  barrier_progressing();
+  mpi_barrier_progressing(g_mpi);
   MPI_OK(lf_channel_destroy(channel));
 }
 
@@ -345,7 +335,7 @@ static void test_key_file(void) {
   expect_key_file_refused(LF_ERR_PERMISSION, "a directory");
   unsetenv("LAVAFLOW_KEY_FILE");
   expect_key_file_refused(LF_ERR_INVALID_ARGUMENT, "unset, and no key in the params");
-  barrier_progressing();
+  mpi_barrier_progressing(g_mpi);
 }
 
 static void test_huge(void) {
@@ -369,7 +359,7 @@ static void test_huge(void) {
     MPI_CHECK(got == size && memcmp(data, expected, size) == 0);
     MPI_OK(lf_channel_release(channel));
   }
-  barrier_progressing();
+  mpi_barrier_progressing(g_mpi);
   MPI_OK(lf_channel_destroy(channel));
   free(expected);
 }
@@ -470,7 +460,7 @@ int main(int argc, char **argv) {
       if (g_remote) test_wire(), test_key_file();
     }
   }
-  barrier_progressing();
+  mpi_barrier_progressing(g_mpi);
   MPI_OK(lf_mpi_detach(g_mpi));
   MPI_OK(lf_context_destroy(g_context));
   MPI_Allreduce(MPI_IN_PLACE, &transports, 1, MPI_INT, MPI_BOR, MPI_COMM_WORLD);

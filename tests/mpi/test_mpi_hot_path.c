@@ -17,15 +17,6 @@
 static lf_mpi_t *g_mpi;
 static int g_rank;
 
-static void barrier_progressing(void) {
-  MPI_Request request;
-  MPI_Ibarrier(MPI_COMM_WORLD, &request);
-  for (int done = 0; !done;) {
-    MPI_OK(lf_mpi_progress(g_mpi));
-    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
-  }
-}
-
 static const size_t g_sizes[] = {8, 4096, 65536, (1u << 20) + 3};
 enum { SIZES = sizeof g_sizes / sizeof g_sizes[0], PER_SIZE = 16 };
 
@@ -58,7 +49,7 @@ static void run(uint32_t id, int32_t compression, int32_t cipher, uint8_t *buffe
   MPI_OK(lf_mpi_channel_open(g_mpi, g_rank ^ 1, id, g_rank == 0 ? LF_CHANNEL_PRODUCER : LF_CHANNEL_CONSUMER, &ring,
                              &params, &channel));
   round_trip(channel, buffer, received, 0);  /* warm-up: contexts, free lists, first touches */
-  barrier_progressing();
+  mpi_barrier_progressing(g_mpi);
   static const char *const mpi_libraries[] = {"libmpi", "libopen-pal", "libopen-rte", "openmpi", NULL};
   lf_test_allocations_ignore(mpi_libraries);
   const unsigned long before = lf_test_allocations();
@@ -69,7 +60,7 @@ static void run(uint32_t id, int32_t compression, int32_t cipher, uint8_t *buffe
     fprintf(stderr, "rank %d: %lu allocations in the steady state (compression %s, cipher %s)\n", g_rank, allocations,
             lf_mpi_compression_name(compression), lf_mpi_cipher_name(cipher));
   MPI_CHECK(allocations == 0);
-  barrier_progressing();  /* (the consumer has everything: the producer's side issued it all) */
+  mpi_barrier_progressing(g_mpi);  /* (the consumer has everything: the producer's side issued it all) */
   lf_mpi_channel_stats_t stats = {.struct_size = sizeof stats};
   MPI_OK(lf_mpi_channel_get_stats(g_mpi, channel, &stats));
   MPI_CHECK(stats.messages == 2 * SIZES * PER_SIZE && stats.worker_chunks == 0);
@@ -99,7 +90,7 @@ int main(int argc, char **argv) {
   run(4, LF_MPI_COMPRESSION_ADAPTIVE, LF_MPI_CIPHER_AES256_GCM, buffer, received);
   free(buffer);
   free(received);
-  barrier_progressing();
+  mpi_barrier_progressing(g_mpi);
   MPI_OK(lf_mpi_detach(g_mpi));
   MPI_OK(lf_context_destroy(context));
   if (g_rank == 0) printf("ok: no allocation in the MPI transport's steady state (4 channels, 8 B to 1 MiB)\n");
