@@ -311,10 +311,14 @@ uint32_t Attachment::worker_count(int64_t asked) const {
   cpu_set_t cpus;
   CPU_ZERO(&cpus);
   const int cores = sched_getaffinity(0, sizeof cpus, &cpus) == 0 ? CPU_COUNT(&cpus) : 1;
-  const auto local = std::max<long>(1, std::count_if(peers_.begin(), peers_.end(),
-                                                     [](const PeerInfo &p) { return p.scope.level <= LF_SCOPE_HOST; }));
+  const long local = std::max<long>(1, local_ranks());
   constexpr long kAutoMax = 4;
   return static_cast<uint32_t>(std::clamp<long>(cores / local - 1, 0, kAutoMax));
+}
+
+int32_t Attachment::local_ranks() const {
+  return static_cast<int32_t>(
+      std::count_if(peers_.begin(), peers_.end(), [](const PeerInfo &p) { return p.scope.level <= LF_SCOPE_HOST; }));
 }
 
 const PeerInfo &Attachment::peer(int32_t rank) const {
@@ -328,8 +332,7 @@ void Attachment::info(lf_mpi_info_t &out) const {
   out.thread_level = thread_level_;
   out.progress = progress_mode_;
   out.worker_threads = workers_->threads();
-  out.local_ranks = static_cast<int32_t>(
-      std::count_if(peers_.begin(), peers_.end(), [](const PeerInfo &p) { return p.scope.level <= LF_SCOPE_HOST; }));
+  out.local_ranks = local_ranks();
   std::lock_guard lock(links_mutex_);
   out.channels = static_cast<uint32_t>(
       std::count_if(links_.begin(), links_.end(), [](const auto &link) { return !link->finished(); }));

@@ -64,6 +64,8 @@ class Attachment {
   void run_watcher();
   // How many workers: `asked` (-1: as the cores allow), LAVAFLOW_MPI_WORKERS over both.
   uint32_t worker_count(int64_t asked) const;
+  // Ranks (this one included) that can share memory with this one.
+  int32_t local_ranks() const;
 
   ProgressAnchor *anchor_;           // lives as long as the process (a few bytes per attach)
   lf_context_t *context_ = nullptr;  // our own handle (lf_extension_share_context)

@@ -71,6 +71,11 @@ void Link::maybe_heartbeat(int tag) {
   if (send_control(kControlHeartbeat, 0, tag)) heartbeat_due.store(false, std::memory_order_relaxed);
 }
 
+void Link::run_chunk_job(Job &job, bool worth_a_worker, CodecContexts &here) {
+  if (!worth_a_worker || config_.workers == nullptr) job.run(job, here);
+  else if (config_.workers->run(job, here)) stats_.worker_chunks.fetch_add(1, std::memory_order_relaxed);
+}
+
 bool Link::check_peer() {
   if (!peer_dead.load(std::memory_order_acquire)) return false;
   if (!finished_) abandon(LF_ERR_PEER_DEAD, peer_dead_reason);

@@ -101,6 +101,9 @@ class Link {
   // Receives one control message at a time on `tag`; true with kind/value when one arrived.
   bool poll_control(int tag, ControlKind &kind, uint64_t &value);
   void maybe_heartbeat(int tag);
+  // Runs a chunk's job (compress and seal, or open and decode): on a worker when it is worth
+  // one (counted in worker_chunks), else — or when no worker can take it — here.
+  void run_chunk_job(Job &job, bool worth_a_worker, CodecContexts &here);
   // True on every kControlPollPasses-th call: when a link that needs no control message now
   // still looks for one.
   bool control_poll_due() noexcept { return ++passes_ % kControlPollPasses == 0; }

@@ -310,8 +310,7 @@ class Receiver final : public Link {
       // (the work grows with the decoded size: decompression writes raw_bytes)
       const bool worth_a_worker = chunk.header.raw_bytes >= kWorkerMinBytes &&
                                   (chunk.header.codec != kCodecRaw || sealer_ != nullptr);
-      if (!worth_a_worker || config_.workers == nullptr) decode_job(chunk, contexts_);
-      else if (config_.workers->run(chunk, contexts_)) stats_.worker_chunks.fetch_add(1, std::memory_order_relaxed);
+      run_chunk_job(chunk, worth_a_worker, contexts_);
     }
     while (started_ > 0 && pending_.front()->done()) {
       PendingChunk &chunk = *pending_.front();

@@ -227,8 +227,7 @@ class Sender final : public Link {
     enqueue(slot);
     const bool worth_a_worker = !slot.inline_payload && n >= kWorkerMinBytes &&
                                 (config_.compression != LF_MPI_COMPRESSION_NONE || sealer_ != nullptr);
-    if (!worth_a_worker || config_.workers == nullptr) prepare(slot, contexts_);
-    else if (config_.workers->run(slot, contexts_)) stats_.worker_chunks.fetch_add(1, std::memory_order_relaxed);
+    run_chunk_job(slot, worth_a_worker, contexts_);
     post_prepared(hook);
     release_sent();  // (copied: the ring's room may go back at once)
   }
@@ -273,12 +272,19 @@ class Sender final : public Link {
       payload_size = n;
     }
     header.payload_bytes = static_cast<uint32_t>(payload_size);
-    encode_header(header, slot.frame.data());
-    if (sealer_) sealer_->seal(header.sequence, slot.frame.data(), payload, payload_size, slot.frame.data() + kHeaderBytes);
-    else std::memset(slot.frame.data() + kHeaderBytes, 0, kTagBytes);
+    seal_frame(slot, payload, payload_size);
     slot.frame_size = kFramePrefix + (slot.inline_payload ? payload_size : 0);
     slot.payload = slot.inline_payload ? nullptr : payload;
     slot.payload_size = slot.inline_payload ? 0 : payload_size;
+  }
+
+  // Writes the slot's header into its frame and the tag over header and payload (zeros
+  // without protection).
+  void seal_frame(SendSlot &slot, uint8_t *payload, size_t size) const {
+    encode_header(slot.header, slot.frame.data());
+    uint8_t *tag = slot.frame.data() + kHeaderBytes;
+    if (sealer_) sealer_->seal(slot.header.sequence, slot.frame.data(), payload, size, tag);
+    else std::memset(tag, 0, kTagBytes);
   }
 
   // Posts the prepared frames at the head of the send order.
@@ -305,11 +311,9 @@ class Sender final : public Link {
     header.type = kFrameClose;
     header.channel_id = config_.channel_id;
     header.sequence = sequence_;
-    encode_header(header, slot.frame.data());
-    uint8_t nothing = 0;
-    if (sealer_) sealer_->seal(sequence_, slot.frame.data(), &nothing, 0, slot.frame.data() + kHeaderBytes);
-    else std::memset(slot.frame.data() + kHeaderBytes, 0, kTagBytes);
     slot.header = header;
+    uint8_t nothing = 0;
+    seal_frame(slot, &nothing, 0);
     slot.frame_size = kFramePrefix;
     slot.source = nullptr;
     slot.payload = nullptr;

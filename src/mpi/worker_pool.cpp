@@ -13,7 +13,7 @@ namespace {
 constexpr int kSpinRounds = 2000;
 }  // namespace
 
-WorkerPool::WorkerPool(uint32_t threads) : queue_(kQueueCapacity) {
+WorkerPool::WorkerPool(uint32_t threads) {
   threads_.reserve(threads);
   for (uint32_t i = 0; i < threads; ++i) threads_.emplace_back([this] { work(); });
 }
@@ -30,11 +30,10 @@ WorkerPool::~WorkerPool() {
 bool WorkerPool::submit(Job &job) noexcept {
   if (threads_.empty()) return false;
   std::lock_guard lock(mutex_);
-  if (count_ == queue_.size()) return false;
+  if (queue_.full()) return false;
   job.pending.store(true, std::memory_order_relaxed);
-  queue_[(head_ + count_) % queue_.size()] = &job;
-  ++count_;
-  queued_.store(count_, std::memory_order_relaxed);
+  queue_.push_back(&job);
+  queued_.store(queue_.size(), std::memory_order_relaxed);
   if (sleepers_ > 0) wake_.notify_one();
   return true;
 }
@@ -53,8 +52,7 @@ bool WorkerPool::help(CodecContexts &here) noexcept {
     job = take();
   }
   if (job == nullptr) return false;
-  job->run(*job, here);
-  job->pending.store(false, std::memory_order_release);
+  execute(*job, here);
   return true;
 }
 
@@ -63,12 +61,16 @@ void WorkerPool::wait(const Job &job) noexcept {
 }
 
 Job *WorkerPool::take() noexcept {
-  if (count_ == 0) return nullptr;
-  Job *job = queue_[head_];
-  head_ = (head_ + 1) % queue_.size();
-  --count_;
-  queued_.store(count_, std::memory_order_relaxed);
+  if (queue_.empty()) return nullptr;
+  Job *job = queue_.front();
+  queue_.pop_front();
+  queued_.store(queue_.size(), std::memory_order_relaxed);
   return job;
+}
+
+void WorkerPool::execute(Job &job, CodecContexts &contexts) noexcept {
+  job.run(job, contexts);
+  job.pending.store(false, std::memory_order_release);
 }
 
 void WorkerPool::work() {
@@ -78,8 +80,7 @@ void WorkerPool::work() {
     // What is queued runs even when stopping: its owner may be waiting on it.
     if (Job *job = take()) {
       lock.unlock();
-      job->run(*job, contexts);
-      job->pending.store(false, std::memory_order_release);
+      execute(*job, contexts);
       lock.lock();
       continue;
     }
@@ -87,9 +88,9 @@ void WorkerPool::work() {
     lock.unlock();
     for (int round = 0; round < kSpinRounds && queued_.load(std::memory_order_relaxed) == 0; ++round) core::cpu_relax();
     lock.lock();
-    if (count_ > 0 || stopping_) continue;
+    if (!queue_.empty() || stopping_) continue;
     ++sleepers_;
-    wake_.wait(lock, [this] { return count_ > 0 || stopping_; });
+    wake_.wait(lock, [this] { return !queue_.empty() || stopping_; });
     --sleepers_;
   }
 }

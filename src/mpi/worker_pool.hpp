@@ -8,6 +8,7 @@
 #pragma once
 
 #include "mpi/codec.hpp"
+#include "mpi/fixed_queue.hpp"
 
 #include <atomic>
 #include <condition_variable>
@@ -51,14 +52,14 @@ class WorkerPool {
 
  private:
   Job *take() noexcept;  // with mutex_ held
+  static void execute(Job &job, CodecContexts &contexts) noexcept;  // runs it, marks it done
   void work();
 
   static constexpr size_t kQueueCapacity = 1024;
   std::mutex mutex_;
   std::condition_variable wake_;
-  std::vector<Job *> queue_;
-  size_t head_ = 0, count_ = 0;
-  std::atomic<size_t> queued_{0};  // count_, for spinning workers to watch without the lock
+  FixedQueue<Job *> queue_{kQueueCapacity};
+  std::atomic<size_t> queued_{0};  // queue_.size(), for spinning workers to watch without the lock
   uint32_t sleepers_ = 0;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
