@@ -154,8 +154,11 @@ enum lf_mpi_channel_param_field {
 
 /**
  * Parameters of lf_mpi_channel_open() for the MPI transport (ignored on shared memory).
- * Zeroed (or NULL) means: no compression, no protection, 1 MiB chunks, 4 chunks in flight,
- * adaptive compression keeps a chunk only if it saves at least 10 %, transport by scope.
+ * Zeroed (or NULL) means: no compression, no protection, 1 MiB chunks, adaptive compression
+ * keeps a chunk only if it saves at least 10 %, transport by scope, and as many chunks in
+ * flight as keep the consumer's worker threads busy: 4 × (worker threads + 1), from 4 (no
+ * workers) to 16. The consumer's `chunk_size` and `pipeline_depth` bind both ends
+ * (lf_mpi_channel_get_stats() reports them).
  * Both ranks must pass the same `cipher` (and key); compression is the sender's choice.
  */
 typedef struct lf_mpi_channel_params {
@@ -163,7 +166,7 @@ typedef struct lf_mpi_channel_params {
   int32_t compression;                /**< an ::lf_mpi_compression_t value */
   int32_t compression_level;          /**< zstd level 1..19 (lz4: acceleration 1..65537) */
   int32_t cipher;                     /**< an ::lf_mpi_cipher_t value */
-  uint32_t pipeline_depth;            /**< frames in flight per channel, 2..64 */
+  uint32_t pipeline_depth;            /**< frames in flight per channel, 2..64 (the consumer holds this many chunk-sized buffers, a compressing producer too) */
   const uint8_t *key;                 /**< 32 bytes (borrowed, copied); without it, LAVAFLOW_KEY_FILE */
   uint64_t chunk_size;                /**< bytes per chunk, a power of two from 64 KiB to 16 MiB */
   uint32_t adaptive_min_gain_percent; /**< 0..90: a chunk is sent compressed only if it shrinks by this much */
@@ -185,6 +188,9 @@ typedef struct lf_mpi_channel_stats {
   uint64_t auth_failures;     /**< frames rejected (at most 1: the channel stops there) */
   uint64_t credit_stalls;     /**< times a sender had data but waited for the receiver (credits, or frames not yet taken) */
   uint64_t worker_chunks;     /**< chunks compressed and sealed, or opened and decompressed, on a worker thread */
+  uint64_t chunk_size;        /**< bytes per chunk in use (the consumer's choice) */
+  uint32_t pipeline_depth;    /**< frames in flight in use (the consumer's choice) */
+  uint32_t reserved0;         /**< 0 */
 } lf_mpi_channel_stats_t;
 
 /** What the wire hook does with a frame (testing only, see lf_mpi_set_wire_hook()). */

@@ -28,7 +28,7 @@ struct ChannelChoice {
   int32_t cipher = LF_MPI_CIPHER_NONE;
   const uint8_t *key = nullptr;
   uint64_t chunk = 1 << 20;
-  uint32_t depth = 4;
+  uint32_t depth = 0;  // 0: default_pipeline_depth()
   uint32_t min_gain = 10;
   int32_t transport = 0;
 };
@@ -93,7 +93,7 @@ ChannelChoice channel_choice(const lf_mpi_channel_params_t *p) {
     fail(LF_ERR_INVALID_ARGUMENT, "mpi_params->chunk_size %llu is not a power of two from 64 KiB to 16 MiB",
          static_cast<unsigned long long>(c.chunk));
   if (mask & LF_MPI_CHANNEL_PARAM_FIELD_PIPELINE_DEPTH) c.depth = p->pipeline_depth;
-  if (c.depth < 2 || c.depth > 64) fail(LF_ERR_INVALID_ARGUMENT, "mpi_params->pipeline_depth %u is not 2..64", c.depth);
+  if ((mask & LF_MPI_CHANNEL_PARAM_FIELD_PIPELINE_DEPTH) && (c.depth < 2 || c.depth > 64)) fail(LF_ERR_INVALID_ARGUMENT, "mpi_params->pipeline_depth %u is not 2..64", c.depth);
   if (mask & LF_MPI_CHANNEL_PARAM_FIELD_ADAPTIVE_MIN_GAIN) c.min_gain = p->adaptive_min_gain_percent;
   if (c.min_gain > 90) fail(LF_ERR_INVALID_ARGUMENT, "mpi_params->adaptive_min_gain_percent %u is above 90", c.min_gain);
   if (mask & LF_MPI_CHANNEL_PARAM_FIELD_TRANSPORT) c.transport = p->transport;
@@ -316,6 +316,11 @@ uint32_t Attachment::worker_count(int64_t asked) const {
   return static_cast<uint32_t>(std::clamp<long>(cores / local - 1, 0, kAutoMax));
 }
 
+uint32_t Attachment::default_pipeline_depth() const {
+  constexpr uint32_t kMinDepth = 4, kMaxAutoDepth = 16;
+  return std::clamp<uint32_t>(4 * (workers_->threads() + 1), kMinDepth, kMaxAutoDepth);
+}
+
 int32_t Attachment::local_ranks() const {
   return static_cast<int32_t>(
       std::count_if(peers_.begin(), peers_.end(), [](const PeerInfo &p) { return p.scope.level <= LF_SCOPE_HOST; }));
@@ -415,7 +420,7 @@ lf_channel_t *Attachment::open_over_mpi(int32_t peer_rank, const PeerInfo &p, ui
   mine.channel_id = channel_id;
   mine.cipher = choice.cipher;
   mine.compression = choice.compression;
-  mine.pipeline_depth = choice.depth;
+  mine.pipeline_depth = choice.depth != 0 ? choice.depth : default_pipeline_depth();
   mine.flags = progress_mode_ == LF_MPI_PROGRESS_THREAD ? kHelloProgressThread : 0;
   mine.chunk_size = choice.chunk;
   mine.max_message = ring_max_message(channel_params);
@@ -546,6 +551,8 @@ bool Attachment::stats(const lf_channel_t *channel, lf_mpi_channel_stats_t &out)
     out.auth_failures = s.auth_failures.load();
     out.credit_stalls = s.credit_stalls.load();
     out.worker_chunks = s.worker_chunks.load();
+    out.chunk_size = link->config().chunk_size;
+    out.pipeline_depth = link->config().depth;
     return true;
   }
   return false;

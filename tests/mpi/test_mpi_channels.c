@@ -118,6 +118,11 @@ static void run_transfer(int32_t compression, int32_t cipher, int structured) {
                                      : cipher != LF_MPI_CIPHER_NONE || (structured && compression != LF_MPI_COMPRESSION_NONE);
     if (g_workers > 0 && work_here) MPI_CHECK(stats.worker_chunks > 0);
     if (g_workers == 0 || !work_here) MPI_CHECK(stats.worker_chunks == 0);
+    /* The consumer's choices bind both ends; its depth by default keeps its workers busy. */
+    MPI_CHECK(stats.chunk_size == (256u << 10));
+    const uint32_t default_depth = 4 * (g_workers + 1) > 16 ? 16 : 4 * (g_workers + 1);
+    if (!g_producer) MPI_CHECK(stats.pipeline_depth == default_depth);
+    MPI_CHECK(stats.pipeline_depth >= 4 && stats.pipeline_depth <= 16 && stats.reserved0 == 0);
   } else {
     lf_mpi_channel_stats_t stats = {.struct_size = sizeof stats};
     MPI_EXPECT(LF_ERR_NOT_FOUND, lf_mpi_channel_get_stats(g_mpi, channel, &stats));
@@ -140,7 +145,8 @@ static void test_backpressure(void) {
   /* (a ring that holds more messages than the receiver grants credits for: the sender keeps
    * the ones in flight in the ring, so a smaller one would hold the user back first) */
   lf_channel_params_t ring = {.field_mask = LF_CHANNEL_PARAM_FIELD_CAPACITY, .capacity = 4u << 20};
-  lf_channel_t *channel = open_channel(g_next_id++, &ring, NULL);
+  lf_mpi_channel_params_t params = {.field_mask = LF_MPI_CHANNEL_PARAM_FIELD_PIPELINE_DEPTH, .pipeline_depth = 2};
+  lf_channel_t *channel = open_channel(g_next_id++, &ring, &params);
   enum { COUNT = 400 };
   uint8_t message[65536];
   for (uint32_t i = 0; i < COUNT; ++i) {
@@ -160,6 +166,7 @@ static void test_backpressure(void) {
     lf_mpi_channel_stats_t stats = {.struct_size = sizeof stats};
     MPI_OK(lf_mpi_channel_get_stats(g_mpi, channel, &stats));
     MPI_CHECK(stats.credit_stalls > 0);  /* the receiver's credits held it back */
+    MPI_CHECK(stats.pipeline_depth == 2);  /* as asked */
   }
   MPI_OK(lf_channel_destroy(channel));
 }
@@ -390,6 +397,7 @@ static void test_attachment(void) {
   }
   MPI_CHECK(info.local_ranks == local);
   const char *forced = getenv("LAVAFLOW_MPI_WORKERS");
+  if (forced != NULL && forced[0] == '\0') forced = NULL;  /* set empty = unset (as lavaflow reads it) */
   if (forced != NULL) MPI_CHECK(info.worker_threads == (uint32_t)atoi(forced));
   else if (g_workers_asked >= 0) MPI_CHECK(info.worker_threads == (uint32_t)g_workers_asked);
   else MPI_CHECK(info.worker_threads <= 4);  /* as the cores allow */
@@ -406,6 +414,11 @@ static void test_attachment(void) {
   MPI_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_mpi_channel_open(g_mpi, g_peer, 99, 7, NULL, NULL, &channel));
   lf_mpi_channel_params_t bad = {.field_mask = LF_MPI_CHANNEL_PARAM_FIELD_CHUNK_SIZE, .chunk_size = 1000};
   MPI_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_mpi_channel_open(g_mpi, g_peer, 99, LF_CHANNEL_PRODUCER, NULL, &bad, &channel));
+  const uint32_t bad_depths[] = {0, 1, 65};
+  for (size_t i = 0; i < sizeof bad_depths / sizeof bad_depths[0]; ++i) {
+    bad = (lf_mpi_channel_params_t){.field_mask = LF_MPI_CHANNEL_PARAM_FIELD_PIPELINE_DEPTH, .pipeline_depth = bad_depths[i]};
+    MPI_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_mpi_channel_open(g_mpi, g_peer, 99, LF_CHANNEL_PRODUCER, NULL, &bad, &channel));
+  }
   MPI_EXPECT(LF_ERR_INVALID_HANDLE, lf_mpi_get_info((lf_mpi_t *)&info, &info));
   MPI_EXPECT(LF_ERR_INVALID_HANDLE, lf_mpi_progress(NULL));
   MPI_OK(lf_mpi_detach(NULL));
