@@ -166,7 +166,7 @@ typedef struct lf_mpi_channel_params {
   int32_t compression;                /**< an ::lf_mpi_compression_t value */
   int32_t compression_level;          /**< zstd level 1..19 (lz4: acceleration 1..65537) */
   int32_t cipher;                     /**< an ::lf_mpi_cipher_t value */
-  uint32_t pipeline_depth;            /**< frames in flight per channel, 2..64 (the consumer holds this many chunk-sized buffers, a compressing producer too) */
+  uint32_t pipeline_depth;            /**< frames in flight per channel, 2..64 (with compression each end holds this many chunk-sized buffers) */
   const uint8_t *key;                 /**< 32 bytes (borrowed, copied); without it, LAVAFLOW_KEY_FILE */
   uint64_t chunk_size;                /**< bytes per chunk, a power of two from 64 KiB to 16 MiB */
   uint32_t adaptive_min_gain_percent; /**< 0..90: a chunk is sent compressed only if it shrinks by this much */
@@ -216,6 +216,9 @@ extern "C" {
 /**
  * Attach a communicator: duplicate it, exchange identities (collective over `comm`), decide
  * the scope to every rank, and start the progress thread if there is one.
+ * If the program left SIGPIPE at its default action, it is ignored from here on: Open MPI's
+ * TCP transport can write to a dead peer's socket, which would end this rank instead of
+ * giving it `LF_ERR_PEER_DEAD` (a handler or disposition the program set is kept).
  * @param context the context (borrowed; the attachment keeps it alive)
  * @param comm the communicator (borrowed; lavaflow works on its own duplicate)
  * @param params NULL for defaults (borrowed)

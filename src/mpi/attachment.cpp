@@ -14,6 +14,7 @@
 #include <cstring>
 #include <poll.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -131,6 +132,25 @@ Attachment::ProgressAnchor *Attachment::new_anchor() {
   return anchors.back().get();
 }
 
+namespace {
+
+// A rank that survives its peer must get LF_ERR_PEER_DEAD, not die: Open MPI's TCP transport
+// writes to a dead peer's socket from its progress engine (ob1 finishing a rendezvous), and
+// SIGPIPE's default action would end this process. Like gRPC, lavaflow ignores SIGPIPE then —
+// only where the program left it at the default (its own handler or choice stays).
+void ignore_sigpipe_if_default() {
+  static std::mutex mutex;  // (two attaches at once: one reads and sets)
+  std::lock_guard lock(mutex);
+  struct sigaction current = {};
+  if (sigaction(SIGPIPE, nullptr, &current) != 0 || (current.sa_flags & SA_SIGINFO) || current.sa_handler != SIG_DFL) return;
+  struct sigaction ignore = {};
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
+  sigaction(SIGPIPE, &ignore, nullptr);
+}
+
+}  // namespace
+
 Attachment::Attachment(lf_context_t *context, MPI_Comm comm, const lf_mpi_params_t *params) : anchor_(new_anchor()) {
   anchor_->attachment = this;
   int32_t progress = LF_MPI_PROGRESS_AUTO;
@@ -180,6 +200,7 @@ Attachment::Attachment(lf_context_t *context, MPI_Comm comm, const lf_mpi_params
          thread_level_);
   progress_mode_ = progress;
 
+  ignore_sigpipe_if_default();
   check_mpi(MPI_Comm_dup(comm, &comm_), "MPI_Comm_dup");
   MPI_Comm_set_errhandler(comm_, MPI_ERRORS_RETURN);
   MPI_Comm_rank(comm_, &rank_);

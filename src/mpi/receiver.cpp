@@ -55,10 +55,14 @@ class Receiver final : public Link {
       frame.bytes.resize(kFramePrefix + inline_limit_);
       post(frame);
     }
+    // Staging holds a compressed payload (a whole chunk) or an inline frame queued behind
+    // chunks; a raw chunk lands in the ring. A channel whose sender does not compress needs
+    // inline-sized staging only (a drained chunk grows it: the close and reject paths).
+    const bool compressed = config.compression != LF_MPI_COMPRESSION_NONE;
     for (auto &chunk : chunks_) {
       chunk.owner = this;
       chunk.run = &Receiver::decode_job;
-      chunk.staging.resize(config.chunk_size);
+      chunk.staging.resize(compressed ? config.chunk_size : inline_limit_);
     }
   }
 
@@ -199,7 +203,12 @@ class Receiver final : public Link {
   // it is only drained: no destination, no prefix).
   void expect_payload(const FrameHeader &header, const uint8_t *prefix, uint8_t *destination) {
     PendingChunk &chunk = next_chunk(header, prefix, destination);
-    chunk.landing = destination != nullptr && header.codec == kCodecRaw ? destination : chunk.staging.data();
+    if (destination == nullptr || header.codec != kCodecRaw) {
+      if (chunk.staging.size() < header.payload_bytes) chunk.staging.resize(header.payload_bytes);  // (drained)
+      chunk.landing = chunk.staging.data();
+    } else {
+      chunk.landing = destination;
+    }
     MPI_Irecv(chunk.landing, static_cast<int>(header.payload_bytes), MPI_BYTE, config_.peer,
               tag_of(config_.channel_id, kTagPayload), config_.comm, &chunk.request);
   }
@@ -236,6 +245,8 @@ class Receiver final : public Link {
     if (h.raw_bytes > config_.chunk_size) return "a chunk larger than the channel's chunk size";
     if (h.codec == kCodecRaw ? h.payload_bytes != h.raw_bytes : h.payload_bytes >= h.raw_bytes)
       return "its payload length does not fit its codec";
+    if (h.codec != kCodecRaw && config_.compression == LF_MPI_COMPRESSION_NONE)
+      return "compressed, but its sender announced no compression";
     if (first != (h.offset == 0)) return "the first-chunk flag disagrees with the offset";
     if (!first && (h.message_bytes != message_bytes_ || h.offset != next_offset_))
       return "a chunk that does not continue the message in progress";

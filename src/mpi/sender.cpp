@@ -126,7 +126,8 @@ class Sender final : public Link {
       if (kind == kControlCredit) credits_ += static_cast<uint32_t>(std::min<uint64_t>(value, config_.depth));
       if (kind == kControlConsumerClosed && !consumer_closed_) {
         consumer_closed_ = true;
-        fail(value == 0 ? LF_ERR_CLOSED : LF_ERR_AUTH,
+        // (as the consumer reports it: LF_ERR_AUTH on a protected channel, else LF_ERR_PROTOCOL)
+        fail(value == 0 ? LF_ERR_CLOSED : sealer_ ? LF_ERR_AUTH : LF_ERR_PROTOCOL,
              value == 0 ? core::format_text("the consumer (rank %d) closed the channel", config_.peer)
                         : core::format_text("the consumer (rank %d) rejected a frame of this channel and stopped "
                                             "(authentication or validation failed there)", config_.peer));

@@ -19,6 +19,7 @@
 
 #include <lavaflow/lavaflow.h>
 
+#include <signal.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -27,6 +28,7 @@
 static int g_rank, g_size, g_peer, g_producer;
 static lf_context_t *g_context;
 static lf_mpi_t *g_mpi;
+static int g_sigpipe_was_default;  /* before lf_mpi_attach */
 static int g_remote;  /* channels to the peer run over MPI */
 static char (*g_names)[MPI_MAX_PROCESSOR_NAME];  /* every rank's processor (host) name */
 static uint32_t g_next_id = 1;
@@ -195,11 +197,20 @@ static int32_t g_action;
 static size_t g_truncate;
 static uint64_t g_target;
 static int g_tamper;
+static int g_forge_codec;  /* mark the frame lz4-compressed, one byte shorter (no cipher: nothing notices but the receiver's rules) */
 
 static int32_t hook(void *user_data, uint32_t channel_id, uint64_t sequence, uint8_t *frame, size_t *frame_size) {
   (void)user_data, (void)channel_id;
   if (sequence != g_target) return LF_MPI_WIRE_PASS;
   if (g_tamper) frame[*frame_size - 1] ^= 0x40;
+  if (g_forge_codec) {
+    uint32_t payload_bytes;
+    memcpy(&payload_bytes, frame + 12, 4);  /* docs/wire-formats.md "MPI frames" (little-endian hosts) */
+    payload_bytes -= 1;
+    memcpy(frame + 12, &payload_bytes, 4);
+    frame[6] = 1;
+    *frame_size -= 1;
+  }
   if (g_truncate) *frame_size -= g_truncate;
   return g_action;
 }
@@ -243,6 +254,37 @@ static void run_wire_case(const char *what, int32_t action, int tamper, size_t t
     MPI_OK(lf_mpi_channel_get_stats(g_mpi, channel, &stats));
     MPI_CHECK(stats.auth_failures == 1);
   }
+  MPI_OK(lf_channel_destroy(channel));
+  mpi_barrier_progressing(g_mpi);
+}
+
+/* A frame that claims a codec its sender never announced (a plain channel) is refused by the
+   receiver's rules before any payload lands: LF_ERR_PROTOCOL after the frames before it. */
+static void test_wire_codec_not_announced(void) {
+  g_action = LF_MPI_WIRE_PASS, g_tamper = 0, g_truncate = 0, g_target = 3, g_forge_codec = 1;
+  if (g_producer) MPI_OK(lf_mpi_set_wire_hook(g_mpi, hook, NULL));
+  lf_channel_t *channel = open_channel(g_next_id++, NULL, NULL);
+  uint32_t message[2] = {0, 0};
+  if (g_producer) {
+    lf_status_t status = LF_OK;
+    const double until = MPI_Wtime() + 30;
+    for (uint32_t i = 0; status == LF_OK && MPI_Wtime() < until; ++i) {
+      message[0] = i;
+      status = lf_channel_send(channel, message, sizeof message, 10000);
+    }
+    if (status != LF_ERR_PROTOCOL) fprintf(stderr, "codec not announced: producer got %s\n", lf_status_name(status));
+    MPI_CHECK(status == LF_ERR_PROTOCOL);  /* the consumer rejected it and stopped */
+    MPI_OK(lf_mpi_set_wire_hook(g_mpi, NULL, NULL));
+  } else {
+    size_t size = 0;
+    for (uint32_t i = 0; i < 3; ++i) {
+      MPI_OK(lf_channel_recv(channel, message, sizeof message, &size, 30000));
+      MPI_CHECK(size == sizeof message && message[0] == i);
+    }
+    MPI_EXPECT(LF_ERR_PROTOCOL, lf_channel_recv(channel, message, sizeof message, &size, 30000));
+    MPI_CHECK(strstr(lf_last_error_message(), "announced no compression") != NULL);
+  }
+  g_forge_codec = 0;
   MPI_OK(lf_channel_destroy(channel));
   mpi_barrier_progressing(g_mpi);
 }
@@ -378,6 +420,8 @@ static int expect_remote(int r) {
   return (override != NULL && strcmp(override, "remote") == 0) || strcmp(g_names[r], g_names[g_rank]) != 0;
 }
 
+static void on_sigpipe(int signal_number) { (void)signal_number; }
+
 static void test_attachment(void) {
   lf_mpi_info_t info = {.struct_size = sizeof info};
   MPI_OK(lf_mpi_get_info(g_mpi, &info));
@@ -406,6 +450,16 @@ static void test_attachment(void) {
   lf_mpi_params_t too_many = {.field_mask = LF_MPI_PARAM_FIELD_WORKER_THREADS, .worker_threads = 17};
   lf_mpi_t *other = NULL;
   if (forced == NULL) MPI_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_mpi_attach(g_context, MPI_COMM_WORLD, &too_many, &other));
+  /* SIGPIPE (a write to a dead peer's socket inside Open MPI) cannot end a survivor: ignored
+     if the program left it at its default, a program's own handler kept. */
+  struct sigaction now, mine = {.sa_handler = on_sigpipe}, restore;
+  MPI_CHECK(sigaction(SIGPIPE, NULL, &now) == 0);
+  if (g_sigpipe_was_default) MPI_CHECK(now.sa_handler == SIG_IGN);
+  MPI_CHECK(sigaction(SIGPIPE, &mine, &restore) == 0);
+  MPI_OK(lf_mpi_attach(g_context, MPI_COMM_WORLD, NULL, &other));
+  MPI_CHECK(sigaction(SIGPIPE, NULL, &now) == 0 && now.sa_handler == on_sigpipe);
+  MPI_OK(lf_mpi_detach(other));
+  MPI_CHECK(sigaction(SIGPIPE, &restore, NULL) == 0);
   /* Bad arguments are refused, never crash. */
   lf_scope_info_t scope = {.struct_size = sizeof scope};
   MPI_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_mpi_get_peer_scope(g_mpi, g_size, &scope));
@@ -452,6 +506,9 @@ int main(int argc, char **argv) {
   lf_context_params_t params = {0};
   MPI_OK(lf_context_create(&params, &g_context));
   lf_mpi_params_t mpi_params = {.field_mask = LF_MPI_PARAM_FIELD_WORKER_THREADS, .worker_threads = (uint32_t)g_workers_asked};
+  struct sigaction before;
+  MPI_CHECK(sigaction(SIGPIPE, NULL, &before) == 0);
+  g_sigpipe_was_default = !(before.sa_flags & SA_SIGINFO) && before.sa_handler == SIG_DFL;
   MPI_OK(lf_mpi_attach(g_context, MPI_COMM_WORLD, g_workers_asked >= 0 ? &mpi_params : NULL, &g_mpi));
   g_peer = g_rank ^ 1;
   test_attachment();
@@ -470,7 +527,7 @@ int main(int argc, char **argv) {
       test_correctness();
       test_backpressure();
       test_consumer_close_stops_the_producer();
-      if (g_remote) test_wire(), test_key_file();
+      if (g_remote) test_wire(), test_wire_codec_not_announced(), test_key_file();
     }
   }
   mpi_barrier_progressing(g_mpi);
