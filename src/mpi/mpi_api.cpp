@@ -6,6 +6,7 @@
 
 #include <lavaflow/extension.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -86,15 +87,17 @@ void require(T *pointer, const char *name) {
 template <typename Info>
 void check_struct(const Info *info, const char *name) {
   require(info, name);
-  if (info->struct_size < sizeof(uint32_t) || info->struct_size > sizeof(Info))
-    core::fail(LF_ERR_INVALID_ARGUMENT, "%s->struct_size %u is not 4..%zu", name, info->struct_size, sizeof(Info));
+  if (info->struct_size < sizeof(uint32_t))
+    core::fail(LF_ERR_INVALID_ARGUMENT, "%s->struct_size is %u; set it to sizeof(the struct)", name, info->struct_size);
 }
 
-// Copies the first struct_size bytes of `full` (its struct_size set to the caller's).
+// Copies the first struct_size bytes of `full` (its struct_size set to the caller's), as
+// liblavaflow does (capi/out_params.hpp): a program built against older headers gets the
+// fields it knows, one built against newer headers those this library has.
 template <typename Info>
 void write_versioned(Info *out, Info full) {
   full.struct_size = out->struct_size;
-  std::memcpy(out, &full, out->struct_size);
+  std::memcpy(out, &full, std::min<size_t>(out->struct_size, sizeof(Info)));
 }
 
 }  // namespace

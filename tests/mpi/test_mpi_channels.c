@@ -20,6 +20,7 @@
 #include <lavaflow/lavaflow.h>
 
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -474,6 +475,20 @@ static void test_attachment(void) {
     MPI_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_mpi_channel_open(g_mpi, g_peer, 99, LF_CHANNEL_PRODUCER, NULL, &bad, &channel));
   }
   MPI_EXPECT(LF_ERR_INVALID_HANDLE, lf_mpi_get_info((lf_mpi_t *)&info, &info));
+  /* Versioned structs: an older program's smaller struct gets the fields it knows (nothing
+     past them is written), a newer program's larger one those this library has. */
+  lf_mpi_info_t older;
+  memset(&older, 0xab, sizeof older);
+  older.struct_size = offsetof(lf_mpi_info_t, worker_threads);
+  MPI_OK(lf_mpi_get_info(g_mpi, &older));
+  MPI_CHECK(older.rank == g_rank && older.size == g_size && older.worker_threads == 0xababababu);
+  struct { lf_mpi_info_t info; uint32_t added_later[4]; } newer;
+  memset(&newer, 0, sizeof newer);
+  newer.info.struct_size = sizeof newer;
+  MPI_OK(lf_mpi_get_info(g_mpi, &newer.info));
+  MPI_CHECK(newer.info.rank == g_rank && newer.info.worker_threads == info.worker_threads && newer.added_later[0] == 0);
+  lf_mpi_info_t tiny = {.struct_size = 2};
+  MPI_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_mpi_get_info(g_mpi, &tiny));
   MPI_EXPECT(LF_ERR_INVALID_HANDLE, lf_mpi_progress(NULL));
   MPI_OK(lf_mpi_detach(NULL));
   MPI_CHECK(strcmp(lf_mpi_cipher_name(LF_MPI_CIPHER_AES256_GCM), "aes256-gcm") == 0);
