@@ -405,7 +405,10 @@ LF_MPI_API lf_status_t lf_mpi_pool_bridge_create(lf_mpi_t *mpi, int32_t peer_ran
  * metadata before the first frame that refers to a new version); the sink receives and
  * publishes them. Returns after `max_frames` frames, or once `timeout_ms` has passed (with the
  * frames forwarded until then): every wait of one call — for channel room, for a frame —
- * shares that one deadline.
+ * shares that one deadline. A sink whose pool lease the driver revoked (a starved process
+ * misses keepalives) waits within that deadline — at most 10 s of a call without one — for
+ * its producer to take a new lease; if it is not back in time the call returns `LF_TIMEOUT`
+ * and the frame waits for the next call (nothing is lost or reordered).
  * @param bridge the bridge's end
  * @param max_frames at most this many frames (>= 1)
  * @param timeout_ms how long the call may wait in all (negative: forever; 0: only what is ready)

@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <ctime>
 
 namespace lavaflow::mpi {
 
@@ -209,12 +210,32 @@ lf_status_t PoolBridge::stop(lf_status_t status, std::string why) {
   return fail(status, std::move(why));
 }
 
+// A producer whose lease the driver revoked (it missed keepalives: a starved process) takes
+// a new one by itself, in milliseconds; meanwhile publishing says LF_ERR_CLOSED. The bridge
+// waits for it within the call's deadline — at most kLeaseRetakeWaitMs of a call that waits
+// forever, so that a driver gone for good cannot hang it.
+lf_status_t PoolBridge::publish_through_lease_retake(const BridgeMessage &message, const Deadline &deadline) {
+  constexpr int64_t kLeaseRetakeWaitMs = 10000, kRetryNs = 1000000;
+  const int64_t give_up_ns = core::monotonic_ns() + kLeaseRetakeWaitMs * 1000000;
+  for (;;) {
+    const lf_status_t status = lf_pool_producer_publish(producer_, &message.tensor, message.payload, message.bytes);
+    if (status != LF_ERR_CLOSED) return status;
+    const int64_t left = deadline.remaining_ns();
+    if (left == 0 || core::monotonic_ns() >= give_up_ns) return status;
+    const int64_t nap = left < 0 ? kRetryNs : std::min(left, kRetryNs);
+    const timespec pause{0, static_cast<long>(nap)};
+    nanosleep(&pause, nullptr);
+  }
+}
+
 lf_status_t PoolBridge::forward_sink(uint32_t max_frames, const Deadline &deadline, uint32_t &frames) {
   if (stop_status_ != LF_OK) return fail(stop_status_, problem_);
   while (frames < max_frames) {
-    const void *data = nullptr;
-    size_t size = 0;
-    lf_status_t status = lf_channel_peek(channel_, deadline.remaining_ms(), &data, &size);
+    const void *data = held_data_;  // (a frame an earlier call could not publish yet: still peeked)
+    size_t size = held_size_;
+    held_data_ = nullptr;
+    lf_status_t status = LF_OK;
+    if (data == nullptr) status = lf_channel_peek(channel_, deadline.remaining_ms(), &data, &size);
     if (status == LF_TIMEOUT || status == LF_WOULD_BLOCK) break;
     if (status == LF_END_OF_STREAM) {
       if (frames > 0) return LF_OK;  // (the next call says it)
@@ -230,8 +251,14 @@ lf_status_t PoolBridge::forward_sink(uint32_t max_frames, const Deadline &deadli
       if (status != LF_OK) return stop(status, last_error("lf_pool_producer_set_metadata"));
       ++metadata_;
     } else {
-      status = lf_pool_producer_publish(producer_, &message.tensor, message.payload, message.bytes);
-      if (status == LF_ERR_CLOSED) return lavaflow_error(status, "lf_pool_producer_publish");  // (kept: retried by the next call)
+      status = publish_through_lease_retake(message, deadline);
+      if (status == LF_ERR_CLOSED) {
+        held_data_ = data;  // kept peeked: the next call publishes it first
+        held_size_ = size;
+        if (frames > 0) return LF_OK;
+        return fail(LF_TIMEOUT, "the sink's pool lease is being taken again (its driver revoked it) and was not back in "
+                                "time; the frame is kept for the next call");
+      }
       if (status != LF_OK) return stop(status, last_error("lf_pool_producer_publish"));
       ++frames;
       ++frames_;

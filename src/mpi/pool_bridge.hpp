@@ -9,6 +9,7 @@
 namespace lavaflow::mpi {
 
 class Attachment;
+struct BridgeMessage;
 
 class PoolBridge {
  public:
@@ -28,6 +29,7 @@ class PoolBridge {
   class Deadline;
   lf_status_t forward_source(uint32_t max_frames, const Deadline &deadline, uint32_t &frames);
   lf_status_t forward_sink(uint32_t max_frames, const Deadline &deadline, uint32_t &frames);
+  lf_status_t publish_through_lease_retake(const BridgeMessage &message, const Deadline &deadline);
   lf_status_t send_metadata(const Deadline &deadline);
   lf_status_t fail(lf_status_t status, std::string why);
   lf_status_t stop(lf_status_t status, std::string why);
@@ -41,6 +43,8 @@ class PoolBridge {
   size_t max_message_ = 0;          // source: the reservation that fits any frame
   uint32_t sent_meta_version_ = 0;  // source: the last metadata version sent
   lf_status_t stop_status_ = LF_OK;  // sink: not LF_OK once a message could not be published
+  const void *held_data_ = nullptr;  // sink: a frame still peeked, not yet published (lease re-take)
+  size_t held_size_ = 0;
   std::string problem_;
   uint64_t frames_ = 0, payload_bytes_ = 0, metadata_ = 0, rejected_ = 0;
   uint64_t given_up_ = 0;  // source: frames read but not sent (the channel failed meanwhile)

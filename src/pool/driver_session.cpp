@@ -193,7 +193,7 @@ void DriverSession::run() noexcept {
         }
       }
     }
-    if ((!socket_ || !leased_) && now_ms() >= next_attempt) {
+    if ((!socket_ || !leased_) && now_ms() >= next_attempt && !core::fault_injected("pool_no_reattach")) {
       next_attempt = now_ms() + interval;
       try {
         if (socket_) attach_on(std::move(socket_), now_ms() + 1000);  // revoked: a new lease on the same connection

@@ -17,7 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-enum { FRAMES = 200, METADATA_CHANGE = 100, SOURCE_STREAM = 7, SINK_STREAM = 9 };
+enum { FRAMES = 200, METADATA_CHANGE = 100, LEASE_RETAKE = 150, SOURCE_STREAM = 7, SINK_STREAM = 9 };
 
 static int g_rank;
 static lf_mpi_t *g_mpi;
@@ -108,11 +108,29 @@ static void run_sink(lf_context_t *context) {
   lf_pool_consumer_t *consumer = NULL;
   MPI_OK(lf_pool_consumer_attach(context, SINK_STREAM, NULL, &consumer));
   for (uint32_t k = 0; k < FRAMES; ++k) {
+    if (k == LEASE_RETAKE) {
+      /* This process stops its keepalives until the driver revokes the sink's lease (after 3
+         missed ones: within 3 s here), as it would for a starved process, and does not take
+         a new one yet: the frame cannot be published, and is kept for the next call. Then
+         the pool producer takes a new lease by itself, and the bridge publishes the frame. */
+      setenv("LAVAFLOW_FAULT_INJECT", "pool_no_keepalive,pool_no_reattach", 1);
+      sleep(4);
+      uint32_t got = 7;
+      MPI_EXPECT(LF_TIMEOUT, lf_mpi_pool_bridge_forward(bridge, 1, 200, &got));
+      MPI_CHECK(got == 0 && strstr(lf_last_error_message(), "taken again") != NULL);
+      unsetenv("LAVAFLOW_FAULT_INJECT");
+    }
     uint32_t got = 0;
     MPI_OK(lf_mpi_pool_bridge_forward(bridge, 1, 30000, &got));
     MPI_CHECK(got == 1);
     lf_pool_view_t view = {.struct_size = sizeof view};
-    MPI_OK(lf_pool_consumer_poll(consumer, &view));
+    lf_status_t polled = lf_pool_consumer_poll(consumer, &view);
+    for (int tries = 0; polled != LF_OK && tries < 5000; ++tries) {  /* (the consumer follows the new epoch) */
+      MPI_CHECK(polled == LF_WOULD_BLOCK || polled == LF_EPOCH_CHANGED);
+      usleep(1000);
+      polled = lf_pool_consumer_poll(consumer, &view);
+    }
+    MPI_OK(polled);
     expect_frame(&view, k);
     lf_pool_metadata_t metadata = {.struct_size = sizeof metadata};
     MPI_OK(lf_pool_consumer_get_metadata(consumer, &metadata));
@@ -126,6 +144,9 @@ static void run_sink(lf_context_t *context) {
   lf_mpi_pool_bridge_stats_t stats = {.struct_size = sizeof stats};
   MPI_OK(lf_mpi_pool_bridge_get_stats(bridge, &stats));
   MPI_CHECK(stats.side == LF_MPI_POOL_BRIDGE_SINK && stats.frames == FRAMES && stats.metadata == 2 && stats.rejected == 0);
+  lf_pool_counters_t counters = {.struct_size = sizeof counters};
+  MPI_OK(lf_pool_consumer_get_counters(consumer, &counters));
+  MPI_CHECK(counters.epoch >= 2);  /* the lease was revoked and taken again: a new epoch */
   MPI_OK(lf_mpi_pool_bridge_destroy(bridge));
   MPI_OK(lf_pool_consumer_detach(consumer));
 }
