@@ -94,7 +94,8 @@ ChannelChoice channel_choice(const lf_mpi_channel_params_t *p) {
     fail(LF_ERR_INVALID_ARGUMENT, "mpi_params->chunk_size %llu is not a power of two from 64 KiB to 16 MiB",
          static_cast<unsigned long long>(c.chunk));
   if (mask & LF_MPI_CHANNEL_PARAM_FIELD_PIPELINE_DEPTH) c.depth = p->pipeline_depth;
-  if ((mask & LF_MPI_CHANNEL_PARAM_FIELD_PIPELINE_DEPTH) && (c.depth < 2 || c.depth > 64)) fail(LF_ERR_INVALID_ARGUMENT, "mpi_params->pipeline_depth %u is not 2..64", c.depth);
+  if ((mask & LF_MPI_CHANNEL_PARAM_FIELD_PIPELINE_DEPTH) && (c.depth < 2 || c.depth > 64))
+    fail(LF_ERR_INVALID_ARGUMENT, "mpi_params->pipeline_depth %u is not 2..64", c.depth);
   if (mask & LF_MPI_CHANNEL_PARAM_FIELD_ADAPTIVE_MIN_GAIN) c.min_gain = p->adaptive_min_gain_percent;
   if (c.min_gain > 90) fail(LF_ERR_INVALID_ARGUMENT, "mpi_params->adaptive_min_gain_percent %u is above 90", c.min_gain);
   if (mask & LF_MPI_CHANNEL_PARAM_FIELD_TRANSPORT) c.transport = p->transport;
@@ -142,7 +143,8 @@ void ignore_sigpipe_if_default() {
   static std::mutex mutex;  // (two attaches at once: one reads and sets)
   std::lock_guard lock(mutex);
   struct sigaction current = {};
-  if (sigaction(SIGPIPE, nullptr, &current) != 0 || (current.sa_flags & SA_SIGINFO) || current.sa_handler != SIG_DFL) return;
+  if (sigaction(SIGPIPE, nullptr, &current) != 0 || (current.sa_flags & SA_SIGINFO) || current.sa_handler != SIG_DFL)
+    return;
   struct sigaction ignore = {};
   ignore.sa_handler = SIG_IGN;
   sigemptyset(&ignore.sa_mask);
