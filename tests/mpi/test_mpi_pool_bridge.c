@@ -103,6 +103,20 @@ static void run_source(lf_context_t *context) {
   MPI_OK(lf_pool_producer_detach(producer));
 }
 
+/* Whether the driver of this host shows the stream without a producer within 15 s. */
+static int wait_for_no_producer(lf_context_t *context, uint32_t stream_id) {
+  for (int i = 0; i < 1500; ++i) {
+    lf_pool_stream_status_t streams[4];
+    for (int k = 0; k < 4; ++k) streams[k].struct_size = sizeof streams[k];
+    uint32_t count = 0;
+    MPI_OK(lf_pool_list_streams(context, streams, 4, &count));
+    for (uint32_t k = 0; k < count && k < 4; ++k)
+      if (streams[k].stream_id == stream_id && streams[k].producer_pid == 0) return 1;
+    usleep(10000);
+  }
+  return 0;
+}
+
 static void run_sink(lf_context_t *context) {
   lf_mpi_pool_bridge_t *bridge = make_bridge(1, LF_MPI_POOL_BRIDGE_SINK);
   lf_pool_consumer_t *consumer = NULL;
@@ -110,11 +124,11 @@ static void run_sink(lf_context_t *context) {
   for (uint32_t k = 0; k < FRAMES; ++k) {
     if (k == LEASE_RETAKE) {
       /* This process stops its keepalives until the driver revokes the sink's lease (after 3
-         missed ones: within 3 s here), as it would for a starved process, and does not take
+         missed ones: about 3 s here), as it would for a starved process, and does not take
          a new one yet: the frame cannot be published, and is kept for the next call. Then
          the pool producer takes a new lease by itself, and the bridge publishes the frame. */
       setenv("LAVAFLOW_FAULT_INJECT", "pool_no_keepalive,pool_no_reattach", 1);
-      sleep(4);
+      MPI_CHECK(wait_for_no_producer(context, SINK_STREAM));
       uint32_t got = 7;
       MPI_EXPECT(LF_TIMEOUT, lf_mpi_pool_bridge_forward(bridge, 1, 200, &got));
       MPI_CHECK(got == 0 && strstr(lf_last_error_message(), "taken again") != NULL);
