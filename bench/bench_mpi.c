@@ -14,9 +14,13 @@
  *              MPI; meant for a slow link (RATE=1gbit with tests/mpi/two_hosts.sh)
  *   crypto     streaming 1 MiB messages with each cipher vs libsodium's single-core speed
  *              (the same primitive over the same buffer, in this process) and vs plaintext
+ *   bridge     the tensor pool bridge: 64 KiB and 1 MiB frames published into rank 0's pool,
+ *              forwarded, published into rank 1's pool and read there (every frame checked),
+ *              vs MPI_Send/MPI_Recv of the same bytes; each host runs a pool driver of its
+ *              own in a fresh base directory
  * The channels always use the MPI transport (forced, also between ranks of one host).
  *
- *   mpirun -np 2 bench_mpi [--quick] [--depth N] [--section latency|bandwidth|codec|crypto]...
+ *   mpirun -np 2 bench_mpi [--quick] [--depth N] [--section latency|bandwidth|codec|crypto|bridge]...
  *   tests/mpi/two_hosts.sh mpirun -np 2 -- bench_mpi ...        (ranks on two hosts)
  *   RATE=1gbit tests/mpi/two_hosts.sh mpirun -np 2 -- bench_mpi --section codec
  * LAVAFLOW_MPI_PROGRESS=thread|caller picks lavaflow's progress (see docs/mpi.md). */
@@ -30,6 +34,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #ifdef LAVAFLOW_HAVE_SODIUM
 #include <sodium.h>
@@ -438,6 +443,109 @@ static void bench_crypto(void) {
 #endif
 }
 
+/* ---- tensor pool bridge ------------------------------------------------------------------ */
+
+enum { BRIDGE_SOURCE_STREAM = 7, BRIDGE_SINK_STREAM = 9 };
+
+/* Rank 0 publishes `count` float32 frames of `bytes` into its pool and its bridge end forwards
+ * each; rank 1's end publishes them into its pool, where a pool consumer reads each. Payload
+ * bytes per second, timed on rank 0 until rank 1's acknowledgement. */
+static double bridge_stream(lf_context_t *context, const char *data, uint32_t bytes, int count) {
+  const int source = g_rank == 0;
+  lf_mpi_channel_params_t mpi_channel = {.field_mask = LF_MPI_CHANNEL_PARAM_FIELD_TRANSPORT, .transport = LF_TRANSPORT_MPI};
+  lf_mpi_pool_bridge_params_t params = {.field_mask = LF_MPI_POOL_BRIDGE_PARAM_FIELD_CHANNEL, .mpi_channel = &mpi_channel};
+  lf_pool_producer_t *producer = NULL;
+  lf_pool_consumer_t *consumer = NULL;
+  if (source) CHECK(lf_pool_producer_attach(context, BRIDGE_SOURCE_STREAM, NULL, &producer));
+  lf_mpi_pool_bridge_t *bridge = NULL;
+  CHECK(lf_mpi_pool_bridge_create(g_mpi, g_rank ^ 1, g_next_id++, source ? LF_MPI_POOL_BRIDGE_SOURCE : LF_MPI_POOL_BRIDGE_SINK,
+                                  source ? BRIDGE_SOURCE_STREAM : BRIDGE_SINK_STREAM, &params, &bridge));
+  if (!source) CHECK(lf_pool_consumer_attach(context, BRIDGE_SINK_STREAM, NULL, &consumer));
+  lf_channel_t *ack = open_channel(1, 1, 0, 0, 0);
+  lf_pool_tensor_t tensor = {.dtype = LF_DTYPE_FLOAT32, .major_order = LF_ORDER_ROW, .ndims = 2,
+                             .dims = {(int32_t)(bytes / 1024), 256}};
+  MPI_Barrier(MPI_COMM_WORLD);
+  const double start = MPI_Wtime();
+  uint32_t forwarded = 0;
+  for (int k = 0; k < count; ++k) {
+    tensor.timestamp_ns = (uint64_t)k + 1;
+    if (source) CHECK(lf_pool_producer_publish(producer, &tensor, data, bytes));
+    CHECK(lf_mpi_pool_bridge_forward(bridge, 1, -1, &forwarded));
+    if (!source) {
+      lf_pool_view_t view = {.struct_size = sizeof view};
+      lf_status_t status;
+      while ((status = lf_pool_consumer_poll(consumer, &view)) == LF_WOULD_BLOCK) {}
+      CHECK(status);
+      if (view.bytes != bytes || view.tensor.timestamp_ns != (uint64_t)k + 1) {
+        fprintf(stderr, "bench_mpi: bridge frame %d arrived as %u bytes, timestamp %llu\n", k, view.bytes,
+                (unsigned long long)view.tensor.timestamp_ns);
+        MPI_Abort(MPI_COMM_WORLD, 1);
+      }
+      CHECK(lf_pool_consumer_release(consumer));
+    }
+  }
+  char byte = 0;
+  size_t got = 0;
+  if (source) CHECK(lf_channel_recv(ack, &byte, 1, &got, -1));
+  else CHECK(lf_channel_send(ack, &byte, 1, -1));
+  const double seconds = MPI_Wtime() - start;
+  lf_mpi_pool_bridge_stats_t stats = {.struct_size = sizeof stats};
+  CHECK(lf_mpi_pool_bridge_get_stats(bridge, &stats));
+  if (stats.frames != (uint64_t)count || stats.source_drops != 0 || stats.rejected != 0) {
+    fprintf(stderr, "bench_mpi rank %d: the bridge moved %llu of %d frames (%llu dropped)\n", g_rank,
+            (unsigned long long)stats.frames, count, (unsigned long long)stats.source_drops);
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  }
+  CHECK(lf_channel_destroy(ack));
+  CHECK(lf_mpi_pool_bridge_destroy(bridge));
+  if (consumer != NULL) CHECK(lf_pool_consumer_detach(consumer));
+  if (producer != NULL) CHECK(lf_pool_producer_detach(producer));
+  MPI_Barrier(MPI_COMM_WORLD);
+  return (double)bytes * count / seconds;
+}
+
+static void bench_bridge(lf_context_t *context) {
+  if (g_rank == 0)
+    print_stream_header("Tensor pool bridge over MPI: frames published on rank 0, read from rank 1's pool (payload GB/s)");
+  const uint32_t sizes[] = {64u << 10, 1u << 20};
+  const int pairs = g_quick ? 1 : 3;
+  char *data = malloc(1u << 20), *sink = malloc(1u << 20);
+  fill_random(data, 1u << 20);
+  for (int s = 0; s < 2; ++s) {
+    const int count = stream_count(g_quick ? 16u << 20 : 256u << 20, sizes[s]);
+    double raw[3], bridge[3], ratio[3];
+    for (int p = 0; p < pairs; ++p) {
+      raw[p] = raw_stream(data, sink, sizes[s], sizes[s], count);
+      bridge[p] = bridge_stream(context, data, sizes[s], count);
+      ratio[p] = bridge[p] / raw[p];
+    }
+    if (g_rank == 0) {
+      char name[80];
+      snprintf(name, sizeof name, "raw MPI_Send/MPI_Recv, %u KiB, one buffer", sizes[s] >> 10);
+      print_stream_row(name, bench_median(raw, pairs), NULL, 0);
+      snprintf(name, sizeof name, "pool bridge, %u KiB frames (%.0f frames/s)", sizes[s] >> 10,
+               bench_median(bridge, pairs) / sizes[s]);
+      print_stream_row(name, bench_median(bridge, pairs), "raw MPI, same bytes", bench_median(ratio, pairs));
+    }
+  }
+  free(data);
+  free(sink);
+}
+
+/* One pool per host for the bridge section: a fresh base directory (the same path on both
+ * hosts) with a driver of this run's own. */
+static lf_pool_driver_t *start_bridge_driver(lf_context_t *context) {
+  static lf_pool_profile_t profile = {.name = "default", .header_slots = 64, .pool_count = 2,
+                                      .pools = {{.pool_id = 1, .stride_bytes = 64u << 10}, {.pool_id = 2, .stride_bytes = 1u << 20}}};
+  lf_pool_driver_params_t params = {.field_mask = LF_POOL_DRIVER_FIELD_PROFILES | LF_POOL_DRIVER_FIELD_DYNAMIC_STREAMS |
+                                                  LF_POOL_DRIVER_FIELD_FLAGS,
+                                    .profiles = &profile, .profile_count = 1, .dynamic_streams = 1,
+                                    .flags = LF_POOL_DRIVER_FLAG_IGNORE_ENVIRONMENT};
+  lf_pool_driver_t *driver = NULL;
+  CHECK(lf_pool_driver_create(context, &params, &driver));
+  return driver;
+}
+
 int main(int argc, char **argv) {
   int provided = 0, size = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
@@ -447,20 +555,40 @@ int main(int argc, char **argv) {
     if (g_rank == 0) fprintf(stderr, "bench_mpi: run with 2 ranks (mpirun -np 2)\n");
     MPI_Abort(MPI_COMM_WORLD, 2);
   }
-  int sections = 0;  /* bits: 1 latency, 2 bandwidth, 4 codec, 8 crypto */
+  int sections = 0;  /* bits: 1 latency, 2 bandwidth, 4 codec, 8 crypto, 16 bridge */
   for (int i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "--quick") == 0) g_quick = 1;
     else if (strcmp(argv[i], "--depth") == 0 && i + 1 < argc) g_depth = (uint32_t)strtoul(argv[++i], NULL, 10);
     else if (strcmp(argv[i], "--section") == 0 && i + 1 < argc) {
       const char *name = argv[++i];
       sections |= strcmp(name, "latency") == 0 ? 1 : strcmp(name, "bandwidth") == 0 ? 2 : strcmp(name, "codec") == 0 ? 4
-                : strcmp(name, "crypto") == 0 ? 8 : 0;
+                : strcmp(name, "crypto") == 0 ? 8 : strcmp(name, "bridge") == 0 ? 16 : 0;
     }
   }
-  if (sections == 0) sections = 15;
+  if (sections == 0) sections = 31;
+  /* A base directory of this run's own (the same path on both hosts): the bridge section
+     runs a pool driver per host in it. */
+  char names[2][MPI_MAX_PROCESSOR_NAME] = {{0}};
+  int length = 0;
+  MPI_Get_processor_name(names[g_rank], &length);
+  MPI_Allgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, names, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, MPI_COMM_WORLD);
+  const int two_hosts = strcmp(names[0], names[1]) != 0;
+  char base[] = "/dev/shm/lf-bench-mpi-XXXXXX";
+  if (g_rank == 0 && mkdtemp(base) == NULL) {
+    perror("bench_mpi: mkdtemp");
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  }
+  MPI_Bcast(base, sizeof base, MPI_CHAR, 0, MPI_COMM_WORLD);
+  if (g_rank == 1 && two_hosts && mkdir(base, 0700) != 0) {
+    perror("bench_mpi: mkdir");
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  }
+  lf_context_params_t context_params = {.field_mask = LF_CONTEXT_PARAM_FIELD_BASE_DIR, .base_dir = base};
   lf_context_t *context = NULL;
-  CHECK(lf_context_create(NULL, &context));
+  CHECK(lf_context_create(&context_params, &context));
   CHECK(lf_mpi_attach(context, MPI_COMM_WORLD, NULL, &g_mpi));
+  lf_pool_driver_t *driver = (sections & 16) && (g_rank == 0 || two_hosts) ? start_bridge_driver(context) : NULL;
+  MPI_Barrier(MPI_COMM_WORLD);  /* (the driver listens before the other rank of its host attaches) */
   lf_mpi_info_t info = {.struct_size = sizeof info};
   CHECK(lf_mpi_get_info(g_mpi, &info));
   const char *reason = NULL;
@@ -473,8 +601,16 @@ int main(int argc, char **argv) {
   if (sections & 2) bench_bandwidth();
   if (sections & 4) bench_codec();
   if (sections & 8) bench_crypto();
+  if (sections & 16) bench_bridge(context);
+  MPI_Barrier(MPI_COMM_WORLD);  /* (every pool client detached before its driver goes) */
+  if (driver != NULL) CHECK(lf_pool_driver_destroy(driver));
   CHECK(lf_mpi_detach(g_mpi));
   CHECK(lf_context_destroy(context));
+  if (g_rank == 0 || two_hosts) {
+    char command[64];
+    snprintf(command, sizeof command, "rm -rf %s", base);
+    if (system(command) != 0) fprintf(stderr, "bench_mpi: could not remove %s\n", base);
+  }
   MPI_Finalize();
   return 0;
 }

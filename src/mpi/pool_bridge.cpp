@@ -16,8 +16,10 @@ namespace lavaflow::mpi {
 
 namespace {
 
+// (any status but LF_OK: an attach that timed out returns LF_TIMEOUT, a positive status,
+// and leaves its handle NULL)
 void check(lf_status_t status, const char *what) {
-  if (status < 0) core::fail(status, "%s: %s", what, lf_last_error_message());
+  if (status != LF_OK) core::fail(status, "%s: %s", what, lf_last_error_message());
 }
 
 // The largest frame of the stream: its largest payload pool's stride.
