@@ -26,6 +26,7 @@
  * LAVAFLOW_MPI_PROGRESS=thread|caller picks lavaflow's progress (see docs/mpi.md). */
 #define _GNU_SOURCE
 #include "bench_common.h"
+#include "mpi_world.h" /* (tests/mpi: what the MPI programs share) */
 
 #include <lavaflow/lavaflow.h>
 #include <lavaflow/lavaflow_mpi.h>
@@ -34,7 +35,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #ifdef LAVAFLOW_HAVE_SODIUM
 #include <sodium.h>
@@ -107,8 +107,9 @@ static double raw_latency(char *buffer, size_t size, int rounds) {
  * in a loop, the send is non-blocking and tested until done (what lavaflow's frames do, with
  * an 80-byte header in front of the payload). */
 static double nonblocking_latency(char *buffer, size_t size, int rounds) {
-  static char frame[4096 + 80], in[4096 + 80];
-  const int bytes = (int)size + 80;
+  enum { PREFIX = 80 }; /* a lavaflow frame's header and tag */
+  static char frame[4096 + PREFIX], in[4096 + PREFIX];
+  const int bytes = (int)size + PREFIX;
   MPI_Request receive;
   MPI_Irecv(in, bytes, MPI_BYTE, g_rank ^ 1, 1, MPI_COMM_WORLD, &receive);
   MPI_Barrier(MPI_COMM_WORLD);
@@ -117,7 +118,7 @@ static double nonblocking_latency(char *buffer, size_t size, int rounds) {
     if (i == 0) start = MPI_Wtime();
     for (int half = 0; half < 2; ++half) {
       if ((g_rank == 0) == (half == 0)) {
-        memcpy(frame + 80, buffer, size);
+        memcpy(frame + PREFIX, buffer, size);
         MPI_Request send;
         int done = 0;
         MPI_Isend(frame, bytes, MPI_BYTE, g_rank ^ 1, 1, MPI_COMM_WORLD, &send);
@@ -125,7 +126,7 @@ static double nonblocking_latency(char *buffer, size_t size, int rounds) {
       } else {
         int done = 0;
         while (!done) MPI_Test(&receive, &done, MPI_STATUS_IGNORE);
-        memcpy(buffer, in + 80, size);
+        memcpy(buffer, in + PREFIX, size);
         MPI_Irecv(in, bytes, MPI_BYTE, g_rank ^ 1, 1, MPI_COMM_WORLD, &receive);
       }
     }
@@ -547,14 +548,7 @@ static lf_pool_driver_t *start_bridge_driver(lf_context_t *context) {
 }
 
 int main(int argc, char **argv) {
-  int provided = 0, size = 0;
-  MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
-  MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  if (size != 2) {
-    if (g_rank == 0) fprintf(stderr, "bench_mpi: run with 2 ranks (mpirun -np 2)\n");
-    MPI_Abort(MPI_COMM_WORLD, 2);
-  }
+  g_rank = mpi_world_start_pair(&argc, &argv, "bench_mpi");
   int sections = 0;  /* bits: 1 latency, 2 bandwidth, 4 codec, 8 crypto, 16 bridge */
   for (int i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "--quick") == 0) g_quick = 1;
@@ -568,21 +562,8 @@ int main(int argc, char **argv) {
   if (sections == 0) sections = 31;
   /* A base directory of this run's own (the same path on both hosts): the bridge section
      runs a pool driver per host in it. */
-  char names[2][MPI_MAX_PROCESSOR_NAME] = {{0}};
-  int length = 0;
-  MPI_Get_processor_name(names[g_rank], &length);
-  MPI_Allgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, names, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, MPI_COMM_WORLD);
-  const int two_hosts = strcmp(names[0], names[1]) != 0;
   char base[] = "/dev/shm/lf-bench-mpi-XXXXXX";
-  if (g_rank == 0 && mkdtemp(base) == NULL) {
-    perror("bench_mpi: mkdtemp");
-    MPI_Abort(MPI_COMM_WORLD, 1);
-  }
-  MPI_Bcast(base, sizeof base, MPI_CHAR, 0, MPI_COMM_WORLD);
-  if (g_rank == 1 && two_hosts && mkdir(base, 0700) != 0) {
-    perror("bench_mpi: mkdir");
-    MPI_Abort(MPI_COMM_WORLD, 1);
-  }
+  const int two_hosts = mpi_world_host_dir(base, sizeof base);
   lf_context_params_t context_params = {.field_mask = LF_CONTEXT_PARAM_FIELD_BASE_DIR, .base_dir = base};
   lf_context_t *context = NULL;
   CHECK(lf_context_create(&context_params, &context));
@@ -606,11 +587,7 @@ int main(int argc, char **argv) {
   if (driver != NULL) CHECK(lf_pool_driver_destroy(driver));
   CHECK(lf_mpi_detach(g_mpi));
   CHECK(lf_context_destroy(context));
-  if (g_rank == 0 || two_hosts) {
-    char command[64];
-    snprintf(command, sizeof command, "rm -rf %s", base);
-    if (system(command) != 0) fprintf(stderr, "bench_mpi: could not remove %s\n", base);
-  }
+  mpi_world_remove_host_dir(base, two_hosts);
   MPI_Finalize();
   return 0;
 }

@@ -9,6 +9,7 @@
  * not checked here: Open MPI makes them for large messages.) */
 #include "alloc_counter.h"
 #include "mpi_check.h"
+#include "mpi_world.h"
 
 #include <lavaflow/lavaflow.h>
 
@@ -69,14 +70,7 @@ static void run(uint32_t id, int32_t compression, int32_t cipher, uint8_t *buffe
 }
 
 int main(int argc, char **argv) {
-  int provided = 0, size = 0;
-  MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
-  MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  if (size != 2) {
-    if (g_rank == 0) fprintf(stderr, "run with 2 ranks\n");
-    MPI_Abort(MPI_COMM_WORLD, 2);
-  }
+  g_rank = mpi_world_start_pair(&argc, &argv, argv[0]);
   lf_context_t *context = NULL;
   MPI_OK(lf_context_create(NULL, &context));
   lf_mpi_params_t params = {.field_mask = LF_MPI_PARAM_FIELD_PROGRESS | LF_MPI_PARAM_FIELD_WORKER_THREADS,

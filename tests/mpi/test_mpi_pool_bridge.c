@@ -8,13 +8,13 @@
  * nothing of it published. Bad arguments are refused. */
 #define _GNU_SOURCE
 #include "mpi_check.h"
+#include "mpi_world.h"
 
 #include <lavaflow/lavaflow.h>
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 enum { FRAMES = 200, METADATA_CHANGE = 100, LEASE_RETAKE = 150, SOURCE_STREAM = 7, SINK_STREAM = 9 };
@@ -227,21 +227,10 @@ static void test_bad_arguments(void) {
 }
 
 int main(int argc, char **argv) {
-  int provided = 0, size = 0;
-  MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
-  MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
-  MPI_CHECK(size == 2);
+  g_rank = mpi_world_start_pair(&argc, &argv, argv[0]);
   /* One pool per host: one base directory (the same path on both hosts) and one driver. */
-  char names[2][MPI_MAX_PROCESSOR_NAME] = {{0}};
-  int length = 0;
-  MPI_Get_processor_name(names[g_rank], &length);
-  MPI_Allgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, names, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, MPI_COMM_WORLD);
-  const int two_hosts = strcmp(names[0], names[1]) != 0;
   char base[] = "/dev/shm/lf-mpi-pool-bridge-XXXXXX";
-  if (g_rank == 0) MPI_CHECK(mkdtemp(base) != NULL);
-  MPI_Bcast(base, sizeof base, MPI_CHAR, 0, MPI_COMM_WORLD);
-  if (g_rank == 1 && two_hosts) MPI_CHECK(mkdir(base, 0700) == 0);
+  const int two_hosts = mpi_world_host_dir(base, sizeof base);
   lf_context_params_t params = {.field_mask = LF_CONTEXT_PARAM_FIELD_BASE_DIR, .base_dir = base};
   lf_context_t *context = NULL;
   MPI_OK(lf_context_create(&params, &context));
@@ -260,11 +249,7 @@ int main(int argc, char **argv) {
   MPI_OK(lf_pool_driver_destroy(driver));
   MPI_OK(lf_mpi_detach(g_mpi));
   MPI_OK(lf_context_destroy(context));
-  if (g_rank == 0 || two_hosts) {
-    char command[128];
-    snprintf(command, sizeof command, "rm -rf %s", base);
-    if (system(command) != 0) fprintf(stderr, "rank %d: could not remove %s\n", g_rank, base);
-  }
+  mpi_world_remove_host_dir(base, two_hosts);
   if (g_rank == 0)
     printf("pool bridge: %d frames %s (ranks on %s)\n", FRAMES, g_remote ? "over MPI, tampering rejected" : "over shared memory",
            two_hosts ? "two hosts" : "one host");
