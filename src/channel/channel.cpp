@@ -134,9 +134,11 @@ lf_status_t Channel::wait_progressing(Attempt attempt, int32_t timeout_ms) noexc
     progress(progress_arg);
     status = attempt();
     if (status != LF_WOULD_BLOCK || timeout_ms == 0) return status;
-    const int64_t now = core::monotonic_ns();
-    if (first && timeout_ms > 0) deadline = now + int64_t{timeout_ms} * 1000000;
-    if (now >= deadline) return fail(LF_TIMEOUT, "timed out");
+    if (timeout_ms > 0) {
+      const int64_t now = core::monotonic_ns();
+      if (first) deadline = now + int64_t{timeout_ms} * 1000000;
+      if (now >= deadline) return fail(LF_TIMEOUT, "timed out");
+    }
     core::cpu_relax();
   }
 }
@@ -356,7 +358,8 @@ lf_status_t Channel::release() noexcept {
   messages_.add(1);
   bytes_.add(peeked_size_);
   if (ring.release(publish_seq_cst(ring.control()->producer_promise))) wake_producer(ring.control());
-  kick_progress();
+  // (no progress pass here: what the freed room lets a bridge do waits for the next call or
+  // the bridge's thread, and a ping-pong's reply is not held up behind it)
   return LF_OK;
 }
 

@@ -444,7 +444,7 @@ lf_channel_t *Attachment::open_over_mpi(int32_t peer_rank, const PeerInfo &p, ui
   mine.cipher = choice.cipher;
   mine.compression = choice.compression;
   mine.pipeline_depth = choice.depth != 0 ? choice.depth : default_pipeline_depth();
-  mine.flags = progress_mode_ == LF_MPI_PROGRESS_THREAD ? kHelloProgressThread : 0;
+  mine.flags = (progress_mode_ == LF_MPI_PROGRESS_THREAD ? kHelloProgressThread : 0) | kHelloShortFrames;
   mine.chunk_size = choice.chunk;
   mine.max_message = ring_max_message(channel_params);
   random_salt(mine.salt);
@@ -511,6 +511,8 @@ lf_channel_t *Attachment::open_over_mpi(int32_t peer_rank, const PeerInfo &p, ui
   config.compression_level = choice.level;
   config.min_gain_percent = choice.min_gain;
   config.cipher = choice.cipher;
+  config.short_frames = (theirs.flags & kHelloShortFrames) != 0 && choice.cipher == LF_MPI_CIPHER_NONE &&
+                        producer.compression == LF_MPI_COMPRESSION_NONE;
   config.send_heartbeats = progress_mode_ == LF_MPI_PROGRESS_THREAD;
   config.expect_heartbeats = theirs.flags & kHelloProgressThread;
   config.workers = workers_.get();
@@ -586,10 +588,13 @@ bool Attachment::progress() {
   if (!lock.owns_lock()) return false;
   bool moved = false;
   size_t finished = 0;
-  for (auto &link : links_) {
-    moved |= link->progress(hook_);
-    finished += link->finished();
-  }
+  // Senders first: a message the user just committed goes out before any receive is tested.
+  for (const bool senders : {true, false})
+    for (auto &link : links_) {
+      if (link->is_sender() != senders) continue;
+      moved |= link->progress(hook_);
+      finished += link->finished();
+    }
   // Nothing moved: the chunks queued for the workers are what everything waits for.
   if (!moved && workers_->help(helper_contexts_)) moved = true;
   // Finished links stay a while for lf_mpi_channel_get_stats; the oldest go beyond that.

@@ -30,6 +30,7 @@ struct LinkConfig {
   int32_t compression_level = 1;
   uint32_t min_gain_percent = 10;
   int32_t cipher = 0;
+  bool short_frames = false;     // no protection, no compression, both ends announced them
   bool send_heartbeats = false;  // this end has a progress thread
   bool expect_heartbeats = false;  // the peer has one
   WorkerPool *workers = nullptr;   // the attachment's (outlives the link)
@@ -76,6 +77,7 @@ class Link {
   // Cancels the receives still posted (they complete at once).
   void cancel_receives();
 
+  virtual bool is_sender() const noexcept = 0;
   // Whether MPI may still read this link's buffers (sends not completed).
   virtual bool sends_in_flight() { return !control_idle(); }
 

@@ -20,8 +20,7 @@ namespace lavaflow::mpi {
 namespace {
 
 struct FrameBuffer {
-  std::vector<uint8_t> bytes;
-  MPI_Request request = MPI_REQUEST_NULL;
+  std::vector<uint8_t> bytes;  // (its receive is the receiver's frame_requests_[its index])
   bool arrived = false;  // received, not yet handled (the ring was full)
   int count = 0;
 };
@@ -48,12 +47,14 @@ class Receiver final : public Link {
  public:
   Receiver(const LinkConfig &config, lf_channel_t *bridge, std::unique_ptr<Sealer> sealer)
       : Link(config, bridge, std::move(sealer)), decompressor_(config.compression),
-        contexts_(false, uses_zstd(config.compression)), frames_(config.depth), chunks_(config.depth),
+        contexts_(false, uses_zstd(config.compression)), frames_(config.depth),
+        frame_requests_(config.depth, MPI_REQUEST_NULL), arrivals_(config.depth), arrival_statuses_(config.depth),
+        chunks_(config.depth),
         pending_(config.depth), inline_limit_(inline_limit(config.chunk_size)),
         credit_batch_(std::max<uint32_t>(1, config.depth / 2)) {
-    for (auto &frame : frames_) {
-      frame.bytes.resize(kFramePrefix + inline_limit_);
-      post(frame);
+    for (size_t i = 0; i < frames_.size(); ++i) {
+      frames_[i].bytes.resize(kFramePrefix + inline_limit_);
+      post(i);
     }
     // Staging holds a compressed payload (a whole chunk) or an inline frame queued behind
     // chunks; a raw chunk lands in the ring. A channel whose sender does not compress needs
@@ -68,44 +69,70 @@ class Receiver final : public Link {
 
   ~Receiver() override { wait_for_jobs(); }  // (a worker may still write into the ring)
 
+  bool is_sender() const noexcept override { return false; }
+
   bool progress(const WireHook &) override {
     if (finished_) return false;
     if (check_peer()) return true;
+    // The frames taken in the last pass are posted again and their credits go back now, not
+    // right after each frame: a ping-pong's reply goes out first (the user's next call runs
+    // the senders before the receivers), and the message reaches the user sooner.
+    bool moved = repost_taken();
+    moved |= return_credits();
     // (the sender's control messages are heartbeats: reading them now and then is enough, and
     // each test of a pending receive runs MPI's whole progress engine)
-    bool moved = control_poll_due() && read_control();
+    moved |= control_poll_due() && read_control();
     moved |= complete_payloads();
-    while (!finished_ && pending_.size() < config_.depth) {
+    bool tested = false;
+    while (!finished_ && pending_.size() < config_.depth && unposted_ < frames_.size()) {
       FrameBuffer &frame = frames_[next_frame_];
-      if (!frame.arrived) {
-        int done = 0;
-        MPI_Status status;
-        MPI_Test(&frame.request, &done, &status);
-        if (!done) break;
-        frame.arrived = true;
-        MPI_Get_count(&status, MPI_BYTE, &frame.count);
-        heard.fetch_add(1, std::memory_order_relaxed);
-      }
+      if (!frame.arrived && (tested || !test_frames(tested))) break;
+      if (!frame.arrived) break;  // (a later one came first: not possible in MPI's order)
       if (!handle(frame)) break;  // the ring is full: try again later
       frame.arrived = false;
-      if (!finished_) post(frame);
+      ++unposted_;
       next_frame_ = (next_frame_ + 1) % frames_.size();
       moved = true;
     }
-    moved |= return_credits();
     maybe_heartbeat(tag_of(config_.channel_id, kTagToSender));
     if (finished_) cancel_posted();
     return moved;
   }
 
  private:
-  void post(FrameBuffer &frame) {
-    MPI_Irecv(frame.bytes.data(), static_cast<int>(frame.bytes.size()), MPI_BYTE, config_.peer,
-              tag_of(config_.channel_id, kTagData), config_.comm, &frame.request);
+  void post(size_t index) {
+    std::vector<uint8_t> &bytes = frames_[index].bytes;
+    MPI_Irecv(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, config_.peer, tag_of(config_.channel_id, kTagData),
+              config_.comm, &frame_requests_[index]);
+  }
+
+  // One test of every posted frame receive (each test runs MPI's whole progress engine, so
+  // one call for all of them); marks those that arrived. True if any did.
+  bool test_frames(bool &tested) {
+    tested = true;
+    int count = 0;
+    MPI_Testsome(static_cast<int>(frame_requests_.size()), frame_requests_.data(), &count, arrivals_.data(),
+                 arrival_statuses_.data());
+    if (count == MPI_UNDEFINED || count <= 0) return false;
+    for (int k = 0; k < count; ++k) {
+      FrameBuffer &frame = frames_[static_cast<size_t>(arrivals_[static_cast<size_t>(k)])];
+      frame.arrived = true;
+      MPI_Get_count(&arrival_statuses_[static_cast<size_t>(k)], MPI_BYTE, &frame.count);
+    }
+    heard.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+
+  // Posts the receives of the frames taken since, oldest first (the order frames arrive in).
+  bool repost_taken() {
+    if (unposted_ == 0 || finished_) return false;
+    for (size_t i = frames_.size() - unposted_; i < frames_.size(); ++i) post((next_frame_ + i) % frames_.size());
+    unposted_ = 0;
+    return true;
   }
 
   void cancel_posted() {
-    for (auto &frame : frames_) posted_receives_.push_back(&frame.request);
+    for (auto &request : frame_requests_) posted_receives_.push_back(&request);
     cancel_receives();
   }
 
@@ -145,7 +172,10 @@ class Receiver final : public Link {
     if (discarding_) return discard(frame);
     FrameHeader header;
     const char *problem = nullptr;
-    if (static_cast<size_t>(frame.count) < kFramePrefix) problem = "shorter than a frame header";
+    const bool short_frame = frame.count >= 1 && bytes[0] == kShortFrameMark;
+    const size_t prefix_bytes = short_frame ? kShortFramePrefix : kFramePrefix;
+    if (short_frame) problem = short_frame_header(frame.count, header);
+    else if (static_cast<size_t>(frame.count) < kFramePrefix) problem = "shorter than a frame header";
     else if (decode_header(bytes, header, &problem) != LF_OK) {
     } else if (header.channel_id != config_.channel_id) problem = "it names another channel";
     else if (header.sequence != expected_sequence_)
@@ -155,7 +185,7 @@ class Receiver final : public Link {
       if (!pending_.empty()) return false;  // the last message's payloads are still arriving
       return close_frame(frame, header), true;
     }
-    else problem = check_lengths(header, frame.count);
+    else problem = check_lengths(header, frame.count, prefix_bytes);
     if (problem != nullptr) {
       // Everything before it is delivered first: the chunks still arriving or decoding.
       if (!pending_.empty()) return false;
@@ -183,14 +213,15 @@ class Receiver final : public Link {
     uint8_t *destination = message_ + header.offset;
     if (header.flags & kFlagInline) {
       stats_.wire_bytes.fetch_add(static_cast<uint64_t>(frame.count), std::memory_order_relaxed);
+      uint8_t *payload = frame.bytes.data() + prefix_bytes;
       if (pending_.empty()) {  // (the common case: nothing before it is still arriving)
-        if (const char *wrong = open_and_decode(header, bytes, frame.bytes.data() + kFramePrefix, destination, contexts_))
+        if (const char *wrong = open_and_decode(header, bytes, payload, destination, contexts_))
           reject(header.sequence, wrong);
         else
           commit_chunk(header);
         ++credits_owed_;
       } else {
-        queue_inline(header, bytes, destination);
+        queue_inline(header, bytes, payload, destination);
       }
       return true;
     }
@@ -214,10 +245,10 @@ class Receiver final : public Link {
   }
 
   // An inline frame behind chunks still arriving: it is opened and committed after them.
-  void queue_inline(const FrameHeader &header, const uint8_t *frame, uint8_t *destination) {
+  void queue_inline(const FrameHeader &header, const uint8_t *frame, const uint8_t *payload, uint8_t *destination) {
     PendingChunk &chunk = next_chunk(header, frame, destination);
     chunk.landing = chunk.staging.data();
-    if (header.payload_bytes > 0) std::memcpy(chunk.landing, frame + kFramePrefix, header.payload_bytes);
+    if (header.payload_bytes > 0) std::memcpy(chunk.landing, payload, header.payload_bytes);
     chunk.queued_inline = true;
   }
 
@@ -238,15 +269,32 @@ class Receiver final : public Link {
     for (const auto &chunk : chunks_) WorkerPool::wait(chunk);
   }
 
-  // nullptr when the frame's lengths fit the channel and the message in progress.
-  const char *check_lengths(const FrameHeader &h, int count) const {
+  // The header a short frame of `count` bytes stands for; null, or why it is refused.
+  const char *short_frame_header(int count, FrameHeader &h) const {
+    if (!config_.short_frames) return "a short frame, which its sender did not announce (or the channel is protected)";
+    const uint32_t n = static_cast<uint32_t>(count) - static_cast<uint32_t>(kShortFramePrefix);
+    h.type = kFrameData;
+    h.flags = kFlagFirst | kFlagLast | kFlagInline;
+    h.codec = kCodecRaw;
+    h.channel_id = config_.channel_id;
+    h.payload_bytes = h.raw_bytes = n;
+    h.message_bytes = n;
+    h.sequence = expected_sequence_;
+    h.offset = 0;
+    return n > inline_limit_ ? "a short frame longer than the inline limit" : nullptr;
+  }
+
+  // nullptr when the frame's lengths fit the channel and the message in progress (the frame
+  // is `count` bytes, its prefix `prefix_bytes`).
+  const char *check_lengths(const FrameHeader &h, int count, size_t prefix_bytes) const {
     const bool first = h.flags & kFlagFirst, last = h.flags & kFlagLast;
     if (h.message_bytes > config_.max_message) return "its message is larger than this end's max_message_size";
     if (h.raw_bytes > config_.chunk_size) return "a chunk larger than the channel's chunk size";
-    if (h.codec == kCodecRaw ? h.payload_bytes != h.raw_bytes : h.payload_bytes >= h.raw_bytes)
-      return "its payload length does not fit its codec";
     if (h.codec != kCodecRaw && config_.compression == LF_MPI_COMPRESSION_NONE)
       return "compressed, but its sender announced no compression";
+    if (h.codec == kCodecRaw ? h.payload_bytes != h.raw_bytes : h.payload_bytes >= h.raw_bytes)
+      return "its payload length does not fit its codec";
+    if (first && in_message_) return "a new message before the last chunk of the one in progress";
     if (first != (h.offset == 0)) return "the first-chunk flag disagrees with the offset";
     if (!first && (h.message_bytes != message_bytes_ || h.offset != next_offset_))
       return "a chunk that does not continue the message in progress";
@@ -254,7 +302,7 @@ class Receiver final : public Link {
       return "the last-chunk flag or the lengths disagree with the message's size";
     if (h.flags & kFlagInline) {
       if (!first || !last) return "an inline frame must carry a whole message";
-      if (static_cast<size_t>(count) != kFramePrefix + h.payload_bytes) return "truncated (its length disagrees with its header)";
+      if (static_cast<size_t>(count) != prefix_bytes + h.payload_bytes) return "truncated (its length disagrees with its header)";
     } else if (static_cast<size_t>(count) != kFramePrefix) {
       return "a chunk header with bytes after it";
     }
@@ -383,11 +431,15 @@ class Receiver final : public Link {
   const Decompressor decompressor_;
   CodecContexts contexts_;  // this thread's, for chunks decoded here
   std::vector<FrameBuffer> frames_;
+  std::vector<MPI_Request> frame_requests_;  // frames_[i]'s posted receive (MPI_Testsome takes an array)
+  std::vector<int> arrivals_;                // MPI_Testsome's answer
+  std::vector<MPI_Status> arrival_statuses_;
   std::vector<PendingChunk> chunks_;  // one per frame that may be pending
   FixedQueue<PendingChunk *> pending_;  // chunks not yet committed, in order, at most `depth`
   size_t started_ = 0;     // of them, those whose payloads arrived (their jobs started)
   size_t chunk_next_ = 0;
   size_t next_frame_ = 0;  // frames arrive in the order they were posted
+  size_t unposted_ = 0;    // the frames before next_frame_ taken, not yet posted again
   const size_t inline_limit_;
   const uint32_t credit_batch_;
   uint64_t expected_sequence_ = 0;

@@ -46,6 +46,7 @@ struct SendSlot : Job {
   FrameHeader header;
   const uint8_t *source = nullptr;
   bool inline_payload = false;
+  bool short_frame = false;  // the whole message after one mark byte (frame.hpp)
   // What goes out.
   size_t frame_size = 0;
   const uint8_t *payload = nullptr;  // separate payload, or null
@@ -81,18 +82,35 @@ class Sender final : public Link {
 
   bool sends_in_flight() override { return !all_idle() || Link::sends_in_flight(); }
 
+  bool is_sender() const noexcept override { return true; }
+
   bool progress(const WireHook &hook) override {
     if (finished_) return false;
     if (check_peer()) return true;
-    // Each test of a pending receive runs MPI's whole progress engine: the control channel
-    // (credits, the consumer's notices) is read when credits run low, else now and then.
-    bool moved = (credits_ <= config_.depth / 2 || control_poll_due()) && read_control();
+    // What the user just committed goes out first: the tests below each run MPI's whole
+    // progress engine, and a ping-pong waits for this frame.
+    bool moved = issue(hook, false);
+    // The control channel (credits, the consumer's notices) is read when credits run low,
+    // else now and then.
+    moved |= (credits_ <= config_.depth / 2 || control_poll_due()) && read_control();
     moved |= complete_slots();
     moved |= post_prepared(hook);
     moved |= release_sent();
+    moved |= issue(hook, true);
+    maybe_heartbeat(tag_of(config_.channel_id, kTagToReceiver));
+    if (close_issued_ && all_idle() && control_idle()) finished_ = true;
+    return moved;
+  }
+
+ private:
+  // Cuts messages from the ring into frames while credits and slots last; `last_try`: no
+  // credit or slot is coming in this pass (a stall, if there is something to send).
+  bool issue(const WireHook &hook, bool last_try) {
+    bool moved = false;
     for (;;) {
       if (close_issued_) break;
       if (credits_ == 0 || free_slot() == nullptr) {
+        if (!last_try) break;
         // Held back by the receiver (no credit, or its frames not yet taken): a stall if
         // there is something to send.
         if (!stalled_ && (issuing() != nullptr || next_message())) stats_.credit_stalls.fetch_add(1, std::memory_order_relaxed);
@@ -111,12 +129,8 @@ class Sender final : public Link {
       issue_chunk(message != nullptr ? *message : open_.back(), hook);
       moved = true;
     }
-    maybe_heartbeat(tag_of(config_.channel_id, kTagToReceiver));
-    if (close_issued_ && all_idle() && control_idle()) finished_ = true;
     return moved;
   }
-
- private:
   bool read_control() {
     bool moved = false;
     ControlKind kind;
@@ -205,6 +219,7 @@ class Sender final : public Link {
     const size_t n = std::min<size_t>(message.size - message.issued, config_.chunk_size);
     slot.source = message.data + message.issued;
     slot.inline_payload = message.size <= inline_limit_;
+    slot.short_frame = slot.inline_payload && config_.short_frames;
     FrameHeader &header = slot.header;
     header = FrameHeader{};
     header.type = kFrameData;
@@ -252,6 +267,15 @@ class Sender final : public Link {
   void prepare(SendSlot &slot, CodecContexts &contexts) {
     FrameHeader &header = slot.header;
     const size_t n = header.raw_bytes;
+    if (slot.short_frame) {
+      slot.frame[0] = kShortFrameMark;
+      if (n > 0) std::memcpy(slot.frame.data() + kShortFramePrefix, slot.source, n);
+      header.payload_bytes = static_cast<uint32_t>(n);
+      slot.frame_size = kShortFramePrefix + n;
+      slot.payload = nullptr;
+      slot.payload_size = 0;
+      return;
+    }
     uint8_t *out = slot.inline_payload ? slot.frame.data() + kFramePrefix : slot.staging.data();
     size_t packed = 0;
     const Codec codec = compressor_.compress(slot.source, n, out, &packed, contexts);
@@ -320,6 +344,7 @@ class Sender final : public Link {
     slot.payload = nullptr;
     slot.payload_size = 0;
     slot.is_close = true;
+    slot.short_frame = false;
     close_issued_ = true;
     enqueue(slot);
     post_prepared(hook);

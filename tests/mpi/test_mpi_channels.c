@@ -144,6 +144,55 @@ static void test_correctness(void) {
       for (int structured = 0; structured < 2; ++structured) run_transfer(compressions[c], ciphers[k], structured);
 }
 
+/* What travels for small and just-too-large messages: a channel without protection or
+   compression sends each message that fits inline as a short frame (one mark byte before it),
+   a protected one always the 80-byte prefix, and a message beyond the inline limit (16 KiB
+   here) is a header frame and a separate payload. Counted on the consumer, exactly. */
+static void run_frame_sizes(int32_t compression, int32_t cipher) {
+  static const size_t sizes[] = {0, 1, 79, 80, 16384, 16385};
+  enum { COUNT = sizeof sizes / sizeof sizes[0] };
+  static uint8_t message[16385], expected[16385];
+  lf_mpi_channel_params_t params = {.field_mask = LF_MPI_CHANNEL_PARAM_FIELD_COMPRESSION | LF_MPI_CHANNEL_PARAM_FIELD_CIPHER |
+                                                  LF_MPI_CHANNEL_PARAM_FIELD_KEY,
+                                    .compression = compression, .cipher = cipher, .key = g_key};
+  lf_channel_t *channel = open_channel(g_next_id++, NULL, &params);
+  uint64_t wire = 0, payload = 0;
+  for (uint32_t k = 0; k < COUNT; ++k) {
+    fill(expected, sizes[k], k, 0);
+    const int is_short = sizes[k] <= 16384 && compression == LF_MPI_COMPRESSION_NONE && cipher == LF_MPI_CIPHER_NONE;
+    wire += (is_short ? 1 : 80) + sizes[k];
+    payload += sizes[k];
+    if (g_producer) {
+      MPI_OK(lf_channel_send(channel, expected, sizes[k], 30000));
+    } else {
+      size_t got = 0;
+      MPI_OK(lf_channel_recv(channel, message, sizeof message, &got, 30000));
+      MPI_CHECK(got == sizes[k] && memcmp(message, expected, got) == 0);
+    }
+  }
+  if (!g_producer) {
+    lf_mpi_channel_stats_t stats = {.struct_size = sizeof stats};
+    MPI_OK(lf_mpi_channel_get_stats(g_mpi, channel, &stats));
+    MPI_CHECK(stats.messages == COUNT && stats.frames == COUNT && stats.payload_bytes == payload);
+    if (compression == LF_MPI_COMPRESSION_NONE) {
+      if (stats.wire_bytes != wire)
+        fprintf(stderr, "rank %d: %s channel: %llu bytes on the wire, expected %llu\n", g_rank, lf_mpi_cipher_name(cipher),
+                (unsigned long long)stats.wire_bytes, (unsigned long long)wire);
+      MPI_CHECK(stats.wire_bytes == wire);
+    } else {
+      MPI_CHECK(stats.wire_bytes >= 80 * COUNT);  /* a full prefix on every frame, whatever the codec made of it */
+    }
+  }
+  MPI_OK(lf_channel_destroy(channel));
+  mpi_barrier_progressing(g_mpi);
+}
+
+static void test_frame_sizes(void) {
+  run_frame_sizes(LF_MPI_COMPRESSION_NONE, LF_MPI_CIPHER_NONE);
+  run_frame_sizes(LF_MPI_COMPRESSION_NONE, LF_MPI_CIPHER_XCHACHA20_POLY1305);
+  run_frame_sizes(LF_MPI_COMPRESSION_LZ4, LF_MPI_CIPHER_NONE);
+}
+
 static void test_backpressure(void) {
   /* (a ring that holds more messages than the receiver grants credits for: the sender keeps
    * the ones in flight in the ring, so a smaller one would hold the user back first) */
@@ -198,20 +247,15 @@ static int32_t g_action;
 static size_t g_truncate;
 static uint64_t g_target;
 static int g_tamper;
-static int g_forge_codec;  /* mark the frame lz4-compressed, one byte shorter (no cipher: nothing notices but the receiver's rules) */
+static int g_forge_short;  /* turn the frame into a short frame (which a protected channel never sends) */
+static int g_forge_codec;  /* mark a chunk's header frame lz4-compressed (no cipher: nothing notices but the receiver's rules) */
 
 static int32_t hook(void *user_data, uint32_t channel_id, uint64_t sequence, uint8_t *frame, size_t *frame_size) {
   (void)user_data, (void)channel_id;
   if (sequence != g_target) return LF_MPI_WIRE_PASS;
   if (g_tamper) frame[*frame_size - 1] ^= 0x40;
-  if (g_forge_codec) {
-    uint32_t payload_bytes;
-    memcpy(&payload_bytes, frame + 12, 4);  /* docs/wire-formats.md "MPI frames" (little-endian hosts) */
-    payload_bytes -= 1;
-    memcpy(frame + 12, &payload_bytes, 4);
-    frame[6] = 1;
-    *frame_size -= 1;
-  }
+  if (g_forge_codec) frame[6] = 1;  /* the codec byte (docs/wire-formats.md "MPI frames") */
+  if (g_forge_short) frame[0] = 0x53, *frame_size = 5;  /* a short frame carrying 4 bytes */
   if (g_truncate) *frame_size -= g_truncate;
   return g_action;
 }
@@ -251,6 +295,7 @@ static void run_wire_case(const char *what, int32_t action, int tamper, size_t t
     if (status != LF_ERR_AUTH) fprintf(stderr, "wire case %s: %s\n", what, lf_status_name(status));
     MPI_CHECK(status == LF_ERR_AUTH);
     MPI_CHECK(strstr(lf_last_error_message(), "rejected") != NULL);
+    if (g_forge_short) MPI_CHECK(strstr(lf_last_error_message(), "short frame, which its sender did not announce") != NULL);
     lf_mpi_channel_stats_t stats = {.struct_size = sizeof stats};
     MPI_OK(lf_mpi_channel_get_stats(g_mpi, channel, &stats));
     MPI_CHECK(stats.auth_failures == 1);
@@ -260,12 +305,14 @@ static void run_wire_case(const char *what, int32_t action, int tamper, size_t t
 }
 
 /* A frame that claims a codec its sender never announced (a plain channel) is refused by the
-   receiver's rules before any payload lands: LF_ERR_PROTOCOL after the frames before it. */
+   receiver's rules before any payload lands: LF_ERR_PROTOCOL after the frames before it. The
+   messages are larger than the inline limit, so each is one chunk with a full header frame
+   (smaller ones travel as short frames, which have no codec field). */
 static void test_wire_codec_not_announced(void) {
   g_action = LF_MPI_WIRE_PASS, g_tamper = 0, g_truncate = 0, g_target = 3, g_forge_codec = 1;
   if (g_producer) MPI_OK(lf_mpi_set_wire_hook(g_mpi, hook, NULL));
   lf_channel_t *channel = open_channel(g_next_id++, NULL, NULL);
-  uint32_t message[2] = {0, 0};
+  static uint32_t message[(20u << 10) / 4];
   if (g_producer) {
     lf_status_t status = LF_OK;
     const double until = MPI_Wtime() + 30;
@@ -297,6 +344,9 @@ static void test_wire(void) {
   run_wire_case("drop", LF_MPI_WIRE_DROP, 0, 0, 0, 3, 4);
   run_wire_case("truncate", LF_MPI_WIRE_PASS, 0, 1, 0, 3, 4);
   run_wire_case("wrong key", LF_MPI_WIRE_PASS, 0, 0, 1, 0, 4);
+  g_forge_short = 1;
+  run_wire_case("short frame on a protected channel", LF_MPI_WIRE_PASS, 0, 0, 0, 3, 4);
+  g_forge_short = 0;
   /* The same on chunks with separate payloads (the tag is the header frame's last byte). */
   run_wire_case("tamper, 200 KiB", LF_MPI_WIRE_PASS, 1, 0, 0, 3, 200u << 10);
   run_wire_case("reorder, 200 KiB", LF_MPI_WIRE_HOLD, 0, 0, 0, 3, 200u << 10);
@@ -542,7 +592,7 @@ int main(int argc, char **argv) {
       test_correctness();
       test_backpressure();
       test_consumer_close_stops_the_producer();
-      if (g_remote) test_wire(), test_wire_codec_not_announced(), test_key_file();
+      if (g_remote) test_frame_sizes(), test_wire(), test_wire_codec_not_announced(), test_key_file();
     }
   }
   mpi_barrier_progressing(g_mpi);
