@@ -34,8 +34,9 @@
  * ranks, so a nonce (the frame's sequence number) never repeats for a key.
  *
  * **Progress.** With `MPI_THREAD_MULTIPLE`, a lavaflow thread moves the data (default). At
- * lower thread levels the data moves only inside lavaflow calls: a channel's waits, commits
- * and releases, and lf_mpi_progress(). Those calls then count as MPI calls for the thread
+ * lower thread levels the data moves only inside lavaflow calls: a channel's waits and
+ * commits, and lf_mpi_progress() (a release makes no pass: the room it frees and the credits
+ * it earns move with the next call). Those calls then count as MPI calls for the thread
  * level: with `MPI_THREAD_FUNNELED` make them from the main thread; with
  * `MPI_THREAD_SERIALIZED` never concurrently with the application's own MPI calls.
  *
