@@ -83,11 +83,14 @@ class Receiver final : public Link {
     // each test of a pending receive runs MPI's whole progress engine)
     moved |= control_poll_due() && read_control();
     moved |= complete_payloads();
-    bool tested = false;
+    bool tested = false;  // (one MPI_Testsome a pass at most)
     while (!finished_ && pending_.size() < config_.depth && unposted_ < frames_.size()) {
       FrameBuffer &frame = frames_[next_frame_];
-      if (!frame.arrived && (tested || !test_frames(tested))) break;
-      if (!frame.arrived) break;  // (a later one came first: not possible in MPI's order)
+      if (!frame.arrived && !tested) {
+        test_frames();
+        tested = true;
+      }
+      if (!frame.arrived) break;
       if (!handle(frame)) break;  // the ring is full: try again later
       frame.arrived = false;
       ++unposted_;
@@ -107,20 +110,18 @@ class Receiver final : public Link {
   }
 
   // One test of every posted frame receive (each test runs MPI's whole progress engine, so
-  // one call for all of them); marks those that arrived. True if any did.
-  bool test_frames(bool &tested) {
-    tested = true;
+  // one call for all of them); marks those that arrived.
+  void test_frames() {
     int count = 0;
     MPI_Testsome(static_cast<int>(frame_requests_.size()), frame_requests_.data(), &count, arrivals_.data(),
                  arrival_statuses_.data());
-    if (count == MPI_UNDEFINED || count <= 0) return false;
+    if (count == MPI_UNDEFINED || count <= 0) return;
     for (int k = 0; k < count; ++k) {
       FrameBuffer &frame = frames_[static_cast<size_t>(arrivals_[static_cast<size_t>(k)])];
       frame.arrived = true;
       MPI_Get_count(&arrival_statuses_[static_cast<size_t>(k)], MPI_BYTE, &frame.count);
     }
     heard.fetch_add(1, std::memory_order_relaxed);
-    return true;
   }
 
   // Posts the receives of the frames taken since, oldest first (the order frames arrive in).

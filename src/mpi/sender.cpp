@@ -46,7 +46,6 @@ struct SendSlot : Job {
   FrameHeader header;
   const uint8_t *source = nullptr;
   bool inline_payload = false;
-  bool short_frame = false;  // the whole message after one mark byte (frame.hpp)
   // What goes out.
   size_t frame_size = 0;
   const uint8_t *payload = nullptr;  // separate payload, or null
@@ -131,6 +130,7 @@ class Sender final : public Link {
     }
     return moved;
   }
+
   bool read_control() {
     bool moved = false;
     ControlKind kind;
@@ -219,7 +219,6 @@ class Sender final : public Link {
     const size_t n = std::min<size_t>(message.size - message.issued, config_.chunk_size);
     slot.source = message.data + message.issued;
     slot.inline_payload = message.size <= inline_limit_;
-    slot.short_frame = slot.inline_payload && config_.short_frames;
     FrameHeader &header = slot.header;
     header = FrameHeader{};
     header.type = kFrameData;
@@ -267,7 +266,7 @@ class Sender final : public Link {
   void prepare(SendSlot &slot, CodecContexts &contexts) {
     FrameHeader &header = slot.header;
     const size_t n = header.raw_bytes;
-    if (slot.short_frame) {
+    if (slot.inline_payload && config_.short_frames) {  // the whole message after one mark byte
       slot.frame[0] = kShortFrameMark;
       if (n > 0) std::memcpy(slot.frame.data() + kShortFramePrefix, slot.source, n);
       header.payload_bytes = static_cast<uint32_t>(n);
@@ -344,7 +343,6 @@ class Sender final : public Link {
     slot.payload = nullptr;
     slot.payload_size = 0;
     slot.is_close = true;
-    slot.short_frame = false;
     close_issued_ = true;
     enqueue(slot);
     post_prepared(hook);
