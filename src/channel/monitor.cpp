@@ -113,10 +113,14 @@ uint64_t Monitor::watch(int fd, Event what, Handler handler) {
 void Monitor::unwatch(uint64_t id) noexcept {
   std::unique_lock lock(state_->mutex);
   auto it = state_->watches.find(id);
-  if (it == state_->watches.end()) return;
-  epoll_ctl(state_->epoll_fd, EPOLL_CTL_DEL, it->second.first, nullptr);
-  state_->watches.erase(it);
+  if (it != state_->watches.end()) {
+    epoll_ctl(state_->epoll_fd, EPOLL_CTL_DEL, it->second.first, nullptr);
+    state_->watches.erase(it);
+  }
   if (std::this_thread::get_id() == state_->thread_id) return;  // from inside a handler
+  // Also when the watch is gone already: a handler that unwatched itself may still be
+  // running (a listener's hang-up handler does, then takes the listener's lock), and the
+  // caller is about to free what it uses.
   state_->idle.wait(lock, [&] { return state_->running != id; });
 }
 

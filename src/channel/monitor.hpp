@@ -25,7 +25,8 @@ class Monitor {
   uint64_t watch(int fd, Event event, Handler handler);
 
   // Stops watching. When it returns the handler is not running and will not run again
-  // (unless called from the handler itself, which is allowed).
+  // (unless called from the handler itself, which is allowed) — also when the handler had
+  // unwatched itself and is still finishing.
   void unwatch(uint64_t id) noexcept;
 
   Monitor(const Monitor &) = delete;
