@@ -13,7 +13,8 @@ namespace {
 
 constexpr uint64_t kKnownFields = LF_BRIDGE_PARAM_FIELD_USER_ROLE | LF_BRIDGE_PARAM_FIELD_TRANSPORT |
                                   LF_BRIDGE_PARAM_FIELD_SCOPE | LF_BRIDGE_PARAM_FIELD_REASON |
-                                  LF_BRIDGE_PARAM_FIELD_PROGRESS | LF_BRIDGE_PARAM_FIELD_FLAGS;
+                                  LF_BRIDGE_PARAM_FIELD_PROGRESS | LF_BRIDGE_PARAM_FIELD_FLAGS |
+                                  LF_BRIDGE_PARAM_FIELD_DIRECT;
 
 channel::BridgeOptions bridge_options(const lf_bridge_params_t *params) {
   channel::BridgeOptions options;
@@ -35,6 +36,11 @@ channel::BridgeOptions bridge_options(const lf_bridge_params_t *params) {
       core::fail(LF_ERR_INVALID_ARGUMENT, "bridge_params->flags has unknown bits 0x%x",
                  params->flags & ~uint32_t{LF_BRIDGE_FLAG_PROGRESS_HELPS});
     options.progress_helps = (params->flags & LF_BRIDGE_FLAG_PROGRESS_HELPS) != 0;
+  }
+  if (mask & LF_BRIDGE_PARAM_FIELD_DIRECT) {
+    options.direct_send = params->direct_send;
+    options.direct_recv = params->direct_recv;
+    options.direct_arg = params->direct_arg;
   }
   if (options.progress_helps && options.progress == nullptr)
     core::fail(LF_ERR_INVALID_ARGUMENT, "LF_BRIDGE_FLAG_PROGRESS_HELPS without a progress function");
@@ -66,7 +72,9 @@ lf_status_t lf_bridge_create(lf_context_t *context, const lf_channel_params_t *c
     capi::require_out(out_bridge_end, "out_bridge_end");
     channel::BridgeOptions options = bridge_options(bridge_params);
     channel::BridgePair pair = channel::make_bridge_pair(capi::channel_options(channel_params), options);
+    channel::Channel *user_end = pair.user.get();
     lf_channel_t *user = capi::publish_channel(ctx->context, std::move(pair.user));
+    user_end->user_handle = user;  // (for the add-on's shortcuts; nobody else has the handle yet)
     *out_bridge_end = capi::publish_channel(ctx->context, std::move(pair.bridge));
     *out_user_end = user;
     return LF_OK;
@@ -99,6 +107,11 @@ lf_status_t lf_bridge_release_oldest(lf_channel_t *bridge_end) {
 lf_status_t lf_bridge_reserve_ahead(lf_channel_t *bridge_end, size_t size, void **out_data) {
   if (out_data == nullptr) return capi::report(__func__, LF_ERR_INVALID_ARGUMENT, "out_data is NULL");
   return on_addon_end(__func__, bridge_end, [&](channel::Channel &end) { return end.reserve_ahead(size, out_data); });
+}
+
+lf_status_t lf_bridge_queued(lf_channel_t *bridge_end, uint64_t *out_bytes) {
+  if (out_bytes == nullptr) return capi::report(__func__, LF_ERR_INVALID_ARGUMENT, "out_bytes is NULL");
+  return on_addon_end(__func__, bridge_end, [&](channel::Channel &end) { return end.queued(out_bytes); });
 }
 
 lf_status_t lf_bridge_commit_oldest(lf_channel_t *bridge_end) {

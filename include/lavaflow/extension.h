@@ -36,6 +36,33 @@
  */
 typedef void (*lf_bridge_progress_fn)(void *arg);
 
+/**
+ * A shortcut past the ring for a message the user sends while nothing is queued: the user's
+ * lf_channel_send() calls this, when the ring is empty (the add-on has taken and released
+ * every message committed before), with the message itself. `LF_OK`: the add-on took it (it
+ * sent or copied it before returning; the user's call returns `LF_OK` and counts it);
+ * anything else, usually `LF_WOULD_BLOCK`: not now, and the message goes through the ring as
+ * any other. It must not block and must not call the user's end; taking a message here keeps
+ * the order, since the add-on has nothing older of this channel to send. `user_end` tells
+ * the add-on's channels apart when they share `arg`.
+ */
+typedef lf_status_t (*lf_bridge_send_fn)(void *arg, lf_channel_t *user_end, const void *data, size_t size);
+
+/**
+ * A shortcut past the ring for the message the user receives next: while lf_channel_recv()
+ * on the user's end finds its ring empty, it calls this instead of the progress function.
+ * The add-on makes its progress pass and, if the channel's next message arrives in it, may
+ * write that message straight into `buffer` (up to `capacity` bytes) instead of the ring —
+ * only when lf_bridge_queued() says the ring holds nothing, so that the order is kept.
+ * `LF_OK`: `*out_size` bytes are in `buffer`, the message is delivered (the user's call
+ * returns it); anything else, usually `LF_WOULD_BLOCK`: nothing was written there (what
+ * arrived went into the ring, and the user's end takes it from there). Same rules as
+ * ::lf_bridge_progress_fn. Not used on an end with `LF_BRIDGE_FLAG_PROGRESS_HELPS`, nor by
+ * lf_channel_peek() or lf_channel_recv_buffer().
+ */
+typedef lf_status_t (*lf_bridge_recv_fn)(void *arg, lf_channel_t *user_end, void *buffer, size_t capacity,
+                                         size_t *out_size);
+
 /** Bits of ::lf_bridge_params_t::field_mask. */
 enum lf_bridge_param_field {
   LF_BRIDGE_PARAM_FIELD_USER_ROLE = 1u << 0, /**< `user_role` */
@@ -43,7 +70,8 @@ enum lf_bridge_param_field {
   LF_BRIDGE_PARAM_FIELD_SCOPE = 1u << 2,     /**< `scope` */
   LF_BRIDGE_PARAM_FIELD_REASON = 1u << 3,    /**< `reason` */
   LF_BRIDGE_PARAM_FIELD_PROGRESS = 1u << 4,  /**< `progress` and `progress_arg` */
-  LF_BRIDGE_PARAM_FIELD_FLAGS = 1u << 5      /**< `flags` */
+  LF_BRIDGE_PARAM_FIELD_FLAGS = 1u << 5,     /**< `flags` */
+  LF_BRIDGE_PARAM_FIELD_DIRECT = 1u << 6     /**< `direct_send`, `direct_recv` and `direct_arg` */
 };
 
 /** Bits of ::lf_bridge_params_t::flags. */
@@ -66,6 +94,9 @@ typedef struct lf_bridge_params {
   const char *reason;             /**< its lf_channel_get_reason() text (borrowed, copied) */
   lf_bridge_progress_fn progress; /**< NULL: the add-on moves data on its own thread */
   void *progress_arg;             /**< passed to `progress` (borrowed) */
+  lf_bridge_send_fn direct_send;  /**< NULL: every message the user sends goes through the ring */
+  lf_bridge_recv_fn direct_recv;  /**< NULL: every message the user receives comes through the ring */
+  void *direct_arg;               /**< passed to `direct_send` and `direct_recv` (borrowed) */
 } lf_bridge_params_t;
 
 LF_EXTERN_C_BEGIN
@@ -148,6 +179,18 @@ LF_API lf_status_t lf_bridge_release_oldest(lf_channel_t *bridge_end);
  *         pending); `LF_ERR_CLOSED` (the user closed its end, or this end was closed).
  */
 LF_API lf_status_t lf_bridge_reserve_ahead(lf_channel_t *bridge_end, size_t size, void **out_data);
+
+/**
+ * The add-on's producer end: how much the user's end has yet to take — the bytes (record
+ * headers included) of the messages committed to the ring and not yet released by the
+ * user's end. 0: it took everything, and a message handed over by ::lf_bridge_recv_fn
+ * comes after all of them.
+ * @param bridge_end the add-on's end (borrowed)
+ * @param[out] out_bytes returned: the bytes still queued for the user
+ * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (NULL); `LF_ERR_INVALID_HANDLE`;
+ *         `LF_ERR_INVALID_STATE` (not a bridge's producer end).
+ */
+LF_API lf_status_t lf_bridge_queued(lf_channel_t *bridge_end, uint64_t *out_bytes);
 
 /**
  * Publishes the oldest message reserved ahead to the user's end.

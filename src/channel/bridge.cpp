@@ -38,6 +38,9 @@ BridgePair make_bridge_pair(const EndpointOptions &options, const BridgeOptions 
   pair.user->progress = bridge.progress;
   pair.user->progress_arg = bridge.progress_arg;
   pair.user->progress_helps = bridge.progress_helps;
+  pair.user->direct_send = bridge.direct_send;
+  pair.user->direct_recv = bridge.direct_recv;
+  pair.user->direct_arg = bridge.direct_arg;
   return pair;
 }
 

@@ -4,6 +4,8 @@
 
 #include "channel/endpoint.hpp"
 
+#include <lavaflow/extension.h>
+
 #include <memory>
 #include <string>
 
@@ -17,6 +19,9 @@ struct BridgeOptions {
   void (*progress)(void *) = nullptr;
   void *progress_arg = nullptr;
   bool progress_helps = false;  // the add-on has its own thread (LF_BRIDGE_FLAG_PROGRESS_HELPS)
+  lf_bridge_send_fn direct_send = nullptr;
+  lf_bridge_recv_fn direct_recv = nullptr;
+  void *direct_arg = nullptr;
 };
 
 struct BridgePair {

@@ -27,6 +27,12 @@ lf_status_t Channel::commit_oldest() noexcept {
   return LF_OK;
 }
 
+lf_status_t Channel::queued(uint64_t *out_bytes) noexcept {
+  if (role_ != LF_CHANNEL_PRODUCER) return fail(LF_ERR_INVALID_STATE, "only a producer end knows what it queued");
+  *out_bytes = producer_.queued_bytes();
+  return LF_OK;
+}
+
 lf_status_t Channel::peek_ahead(const void **out_data, size_t *out_size) noexcept {
   if (role_ != LF_CHANNEL_CONSUMER || rings_.size() != 1)
     return fail(LF_ERR_INVALID_STATE, "only a single-producer channel's consumer can peek ahead");

@@ -277,11 +277,24 @@ lf_status_t Channel::abort() noexcept {
 }
 
 lf_status_t Channel::send(const void *data, size_t size, int32_t timeout_ms) noexcept {
+  if (direct_send != nullptr && try_send_direct(data, size)) return LF_OK;
   void *slot = nullptr;
   lf_status_t status = reserve(size, timeout_ms, &slot);
   if (status != LF_OK) return status;
   if (size > 0) std::memcpy(slot, data, size);
   return commit(size);
+}
+
+bool Channel::try_send_direct(const void *data, size_t size) noexcept {
+  // Only when nothing older is queued (the add-on took and released everything: the order
+  // holds) and nothing would fail: otherwise the ring path runs and reports as usual.
+  if (role_ != LF_CHANNEL_PRODUCER || closed_ || producer_.reserved() || producer_.ahead_count() != 0 ||
+      size > max_message_ || header_->consumer_state.load(kAcquire) != kAttached || producer_.queued_bytes() != 0)
+    return false;
+  if (direct_send(direct_arg, user_handle, data, size) != LF_OK) return false;
+  messages_.add(1);
+  bytes_.add(size);
+  return true;
 }
 
 // ---- consumer ---------------------------------------------------------------------------
@@ -338,12 +351,17 @@ bool Channel::producers_gone(bool &dead) const noexcept {
   return !live;
 }
 
-lf_status_t Channel::peek(int32_t timeout_ms, const void **out_data, size_t *out_size) noexcept {
+lf_status_t Channel::check_peek() noexcept {
   if (role_ != LF_CHANNEL_CONSUMER) return fail(LF_ERR_INVALID_STATE, "only the consumer can peek");
   if (closed_) return fail(LF_ERR_CLOSED, "this end was closed");
   if (peeked_ring_ >= 0) return fail(LF_ERR_INVALID_STATE, "a message is already peeked: release it first");
   if (rings_.size() == 1 && rings_[0].ahead_count() != 0)
     return fail(LF_ERR_INVALID_STATE, "messages peeked ahead are pending: release them first");
+  return LF_OK;
+}
+
+lf_status_t Channel::peek(int32_t timeout_ms, const void **out_data, size_t *out_size) noexcept {
+  if (const lf_status_t problem = check_peek(); problem != LF_OK) return problem;
   lf_status_t status =
       wait([&] { return try_peek(out_data, out_size); }, [&] { return any_record(); }, header_->consumer_waiting,
            header_->data_seq, header_->consumer_promise, timeout_ms);
@@ -364,10 +382,45 @@ lf_status_t Channel::release() noexcept {
 }
 
 lf_status_t Channel::recv(void *buffer, size_t capacity, size_t *out_size, int32_t timeout_ms) noexcept {
+  if (direct_recv != nullptr && !progress_helps) return recv_direct(buffer, capacity, out_size, timeout_ms);
   const void *data = nullptr;
   size_t size = 0;
   lf_status_t status = peek(timeout_ms, &data, &size);
   if (status != LF_OK) return status;
+  return recv_peeked(buffer, capacity, out_size, data, size);
+}
+
+lf_status_t Channel::recv_from_ring(void *buffer, size_t capacity, size_t *out_size) noexcept {
+  const void *data = nullptr;
+  size_t size = 0;
+  const lf_status_t status = try_peek(&data, &size);
+  if (status != LF_OK) return status;
+  return recv_peeked(buffer, capacity, out_size, data, size);
+}
+
+lf_status_t Channel::recv_direct(void *buffer, size_t capacity, size_t *out_size, int32_t timeout_ms) noexcept {
+  // wait_progressing()'s loop with the add-on's shortcut as the progress pass: the ring
+  // first (what came before stays first), then the shortcut.
+  if (const lf_status_t problem = check_peek(); problem != LF_OK) return problem;
+  int64_t deadline = INT64_MAX;
+  for (uint32_t round = 0;; ++round) {
+    lf_status_t status = recv_from_ring(buffer, capacity, out_size);
+    if (status != LF_WOULD_BLOCK) return status;
+    if (round > 0 && timeout_ms == 0) return fail(LF_WOULD_BLOCK, "no message is waiting");
+    if (round > 0 && timeout_ms > 0) {
+      const int64_t now = core::monotonic_ns();
+      if (round == 1) deadline = now + int64_t{timeout_ms} * 1000000;
+      if (now >= deadline) return fail(LF_TIMEOUT, "timed out");
+    }
+    if (direct_recv(direct_arg, user_handle, buffer, capacity, out_size) == LF_OK) {
+      messages_.add(1);
+      bytes_.add(*out_size);
+      return LF_OK;
+    }
+  }
+}
+
+lf_status_t Channel::recv_peeked(void *buffer, size_t capacity, size_t *out_size, const void *data, size_t size) noexcept {
   *out_size = size;
   if (peeked_ref_.id != 0) {
     unpeek();

@@ -115,6 +115,8 @@ class Channel {
   lf_status_t commit_oldest() noexcept;
   lf_status_t peek_ahead(const void **out_data, size_t *out_size) noexcept;
   lf_status_t release_oldest() noexcept;
+  // Its producer end: bytes committed and not yet released by the user's end.
+  lf_status_t queued(uint64_t *out_bytes) noexcept;
 
   void close() noexcept;
   void info(lf_channel_info_t &out) const noexcept;
@@ -138,6 +140,12 @@ class Channel {
   void (*progress)(void *) = nullptr;
   void *progress_arg = nullptr;
   bool progress_helps = false;
+  // The add-on's shortcuts past the ring (lf_bridge_send_fn, lf_bridge_recv_fn), given this
+  // end's own handle (`user_handle`, set when it is published).
+  lf_status_t (*direct_send)(void *, lf_channel_t *, const void *, size_t) = nullptr;
+  lf_status_t (*direct_recv)(void *, lf_channel_t *, void *, size_t, size_t *) = nullptr;
+  void *direct_arg = nullptr;
+  lf_channel_t *user_handle = nullptr;
 
  private:
   Channel(std::shared_ptr<ChannelRegion> region, WaitPolicy wait, int32_t role, uint32_t slot);
@@ -170,6 +178,15 @@ class Channel {
   // publishes its last message before it says so: look at the rings again after this.
   bool producers_gone(bool &dead) const noexcept;
   void wake_consumer(bool seq_cst) noexcept;
+  // Whether a message may be peeked now (LF_OK), or why not.
+  lf_status_t check_peek() noexcept;
+  // send() and recv() through the add-on's shortcuts (bridged user ends).
+  bool try_send_direct(const void *data, size_t size) noexcept;
+  lf_status_t recv_direct(void *buffer, size_t capacity, size_t *out_size, int32_t timeout_ms) noexcept;
+  // recv()'s one attempt at the ring: the next message copied out and released.
+  lf_status_t recv_from_ring(void *buffer, size_t capacity, size_t *out_size) noexcept;
+  // recv()'s end: the peeked message copied out and released (or left queued, and why).
+  lf_status_t recv_peeked(void *buffer, size_t capacity, size_t *out_size, const void *data, size_t size) noexcept;
   // Puts the peeked message back: it stays first in line.
   void unpeek() noexcept;
   // commit() for a record of any type.

@@ -117,11 +117,39 @@ uint64_t ring_max_message(const lf_channel_params_t *params) {
 
 void Attachment::progress_trampoline(void *arg) {
   auto *anchor = static_cast<ProgressAnchor *>(arg);
-  std::shared_lock lock(anchor->mutex);
-  if (anchor->attachment == nullptr) return;
-  if (anchor->attachment->progress_mode_ == LF_MPI_PROGRESS_THREAD)
-    anchor->attachment->caller_progress_ns_.store(core::monotonic_ns(), std::memory_order_relaxed);
-  anchor->attachment->progress();
+  if (anchor->note_callers.load(std::memory_order_relaxed))
+    anchor->caller_progress_ns.store(core::monotonic_ns(), std::memory_order_relaxed);
+  std::unique_lock lock(anchor->mutex, std::try_to_lock);
+  if (!lock.owns_lock() || anchor->attachment == nullptr) return;  // (another thread is at it, or detached)
+  anchor->attachment->progress_locked();
+}
+
+lf_status_t Attachment::direct_send_trampoline(void *arg, lf_channel_t *user_end, const void *data, size_t size) {
+  auto *anchor = static_cast<ProgressAnchor *>(arg);
+  std::unique_lock lock(anchor->mutex, std::try_to_lock);
+  if (!lock.owns_lock() || anchor->attachment == nullptr) return LF_WOULD_BLOCK;
+  Attachment &self = *anchor->attachment;
+  Link *link = self.find_link(user_end);
+  return link != nullptr ? link->send_direct(self.hook_, data, size) : LF_WOULD_BLOCK;
+}
+
+lf_status_t Attachment::direct_recv_trampoline(void *arg, lf_channel_t *user_end, void *buffer, size_t capacity,
+                                               size_t *out_size) {
+  auto *anchor = static_cast<ProgressAnchor *>(arg);
+  std::unique_lock lock(anchor->mutex, std::try_to_lock);
+  if (!lock.owns_lock() || anchor->attachment == nullptr) return LF_WOULD_BLOCK;
+  Attachment &self = *anchor->attachment;
+  if (Link *link = self.find_link(user_end)) link->arm_direct(buffer, capacity);
+  self.progress_locked();
+  // (looked up again: the pass may have dropped finished links)
+  Link *link = self.find_link(user_end);
+  return link != nullptr && link->disarm_direct(out_size) ? LF_OK : LF_WOULD_BLOCK;
+}
+
+Link *Attachment::find_link(const lf_channel_t *user_end) const noexcept {
+  for (const auto &link : links_)
+    if (link->user_end == user_end) return link.get();
+  return nullptr;
 }
 
 Attachment::ProgressAnchor *Attachment::new_anchor() {
@@ -153,8 +181,12 @@ void ignore_sigpipe_if_default() {
 
 }  // namespace
 
-Attachment::Attachment(lf_context_t *context, MPI_Comm comm, const lf_mpi_params_t *params) : anchor_(new_anchor()) {
-  anchor_->attachment = this;
+Attachment::Attachment(lf_context_t *context, MPI_Comm comm, const lf_mpi_params_t *params)
+    : anchor_(new_anchor()), links_mutex_(anchor_->mutex) {
+  {
+    std::lock_guard lock(links_mutex_);
+    anchor_->attachment = this;
+  }
   int32_t progress = LF_MPI_PROGRESS_AUTO;
   uint32_t flags = 0;
   int64_t workers_asked = -1;
@@ -176,6 +208,7 @@ Attachment::Attachment(lf_context_t *context, MPI_Comm comm, const lf_mpi_params
     fail(LF_ERR_INVALID_ARGUMENT, "params->progress %d is not an lf_mpi_progress_mode_t value", progress);
   if (flags & ~uint32_t{LF_MPI_FLAG_INIT_MPI}) fail(LF_ERR_INVALID_ARGUMENT, "params->flags has unknown bits 0x%x", flags);
   peer_timeout_ms_ = env_int("LAVAFLOW_MPI_PEER_TIMEOUT_MS", peer_timeout_ms_);
+  direct_ = env_int("LAVAFLOW_MPI_DIRECT", 1) != 0;
   if (const char *mode = core::env_value("LAVAFLOW_MPI_PROGRESS")) {
     if (std::strcmp(mode, "thread") == 0) progress = LF_MPI_PROGRESS_THREAD;
     else if (std::strcmp(mode, "caller") == 0) progress = LF_MPI_PROGRESS_CALLER;
@@ -214,13 +247,16 @@ Attachment::Attachment(lf_context_t *context, MPI_Comm comm, const lf_mpi_params
   exchange_identities();
   workers_ = std::make_unique<WorkerPool>(worker_count(workers_asked));
 
-  if (progress_mode_ == LF_MPI_PROGRESS_THREAD) progress_thread_ = std::thread([this] { run_progress_thread(); });
+  if (progress_mode_ == LF_MPI_PROGRESS_THREAD) {
+    anchor_->note_callers.store(true, std::memory_order_relaxed);
+    progress_thread_ = std::thread([this] { run_progress_thread(); });
+  }
   watcher_ = std::thread([this] { run_watcher(); });
 }
 
 Attachment::~Attachment() {
   {
-    std::unique_lock lock(anchor_->mutex);
+    std::lock_guard lock(links_mutex_);
     anchor_->attachment = nullptr;
   }
   stopping_.store(true);
@@ -549,6 +585,14 @@ lf_channel_t *Attachment::open_over_mpi(int32_t peer_rank, const PeerInfo &p, ui
     bridge.field_mask |= LF_BRIDGE_PARAM_FIELD_FLAGS;
     bridge.flags = LF_BRIDGE_FLAG_PROGRESS_HELPS;
   }
+  // A small message skips the rings when nothing is queued: sent from the user's buffer,
+  // delivered into it (receiving only with caller progress: the user's end polls then).
+  if (direct_) {
+    bridge.field_mask |= LF_BRIDGE_PARAM_FIELD_DIRECT;
+    bridge.direct_send = &Attachment::direct_send_trampoline;
+    if (progress_mode_ == LF_MPI_PROGRESS_CALLER) bridge.direct_recv = &Attachment::direct_recv_trampoline;
+    bridge.direct_arg = anchor_;
+  }
   lf_channel_t *user = nullptr, *addon = nullptr;
   check_lf(lf_bridge_create(context_, &ring, &bridge, &user, &addon), "lf_bridge_create");
   std::unique_ptr<Link> link = producing ? make_sender(config, addon, std::move(sealer))
@@ -567,15 +611,15 @@ bool Attachment::stats(const lf_channel_t *channel, lf_mpi_channel_stats_t &out)
     out.cipher = link->config().cipher;
     out.compression = link->config().compression;
     out.peer_rank = link->config().peer;
-    out.messages = s.messages.load();
-    out.payload_bytes = s.payload_bytes.load();
-    out.wire_bytes = s.wire_bytes.load();
-    out.frames = s.frames.load();
+    out.messages = s.messages.get();
+    out.payload_bytes = s.payload_bytes.get();
+    out.wire_bytes = s.wire_bytes.get();
+    out.frames = s.frames.get();
     out.compressed_chunks = s.compressed_chunks.load();
     out.raw_chunks = s.raw_chunks.load();
-    out.auth_failures = s.auth_failures.load();
-    out.credit_stalls = s.credit_stalls.load();
-    out.worker_chunks = s.worker_chunks.load();
+    out.auth_failures = s.auth_failures.get();
+    out.credit_stalls = s.credit_stalls.get();
+    out.worker_chunks = s.worker_chunks.get();
     out.chunk_size = link->config().chunk_size;
     out.pipeline_depth = link->config().depth;
     return true;
@@ -585,7 +629,10 @@ bool Attachment::stats(const lf_channel_t *channel, lf_mpi_channel_stats_t &out)
 
 bool Attachment::progress() {
   std::unique_lock lock(links_mutex_, std::try_to_lock);
-  if (!lock.owns_lock()) return false;
+  return lock.owns_lock() && progress_locked();
+}
+
+bool Attachment::progress_locked() {
   bool moved = false;
   size_t finished = 0;
   // Senders first: a message the user just committed goes out before any receive is tested.
@@ -625,7 +672,7 @@ void Attachment::run_progress_thread() {
     ++idle;
     // While the application's own calls are moving the data (they spin in a wait), stay out
     // of their way: on a busy machine this thread would take their core.
-    const int64_t since_caller = core::monotonic_ns() - caller_progress_ns_.load(std::memory_order_relaxed);
+    const int64_t since_caller = core::monotonic_ns() - anchor_->caller_progress_ns.load(std::memory_order_relaxed);
     if (since_caller < kCallerActiveNs) {
       usleep(50);
       idle = 0;
@@ -671,7 +718,7 @@ void Attachment::run_watcher() {
       link->heartbeat_due.store(true, std::memory_order_relaxed);
       const std::string &death = dead[static_cast<size_t>(link->config().peer)];
       std::string why = death;
-      const uint64_t heard = link->heard.load(std::memory_order_relaxed);
+      const uint64_t heard = link->heard.get();
       if (heard != link->watcher_seen || link->watcher_since_ms == 0) {
         link->watcher_seen = heard;
         link->watcher_since_ms = now;

@@ -12,7 +12,6 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
-#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -45,14 +44,25 @@ class Attachment {
   bool stats(const lf_channel_t *channel, lf_mpi_channel_stats_t &out) const;
   // One pass over every link; skipped when another thread is at it. True if anything moved.
   bool progress();
+  // The same with the engine's lock held.
+  bool progress_locked();
   void set_wire_hook(lf_mpi_wire_hook_fn fn, void *user_data);
   // The progress function of user ends (caller progress). Its argument outlives the
-  // attachment, since user ends may: after detach it does nothing.
+  // attachment, since user ends may: after detach it does nothing. Its mutex is the engine's
+  // lock (the one a pass holds), so a pass from a user's call takes one lock, not two.
   struct ProgressAnchor {
-    std::shared_mutex mutex;
-    Attachment *attachment = nullptr;
+    std::mutex mutex;
+    Attachment *attachment = nullptr;  // null once detached (written under `mutex`)
+    // Thread progress: when a user's call last moved data (ns); the thread yields to active
+    // callers. Here, not in the attachment, so that a caller can note it without the lock.
+    std::atomic<bool> note_callers{false};
+    std::atomic<int64_t> caller_progress_ns{0};
   };
   static void progress_trampoline(void *anchor);
+  // The user ends' shortcuts past their rings (extension.h), with the same argument.
+  static lf_status_t direct_send_trampoline(void *anchor, lf_channel_t *user_end, const void *data, size_t size);
+  static lf_status_t direct_recv_trampoline(void *anchor, lf_channel_t *user_end, void *buffer, size_t capacity,
+                                            size_t *out_size);
   static ProgressAnchor *new_anchor();
 
  private:
@@ -60,6 +70,8 @@ class Attachment {
   lf_channel_t *open_shared_memory(int32_t peer, uint32_t channel_id, int32_t role, const lf_channel_params_t *params);
   lf_channel_t *open_over_mpi(int32_t peer, const PeerInfo &info, uint32_t channel_id, int32_t role,
                               const lf_channel_params_t *channel_params, const ChannelChoice &choice);
+  // The link of a user end, or null (with the engine's lock held).
+  Link *find_link(const lf_channel_t *user_end) const noexcept;
   void run_progress_thread();
   void run_watcher();
   // How many workers: `asked` (-1: as the cores allow), LAVAFLOW_MPI_WORKERS over both.
@@ -78,18 +90,17 @@ class Attachment {
   int32_t peer_timeout_ms_ = 10000;
   int tag_ub_ = 32767;
   bool finalize_mpi_ = false;
+  bool direct_ = true;  // user ends take the shortcuts past their rings (LAVAFLOW_MPI_DIRECT=0: never)
   uint64_t job_nonce_ = 0;
   std::vector<PeerInfo> peers_;
 
-  mutable std::mutex links_mutex_;  // the list; progress() holds it while it walks
+  std::mutex &links_mutex_;  // = anchor_->mutex: the list; a progress pass holds it while it walks
   std::vector<std::unique_ptr<Link>> links_;
   std::unique_ptr<WorkerPool> workers_;  // outlives every link (reset after they go)
   CodecContexts helper_contexts_{true, true};  // for the jobs progress() runs (under links_mutex_)
   WireHook hook_;
   std::atomic<bool> stopping_{false};
-  // When a user's call last moved data (ns); the progress thread yields to active callers.
-  std::atomic<int64_t> caller_progress_ns_{0};
-  static constexpr int64_t kCallerActiveNs = 200000;
+  static constexpr int64_t kCallerActiveNs = 200000;  // (see ProgressAnchor::caller_progress_ns)
   std::thread progress_thread_;
   std::thread watcher_;
   std::mutex watcher_mutex_;

@@ -60,7 +60,7 @@ bool Link::poll_control(int tag, ControlKind &kind, uint64_t &value) {
   if (!done) return false;
   int count = 0;
   MPI_Get_count(&status, MPI_BYTE, &count);
-  heard.fetch_add(1, std::memory_order_relaxed);
+  heard.add(1);
   const bool valid = decode_control(control_in_, static_cast<size_t>(count), kind, value);
   MPI_Irecv(control_in_, kControlBytes, MPI_BYTE, config_.peer, tag, config_.comm, &control_recv_);
   return valid;
@@ -73,7 +73,7 @@ void Link::maybe_heartbeat(int tag) {
 
 void Link::run_chunk_job(Job &job, bool worth_a_worker, CodecContexts &here) {
   if (!worth_a_worker || config_.workers == nullptr) job.run(job, here);
-  else if (config_.workers->run(job, here)) stats_.worker_chunks.fetch_add(1, std::memory_order_relaxed);
+  else if (config_.workers->run(job, here)) stats_.worker_chunks.add(1);
 }
 
 bool Link::check_peer() {

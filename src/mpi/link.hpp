@@ -4,6 +4,7 @@
 // only ever called by one thread at a time (the engine's lock).
 #pragma once
 
+#include "core/counter.hpp"
 #include "mpi/codec.hpp"
 #include "mpi/crypto.hpp"
 #include "mpi/frame.hpp"
@@ -55,9 +56,12 @@ struct WireHook {
   void *user_data = nullptr;
 };
 
+// Written under the engine's lock (one thread at a time: plain adds, no locked instruction on
+// the path of every frame), read by lf_mpi_channel_get_stats on any thread. The chunk counts
+// are also written by the workers that compress, so they stay atomic adds.
 struct LinkStats {
-  std::atomic<uint64_t> messages{0}, payload_bytes{0}, wire_bytes{0}, frames{0}, compressed_chunks{0}, raw_chunks{0},
-      auth_failures{0}, credit_stalls{0}, worker_chunks{0};
+  core::SingleWriterCounter messages, payload_bytes, wire_bytes, frames, auth_failures, credit_stalls, worker_chunks;
+  std::atomic<uint64_t> compressed_chunks{0}, raw_chunks{0};
 };
 
 class Link {
@@ -78,6 +82,14 @@ class Link {
   void cancel_receives();
 
   virtual bool is_sender() const noexcept = 0;
+  // The shortcuts past the user's ring (extension.h: lf_bridge_send_fn, lf_bridge_recv_fn).
+  // A sender may frame a small message straight from the user's buffer when nothing of its
+  // own is queued (LF_OK), else LF_WOULD_BLOCK. A receiver armed with the user's buffer for
+  // one pass may deliver the next message into it instead of the ring: disarm_direct() then
+  // says so, with its size.
+  virtual lf_status_t send_direct(const WireHook &, const void *, size_t) { return LF_WOULD_BLOCK; }
+  virtual void arm_direct(void *, size_t) {}
+  virtual bool disarm_direct(size_t *) { return false; }
   // Whether MPI may still read this link's buffers (sends not completed).
   virtual bool sends_in_flight() { return !control_idle(); }
 
@@ -89,7 +101,7 @@ class Link {
   std::atomic<bool> heartbeat_due{false};
   std::atomic<bool> peer_dead{false};
   std::string peer_dead_reason;  // written before peer_dead
-  std::atomic<uint64_t> heard{0};  // bumped on every message from the peer
+  core::SingleWriterCounter heard;  // bumped (under the engine's lock) on every message from the peer
   // The watcher thread's own: the last `heard` it saw, and since when (ms).
   uint64_t watcher_seen = 0;
   int64_t watcher_since_ms = 0;

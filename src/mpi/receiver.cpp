@@ -71,6 +71,16 @@ class Receiver final : public Link {
 
   bool is_sender() const noexcept override { return false; }
 
+  void arm_direct(void *buffer, size_t capacity) override {
+    direct_ = DirectTarget{static_cast<uint8_t *>(buffer), capacity, 0, true, false};
+  }
+  bool disarm_direct(size_t *out_size) override {
+    direct_.armed = false;
+    if (!direct_.delivered) return false;
+    *out_size = direct_.size;
+    return true;
+  }
+
   bool progress(const WireHook &) override {
     if (finished_) return false;
     if (check_peer()) return true;
@@ -121,7 +131,7 @@ class Receiver final : public Link {
       frame.arrived = true;
       MPI_Get_count(&arrival_statuses_[static_cast<size_t>(k)], MPI_BYTE, &frame.count);
     }
-    heard.fetch_add(1, std::memory_order_relaxed);
+    heard.add(1);
   }
 
   // Posts the receives of the frames taken since, oldest first (the order frames arrive in).
@@ -149,7 +159,7 @@ class Receiver final : public Link {
   void reject(const char *problem) { reject(expected_sequence_, problem); }
   void reject(uint64_t sequence, const char *problem) {
     const lf_status_t status = sealer_ ? LF_ERR_AUTH : LF_ERR_PROTOCOL;
-    if (sealer_) stats_.auth_failures.fetch_add(1, std::memory_order_relaxed);
+    if (sealer_) stats_.auth_failures.add(1);
     fail(status, core::format_text("frame %llu from rank %d on channel %u rejected: %s; nothing of it was delivered",
                                    static_cast<unsigned long long>(sequence), config_.peer,
                                    config_.channel_id, problem));
@@ -193,7 +203,11 @@ class Receiver final : public Link {
       reject(problem);
       return discard(frame);  // (its payload, if any, is drained so the sender never hangs)
     }
-    if (header.flags & kFlagFirst) {
+    const bool direct = takes_direct(header);
+    if (direct) {
+      message_ = direct_.buffer;
+      message_bytes_ = header.message_bytes;
+    } else if (header.flags & kFlagFirst) {
       // Its ring room, after the messages still arriving.
       void *room = nullptr;
       const lf_status_t status = lf_bridge_reserve_ahead(bridge_, header.message_bytes, &room);
@@ -210,14 +224,16 @@ class Receiver final : public Link {
     if (header.flags & kFlagLast) in_message_ = false;
     ++expected_sequence_;
     next_offset_ = header.offset + header.raw_bytes;  // what the next header must continue from
-    stats_.frames.fetch_add(1, std::memory_order_relaxed);
+    stats_.frames.add(1);
     uint8_t *destination = message_ + header.offset;
     if (header.flags & kFlagInline) {
-      stats_.wire_bytes.fetch_add(static_cast<uint64_t>(frame.count), std::memory_order_relaxed);
+      stats_.wire_bytes.add(static_cast<uint64_t>(frame.count));
       uint8_t *payload = frame.bytes.data() + prefix_bytes;
       if (pending_.empty()) {  // (the common case: nothing before it is still arriving)
         if (const char *wrong = open_and_decode(header, bytes, payload, destination, contexts_))
           reject(header.sequence, wrong);
+        else if (direct)
+          deliver_direct(header);
         else
           commit_chunk(header);
         ++credits_owed_;
@@ -333,15 +349,34 @@ class Receiver final : public Link {
     chunk.problem = chunk.owner->open_and_decode(chunk.header, chunk.prefix, chunk.landing, chunk.destination, contexts);
   }
 
+  // Whether the frame's message goes straight into the user's buffer (armed by the user's
+  // lf_channel_recv): a whole message inline, raw (so nothing is written there unless it
+  // opens), that fits, with nothing before it still arriving or queued in the ring.
+  bool takes_direct(const FrameHeader &h) {
+    constexpr uint8_t kWhole = kFlagFirst | kFlagLast | kFlagInline;
+    if (!direct_.armed || direct_.delivered || (h.flags & kWhole) != kWhole || h.codec != kCodecRaw ||
+        h.message_bytes > direct_.capacity || !pending_.empty() || open_messages_ != 0)
+      return false;
+    uint64_t queued = 1;
+    return lf_bridge_queued(bridge_, &queued) == LF_OK && queued == 0;
+  }
+
+  void deliver_direct(const FrameHeader &h) {
+    stats_.payload_bytes.add(h.raw_bytes);
+    stats_.messages.add(1);
+    direct_.delivered = true;
+    direct_.size = h.message_bytes;
+  }
+
   // A decoded chunk is in the ring: commits its message after its last chunk (chunks finish
   // in order: its message is the oldest open one).
   void commit_chunk(const FrameHeader &h) {
     if (h.codec != kCodecRaw) stats_.compressed_chunks.fetch_add(1, std::memory_order_relaxed);
-    stats_.payload_bytes.fetch_add(h.raw_bytes, std::memory_order_relaxed);
+    stats_.payload_bytes.add(h.raw_bytes);
     if (h.flags & kFlagLast) {
       lf_bridge_commit_oldest(bridge_);
       --open_messages_;
-      stats_.messages.fetch_add(1, std::memory_order_relaxed);
+      stats_.messages.add(1);
     }
   }
 
@@ -358,7 +393,7 @@ class Receiver final : public Link {
         MPI_Test(&chunk.request, &done, &status);
         if (!done) break;
         MPI_Get_count(&status, MPI_BYTE, &count);
-        stats_.wire_bytes.fetch_add(kFramePrefix + static_cast<uint64_t>(count), std::memory_order_relaxed);
+        stats_.wire_bytes.add(kFramePrefix + static_cast<uint64_t>(count));
       }
       ++started_;
       moved = true;
@@ -451,6 +486,13 @@ class Receiver final : public Link {
   uint32_t open_messages_ = 0;   // reserved ahead, not yet committed
   uint64_t credits_owed_ = 0;
   bool discarding_ = false;
+  struct DirectTarget {
+    uint8_t *buffer = nullptr;
+    size_t capacity = 0;
+    size_t size = 0;
+    bool armed = false;
+    bool delivered = false;
+  } direct_;  // the user's buffer for this pass (arm_direct)
   bool notice_pending_ = false;
   uint64_t notice_value_ = 0;
 };

@@ -83,19 +83,38 @@ class Sender final : public Link {
 
   bool is_sender() const noexcept override { return true; }
 
+  lf_status_t send_direct(const WireHook &hook, const void *data, size_t size) override {
+    // In order only when nothing of this channel waits to be framed or posted; inline only,
+    // so the bytes are copied into the frame before this returns.
+    if (finished_ || check_peer() || consumer_closed_ || close_pending_ || close_issued_ || size > inline_limit_ ||
+        !open_.empty() || !unsent_.empty())
+      return LF_WOULD_BLOCK;
+    if (credits_ == 0) read_control();
+    if (free_slot() == nullptr) complete_slots();
+    if (credits_ == 0 || free_slot() == nullptr) return LF_WOULD_BLOCK;
+    OpenMessage message;
+    message.data = static_cast<const uint8_t *>(data);
+    message.size = size;
+    issue_chunk(message, hook);
+    return LF_OK;
+  }
+
   bool progress(const WireHook &hook) override {
     if (finished_) return false;
     if (check_peer()) return true;
     // What the user just committed goes out first: the tests below each run MPI's whole
     // progress engine, and a ping-pong waits for this frame.
     bool moved = issue(hook, false);
-    // The control channel (credits, the consumer's notices) is read when credits run low,
-    // else now and then.
-    moved |= (credits_ <= config_.depth / 2 || control_poll_due()) && read_control();
+    // The control channel (credits, the consumer's notices) is read when the credits ran
+    // out, else now and then: each test of its pending receive runs MPI's whole progress
+    // engine, and the receiver returns credits long before they run out (half the window at
+    // a time), so they are read in the pass that needs them.
+    moved |= (credits_ == 0 || control_poll_due()) && read_control();
     moved |= complete_slots();
     moved |= post_prepared(hook);
     moved |= release_sent();
-    moved |= issue(hook, true);
+    // (again, unless the first try found the ring empty: nothing freed above changes that)
+    if (!ring_was_empty_) moved |= issue(hook, true);
     maybe_heartbeat(tag_of(config_.channel_id, kTagToReceiver));
     if (close_issued_ && all_idle() && control_idle()) finished_ = true;
     return moved;
@@ -106,13 +125,14 @@ class Sender final : public Link {
   // credit or slot is coming in this pass (a stall, if there is something to send).
   bool issue(const WireHook &hook, bool last_try) {
     bool moved = false;
+    ring_was_empty_ = false;
     for (;;) {
       if (close_issued_) break;
       if (credits_ == 0 || free_slot() == nullptr) {
         if (!last_try) break;
         // Held back by the receiver (no credit, or its frames not yet taken): a stall if
         // there is something to send.
-        if (!stalled_ && (issuing() != nullptr || next_message())) stats_.credit_stalls.fetch_add(1, std::memory_order_relaxed);
+        if (!stalled_ && (issuing() != nullptr || next_message())) stats_.credit_stalls.add(1);
         stalled_ = true;
         break;
       }
@@ -164,6 +184,7 @@ class Sender final : public Link {
     const void *data = nullptr;
     size_t size = 0;
     const lf_status_t status = lf_bridge_peek_ahead(bridge_, &data, &size);
+    ring_was_empty_ = status == LF_WOULD_BLOCK;
     if (status == LF_WOULD_BLOCK || status == LF_ERR_LIMIT) return false;
     if (status != LF_OK) {  // the user closed (LF_END_OF_STREAM) or is gone
       close_pending_ = true;
@@ -237,8 +258,8 @@ class Sender final : public Link {
     slot.is_close = false;
     message.issued += n;
     message.started = true;
-    stats_.payload_bytes.fetch_add(n, std::memory_order_relaxed);
-    if (message.issued == message.size) stats_.messages.fetch_add(1, std::memory_order_relaxed);
+    stats_.payload_bytes.add(n);
+    if (message.issued == message.size) stats_.messages.add(1);
     enqueue(slot);
     const bool worth_a_worker = !slot.inline_payload && n >= kWorkerMinBytes &&
                                 (config_.compression != LF_MPI_COMPRESSION_NONE || sealer_ != nullptr);
@@ -372,8 +393,8 @@ class Sender final : public Link {
     if (slot.payload != nullptr)
       MPI_Isend(slot.payload, static_cast<int>(slot.payload_size), MPI_BYTE, config_.peer,
                 tag_of(config_.channel_id, kTagPayload), config_.comm, &slot.requests[first_request + 1]);
-    stats_.frames.fetch_add(1, std::memory_order_relaxed);
-    stats_.wire_bytes.fetch_add(slot.frame_size + slot.payload_size, std::memory_order_relaxed);
+    stats_.frames.add(1);
+    stats_.wire_bytes.add(slot.frame_size + slot.payload_size);
   }
 
   void flush_held_after(const SendSlot &sent) {
@@ -397,6 +418,7 @@ class Sender final : public Link {
   uint64_t sequence_ = 0;
   SendSlot *held_ = nullptr;  // the test hook's held frame
   bool stalled_ = false;
+  bool ring_was_empty_ = false;  // the last issue() stopped because the user's ring was empty
   bool consumer_closed_ = false;
   bool close_pending_ = false;
   bool close_issued_ = false;

@@ -61,6 +61,8 @@ class ProducerRing {
   bool space_may_have_grown() const noexcept {
     return view_.control->head.load(std::memory_order_relaxed) != head_cache_;
   }
+  // Bytes of committed records the consumer has not released yet (0: it took everything).
+  uint64_t queued_bytes() const noexcept { return tail_ - view_.control->head.load(std::memory_order_acquire); }
   bool reserved() const noexcept { return reserved_; }
   size_t reserved_size() const noexcept { return reservation_.size; }
   RingControl *control() const noexcept { return view_.control; }
