@@ -27,7 +27,9 @@
 /**
  * Moves an add-on's data forward: called by the user's end while it waits, and after each
  * commit (not after a release: what the freed room allows waits for the next call or the
- * add-on's thread, so that a reply is not held up behind it). Without `LF_BRIDGE_FLAG_PROGRESS_HELPS` the add-on has no thread of
+ * add-on's thread, so that a reply is not held up behind it; nor after a send the add-on took
+ * through ::lf_bridge_send_fn; and a receive that polls through ::lf_bridge_recv_fn calls that
+ * instead). Without `LF_BRIDGE_FLAG_PROGRESS_HELPS` the add-on has no thread of
  * its own and the user's end, while it waits, calls this in a loop and never sleeps. With the
  * flag the add-on has a thread too, and this only saves that thread's wake-up: the user's end
  * calls it while it spins, then sleeps as any end does (the add-on's thread wakes it). It

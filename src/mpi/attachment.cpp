@@ -119,14 +119,14 @@ void Attachment::progress_trampoline(void *arg) {
   auto *anchor = static_cast<ProgressAnchor *>(arg);
   if (anchor->note_callers.load(std::memory_order_relaxed))
     anchor->caller_progress_ns.store(core::monotonic_ns(), std::memory_order_relaxed);
-  std::unique_lock lock(anchor->mutex, std::try_to_lock);
+  std::unique_lock lock(anchor->engine, std::try_to_lock);
   if (!lock.owns_lock() || anchor->attachment == nullptr) return;  // (another thread is at it, or detached)
   anchor->attachment->progress_locked();
 }
 
 lf_status_t Attachment::direct_send_trampoline(void *arg, lf_channel_t *user_end, const void *data, size_t size) {
   auto *anchor = static_cast<ProgressAnchor *>(arg);
-  std::unique_lock lock(anchor->mutex, std::try_to_lock);
+  std::unique_lock lock(anchor->engine, std::try_to_lock);
   if (!lock.owns_lock() || anchor->attachment == nullptr) return LF_WOULD_BLOCK;
   Attachment &self = *anchor->attachment;
   Link *link = self.find_link(user_end);
@@ -136,11 +136,12 @@ lf_status_t Attachment::direct_send_trampoline(void *arg, lf_channel_t *user_end
 lf_status_t Attachment::direct_recv_trampoline(void *arg, lf_channel_t *user_end, void *buffer, size_t capacity,
                                                size_t *out_size) {
   auto *anchor = static_cast<ProgressAnchor *>(arg);
-  std::unique_lock lock(anchor->mutex, std::try_to_lock);
+  std::unique_lock lock(anchor->engine, std::try_to_lock);
   if (!lock.owns_lock() || anchor->attachment == nullptr) return LF_WOULD_BLOCK;
   Attachment &self = *anchor->attachment;
-  if (Link *link = self.find_link(user_end)) link->arm_direct(buffer, capacity);
-  self.progress_locked();
+  Link *armed = self.find_link(user_end);
+  if (armed != nullptr) armed->arm_direct(buffer, capacity);
+  self.progress_locked(armed);
   // (looked up again: the pass may have dropped finished links)
   Link *link = self.find_link(user_end);
   return link != nullptr && link->disarm_direct(out_size) ? LF_OK : LF_WOULD_BLOCK;
@@ -182,9 +183,9 @@ void ignore_sigpipe_if_default() {
 }  // namespace
 
 Attachment::Attachment(lf_context_t *context, MPI_Comm comm, const lf_mpi_params_t *params)
-    : anchor_(new_anchor()), links_mutex_(anchor_->mutex) {
+    : anchor_(new_anchor()), engine_lock_(anchor_->engine) {
   {
-    std::lock_guard lock(links_mutex_);
+    std::lock_guard lock(engine_lock_);
     anchor_->attachment = this;
   }
   int32_t progress = LF_MPI_PROGRESS_AUTO;
@@ -256,7 +257,7 @@ Attachment::Attachment(lf_context_t *context, MPI_Comm comm, const lf_mpi_params
 
 Attachment::~Attachment() {
   {
-    std::lock_guard lock(links_mutex_);
+    std::lock_guard lock(engine_lock_);
     anchor_->attachment = nullptr;
   }
   stopping_.store(true);
@@ -266,14 +267,14 @@ Attachment::~Attachment() {
   // Let closing channels finish their exchange (a peer may still be taking our frames).
   const int64_t deadline = core::monotonic_ms() + kDetachFlushMs;
   auto unfinished = [this] {
-    std::lock_guard lock(links_mutex_);
+    std::lock_guard lock(engine_lock_);
     return std::any_of(links_.begin(), links_.end(), [](const auto &link) { return !link->finished(); });
   };
   while (unfinished() && core::monotonic_ms() < deadline) {
     if (!progress()) usleep(100);
   }
   {
-    std::lock_guard lock(links_mutex_);
+    std::lock_guard lock(engine_lock_);
     for (auto &link : links_) {
       if (!link->finished()) link->abandon(LF_ERR_CLOSED, "the MPI attachment was detached while the channel was open");
       // MPI may still read the buffers of sends that never completed (the peer stopped
@@ -397,7 +398,7 @@ void Attachment::info(lf_mpi_info_t &out) const {
   out.progress = progress_mode_;
   out.worker_threads = workers_->threads();
   out.local_ranks = local_ranks();
-  std::lock_guard lock(links_mutex_);
+  std::lock_guard lock(engine_lock_);
   out.channels = static_cast<uint32_t>(
       std::count_if(links_.begin(), links_.end(), [](const auto &link) { return !link->finished(); }));
 }
@@ -468,7 +469,7 @@ lf_channel_t *Attachment::open_over_mpi(int32_t peer_rank, const PeerInfo &p, ui
   Key master{};
   if (choice.cipher != LF_MPI_CIPHER_NONE) master = load_master_key(choice.key);
   {
-    std::lock_guard lock(links_mutex_);
+    std::lock_guard lock(engine_lock_);
     for (const auto &link : links_)
       if (!link->finished() && link->config().peer == peer_rank && link->config().channel_id == channel_id)
         fail(LF_ERR_BUSY, "channel %u to rank %d is open already", channel_id, peer_rank);
@@ -493,7 +494,7 @@ lf_channel_t *Attachment::open_over_mpi(int32_t peer_rank, const PeerInfo &p, ui
   MPI_Request requests[2];
   MPI_Status statuses[2];
   {
-    std::lock_guard lock(links_mutex_);  // (below MPI_THREAD_MULTIPLE, one thread calls MPI at a time)
+    std::lock_guard lock(engine_lock_);  // (below MPI_THREAD_MULTIPLE, one thread calls MPI at a time)
     check_mpi(MPI_Isend(out, kHelloBytes, MPI_BYTE, peer_rank, tag, comm_, &requests[0]), "MPI_Isend (hello)");
     check_mpi(MPI_Irecv(in, kHelloBytes, MPI_BYTE, peer_rank, tag, comm_, &requests[1]), "MPI_Irecv (hello)");
   }
@@ -501,12 +502,12 @@ lf_channel_t *Attachment::open_over_mpi(int32_t peer_rank, const PeerInfo &p, ui
   for (;;) {
     int done = 0;
     {
-      std::lock_guard lock(links_mutex_);
+      std::lock_guard lock(engine_lock_);
       MPI_Testall(2, requests, &done, statuses);
     }
     if (done) break;
     if (core::monotonic_ms() >= deadline) {
-      std::lock_guard lock(links_mutex_);
+      std::lock_guard lock(engine_lock_);
       for (auto &request : requests) {
         MPI_Cancel(&request);
         MPI_Request_free(&request);
@@ -598,13 +599,13 @@ lf_channel_t *Attachment::open_over_mpi(int32_t peer_rank, const PeerInfo &p, ui
   std::unique_ptr<Link> link = producing ? make_sender(config, addon, std::move(sealer))
                                          : make_receiver(config, addon, std::move(sealer));
   link->user_end = user;
-  std::lock_guard lock(links_mutex_);
+  std::lock_guard lock(engine_lock_);
   links_.push_back(std::move(link));
   return user;
 }
 
 bool Attachment::stats(const lf_channel_t *channel, lf_mpi_channel_stats_t &out) const {
-  std::lock_guard lock(links_mutex_);
+  std::lock_guard lock(engine_lock_);
   for (const auto &link : links_) {
     if (link->user_end != channel) continue;
     const LinkStats &s = link->stats();
@@ -628,20 +629,24 @@ bool Attachment::stats(const lf_channel_t *channel, lf_mpi_channel_stats_t &out)
 }
 
 bool Attachment::progress() {
-  std::unique_lock lock(links_mutex_, std::try_to_lock);
+  std::unique_lock lock(engine_lock_, std::try_to_lock);
   return lock.owns_lock() && progress_locked();
 }
 
-bool Attachment::progress_locked() {
+bool Attachment::progress_locked(Link *last) {
   bool moved = false;
   size_t finished = 0;
   // Senders first: a message the user just committed goes out before any receive is tested.
   for (const bool senders : {true, false})
     for (auto &link : links_) {
-      if (link->is_sender() != senders) continue;
+      if (link->is_sender() != senders || link.get() == last) continue;
       moved |= link->progress(hook_);
       finished += link->finished();
     }
+  if (last != nullptr) {  // (the waiting user's: what it finds goes to the user with nothing after it)
+    moved |= last->progress(hook_);
+    finished += last->finished();
+  }
   // Nothing moved: the chunks queued for the workers are what everything waits for.
   if (!moved && workers_->help(helper_contexts_)) moved = true;
   // Finished links stay a while for lf_mpi_channel_get_stats; the oldest go beyond that.
@@ -658,7 +663,7 @@ bool Attachment::progress_locked() {
 }
 
 void Attachment::set_wire_hook(lf_mpi_wire_hook_fn fn, void *user_data) {
-  std::lock_guard lock(links_mutex_);
+  std::lock_guard lock(engine_lock_);
   hook_ = WireHook{fn, user_data};
 }
 
@@ -712,7 +717,7 @@ void Attachment::run_watcher() {
       }
     }
     const int64_t now = core::monotonic_ms();
-    std::lock_guard lock(links_mutex_);
+    std::lock_guard lock(engine_lock_);
     for (auto &link : links_) {
       if (link->finished()) continue;
       link->heartbeat_due.store(true, std::memory_order_relaxed);

@@ -3,6 +3,7 @@
 // lavaflow calls), plus a watcher thread for peer liveness (pidfds, heartbeats).
 #pragma once
 
+#include "mpi/engine_lock.hpp"
 #include "mpi/link.hpp"
 
 #include <lavaflow/lavaflow.h>
@@ -44,15 +45,15 @@ class Attachment {
   bool stats(const lf_channel_t *channel, lf_mpi_channel_stats_t &out) const;
   // One pass over every link; skipped when another thread is at it. True if anything moved.
   bool progress();
-  // The same with the engine's lock held.
-  bool progress_locked();
+  // The same with the engine's lock held; `last` (a link, or null) goes after all the others.
+  bool progress_locked(Link *last = nullptr);
   void set_wire_hook(lf_mpi_wire_hook_fn fn, void *user_data);
   // The progress function of user ends (caller progress). Its argument outlives the
-  // attachment, since user ends may: after detach it does nothing. Its mutex is the engine's
+  // attachment, since user ends may: after detach it does nothing. Its lock is the engine's
   // lock (the one a pass holds), so a pass from a user's call takes one lock, not two.
   struct ProgressAnchor {
-    std::mutex mutex;
-    Attachment *attachment = nullptr;  // null once detached (written under `mutex`)
+    EngineLock engine;
+    Attachment *attachment = nullptr;  // null once detached (written under `engine`)
     // Thread progress: when a user's call last moved data (ns); the thread yields to active
     // callers. Here, not in the attachment, so that a caller can note it without the lock.
     std::atomic<bool> note_callers{false};
@@ -94,10 +95,10 @@ class Attachment {
   uint64_t job_nonce_ = 0;
   std::vector<PeerInfo> peers_;
 
-  std::mutex &links_mutex_;  // = anchor_->mutex: the list; a progress pass holds it while it walks
+  EngineLock &engine_lock_;  // = anchor_->engine: the list; a progress pass holds it while it walks
   std::vector<std::unique_ptr<Link>> links_;
   std::unique_ptr<WorkerPool> workers_;  // outlives every link (reset after they go)
-  CodecContexts helper_contexts_{true, true};  // for the jobs progress() runs (under links_mutex_)
+  CodecContexts helper_contexts_{true, true};  // for the jobs progress() runs (under engine_lock_)
   WireHook hook_;
   std::atomic<bool> stopping_{false};
   static constexpr int64_t kCallerActiveNs = 200000;  // (see ProgressAnchor::caller_progress_ns)

@@ -20,7 +20,8 @@ namespace lavaflow::mpi {
 namespace {
 
 struct FrameBuffer {
-  std::vector<uint8_t> bytes;  // (its receive is the receiver's frame_requests_[its index])
+  std::vector<uint8_t> bytes;
+  MPI_Request request = MPI_REQUEST_NULL;  // its posted receive
   bool arrived = false;  // received, not yet handled (the ring was full)
   int count = 0;
 };
@@ -48,7 +49,6 @@ class Receiver final : public Link {
   Receiver(const LinkConfig &config, lf_channel_t *bridge, std::unique_ptr<Sealer> sealer)
       : Link(config, bridge, std::move(sealer)), decompressor_(config.compression),
         contexts_(false, uses_zstd(config.compression)), frames_(config.depth),
-        frame_requests_(config.depth, MPI_REQUEST_NULL), arrivals_(config.depth), arrival_statuses_(config.depth),
         chunks_(config.depth),
         pending_(config.depth), inline_limit_(inline_limit(config.chunk_size)),
         credit_batch_(std::max<uint32_t>(1, config.depth / 2)) {
@@ -75,9 +75,10 @@ class Receiver final : public Link {
     direct_ = DirectTarget{static_cast<uint8_t *>(buffer), capacity, 0, true, false};
   }
   bool disarm_direct(size_t *out_size) override {
-    direct_.armed = false;
-    if (!direct_.delivered) return false;
-    *out_size = direct_.size;
+    const DirectTarget target = direct_;
+    direct_ = DirectTarget{};
+    if (!target.delivered) return false;
+    *out_size = target.size;
     return true;
   }
 
@@ -93,14 +94,11 @@ class Receiver final : public Link {
     // each test of a pending receive runs MPI's whole progress engine)
     moved |= control_poll_due() && read_control();
     moved |= complete_payloads();
-    bool tested = false;  // (one MPI_Testsome a pass at most)
-    while (!finished_ && pending_.size() < config_.depth && unposted_ < frames_.size()) {
+    // (after a message went straight to the waiting user, the pass ends here: the next test
+    // would run MPI's progress engine once more before the user has it)
+    while (!finished_ && !direct_.delivered && pending_.size() < config_.depth && unposted_ < frames_.size()) {
       FrameBuffer &frame = frames_[next_frame_];
-      if (!frame.arrived && !tested) {
-        test_frames();
-        tested = true;
-      }
-      if (!frame.arrived) break;
+      if (!frame.arrived && !test_next_frame(frame)) break;
       if (!handle(frame)) break;  // the ring is full: try again later
       frame.arrived = false;
       ++unposted_;
@@ -116,22 +114,22 @@ class Receiver final : public Link {
   void post(size_t index) {
     std::vector<uint8_t> &bytes = frames_[index].bytes;
     MPI_Irecv(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, config_.peer, tag_of(config_.channel_id, kTagData),
-              config_.comm, &frame_requests_[index]);
+              config_.comm, &frames_[index].request);
   }
 
-  // One test of every posted frame receive (each test runs MPI's whole progress engine, so
-  // one call for all of them); marks those that arrived.
-  void test_frames() {
-    int count = 0;
-    MPI_Testsome(static_cast<int>(frame_requests_.size()), frame_requests_.data(), &count, arrivals_.data(),
-                 arrival_statuses_.data());
-    if (count == MPI_UNDEFINED || count <= 0) return;
-    for (int k = 0; k < count; ++k) {
-      FrameBuffer &frame = frames_[static_cast<size_t>(arrivals_[static_cast<size_t>(k)])];
-      frame.arrived = true;
-      MPI_Get_count(&arrival_statuses_[static_cast<size_t>(k)], MPI_BYTE, &frame.count);
-    }
+  // Whether the next frame arrived. Frames arrive in the order their receives were posted
+  // (MPI does not let messages of one sender and tag overtake each other), so one MPI_Test
+  // of the oldest posted receive is enough: a test that fails runs MPI's whole progress
+  // engine, one that finds its request complete does not.
+  bool test_next_frame(FrameBuffer &frame) {
+    int done = 0;
+    MPI_Status status;
+    MPI_Test(&frame.request, &done, &status);
+    if (!done) return false;
+    frame.arrived = true;
+    MPI_Get_count(&status, MPI_BYTE, &frame.count);
     heard.add(1);
+    return true;
   }
 
   // Posts the receives of the frames taken since, oldest first (the order frames arrive in).
@@ -143,7 +141,7 @@ class Receiver final : public Link {
   }
 
   void cancel_posted() {
-    for (auto &request : frame_requests_) posted_receives_.push_back(&request);
+    for (auto &frame : frames_) posted_receives_.push_back(&frame.request);
     cancel_receives();
   }
 
@@ -467,9 +465,6 @@ class Receiver final : public Link {
   const Decompressor decompressor_;
   CodecContexts contexts_;  // this thread's, for chunks decoded here
   std::vector<FrameBuffer> frames_;
-  std::vector<MPI_Request> frame_requests_;  // frames_[i]'s posted receive (MPI_Testsome takes an array)
-  std::vector<int> arrivals_;                // MPI_Testsome's answer
-  std::vector<MPI_Status> arrival_statuses_;
   std::vector<PendingChunk> chunks_;  // one per frame that may be pending
   FixedQueue<PendingChunk *> pending_;  // chunks not yet committed, in order, at most `depth`
   size_t started_ = 0;     // of them, those whose payloads arrived (their jobs started)
