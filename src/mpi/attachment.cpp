@@ -130,7 +130,9 @@ lf_status_t Attachment::direct_send_trampoline(void *arg, lf_channel_t *user_end
   if (!lock.owns_lock() || anchor->attachment == nullptr) return LF_WOULD_BLOCK;
   Attachment &self = *anchor->attachment;
   Link *link = self.find_link(user_end);
-  return link != nullptr ? link->send_direct(self.hook_, data, size) : LF_WOULD_BLOCK;
+  if (link == nullptr || link->send_direct(self.hook_, data, size) != LF_OK) return LF_WOULD_BLOCK;
+  self.full_pass_due_ = true;  // (its send completes, and credits come back, in a full pass)
+  return LF_OK;
 }
 
 lf_status_t Attachment::direct_recv_trampoline(void *arg, lf_channel_t *user_end, void *buffer, size_t capacity,
@@ -140,11 +142,26 @@ lf_status_t Attachment::direct_recv_trampoline(void *arg, lf_channel_t *user_end
   if (!lock.owns_lock() || anchor->attachment == nullptr) return LF_WOULD_BLOCK;
   Attachment &self = *anchor->attachment;
   Link *armed = self.find_link(user_end);
-  if (armed != nullptr) armed->arm_direct(buffer, capacity);
-  self.progress_locked(armed);
-  // (looked up again: the pass may have dropped finished links)
-  Link *link = self.find_link(user_end);
-  return link != nullptr && link->disarm_direct(out_size) ? LF_OK : LF_WOULD_BLOCK;
+  if (armed == nullptr) {
+    self.progress_locked();
+    return LF_WOULD_BLOCK;
+  }
+  armed->arm_direct(buffer, capacity);
+  // The user polls in a loop. A poll after a message moved here (the frames and credits it
+  // left behind), and every kFullPassEvery-th, moves every channel; the others move only the
+  // user's own (one MPI test, which runs MPI's whole progress engine for the other channels'
+  // sends and receives too), so that the wait notices its message sooner.
+  if (self.full_pass_due_ || ++self.direct_polls_ % kFullPassEvery == 0) {
+    self.full_pass_due_ = false;
+    self.progress_locked(armed);
+    armed = self.find_link(user_end);  // (the pass may have dropped finished links)
+    if (armed == nullptr) return LF_WOULD_BLOCK;
+  } else {
+    armed->progress(self.hook_);
+  }
+  if (!armed->disarm_direct(out_size)) return LF_WOULD_BLOCK;
+  self.full_pass_due_ = true;
+  return LF_OK;
 }
 
 Link *Attachment::find_link(const lf_channel_t *user_end) const noexcept {

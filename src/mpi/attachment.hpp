@@ -91,6 +91,10 @@ class Attachment {
   int32_t peer_timeout_ms_ = 10000;
   int tag_ub_ = 32767;
   bool finalize_mpi_ = false;
+  // direct_recv_trampoline's choice of a full pass or its own channel's (under the lock).
+  uint32_t direct_polls_ = 0;
+  bool full_pass_due_ = true;
+  static constexpr uint32_t kFullPassEvery = 4;
   bool direct_ = true;  // user ends take the shortcuts past their rings (LAVAFLOW_MPI_DIRECT=0: never)
   uint64_t job_nonce_ = 0;
   std::vector<PeerInfo> peers_;
