@@ -220,6 +220,10 @@ extern "C" {
  * If the program left SIGPIPE at its default action, it is ignored from here on: Open MPI's
  * TCP transport can write to a dead peer's socket, which would end this rank instead of
  * giving it `LF_ERR_PEER_DEAD` (a handler or disposition the program set is kept).
+ * Environment (read here): LAVAFLOW_MPI_PROGRESS (`auto`, `thread`, `caller`),
+ * LAVAFLOW_MPI_WORKERS, LAVAFLOW_MPI_PEER_TIMEOUT_MS, and LAVAFLOW_MPI_DIRECT=0, which makes
+ * every message of the channels opened on this attachment go through the rings (no shortcut
+ * for a small message sent or received while nothing is queued: docs/mpi.md).
  * @param context the context (borrowed; the attachment keeps it alive)
  * @param comm the communicator (borrowed; lavaflow works on its own duplicate)
  * @param params NULL for defaults (borrowed)

@@ -746,7 +746,11 @@ void Attachment::run_watcher() {
         link->watcher_since_ms = now;
       } else if (why.empty() && link->config().expect_heartbeats && peer_timeout_ms_ >= 0 &&
                  now - link->watcher_since_ms > peer_timeout_ms_) {
-        why = core::format_text("rank %d is presumed dead: nothing heard from it for %d ms", link->config().peer, peer_timeout_ms_);
+        // (with how far this channel had come: a silence after its last frame reads differently)
+        why = core::format_text("rank %d is presumed dead: nothing heard from it for %d ms (%llu frames of channel %u %s)",
+                                link->config().peer, peer_timeout_ms_,
+                                static_cast<unsigned long long>(link->stats().frames.get()), link->config().channel_id,
+                                link->is_sender() ? "sent" : "received");
       }
       if (!why.empty() && !link->peer_dead.load()) {
         link->peer_dead_reason = why;
