@@ -125,28 +125,35 @@ bool BridgeState::fail(lf_status_t status, std::string message) {
 
 // ---- waiting ----------------------------------------------------------------------------
 
-template <typename Attempt>
-lf_status_t Channel::wait_progressing(Attempt attempt, int32_t timeout_ms) noexcept {
+template <typename Attempt, typename Poll>
+lf_status_t Channel::wait_progressing(Attempt attempt, Poll poll, int32_t timeout_ms) noexcept {
+  // attempt, poll, attempt: a call that must not wait still lets the add-on deliver first.
   int64_t deadline = INT64_MAX;
-  for (bool first = true;; first = false) {
-    lf_status_t status = attempt();
+  for (uint32_t round = 0;; ++round) {
+    const lf_status_t status = attempt();
     if (status != LF_WOULD_BLOCK) return status;
-    progress(progress_arg);
-    status = attempt();
-    if (status != LF_WOULD_BLOCK || timeout_ms == 0) return status;
-    if (timeout_ms > 0) {
-      const int64_t now = core::monotonic_ns();
-      if (first) deadline = now + int64_t{timeout_ms} * 1000000;
-      if (now >= deadline) return fail(LF_TIMEOUT, "timed out");
+    if (round > 0) {
+      if (timeout_ms == 0) return status;
+      if (timeout_ms > 0) {
+        const int64_t now = core::monotonic_ns();
+        if (round == 1) deadline = now + int64_t{timeout_ms} * 1000000;
+        if (now >= deadline) return fail(LF_TIMEOUT, "timed out");
+      }
     }
-    core::cpu_relax();
+    if (poll() == LF_OK) return LF_OK;
   }
 }
 
 template <typename Attempt, typename Ready>
 lf_status_t Channel::wait(Attempt attempt, Ready ready, std::atomic<uint32_t> &waiting, std::atomic<uint32_t> &seq,
                           std::atomic<uint64_t> &promise, int32_t timeout_ms) noexcept {
-  if (progress != nullptr && !progress_helps) return wait_progressing(attempt, timeout_ms);
+  if (progress != nullptr && !progress_helps) {
+    return wait_progressing(attempt, [&] {
+      progress(progress_arg);
+      core::cpu_relax();
+      return LF_WOULD_BLOCK;
+    }, timeout_ms);
+  }
   lf_status_t status = attempt();
   if (status != LF_WOULD_BLOCK || timeout_ms == 0) return status;
   int64_t deadline = INT64_MAX;
@@ -399,25 +406,20 @@ lf_status_t Channel::recv_from_ring(void *buffer, size_t capacity, size_t *out_s
 }
 
 lf_status_t Channel::recv_direct(void *buffer, size_t capacity, size_t *out_size, int32_t timeout_ms) noexcept {
-  // wait_progressing()'s loop with the add-on's shortcut as the progress pass: the ring
-  // first (what came before stays first), then the shortcut.
+  // The add-on's shortcut is the poll: the ring first each time (what came before stays
+  // first), then the shortcut.
   if (const lf_status_t problem = check_peek(); problem != LF_OK) return problem;
-  int64_t deadline = INT64_MAX;
-  for (uint32_t round = 0;; ++round) {
-    lf_status_t status = recv_from_ring(buffer, capacity, out_size);
-    if (status != LF_WOULD_BLOCK) return status;
-    if (round > 0 && timeout_ms == 0) return fail(LF_WOULD_BLOCK, "no message is waiting");
-    if (round > 0 && timeout_ms > 0) {
-      const int64_t now = core::monotonic_ns();
-      if (round == 1) deadline = now + int64_t{timeout_ms} * 1000000;
-      if (now >= deadline) return fail(LF_TIMEOUT, "timed out");
-    }
-    if (direct_recv(direct_arg, user_handle, buffer, capacity, out_size) == LF_OK) {
-      messages_.add(1);
-      bytes_.add(*out_size);
-      return LF_OK;
-    }
-  }
+  const lf_status_t status = wait_progressing(
+      [&] { return recv_from_ring(buffer, capacity, out_size); },
+      [&] {
+        if (direct_recv(direct_arg, user_handle, buffer, capacity, out_size) != LF_OK) return LF_WOULD_BLOCK;
+        messages_.add(1);
+        bytes_.add(*out_size);
+        return LF_OK;
+      },
+      timeout_ms);
+  if (status == LF_WOULD_BLOCK) problem_ = "no message is waiting";
+  return status;
 }
 
 lf_status_t Channel::recv_peeked(void *buffer, size_t capacity, size_t *out_size, const void *data, size_t size) noexcept {

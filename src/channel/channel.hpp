@@ -209,9 +209,11 @@ class Channel {
     return fail(status, problem);
   }
   // wait() for an end whose add-on moves data only when called (progress != nullptr): poll,
-  // never sleep, since nothing else would wake us.
-  template <typename Attempt>
-  lf_status_t wait_progressing(Attempt attempt, int32_t timeout_ms) noexcept;
+  // never sleep, since nothing else would wake us. Between attempts it calls `poll`, which
+  // moves the add-on's data and may complete the call itself (LF_OK: return LF_OK; the
+  // receiving shortcut does) — else LF_WOULD_BLOCK.
+  template <typename Attempt, typename Poll>
+  lf_status_t wait_progressing(Attempt attempt, Poll poll, int32_t timeout_ms) noexcept;
   void kick_progress() noexcept {
     if (progress != nullptr) progress(progress_arg);
   }
