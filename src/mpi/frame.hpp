@@ -16,13 +16,14 @@ constexpr size_t kHeaderBytes = 48;
 constexpr size_t kTagBytes = 32;  // room for the largest tag (BLAKE2b-256); AEADs use 16
 constexpr size_t kFramePrefix = kHeaderBytes + kTagBytes;
 
-// A short frame is this one byte and a whole message after it, nothing else: what a channel
-// without protection or compression sends for a message that fits inline, once both ends
-// announced them (kHelloShortFrames). Its header is implied (the next sequence number, one
-// raw chunk, the frame's length); the 80 bytes of a full prefix would cost more than the
-// message on a shared-memory path. No full frame starts with it (they start with the magic).
-constexpr uint8_t kShortFrameMark = 0x53;  // 'S'
-constexpr size_t kShortFramePrefix = 1;
+// A short frame is a whole message and nothing else: what a channel without protection or
+// compression sends for a message that fits inline, once both ends announced them
+// (kHelloShortFrames). Its header is implied (the next sequence number, one raw chunk, the
+// frame's length): the 80 bytes of a full prefix would cost more than the message on a
+// shared-memory path, and even one mark byte would put a 4 KiB message past Open MPI's
+// shared-memory eager limit. What tells them apart is the length: on such a channel every
+// full frame is exactly kFramePrefix bytes (a chunk header or the close, never an inline
+// payload), so a message of exactly that size travels as a chunk header and its payload.
 
 enum FrameType : uint8_t {
   kFrameData = 1,   // a message, or one chunk of one

@@ -27,7 +27,9 @@ struct Hello {
   Salt salt{};
 };
 constexpr uint32_t kHelloProgressThread = 1u << 0;  // the end sends heartbeats
-constexpr uint32_t kHelloShortFrames = 1u << 1;     // the end sends and takes short frames (frame.hpp)
+// (1u << 1 announced the first short frames, a mark byte and the message: no longer sent, so a
+// peer that knows only those gets full frames)
+constexpr uint32_t kHelloShortFrames = 1u << 2;     // the end sends and takes short frames (frame.hpp)
 
 void encode_hello(const Hello &hello, uint8_t *out) noexcept;
 // LF_ERR_PROTOCOL / LF_ERR_VERSION_MISMATCH with `problem` for anything but a valid hello.

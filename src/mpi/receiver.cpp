@@ -181,8 +181,9 @@ class Receiver final : public Link {
     if (discarding_) return discard(frame);
     FrameHeader header;
     const char *problem = nullptr;
-    const bool short_frame = frame.count >= 1 && bytes[0] == kShortFrameMark;
-    const size_t prefix_bytes = short_frame ? kShortFramePrefix : kFramePrefix;
+    // (on a channel of short frames every full frame is exactly a prefix long: frame.hpp)
+    const bool short_frame = config_.short_frames && static_cast<size_t>(frame.count) != kFramePrefix;
+    const size_t prefix_bytes = short_frame ? 0 : kFramePrefix;
     if (short_frame) problem = short_frame_header(frame.count, header);
     else if (static_cast<size_t>(frame.count) < kFramePrefix) problem = "shorter than a frame header";
     else if (decode_header(bytes, header, &problem) != LF_OK) {
@@ -286,8 +287,7 @@ class Receiver final : public Link {
 
   // The header a short frame of `count` bytes stands for; null, or why it is refused.
   const char *short_frame_header(int count, FrameHeader &h) const {
-    if (!config_.short_frames) return "a short frame, which its sender did not announce (or the channel is protected)";
-    const uint32_t n = static_cast<uint32_t>(count) - static_cast<uint32_t>(kShortFramePrefix);
+    const uint32_t n = static_cast<uint32_t>(count);
     h.type = kFrameData;
     h.flags = kFlagFirst | kFlagLast | kFlagInline;
     h.codec = kCodecRaw;
@@ -296,6 +296,7 @@ class Receiver final : public Link {
     h.message_bytes = n;
     h.sequence = expected_sequence_;
     h.offset = 0;
+    if (in_message_) return "a short frame in the middle of a chunked message";
     return n > inline_limit_ ? "a short frame longer than the inline limit" : nullptr;
   }
 

@@ -86,7 +86,7 @@ class Sender final : public Link {
   lf_status_t send_direct(const WireHook &hook, const void *data, size_t size) override {
     // In order only when nothing of this channel waits to be framed or posted; inline only,
     // so the bytes are copied into the frame before this returns.
-    if (finished_ || check_peer() || consumer_closed_ || close_pending_ || close_issued_ || size > inline_limit_ ||
+    if (finished_ || check_peer() || consumer_closed_ || close_pending_ || close_issued_ || !travels_inline(size) ||
         !open_.empty() || !unsent_.empty())
       return LF_WOULD_BLOCK;
     if (credits_ == 0) read_control();
@@ -239,7 +239,7 @@ class Sender final : public Link {
     SendSlot &slot = *free_slot();
     const size_t n = std::min<size_t>(message.size - message.issued, config_.chunk_size);
     slot.source = message.data + message.issued;
-    slot.inline_payload = message.size <= inline_limit_;
+    slot.inline_payload = travels_inline(message.size);
     FrameHeader &header = slot.header;
     header = FrameHeader{};
     header.type = kFrameData;
@@ -268,6 +268,13 @@ class Sender final : public Link {
     release_sent();  // (copied: the ring's room may go back at once)
   }
 
+  // Whether a message of `size` bytes travels inline, in its one frame. Not one of exactly a
+  // full prefix's size on a channel of short frames: that length marks a full frame there
+  // (frame.hpp), so such a message goes as a chunk header and its payload.
+  bool travels_inline(size_t size) const noexcept {
+    return size <= inline_limit_ && !(config_.short_frames && size == kFramePrefix);
+  }
+
   // Takes a credit and a sequence number; frames are posted in this order.
   void enqueue(SendSlot &slot) {
     ++sequence_;
@@ -287,11 +294,10 @@ class Sender final : public Link {
   void prepare(SendSlot &slot, CodecContexts &contexts) {
     FrameHeader &header = slot.header;
     const size_t n = header.raw_bytes;
-    if (slot.inline_payload && config_.short_frames) {  // the whole message after one mark byte
-      slot.frame[0] = kShortFrameMark;
-      if (n > 0) std::memcpy(slot.frame.data() + kShortFramePrefix, slot.source, n);
+    if (slot.inline_payload && config_.short_frames) {  // the whole message, nothing else
+      if (n > 0) std::memcpy(slot.frame.data(), slot.source, n);
       header.payload_bytes = static_cast<uint32_t>(n);
-      slot.frame_size = kShortFramePrefix + n;
+      slot.frame_size = n;
       slot.payload = nullptr;
       slot.payload_size = 0;
       return;

@@ -169,7 +169,7 @@ static void run_sink(lf_context_t *context) {
 static size_t g_tamper_message_bytes;
 static int32_t tamper(void *user_data, uint32_t channel_id, uint64_t sequence, uint8_t *frame, size_t *frame_size) {
   (void)user_data;
-  if (channel_id == 2 && sequence == 3 && *frame_size > g_tamper_message_bytes) frame[*frame_size - g_tamper_message_bytes] ^= 0xff;
+  if (channel_id == 2 && sequence == 3 && *frame_size >= g_tamper_message_bytes) frame[*frame_size - g_tamper_message_bytes] ^= 0xff;
   return LF_MPI_WIRE_PASS;
 }
 
