@@ -394,7 +394,10 @@ uint32_t Attachment::worker_count(int64_t asked) const {
 }
 
 uint32_t Attachment::default_pipeline_depth() const {
-  constexpr uint32_t kMinDepth = 4, kMaxAutoDepth = 16;
+  // At least 8 even without workers: credits come back half the window at a time, and with 4
+  // a stream of 64 KiB messages waited for them (0.89-0.90x raw MPI streaming vs 0.96-1.02x
+  // with 8, 2-core VM; docs/benchmarks.md).
+  constexpr uint32_t kMinDepth = 8, kMaxAutoDepth = 16;
   return std::clamp<uint32_t>(4 * (workers_->threads() + 1), kMinDepth, kMaxAutoDepth);
 }
 
