@@ -24,6 +24,8 @@ constexpr size_t kFramePrefix = kHeaderBytes + kTagBytes;
 // shared-memory eager limit. What tells them apart is the length: on such a channel every
 // full frame is exactly kFramePrefix bytes (a chunk header or the close, never an inline
 // payload), so a message of exactly that size travels as a chunk header and its payload.
+// The one rule both ends apply: on such a channel, a frame of `bytes` bytes is a short one.
+constexpr bool is_short_frame_length(size_t bytes) noexcept { return bytes != kFramePrefix; }
 
 enum FrameType : uint8_t {
   kFrameData = 1,   // a message, or one chunk of one

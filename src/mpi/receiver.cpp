@@ -181,8 +181,7 @@ class Receiver final : public Link {
     if (discarding_) return discard(frame);
     FrameHeader header;
     const char *problem = nullptr;
-    // (on a channel of short frames every full frame is exactly a prefix long: frame.hpp)
-    const bool short_frame = config_.short_frames && static_cast<size_t>(frame.count) != kFramePrefix;
+    const bool short_frame = config_.short_frames && is_short_frame_length(static_cast<size_t>(frame.count));
     const size_t prefix_bytes = short_frame ? 0 : kFramePrefix;
     if (short_frame) problem = short_frame_header(frame.count, header);
     else if (static_cast<size_t>(frame.count) < kFramePrefix) problem = "shorter than a frame header";
@@ -195,7 +194,7 @@ class Receiver final : public Link {
       if (!pending_.empty()) return false;  // the last message's payloads are still arriving
       return close_frame(frame, header), true;
     }
-    else problem = check_lengths(header, frame.count, prefix_bytes);
+    else problem = check_lengths(header, frame.count);
     if (problem != nullptr) {
       // Everything before it is delivered first: the chunks still arriving or decoding.
       if (!pending_.empty()) return false;
@@ -300,9 +299,9 @@ class Receiver final : public Link {
     return n > inline_limit_ ? "a short frame longer than the inline limit" : nullptr;
   }
 
-  // nullptr when the frame's lengths fit the channel and the message in progress (the frame
-  // is `count` bytes, its prefix `prefix_bytes`).
-  const char *check_lengths(const FrameHeader &h, int count, size_t prefix_bytes) const {
+  // nullptr when a full frame's lengths fit the channel and the message in progress (the
+  // frame is `count` bytes).
+  const char *check_lengths(const FrameHeader &h, int count) const {
     const bool first = h.flags & kFlagFirst, last = h.flags & kFlagLast;
     if (h.message_bytes > config_.max_message) return "its message is larger than this end's max_message_size";
     if (h.raw_bytes > config_.chunk_size) return "a chunk larger than the channel's chunk size";
@@ -318,7 +317,7 @@ class Receiver final : public Link {
       return "the last-chunk flag or the lengths disagree with the message's size";
     if (h.flags & kFlagInline) {
       if (!first || !last) return "an inline frame must carry a whole message";
-      if (static_cast<size_t>(count) != prefix_bytes + h.payload_bytes) return "truncated (its length disagrees with its header)";
+      if (static_cast<size_t>(count) != kFramePrefix + h.payload_bytes) return "truncated (its length disagrees with its header)";
     } else if (static_cast<size_t>(count) != kFramePrefix) {
       return "a chunk header with bytes after it";
     }

@@ -268,11 +268,11 @@ class Sender final : public Link {
     release_sent();  // (copied: the ring's room may go back at once)
   }
 
-  // Whether a message of `size` bytes travels inline, in its one frame. Not one of exactly a
-  // full prefix's size on a channel of short frames: that length marks a full frame there
-  // (frame.hpp), so such a message goes as a chunk header and its payload.
+  // Whether a message of `size` bytes travels inline, in its one frame. On a channel of short
+  // frames not one whose length would read as a full frame's (frame.hpp): such a message goes
+  // as a chunk header and its payload.
   bool travels_inline(size_t size) const noexcept {
-    return size <= inline_limit_ && !(config_.short_frames && size == kFramePrefix);
+    return size <= inline_limit_ && (!config_.short_frames || is_short_frame_length(size));
   }
 
   // Takes a credit and a sequence number; frames are posted in this order.
