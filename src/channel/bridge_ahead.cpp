@@ -22,8 +22,7 @@ lf_status_t Channel::commit_oldest() noexcept {
   const bool seq_cst = publish_seq_cst(header_->consumer_promise);
   const size_t size = producer_.commit_oldest(seq_cst);
   wake_consumer(seq_cst);
-  messages_.add(1);
-  bytes_.add(size);
+  count_message(size);
   return LF_OK;
 }
 
@@ -64,8 +63,7 @@ lf_status_t Channel::release_oldest() noexcept {
   transport::ConsumerRing &ring = rings_[0];
   size_t size = 0;
   if (ring.release_oldest(publish_seq_cst(ring.control()->producer_promise), &size)) wake_producer(ring.control());
-  messages_.add(1);
-  bytes_.add(size);
+  count_message(size);
   return LF_OK;
 }
 

@@ -263,8 +263,7 @@ lf_status_t Channel::commit(size_t size) noexcept {
   if (role_ != LF_CHANNEL_PRODUCER || !producer_.reserved()) return fail(LF_ERR_INVALID_STATE, "nothing is reserved");
   if (size > producer_.reserved_size()) return fail(LF_ERR_INVALID_ARGUMENT, "commit of more bytes than were reserved");
   publish(size, transport::kRecordData);
-  messages_.add(1);
-  bytes_.add(size);
+  count_message(size);
   kick_progress();
   return LF_OK;
 }
@@ -299,8 +298,7 @@ bool Channel::try_send_direct(const void *data, size_t size) noexcept {
       size > max_message_ || header_->consumer_state.load(kAcquire) != kAttached || producer_.queued_bytes() != 0)
     return false;
   if (direct_send(direct_arg, user_handle, data, size) != LF_OK) return false;
-  messages_.add(1);
-  bytes_.add(size);
+  count_message(size);
   return true;
 }
 
@@ -380,8 +378,7 @@ lf_status_t Channel::release() noexcept {
   if (role_ != LF_CHANNEL_CONSUMER || peeked_ring_ < 0) return fail(LF_ERR_INVALID_STATE, "nothing is peeked");
   transport::ConsumerRing &ring = rings_[static_cast<size_t>(peeked_ring_)];
   peeked_ring_ = -1;
-  messages_.add(1);
-  bytes_.add(peeked_size_);
+  count_message(peeked_size_);
   if (ring.release(publish_seq_cst(ring.control()->producer_promise))) wake_producer(ring.control());
   // (no progress pass here: what the freed room lets a bridge do waits for the next call or
   // the bridge's thread, and a ping-pong's reply is not held up behind it)
@@ -413,8 +410,7 @@ lf_status_t Channel::recv_direct(void *buffer, size_t capacity, size_t *out_size
       [&] { return recv_from_ring(buffer, capacity, out_size); },
       [&] {
         if (direct_recv(direct_arg, user_handle, buffer, capacity, out_size) != LF_OK) return LF_WOULD_BLOCK;
-        messages_.add(1);
-        bytes_.add(*out_size);
+        count_message(*out_size);
         return LF_OK;
       },
       timeout_ms);
@@ -495,8 +491,7 @@ lf_status_t Channel::send_buffer(const mem::Memory &memory, std::shared_ptr<void
   write_buffer_ref(static_cast<uint8_t *>(slot), BufferRef{id, offset, length});
   if (size > 0) std::memcpy(static_cast<uint8_t *>(slot) + kBufferRefBytes, data, size);
   publish(kBufferRefBytes + size, transport::kRecordBuffer);
-  messages_.add(1);
-  bytes_.add(size);
+  count_message(size);
   return LF_OK;
 }
 

@@ -239,6 +239,11 @@ class Channel {
   AnnouncedBuffers announced_;
   // Statistics: written by the thread using this end, read by lf_channel_get_info from any.
   core::SingleWriterCounter messages_, bytes_, sleeps_, wakes_;
+  // One message of `bytes` moved through this end (committed, released, or taken by a shortcut).
+  void count_message(uint64_t bytes) noexcept {
+    messages_.add(1);
+    bytes_.add(bytes);
+  }
   const char *problem_ = "";
 };
 
