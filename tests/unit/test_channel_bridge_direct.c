@@ -64,6 +64,13 @@ static lf_channel_t *direct_bridge(lf_context_t *context, struct fake_addon *add
   return addon->user;
 }
 
+/* Both ends go; every shortcut call named the user's end. */
+static void destroy_bridge(struct fake_addon *addon) {
+  assert_int_equal(addon->wrong_user_end, 0);
+  LF_OK_(lf_channel_destroy(addon->user));
+  LF_OK_(lf_channel_destroy(addon->end));
+}
+
 static uint64_t messages_of(lf_channel_t *end) {
   lf_channel_info_t info = {.struct_size = sizeof info};
   LF_OK_(lf_channel_get_info(end, &info));
@@ -112,9 +119,7 @@ static void test_send_takes_the_shortcut_only_when_the_ring_is_empty(void **stat
   LF_OK_(lf_channel_close(user));
   LF_EXPECT(LF_ERR_CLOSED, lf_channel_send(user, &value, sizeof value, 0));
   assert_int_equal(fake.taken_count, 4);
-  assert_int_equal(fake.wrong_user_end, 0);
-  LF_OK_(lf_channel_destroy(user));
-  LF_OK_(lf_channel_destroy(fake.end));
+  destroy_bridge(&fake);
 }
 
 static void test_recv_takes_the_shortcut_after_the_ring(void **state) {
@@ -153,9 +158,7 @@ static void test_recv_takes_the_shortcut_after_the_ring(void **state) {
   /* The add-on's close reaches the user once everything was delivered. */
   LF_OK_(lf_channel_close(fake.end));
   LF_EXPECT(LF_END_OF_STREAM, lf_channel_recv(user, &got, sizeof got, &size, 0));
-  assert_int_equal(fake.wrong_user_end, 0);
-  LF_OK_(lf_channel_destroy(user));
-  LF_OK_(lf_channel_destroy(fake.end));
+  destroy_bridge(&fake);
 }
 
 static void test_zero_copy_and_helped_ends_keep_the_ring(void **state) {
@@ -166,16 +169,14 @@ static void test_zero_copy_and_helped_ends_keep_the_ring(void **state) {
   size_t size = 0;
   LF_EXPECT(LF_WOULD_BLOCK, lf_channel_peek(user, 0, &data, &size));
   assert_int_equal(peeking.recv_calls, 0);
-  LF_OK_(lf_channel_destroy(user));
-  LF_OK_(lf_channel_destroy(peeking.end));
+  destroy_bridge(&peeking);
   /* An add-on with its own thread: the user's end may sleep, so it never asks. */
   struct fake_addon helped = {.has_next = 1, .next = 8};
   user = direct_bridge(*state, &helped, LF_CHANNEL_CONSUMER, LF_BRIDGE_FLAG_PROGRESS_HELPS);
   uint32_t got = 0;
   LF_EXPECT(LF_TIMEOUT, lf_channel_recv(user, &got, sizeof got, &size, 5));
   assert_int_equal(helped.recv_calls, 0);
-  LF_OK_(lf_channel_destroy(user));
-  LF_OK_(lf_channel_destroy(helped.end));
+  destroy_bridge(&helped);
 }
 
 static void test_queued_counts_what_the_user_has_yet_to_take(void **state) {
@@ -203,15 +204,13 @@ static void test_queued_counts_what_the_user_has_yet_to_take(void **state) {
   LF_EXPECT(LF_ERR_INVALID_STATE, lf_bridge_queued(user, &queued));
   LF_EXPECT_MESSAGE("not the add-on's end");
   LF_EXPECT(LF_ERR_INVALID_HANDLE, lf_bridge_queued(NULL, &queued));
-  LF_OK_(lf_channel_destroy(user));
-  LF_OK_(lf_channel_destroy(fake.end));
+  destroy_bridge(&fake);
   /* The add-on's end of a producing user is a consumer: it queues nothing. */
   struct fake_addon producing = {0};
   user = direct_bridge(*state, &producing, LF_CHANNEL_PRODUCER, 0);
   LF_EXPECT(LF_ERR_INVALID_STATE, lf_bridge_queued(producing.end, &queued));
   LF_EXPECT_MESSAGE("only a producer end");
-  LF_OK_(lf_channel_destroy(user));
-  LF_OK_(lf_channel_destroy(producing.end));
+  destroy_bridge(&producing);
 }
 
 int main(void) {
