@@ -156,9 +156,9 @@ enum lf_mpi_channel_param_field {
 /**
  * Parameters of lf_mpi_channel_open() for the MPI transport (ignored on shared memory).
  * Zeroed (or NULL) means: no compression, no protection, 1 MiB chunks, adaptive compression
- * keeps a chunk only if it saves at least 10 %, transport by scope, and as many chunks in
- * flight as keep the consumer's worker threads busy: 4 × (worker threads + 1), from 8 (no
- * or one worker) to 16. The consumer's `chunk_size` and `pipeline_depth` bind both ends
+ * keeps a chunk only if it saves at least 10 %, transport by scope, and 16 frames in flight
+ * (enough for four worker threads; fewer credit messages than smaller windows, which a
+ * ping-pong pays for). The consumer's `chunk_size` and `pipeline_depth` bind both ends
  * (lf_mpi_channel_get_stats() reports them).
  * Both ranks must pass the same `cipher` (and key); compression is the sender's choice.
  */

@@ -29,7 +29,7 @@ struct ChannelChoice {
   int32_t cipher = LF_MPI_CIPHER_NONE;
   const uint8_t *key = nullptr;
   uint64_t chunk = 1 << 20;
-  uint32_t depth = 0;  // 0: default_pipeline_depth()
+  uint32_t depth = 0;  // 0: kDefaultPipelineDepth
   uint32_t min_gain = 10;
   int32_t transport = 0;
 };
@@ -39,6 +39,14 @@ namespace {
 constexpr int kWatchPeriodMs = 250;
 constexpr int64_t kDetachFlushMs = 2000;
 constexpr int32_t kDefaultOpenTimeoutMs = 30000;
+
+// The frames in flight per channel when the params do not say. Each worker needs chunks to
+// hold (a chunk holds its credit from compression until the receiver decoded it), a stream
+// of 64 KiB messages waited for credits with 4 (0.89-0.90x raw MPI vs 0.96-1.02x with 8), and
+// credits come back half the window at a time, each batch one more MPI message per direction
+// of a ping-pong: 8 B / 4 KiB latency 1.15x / 1.09x raw MPI with 8, 1.10x / 1.04x with 16
+// (medians of six interleaved runs, 2-core VM; docs/benchmarks.md).
+constexpr uint32_t kDefaultPipelineDepth = 16;
 
 void check_mpi(int rc, const char *what) {
   if (rc == MPI_SUCCESS) return;
@@ -393,14 +401,6 @@ uint32_t Attachment::worker_count(int64_t asked) const {
   return static_cast<uint32_t>(std::clamp<long>(cores / local - 1, 0, kAutoMax));
 }
 
-uint32_t Attachment::default_pipeline_depth() const {
-  // At least 8 even without workers: credits come back half the window at a time, and with 4
-  // a stream of 64 KiB messages waited for them (0.89-0.90x raw MPI streaming vs 0.96-1.02x
-  // with 8, 2-core VM; docs/benchmarks.md).
-  constexpr uint32_t kMinDepth = 8, kMaxAutoDepth = 16;
-  return std::clamp<uint32_t>(4 * (workers_->threads() + 1), kMinDepth, kMaxAutoDepth);
-}
-
 int32_t Attachment::local_ranks() const {
   return static_cast<int32_t>(
       std::count_if(peers_.begin(), peers_.end(), [](const PeerInfo &p) { return p.scope.level <= LF_SCOPE_HOST; }));
@@ -500,7 +500,7 @@ lf_channel_t *Attachment::open_over_mpi(int32_t peer_rank, const PeerInfo &p, ui
   mine.channel_id = channel_id;
   mine.cipher = choice.cipher;
   mine.compression = choice.compression;
-  mine.pipeline_depth = choice.depth != 0 ? choice.depth : default_pipeline_depth();
+  mine.pipeline_depth = choice.depth != 0 ? choice.depth : kDefaultPipelineDepth;
   mine.flags = (progress_mode_ == LF_MPI_PROGRESS_THREAD ? kHelloProgressThread : 0) | kHelloShortFrames;
   mine.chunk_size = choice.chunk;
   mine.max_message = ring_max_message(channel_params);

@@ -79,10 +79,6 @@ class Attachment {
   uint32_t worker_count(int64_t asked) const;
   // Ranks (this one included) that can share memory with this one.
   int32_t local_ranks() const;
-  // The frames in flight per channel when the params do not say: enough to keep this rank's
-  // workers busy: each holds a chunk, and a chunk holds its credit from compression until the
-  // receiver has decoded it and returned credits, which it does in batches of half the window.
-  uint32_t default_pipeline_depth() const;
 
   ProgressAnchor *anchor_;           // lives as long as the process (a few bytes per attach)
   lf_context_t *context_ = nullptr;  // our own handle (lf_extension_share_context)

@@ -10,6 +10,7 @@
 #include "core/strings.hpp"
 #include "mpi/fixed_queue.hpp"
 #include "mpi/link.hpp"
+#include "mpi/page_buffer.hpp"
 
 #include <lavaflow/extension.h>
 
@@ -20,7 +21,7 @@ namespace lavaflow::mpi {
 namespace {
 
 struct FrameBuffer {
-  std::vector<uint8_t> bytes;
+  PageBuffer bytes;
   MPI_Request request = MPI_REQUEST_NULL;  // its posted receive
   bool arrived = false;  // received, not yet handled (the ring was full)
   int count = 0;
@@ -53,7 +54,7 @@ class Receiver final : public Link {
         pending_(config.depth), inline_limit_(inline_limit(config.chunk_size)),
         credit_batch_(std::max<uint32_t>(1, config.depth / 2)) {
     for (size_t i = 0; i < frames_.size(); ++i) {
-      frames_[i].bytes.resize(kFramePrefix + inline_limit_);
+      frames_[i].bytes.allocate(kFramePrefix + inline_limit_);
       post(i);
     }
     // Staging holds a compressed payload (a whole chunk) or an inline frame queued behind
@@ -112,7 +113,7 @@ class Receiver final : public Link {
 
  private:
   void post(size_t index) {
-    std::vector<uint8_t> &bytes = frames_[index].bytes;
+    PageBuffer &bytes = frames_[index].bytes;
     MPI_Irecv(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, config_.peer, tag_of(config_.channel_id, kTagData),
               config_.comm, &frames_[index].request);
   }

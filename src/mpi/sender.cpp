@@ -9,6 +9,7 @@
 #include "core/strings.hpp"
 #include "mpi/fixed_queue.hpp"
 #include "mpi/link.hpp"
+#include "mpi/page_buffer.hpp"
 
 #include <lavaflow/extension.h>
 
@@ -35,7 +36,7 @@ class Sender;
 // worker or right away; it is posted once it and every frame issued before it are prepared.
 struct SendSlot : Job {
   Sender *owner = nullptr;
-  std::vector<uint8_t> frame;    // prefix + inline payload
+  PageBuffer frame;              // prefix + inline payload
   std::vector<uint8_t> staging;  // a separate payload that is not the ring's bytes (compressed)
   MPI_Request requests[4] = {MPI_REQUEST_NULL, MPI_REQUEST_NULL, MPI_REQUEST_NULL, MPI_REQUEST_NULL};
   bool busy = false;    // issued, sends not yet complete
@@ -66,7 +67,7 @@ class Sender final : public Link {
     for (auto &slot : slots_) {
       slot.owner = this;
       slot.run = &Sender::prepare_job;
-      slot.frame.resize(kFramePrefix + inline_limit_);
+      slot.frame.allocate(kFramePrefix + inline_limit_);
       if (config.compression != LF_MPI_COMPRESSION_NONE) slot.staging.resize(config.chunk_size);
     }
   }
