@@ -107,7 +107,8 @@ LF_EXTERN_C_BEGIN
  * Make a single-producer channel of two ends in this process: one for the user, one for the
  * add-on (the other role). The ring's shape comes from `channel_params` as for
  * lf_channel_create() (`role`, `max_producers` and `connect_timeout_ms` do not apply; the
- * wait mode applies to the user's end).
+ * wait mode applies to the user's end). The ring is private memory of this process (it
+ * cannot be exported), on transparent huge pages where whole ones fit.
  * @param context the context (borrowed; both ends keep it alive)
  * @param channel_params NULL for defaults (borrowed)
  * @param bridge_params how the user's end presents itself; NULL for defaults (borrowed)

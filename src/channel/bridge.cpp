@@ -19,7 +19,7 @@ BridgePair make_bridge_pair(const EndpointOptions &options, const BridgeOptions 
   shape_options.role = LF_CHANNEL_CONSUMER;
   shape_options.max_producers = 1;
   const RegionShape shape = creator_shape(shape_options);
-  auto region = ChannelRegion::create(shape.capacity, shape.max_message, 1);
+  auto region = ChannelRegion::create_private(shape.capacity, shape.max_message);
   Channel::claim_consumer(*region);
   const uint32_t slot = Channel::claim_producer(*region, static_cast<uint32_t>(getpid()));
 

@@ -37,6 +37,23 @@ std::shared_ptr<ChannelRegion> ChannelRegion::create(uint64_t capacity, uint64_t
   return region;
 }
 
+std::shared_ptr<ChannelRegion> ChannelRegion::create_private(uint64_t capacity, uint64_t max_message) {
+  auto region = std::make_shared<ChannelRegion>();
+  mem::AllocationRequest request;
+  request.size = transport::region_bytes(capacity, 1);
+  request.alignment = kPage;
+  request.flags = LF_BUFFER_FLAG_ZERO | LF_BUFFER_FLAG_PREFAULT;  // (as create())
+  request.kind = LF_MEMORY_HOST;
+  request.huge_pages = LF_HUGE_PAGES_PREFER;
+  request.transparent_huge_pages_only = true;
+  const mem::NodePolicy default_placement;
+  region->memory_ = mem::allocate_host(nullptr, request, default_placement);
+  region->base_ = region->memory_->host;
+  transport::initialize_region(region->base_, capacity, max_message, 1, random_instance_id());
+  region->shape_ = {capacity, max_message, 1};
+  return region;
+}
+
 std::shared_ptr<ChannelRegion> ChannelRegion::map(int fd) {
   auto region = std::make_shared<ChannelRegion>();
   region->memory_ = mem::import_shared_fd(fd, 0, false);

@@ -18,6 +18,9 @@ struct AllocationRequest {
   PlacementRequest placement;
   uint64_t alignment = 0;  // 0: the kind's default
   int32_t huge_pages = LF_HUGE_PAGES_NONE;
+  // Internal (no lf_buffer_params_t field): LF_HUGE_PAGES_PREFER without hugetlbfs, for
+  // memory lavaflow takes for itself — the reserved pages stay the application's.
+  bool transparent_huge_pages_only = false;
   uint64_t flags = 0;      // lf_buffer_flag
   uint64_t fallback = 0;   // lf_fallback
   std::string name;        // shared: publish under this name

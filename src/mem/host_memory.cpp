@@ -71,10 +71,11 @@ MemoryPtr allocate_host(const topo::Topology *topology, const AllocationRequest 
   check_alignment(request.alignment);
   const uint64_t alignment = request.alignment != 0 ? request.alignment : kDefaultHostAlignment;
   const uint64_t page = page_size();
-  const HugePagePlan plan = plan_huge_pages(request.huge_pages, request.size, false);
+  HugePagePlan plan = plan_huge_pages(request.huge_pages, request.size, false);
+  if (request.transparent_huge_pages_only) plan.try_hugetlb = false;
 
   // Plain requests: malloc is what a user would call, and it is fast for small sizes.
-  if (policy.mode == NodePolicy::Mode::none && !plan.try_hugetlb) {
+  if (policy.mode == NodePolicy::Mode::none && !plan.try_hugetlb && !plan.try_thp) {
     auto memory = std::make_unique<MallocMemory>();
     void *p = nullptr;
     if (alignment <= kDefaultHostAlignment) {
@@ -118,9 +119,11 @@ MemoryPtr allocate_host(const topo::Topology *topology, const AllocationRequest 
     }
   }
   if (memory->host == nullptr) {
-    // Transparent huge pages need 2 MiB-aligned ranges to be of any use.
-    uint64_t granule = plan.try_thp ? plan.huge_page_size : page;
-    uint64_t length = round_up(request.size, granule);
+    // Transparent huge pages need 2 MiB-aligned ranges to be of any use. A buffer is rounded
+    // up to whole huge pages; lavaflow's own memory is not (its tail keeps normal pages
+    // rather than take a huge page for a few of them).
+    const uint64_t granule = plan.try_thp ? plan.huge_page_size : page;
+    const uint64_t length = round_up(request.size, request.transparent_huge_pages_only ? page : granule);
     void *p = map_aligned(length, std::max(alignment, granule), page, 0);
     if (p == nullptr) core::fail_errno(errno, "mmap of %s", format_size(length).c_str());
     memory->host = p;
