@@ -36,6 +36,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #ifdef LAVAFLOW_HAVE_SODIUM
 #include <sodium.h>
@@ -261,6 +262,34 @@ static void print_stream_header(const char *title) {
          "----------------------------", 10, "----------");
 }
 
+/* The system's transparent huge page mode, under the table ("always [madvise] never"). */
+static void print_thp_mode(void) {
+  char mode[128] = "unknown";
+  FILE *file = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
+  if (file != NULL) {
+    if (fgets(mode, sizeof mode, file) == NULL) snprintf(mode, sizeof mode, "unknown");
+    fclose(file);
+  }
+  mode[strcspn(mode, "\n")] = '\0';
+  printf("(transparent huge pages: %s; malloc's buffers get them only in mode \"always\")\n", mode);
+}
+
+/* `size` bytes on transparent huge pages where the system grants them (2 MiB-aligned,
+ * MADV_HUGEPAGE): raw MPI as it runs where THP is "always", or with buffers so advised.
+ * `*mapping` is what to munmap (`size` + 2 MiB bytes). */
+enum { kHugePage = 2u << 20 };
+static char *alloc_huge(size_t size, void **mapping) {
+  *mapping = mmap(NULL, size + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (*mapping == MAP_FAILED) {
+    perror("bench_mpi: mmap");
+    MPI_Abort(MPI_COMM_WORLD, 1);
+  }
+  char *aligned = (char *)(((uintptr_t)*mapping + kHugePage - 1) & ~(uintptr_t)(kHugePage - 1));
+  madvise(aligned, size, MADV_HUGEPAGE);
+  memset(aligned, 0x5a, size);
+  return aligned;
+}
+
 static void bench_bandwidth(void) {
   if (g_rank == 0) print_stream_header("Streaming bandwidth over MPI (payload GB/s; ratio: lavaflow / raw, higher is better)");
   const size_t sizes[] = {64u << 10, 1u << 20, 16u << 20};
@@ -270,39 +299,47 @@ static void bench_bandwidth(void) {
   char *data = malloc(largest_ring), *sink = malloc(largest_ring);
   memset(data, 0x5a, largest_ring);
   memset(sink, 0, largest_ring);
+  void *huge_mappings[2];
+  char *huge_data = alloc_huge(largest_ring, &huge_mappings[0]), *huge_sink = alloc_huge(largest_ring, &huge_mappings[1]);
   for (int s = 0; s < 3; ++s) {
-    /* Each rank's ring is `ring` bytes: the raw rows' second baseline cycles through as many. */
+    /* Each rank's ring is `ring` bytes: the raw rows' second and third baselines cycle
+       through as many (malloc's pages, then huge pages; lavaflow's ring takes huge pages
+       where whole ones fit: from 4 MiB rings on). */
     const uint64_t ring = smallest_ring(sizes[s]);
     lf_channel_t *channel = open_channel(0, sizes[s], ring, 0, 0);
     lf_channel_t *ack = open_channel(1, 1, 0, 0, 0);
     const int count = stream_count(total, sizes[s]);
-    double one[5], spread[5], lf[5], ratio_one[5], ratio_spread[5];
+    double raw[3][5], lf[5], ratio[3][5];
     for (int p = 0; p < pairs; ++p) {
-      one[p] = raw_stream(data, sink, sizes[s], sizes[s], count);
-      spread[p] = raw_stream(data, sink, ring, sizes[s], count);
+      raw[0][p] = raw_stream(data, sink, sizes[s], sizes[s], count);
+      raw[1][p] = raw_stream(data, sink, ring, sizes[s], count);
+      raw[2][p] = raw_stream(huge_data, huge_sink, ring, sizes[s], count);
       lf[p] = lavaflow_stream(channel, ack, NULL, 0, sink, sizes[s], count);
-      ratio_one[p] = lf[p] / one[p];
-      ratio_spread[p] = lf[p] / spread[p];
+      for (int b = 0; b < 3; ++b) ratio[b][p] = lf[p] / raw[b][p];
     }
     if (g_rank == 0) {
-      char name[80], baseline[40];
-      snprintf(name, sizeof name, "raw MPI_Send/MPI_Recv, %zu KiB, one buffer", sizes[s] >> 10);
-      print_stream_row(name, bench_median(one, pairs), NULL, 0);
-      snprintf(name, sizeof name, "raw MPI_Send/MPI_Recv, %zu KiB, over %llu KiB", sizes[s] >> 10,
+      char names[3][80], baselines[3][40], name[80];
+      snprintf(names[0], sizeof names[0], "raw MPI_Send/Recv, %zu KiB, one buffer", sizes[s] >> 10);
+      snprintf(names[1], sizeof names[1], "raw MPI_Send/Recv, %zu KiB, over %llu KiB", sizes[s] >> 10,
                (unsigned long long)(ring >> 10));
-      print_stream_row(name, bench_median(spread, pairs), NULL, 0);
+      snprintf(names[2], sizeof names[2], "raw MPI_Send/Recv, %zu KiB, over %llu KiB, THP", sizes[s] >> 10,
+               (unsigned long long)(ring >> 10));
+      snprintf(baselines[0], sizeof baselines[0], "raw, one buffer");
+      snprintf(baselines[1], sizeof baselines[1], "raw over %llu KiB", (unsigned long long)(ring >> 10));
+      snprintf(baselines[2], sizeof baselines[2], "raw over %llu KiB, THP", (unsigned long long)(ring >> 10));
+      for (int b = 0; b < 3; ++b) print_stream_row(names[b], bench_median(raw[b], pairs), NULL, 0);
       snprintf(name, sizeof name, "lavaflow zero-copy, %zu KiB, %llu KiB rings", sizes[s] >> 10,
                (unsigned long long)(ring >> 10));
-      print_stream_row(name, bench_median(lf, pairs), "raw, one buffer", bench_median(ratio_one, pairs));
-      snprintf(baseline, sizeof baseline, "raw over %llu KiB", (unsigned long long)(ring >> 10));
-      print_stream_row(name, bench_median(lf, pairs), baseline, bench_median(ratio_spread, pairs));
+      for (int b = 0; b < 3; ++b) print_stream_row(name, bench_median(lf, pairs), baselines[b], bench_median(ratio[b], pairs));
     }
     CHECK(lf_channel_destroy(channel));
     CHECK(lf_channel_destroy(ack));
     MPI_Barrier(MPI_COMM_WORLD);
   }
+  if (g_rank == 0) print_thp_mode();
   free(data);
   free(sink);
+  for (int m = 0; m < 2; ++m) munmap(huge_mappings[m], largest_ring + kHugePage);
 }
 
 /* ---- compression ---------------------------------------------------------------------- */
