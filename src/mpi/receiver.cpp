@@ -180,6 +180,7 @@ class Receiver final : public Link {
   bool handle(FrameBuffer &frame) {
     const uint8_t *bytes = frame.bytes.data();
     if (discarding_) return discard(frame);
+    if (deliver_short_frame(frame)) return true;
     FrameHeader header;
     const char *problem = nullptr;
     const bool short_frame = config_.short_frames && is_short_frame_length(static_cast<size_t>(frame.count));
@@ -232,7 +233,7 @@ class Receiver final : public Link {
         if (const char *wrong = open_and_decode(header, bytes, payload, destination, contexts_))
           reject(header.sequence, wrong);
         else if (direct)
-          deliver_direct(header);
+          deliver_direct(header.message_bytes);
         else
           commit_chunk(header);
         ++credits_owed_;
@@ -348,6 +349,29 @@ class Receiver final : public Link {
     chunk.problem = chunk.owner->open_and_decode(chunk.header, chunk.prefix, chunk.landing, chunk.destination, contexts);
   }
 
+  // A ping-pong's receive: a short frame (the message alone, nothing to open or decode) that
+  // the waiting user's buffer takes, with nothing before it still arriving or in the ring, is
+  // copied there at once — the checks handle() makes of a full frame do not apply to it.
+  bool deliver_short_frame(const FrameBuffer &frame) {
+    const size_t n = static_cast<size_t>(frame.count);
+    if (!config_.short_frames || !direct_.armed || direct_.delivered || in_message_ || !is_short_frame_length(n) ||
+        n > inline_limit_ || n > direct_.capacity || !pending_.empty() || open_messages_ != 0 || !ring_empty())
+      return false;
+    if (n > 0) std::memcpy(direct_.buffer, frame.bytes.data(), n);
+    ++expected_sequence_;
+    next_offset_ = n;
+    stats_.frames.add(1);
+    stats_.wire_bytes.add(n);
+    ++credits_owed_;
+    deliver_direct(n);
+    return true;
+  }
+
+  bool ring_empty() {
+    uint64_t queued = 1;
+    return lf_bridge_queued(bridge_, &queued) == LF_OK && queued == 0;
+  }
+
   // Whether the frame's message goes straight into the user's buffer (armed by the user's
   // lf_channel_recv): a whole message inline, raw (so nothing is written there unless it
   // opens), that fits, with nothing before it still arriving or queued in the ring.
@@ -356,15 +380,14 @@ class Receiver final : public Link {
     if (!direct_.armed || direct_.delivered || (h.flags & kWhole) != kWhole || h.codec != kCodecRaw ||
         h.message_bytes > direct_.capacity || !pending_.empty() || open_messages_ != 0)
       return false;
-    uint64_t queued = 1;
-    return lf_bridge_queued(bridge_, &queued) == LF_OK && queued == 0;
+    return ring_empty();
   }
 
-  void deliver_direct(const FrameHeader &h) {
-    stats_.payload_bytes.add(h.raw_bytes);
+  void deliver_direct(uint64_t message_bytes) {
+    stats_.payload_bytes.add(message_bytes);
     stats_.messages.add(1);
     direct_.delivered = true;
-    direct_.size = h.message_bytes;
+    direct_.size = message_bytes;
   }
 
   // A decoded chunk is in the ring: commits its message after its last chunk (chunks finish

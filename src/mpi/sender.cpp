@@ -93,6 +93,10 @@ class Sender final : public Link {
     if (credits_ == 0) read_control();
     if (free_slot() == nullptr) complete_slots();
     if (credits_ == 0 || free_slot() == nullptr) return LF_WOULD_BLOCK;
+    if (config_.short_frames && hook.fn == nullptr) {
+      send_short_frame(static_cast<const uint8_t *>(data), size);
+      return LF_OK;
+    }
     OpenMessage message;
     message.data = static_cast<const uint8_t *>(data);
     message.size = size;
@@ -267,6 +271,26 @@ class Sender final : public Link {
     run_chunk_job(slot, worth_a_worker, contexts_);
     post_prepared(hook);
     release_sent();  // (copied: the ring's room may go back at once)
+  }
+
+  // A ping-pong's send: the message is the frame (a short frame: nothing to compress, seal
+  // or describe), copied into a free slot and posted at once — issue_chunk()'s queue, job
+  // and header are for frames that may wait behind others, and this one never does (nothing
+  // is queued; no test hook holds it). Needs a credit and a free slot.
+  void send_short_frame(const uint8_t *data, size_t size) {
+    SendSlot &slot = *free_slot();
+    if (size > 0) std::memcpy(slot.frame.data(), data, size);
+    slot.header.sequence = sequence_;
+    slot.frame_size = size;
+    slot.payload = nullptr;
+    slot.payload_size = 0;
+    slot.is_close = false;
+    slot.busy = true;
+    ++sequence_;
+    --credits_;
+    stats_.payload_bytes.add(size);
+    stats_.messages.add(1);
+    post(slot, 0);
   }
 
   // Whether a message of `size` bytes travels inline, in its one frame. On a channel of short
