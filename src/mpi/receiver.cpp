@@ -354,8 +354,7 @@ class Receiver final : public Link {
   // copied there at once — the checks handle() makes of a full frame do not apply to it.
   bool deliver_short_frame(const FrameBuffer &frame) {
     const size_t n = static_cast<size_t>(frame.count);
-    if (!config_.short_frames || !direct_.armed || direct_.delivered || in_message_ || !is_short_frame_length(n) ||
-        n > inline_limit_ || n > direct_.capacity || !pending_.empty() || open_messages_ != 0 || !ring_empty())
+    if (!config_.short_frames || in_message_ || !is_short_frame_length(n) || n > inline_limit_ || !direct_takes(n))
       return false;
     if (n > 0) std::memcpy(direct_.buffer, frame.bytes.data(), n);
     ++expected_sequence_;
@@ -367,20 +366,21 @@ class Receiver final : public Link {
     return true;
   }
 
-  bool ring_empty() {
+  // Whether the user's buffer, armed by its lf_channel_recv for this pass, takes the next
+  // message of `bytes` bytes: it fits, and nothing before it is still arriving or queued in
+  // the ring (asked last: a call through the public API).
+  bool direct_takes(uint64_t bytes) {
+    if (!direct_.armed || direct_.delivered || bytes > direct_.capacity || !pending_.empty() || open_messages_ != 0)
+      return false;
     uint64_t queued = 1;
     return lf_bridge_queued(bridge_, &queued) == LF_OK && queued == 0;
   }
 
-  // Whether the frame's message goes straight into the user's buffer (armed by the user's
-  // lf_channel_recv): a whole message inline, raw (so nothing is written there unless it
-  // opens), that fits, with nothing before it still arriving or queued in the ring.
+  // Whether a full frame's message goes straight into the user's buffer: a whole message
+  // inline, raw (so nothing is written there unless it opens), that the buffer takes.
   bool takes_direct(const FrameHeader &h) {
     constexpr uint8_t kWhole = kFlagFirst | kFlagLast | kFlagInline;
-    if (!direct_.armed || direct_.delivered || (h.flags & kWhole) != kWhole || h.codec != kCodecRaw ||
-        h.message_bytes > direct_.capacity || !pending_.empty() || open_messages_ != 0)
-      return false;
-    return ring_empty();
+    return (h.flags & kWhole) == kWhole && h.codec == kCodecRaw && direct_takes(h.message_bytes);
   }
 
   void deliver_direct(uint64_t message_bytes) {

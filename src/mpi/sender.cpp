@@ -279,11 +279,8 @@ class Sender final : public Link {
   // is queued; no test hook holds it). Needs a credit and a free slot.
   void send_short_frame(const uint8_t *data, size_t size) {
     SendSlot &slot = *free_slot();
-    if (size > 0) std::memcpy(slot.frame.data(), data, size);
+    fill_short_frame(slot, data, size);
     slot.header.sequence = sequence_;
-    slot.frame_size = size;
-    slot.payload = nullptr;
-    slot.payload_size = 0;
     slot.is_close = false;
     slot.busy = true;
     ++sequence_;
@@ -291,6 +288,14 @@ class Sender final : public Link {
     stats_.payload_bytes.add(size);
     stats_.messages.add(1);
     post(slot, 0);
+  }
+
+  // A short frame's bytes: the whole message, nothing else.
+  static void fill_short_frame(SendSlot &slot, const uint8_t *message, size_t size) {
+    if (size > 0) std::memcpy(slot.frame.data(), message, size);
+    slot.frame_size = size;
+    slot.payload = nullptr;
+    slot.payload_size = 0;
   }
 
   // Whether a message of `size` bytes travels inline, in its one frame. On a channel of short
@@ -319,12 +324,9 @@ class Sender final : public Link {
   void prepare(SendSlot &slot, CodecContexts &contexts) {
     FrameHeader &header = slot.header;
     const size_t n = header.raw_bytes;
-    if (slot.inline_payload && config_.short_frames) {  // the whole message, nothing else
-      if (n > 0) std::memcpy(slot.frame.data(), slot.source, n);
+    if (slot.inline_payload && config_.short_frames) {
       header.payload_bytes = static_cast<uint32_t>(n);
-      slot.frame_size = n;
-      slot.payload = nullptr;
-      slot.payload_size = 0;
+      fill_short_frame(slot, slot.source, n);
       return;
     }
     uint8_t *out = slot.inline_payload ? slot.frame.data() + kFramePrefix : slot.staging.data();
