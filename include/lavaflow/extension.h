@@ -108,7 +108,8 @@ LF_EXTERN_C_BEGIN
  * add-on (the other role). The ring's shape comes from `channel_params` as for
  * lf_channel_create() (`role`, `max_producers` and `connect_timeout_ms` do not apply; the
  * wait mode applies to the user's end). The ring is private memory of this process (it
- * cannot be exported), on transparent huge pages where whole ones fit.
+ * cannot be exported), on transparent huge pages where the system has them: whole ones where
+ * they fit, under one huge page a block of one shared with lavaflow's other small buffers.
  * @param context the context (borrowed; both ends keep it alive)
  * @param channel_params NULL for defaults (borrowed)
  * @param bridge_params how the user's end presents itself; NULL for defaults (borrowed)

@@ -19,7 +19,8 @@ struct AllocationRequest {
   uint64_t alignment = 0;  // 0: the kind's default
   int32_t huge_pages = LF_HUGE_PAGES_NONE;
   // Internal (no lf_buffer_params_t field): LF_HUGE_PAGES_PREFER without hugetlbfs, for
-  // memory lavaflow takes for itself — the reserved pages stay the application's.
+  // memory lavaflow takes for itself — the reserved pages stay the application's. Under one
+  // huge page it is a block of the huge-page arena (huge_page_arena.hpp).
   bool transparent_huge_pages_only = false;
   uint64_t flags = 0;      // lf_buffer_flag
   uint64_t fallback = 0;   // lf_fallback

@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/strings.hpp"
+#include "mem/huge_page_arena.hpp"
 #include "mem/mapping.hpp"
 
 #include <cerrno>
@@ -71,6 +72,10 @@ MemoryPtr allocate_host(const topo::Topology *topology, const AllocationRequest 
   check_alignment(request.alignment);
   const uint64_t alignment = request.alignment != 0 ? request.alignment : kDefaultHostAlignment;
   const uint64_t page = page_size();
+  // lavaflow's own memory under a huge page shares one with its other small buffers.
+  if (request.transparent_huge_pages_only && request.huge_pages != LF_HUGE_PAGES_NONE &&
+      policy.mode == NodePolicy::Mode::none && alignment <= page)
+    if (MemoryPtr block = allocate_from_huge_page_arena(request.size)) return block;
   HugePagePlan plan = plan_huge_pages(request.huge_pages, request.size, false);
   if (request.transparent_huge_pages_only) plan.try_hugetlb = false;
 

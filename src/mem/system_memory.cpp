@@ -51,6 +51,7 @@ HugePageFacts read_huge_page_facts() {
     facts.hugetlb_total = number_in(dir + "nr_hugepages");
   }
   facts.thp_mode = bracketed(first_line("/sys/kernel/mm/transparent_hugepage/enabled"));
+  facts.thp_page_size = number_in("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size");
   facts.shmem_thp_mode = bracketed(first_line("/sys/kernel/mm/transparent_hugepage/shmem_enabled"));
   return facts;
 }

@@ -14,6 +14,7 @@ struct HugePageFacts {
   uint64_t hugetlb_free = 0;       // free pages of that size
   uint64_t hugetlb_total = 0;      // reserved pages of that size (nr_hugepages)
   std::string thp_mode;            // "always", "madvise", "never" or "" (no THP)
+  uint64_t thp_page_size = 0;      // a transparent huge page (hpage_pmd_size), 0 if unknown
   std::string shmem_thp_mode;      // "always", "within_size", "advise", "never", ...
 };
 
