@@ -21,7 +21,7 @@
  *              own in a fresh base directory
  * The channels always use the MPI transport (forced, also between ranks of one host).
  *
- *   mpirun -np 2 bench_mpi [--quick] [--depth N] [--section latency|bandwidth|codec|crypto|bridge]...
+ *   mpirun -np 2 bench_mpi [--quick] [--depth N] [--chunk BYTES] [--section latency|bandwidth|codec|crypto|bridge]...
  *   tests/mpi/two_hosts.sh mpirun -np 2 -- bench_mpi ...        (ranks on two hosts)
  *   RATE=1gbit tests/mpi/two_hosts.sh mpirun -np 2 -- bench_mpi --section codec
  * LAVAFLOW_MPI_PROGRESS=thread|caller picks lavaflow's progress (see docs/mpi.md). */
@@ -45,6 +45,7 @@
 static int g_rank;
 static int g_quick;
 static uint32_t g_depth; /* --depth: the channels' pipeline_depth (0: lavaflow's default) */
+static uint64_t g_chunk; /* --chunk: the channels' chunk_size (0: lavaflow's default) */
 static lf_mpi_t *g_mpi;
 static uint32_t g_next_id = 1;
 static const uint8_t g_key[32] = {7, 7, 7};
@@ -80,6 +81,10 @@ static lf_channel_t *open_channel(int producer, size_t max_message, uint64_t cap
   if (g_depth != 0) {
     params.field_mask |= LF_MPI_CHANNEL_PARAM_FIELD_PIPELINE_DEPTH;
     params.pipeline_depth = g_depth;
+  }
+  if (g_chunk != 0) {
+    params.field_mask |= LF_MPI_CHANNEL_PARAM_FIELD_CHUNK_SIZE;
+    params.chunk_size = g_chunk;
   }
   lf_channel_t *channel = NULL;
   CHECK(lf_mpi_channel_open(g_mpi, g_rank ^ 1, g_next_id++, g_rank == producer ? LF_CHANNEL_PRODUCER : LF_CHANNEL_CONSUMER,
@@ -595,6 +600,7 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; ++i) {
     if (strcmp(argv[i], "--quick") == 0) g_quick = 1;
     else if (strcmp(argv[i], "--depth") == 0 && i + 1 < argc) g_depth = (uint32_t)strtoul(argv[++i], NULL, 10);
+    else if (strcmp(argv[i], "--chunk") == 0 && i + 1 < argc) g_chunk = strtoull(argv[++i], NULL, 10);
     else if (strcmp(argv[i], "--section") == 0 && i + 1 < argc) {
       const char *name = argv[++i];
       sections |= strcmp(name, "latency") == 0 ? 1 : strcmp(name, "bandwidth") == 0 ? 2 : strcmp(name, "codec") == 0 ? 4
@@ -617,9 +623,9 @@ int main(int argc, char **argv) {
   const char *reason = NULL;
   CHECK(lf_mpi_get_peer_reason(g_mpi, g_rank ^ 1, &reason));
   if (g_rank == 0)
-    printf("bench_mpi: 2 ranks, %s progress, %u worker threads (LAVAFLOW_MPI_WORKERS), pipeline depth %s, peer: %s\n",
+    printf("bench_mpi: 2 ranks, %s progress, %u worker threads (LAVAFLOW_MPI_WORKERS), pipeline depth %s, chunk size %s, peer: %s\n",
            info.progress == LF_MPI_PROGRESS_THREAD ? "thread" : "caller", info.worker_threads,
-           g_depth != 0 ? "set by --depth" : "lavaflow's default", reason);
+           g_depth != 0 ? "set by --depth" : "lavaflow's default", g_chunk != 0 ? "set by --chunk" : "lavaflow's default", reason);
   if (sections & 1) bench_latency();
   if (sections & 2) bench_bandwidth();
   if (sections & 4) bench_codec();

@@ -1,13 +1,49 @@
 /* Checks for the MPI test programs (run under mpirun, so no cmocka): a failed check prints
  * the rank, the place, the expression and lavaflow's last error, then aborts the whole job
- * with exit status 1. */
+ * with exit status 1. A call that timed out first prints every thread's stack: a wait that
+ * should have ended is a hang somewhere, and the log then shows where. */
 #ifndef LF_MPI_CHECK_H
 #define LF_MPI_CHECK_H
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <lavaflow/lavaflow_mpi.h>
 
+#include <dirent.h>
+#include <execinfo.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+static inline void mpi_print_stack(int sig) {
+  (void)sig;
+  void *frames[48];
+  char line[64];
+  const int count = backtrace(frames, 48);
+  const int length = snprintf(line, sizeof line, "--- thread %ld:\n", (long)syscall(SYS_gettid));
+  if (write(2, line, (size_t)length) < 0) return;
+  backtrace_symbols_fd(frames, count, 2);
+}
+
+/* Every thread of this process prints its stack to stderr (MPI's functions by name,
+ * lavaflow's internals as offsets into liblavaflow_mpi, for addr2line). */
+static inline void mpi_dump_threads(void) {
+  void *warm_up[1];
+  backtrace(warm_up, 1); /* (the first call may load the unwinder: not in a signal handler) */
+  signal(SIGURG, mpi_print_stack);
+  DIR *tasks = opendir("/proc/self/task");
+  if (tasks == NULL) return;
+  for (struct dirent *task; (task = readdir(tasks)) != NULL;) {
+    const long tid = strtol(task->d_name, NULL, 10);
+    if (tid <= 0) continue;
+    syscall(SYS_tgkill, getpid(), (pid_t)tid, SIGURG);
+    usleep(100000); /* (one at a time: their lines do not interleave) */
+  }
+  closedir(tasks);
+}
 
 #define MPI_CHECK(cond)                                                                                   \
   do {                                                                                                    \
@@ -25,6 +61,7 @@ static inline void mpi_check_fail(const char *file, int line, const char *what, 
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   fprintf(stderr, "rank %d: %s:%d: FAILED %s (expected %s, got %s; last error: %s)\n", rank, file, line, what,
           lf_status_name(expected), lf_status_name(got), lf_last_error_message());
+  if (got == LF_TIMEOUT) mpi_dump_threads();
   fflush(stderr);
   MPI_Abort(MPI_COMM_WORLD, 1);
   exit(1);

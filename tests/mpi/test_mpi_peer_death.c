@@ -19,13 +19,9 @@
 
 #include <lavaflow/lavaflow.h>
 
-#include <dirent.h>
-#include <execinfo.h>
 #include <signal.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 enum { MESSAGE_SIZE = 64u << 10, MESSAGES_BEFORE_DEATH = 200 };
@@ -36,33 +32,6 @@ static void fill(uint8_t *out, uint32_t seq) {
 }
 
 static int g_death = SIGKILL;  /* or SIGSTOP: the rank hangs */
-
-/* ---- diagnosis of a survivor that timed out (a rare failure seen only in whole-suite runs
- * under ASan): every thread of this process prints its stack to stderr, so the log shows
- * where the progress engine was (MPI's functions are named; lavaflow's internals show as
- * addresses in liblavaflow_mpi). ---- */
-static void print_stack(int sig) {
-  (void)sig;
-  void *frames[48];
-  char line[64];
-  const int count = backtrace(frames, 48);
-  const int length = snprintf(line, sizeof line, "--- thread %ld:\n", (long)syscall(SYS_gettid));
-  if (write(2, line, (size_t)length) < 0) return;
-  backtrace_symbols_fd(frames, count, 2);
-}
-
-static void dump_all_threads(void) {
-  signal(SIGURG, print_stack);
-  DIR *tasks = opendir("/proc/self/task");
-  if (tasks == NULL) return;
-  for (struct dirent *task; (task = readdir(tasks)) != NULL;) {
-    const long tid = strtol(task->d_name, NULL, 10);
-    if (tid <= 0) continue;
-    syscall(SYS_tgkill, getpid(), (pid_t)tid, SIGURG);
-    usleep(100000);  /* (one at a time: their lines do not interleave) */
-  }
-  closedir(tasks);
-}
 
 static void die(void) {
   fflush(stdout);
@@ -84,7 +53,7 @@ static void run_producer(lf_channel_t *channel, int dies) {
   free(message);
   if (status != LF_ERR_PEER_DEAD) {
     fprintf(stderr, "producer: after %u messages: %s (%s)\n", sent, lf_status_name(status), lf_last_error_message());
-    dump_all_threads();
+    mpi_dump_threads(); /* (a wait that should have ended: where was everyone?) */
     MPI_CHECK(status == LF_ERR_PEER_DEAD);
   }
   printf("rank 0: the producer got LF_ERR_PEER_DEAD after %u messages: %s\n", sent, lf_last_error_message());
@@ -109,7 +78,7 @@ static void run_consumer(lf_channel_t *channel, int dies, int remote) {
   free(expected);
   if (status != LF_ERR_PEER_DEAD) {
     fprintf(stderr, "consumer: after %u messages: %s (%s)\n", received, lf_status_name(status), lf_last_error_message());
-    dump_all_threads();
+    mpi_dump_threads(); /* (a wait that should have ended: where was everyone?) */
     MPI_CHECK(status == LF_ERR_PEER_DEAD);
   }
   /* The producer died just before its send of message MESSAGES_BEFORE_DEATH. Over shared
@@ -132,8 +101,6 @@ int main(int argc, char **argv) {
     if (rank == 0) fprintf(stderr, "usage: mpirun --enable-recovery -np 2 %s producer|consumer[-hangs]\n", argv[0]);
     MPI_Abort(MPI_COMM_WORLD, 2);
   }
-  void *warm_up[1];
-  backtrace(warm_up, 1);  /* (the first call may load the unwinder: not in a signal handler) */
   int pids[2] = {0, 0};
   pids[rank] = getpid();
   MPI_Allgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, pids, 1, MPI_INT, MPI_COMM_WORLD);
