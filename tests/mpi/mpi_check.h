@@ -15,8 +15,11 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+static int mpi_stack_copy_fd = -1; /* where the stacks also go, to be searched */
 
 static inline void mpi_print_stack(int sig) {
   (void)sig;
@@ -26,23 +29,36 @@ static inline void mpi_print_stack(int sig) {
   const int length = snprintf(line, sizeof line, "--- thread %ld:\n", (long)syscall(SYS_gettid));
   if (write(2, line, (size_t)length) < 0) return;
   backtrace_symbols_fd(frames, count, 2);
+  if (mpi_stack_copy_fd >= 0) backtrace_symbols_fd(frames, count, mpi_stack_copy_fd);
 }
 
 /* Every thread of this process prints its stack to stderr (MPI's functions by name,
- * lavaflow's internals as offsets into liblavaflow_mpi, for addr2line). */
-static inline void mpi_dump_threads(void) {
+ * lavaflow's internals as offsets into liblavaflow_mpi, for addr2line). Returns whether a
+ * stack names `look_for` (NULL: nothing to look for). */
+static inline int mpi_dump_threads(const char *look_for) {
   void *warm_up[1];
   backtrace(warm_up, 1); /* (the first call may load the unwinder: not in a signal handler) */
+  FILE *copy = look_for != NULL ? tmpfile() : NULL;
+  mpi_stack_copy_fd = copy != NULL ? fileno(copy) : -1;
   signal(SIGURG, mpi_print_stack);
   DIR *tasks = opendir("/proc/self/task");
-  if (tasks == NULL) return;
-  for (struct dirent *task; (task = readdir(tasks)) != NULL;) {
+  for (struct dirent *task; tasks != NULL && (task = readdir(tasks)) != NULL;) {
     const long tid = strtol(task->d_name, NULL, 10);
     if (tid <= 0) continue;
     syscall(SYS_tgkill, getpid(), (pid_t)tid, SIGURG);
     usleep(100000); /* (one at a time: their lines do not interleave) */
   }
-  closedir(tasks);
+  if (tasks != NULL) closedir(tasks);
+  int found = 0;
+  if (copy != NULL) {
+    static char text[1 << 16];
+    const ssize_t length = pread(mpi_stack_copy_fd, text, sizeof text - 1, 0);
+    text[length > 0 ? length : 0] = '\0';
+    found = strstr(text, look_for) != NULL;
+    mpi_stack_copy_fd = -1;
+    fclose(copy);
+  }
+  return found;
 }
 
 #define MPI_CHECK(cond)                                                                                   \
@@ -61,7 +77,7 @@ static inline void mpi_check_fail(const char *file, int line, const char *what, 
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   fprintf(stderr, "rank %d: %s:%d: FAILED %s (expected %s, got %s; last error: %s)\n", rank, file, line, what,
           lf_status_name(expected), lf_status_name(got), lf_last_error_message());
-  if (got == LF_TIMEOUT) mpi_dump_threads();
+  if (got == LF_TIMEOUT) mpi_dump_threads(NULL);
   fflush(stderr);
   MPI_Abort(MPI_COMM_WORLD, 1);
   exit(1);
