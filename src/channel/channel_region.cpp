@@ -18,39 +18,44 @@ uint64_t random_instance_id() {
   return (static_cast<uint64_t>(device()) << 32) | device();
 }
 
-}  // namespace
-
-std::shared_ptr<ChannelRegion> ChannelRegion::create(uint64_t capacity, uint64_t max_message, uint32_t producers) {
-  auto region = std::make_shared<ChannelRegion>();
+// What a region of its own asks for, whichever memory it lies in.
+mem::AllocationRequest fresh_region_request(uint64_t capacity, uint32_t producers) {
   mem::AllocationRequest request;
   request.size = transport::region_bytes(capacity, producers);
   request.alignment = kPage;
-  // Prefaulted here and when mapped (below): a ring's first lap would otherwise take a page
+  // Prefaulted here and when mapped (map()): a ring's first lap would otherwise take a page
   // fault every few messages, on the hot path.
   request.flags = LF_BUFFER_FLAG_ZERO | LF_BUFFER_FLAG_PREFAULT;
+  return request;
+}
+
+}  // namespace
+
+void ChannelRegion::lay_out(void *base, uint64_t capacity, uint64_t max_message, uint32_t producers) {
+  base_ = base;
+  transport::initialize_region(base_, capacity, max_message, producers, random_instance_id());
+  shape_ = {capacity, max_message, producers};
+}
+
+std::shared_ptr<ChannelRegion> ChannelRegion::create(uint64_t capacity, uint64_t max_message, uint32_t producers) {
+  auto region = std::make_shared<ChannelRegion>();
+  mem::AllocationRequest request = fresh_region_request(capacity, producers);
   request.kind = LF_MEMORY_SHARED;
   const mem::NodePolicy default_placement;  // binds nothing: no topology needed
   region->memory_ = mem::allocate_shared(nullptr, std::string(), request, default_placement);
-  region->base_ = region->memory_->host;
-  transport::initialize_region(region->base_, capacity, max_message, producers, random_instance_id());
-  region->shape_ = {capacity, max_message, producers};
+  region->lay_out(region->memory_->host, capacity, max_message, producers);
   return region;
 }
 
 std::shared_ptr<ChannelRegion> ChannelRegion::create_private(uint64_t capacity, uint64_t max_message) {
   auto region = std::make_shared<ChannelRegion>();
-  mem::AllocationRequest request;
-  request.size = transport::region_bytes(capacity, 1);
-  request.alignment = kPage;
-  request.flags = LF_BUFFER_FLAG_ZERO | LF_BUFFER_FLAG_PREFAULT;  // (as create())
+  mem::AllocationRequest request = fresh_region_request(capacity, 1);
   request.kind = LF_MEMORY_HOST;
   request.huge_pages = LF_HUGE_PAGES_PREFER;
   request.transparent_huge_pages_only = true;
   const mem::NodePolicy default_placement;
   region->memory_ = mem::allocate_host(nullptr, request, default_placement);
-  region->base_ = region->memory_->host;
-  transport::initialize_region(region->base_, capacity, max_message, 1, random_instance_id());
-  region->shape_ = {capacity, max_message, 1};
+  region->lay_out(region->memory_->host, capacity, max_message, 1);
   return region;
 }
 
@@ -74,10 +79,8 @@ std::shared_ptr<ChannelRegion> ChannelRegion::create_in(void *base, uint64_t byt
     core::fail(LF_ERR_INVALID_ARGUMENT, "the buffer's memory is not page-aligned");
   auto region = std::make_shared<ChannelRegion>();
   region->owner_ = std::move(owner);
-  region->base_ = base;
   std::memset(base, 0, needed);  // also touches every page now, not on the hot path
-  transport::initialize_region(base, capacity, max_message, producers, random_instance_id());
-  region->shape_ = {capacity, max_message, producers};
+  region->lay_out(base, capacity, max_message, producers);
   return region;
 }
 

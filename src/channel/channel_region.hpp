@@ -49,6 +49,9 @@ class ChannelRegion {
 
   void *base_ = nullptr;
   transport::RegionGeometry shape_;  // what it was created with, or what validation accepted
+
+  // Lays a fresh region out at `base` (its bytes zero): header, rings, a new instance id.
+  void lay_out(void *base, uint64_t capacity, uint64_t max_message, uint32_t producers);
 };
 
 }  // namespace lavaflow::channel
