@@ -76,7 +76,7 @@ void small_own_memory_shares_a_huge_page(void **) {
     assert_false(first->flags & (LF_BUFFER_THP | LF_BUFFER_HUGETLB));
     return;
   }
-  assert_int_equal(chunk, huge_page_size());
+  assert_int_equal(chunk, mem::read_huge_page_facts().thp_page_size);  // (one transparent huge page)
   const uint64_t chunks_before = mem::huge_page_arena_chunks();
   const mem::MemoryPtr second = allocate(100 << 10, true);  // (not a whole number of pages)
   for (const mem::Memory *block : {first.get(), second.get()}) {
