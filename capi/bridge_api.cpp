@@ -14,7 +14,7 @@ namespace {
 constexpr uint64_t kKnownFields = LF_BRIDGE_PARAM_FIELD_USER_ROLE | LF_BRIDGE_PARAM_FIELD_TRANSPORT |
                                   LF_BRIDGE_PARAM_FIELD_SCOPE | LF_BRIDGE_PARAM_FIELD_REASON |
                                   LF_BRIDGE_PARAM_FIELD_PROGRESS | LF_BRIDGE_PARAM_FIELD_FLAGS |
-                                  LF_BRIDGE_PARAM_FIELD_DIRECT;
+                                  LF_BRIDGE_PARAM_FIELD_DIRECT | LF_BRIDGE_PARAM_FIELD_WAITING;
 
 channel::BridgeOptions bridge_options(const lf_bridge_params_t *params) {
   channel::BridgeOptions options;
@@ -41,6 +41,11 @@ channel::BridgeOptions bridge_options(const lf_bridge_params_t *params) {
     options.direct_send = params->direct_send;
     options.direct_recv = params->direct_recv;
     options.direct_arg = params->direct_arg;
+  }
+  if (mask & LF_BRIDGE_PARAM_FIELD_WAITING) {
+    options.waiting_send = params->waiting_send;
+    options.waiting_recv = params->waiting_recv;
+    if (!(mask & LF_BRIDGE_PARAM_FIELD_DIRECT)) options.direct_arg = params->direct_arg;
   }
   if (options.progress_helps && options.progress == nullptr)
     core::fail(LF_ERR_INVALID_ARGUMENT, "LF_BRIDGE_FLAG_PROGRESS_HELPS without a progress function");

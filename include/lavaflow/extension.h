@@ -65,6 +65,26 @@ typedef lf_status_t (*lf_bridge_send_fn)(void *arg, lf_channel_t *user_end, cons
 typedef lf_status_t (*lf_bridge_recv_fn)(void *arg, lf_channel_t *user_end, void *buffer, size_t capacity,
                                          size_t *out_size);
 
+/**
+ * The shortcuts of a call that has no timeout (`timeout_ms` -1), which may wait: when set,
+ * lf_channel_send() and lf_channel_recv() without a timeout call these instead of
+ * ::lf_bridge_send_fn and ::lf_bridge_recv_fn, under the same conditions and with the same
+ * results and rules, except that they may block — so that an add-on can move a large
+ * message straight between the caller's buffer and its engine, as MPI_Send and MPI_Recv do,
+ * where the non-blocking shortcuts could only take messages it copies at once:
+ * - a send may wait until its message has left `data` (`LF_OK`: nothing refers to the
+ *   buffer any more). It returns anything else only before it sent any of the message, or
+ *   after the channel failed (lf_bridge_fail(): the user's call then reports that verdict,
+ *   and the consumer never receives part of a message);
+ * - a receive may wait, once it began writing a message into `buffer`, until that message
+ *   is complete (`LF_OK`). If the channel fails first it returns `LF_WOULD_BLOCK` and the
+ *   user's call reports the verdict; `buffer` may then hold part of the lost message.
+ * Both use `direct_arg`. The user's end calls them only when its call could wait forever.
+ */
+typedef lf_bridge_send_fn lf_bridge_waiting_send_fn;
+/** See ::lf_bridge_waiting_send_fn. */
+typedef lf_bridge_recv_fn lf_bridge_waiting_recv_fn;
+
 /** Bits of ::lf_bridge_params_t::field_mask. */
 enum lf_bridge_param_field {
   LF_BRIDGE_PARAM_FIELD_USER_ROLE = 1u << 0, /**< `user_role` */
@@ -73,7 +93,8 @@ enum lf_bridge_param_field {
   LF_BRIDGE_PARAM_FIELD_REASON = 1u << 3,    /**< `reason` */
   LF_BRIDGE_PARAM_FIELD_PROGRESS = 1u << 4,  /**< `progress` and `progress_arg` */
   LF_BRIDGE_PARAM_FIELD_FLAGS = 1u << 5,     /**< `flags` */
-  LF_BRIDGE_PARAM_FIELD_DIRECT = 1u << 6     /**< `direct_send`, `direct_recv` and `direct_arg` */
+  LF_BRIDGE_PARAM_FIELD_DIRECT = 1u << 6,    /**< `direct_send`, `direct_recv` and `direct_arg` */
+  LF_BRIDGE_PARAM_FIELD_WAITING = 1u << 7    /**< `waiting_send` and `waiting_recv` (with `direct_arg`) */
 };
 
 /** Bits of ::lf_bridge_params_t::flags. */
@@ -98,7 +119,9 @@ typedef struct lf_bridge_params {
   void *progress_arg;             /**< passed to `progress` (borrowed) */
   lf_bridge_send_fn direct_send;  /**< NULL: every message the user sends goes through the ring */
   lf_bridge_recv_fn direct_recv;  /**< NULL: every message the user receives comes through the ring */
-  void *direct_arg;               /**< passed to `direct_send` and `direct_recv` (borrowed) */
+  void *direct_arg;               /**< passed to the shortcuts (borrowed) */
+  lf_bridge_waiting_send_fn waiting_send; /**< NULL: a send with no timeout takes `direct_send` too */
+  lf_bridge_waiting_recv_fn waiting_recv; /**< NULL: a receive with no timeout takes `direct_recv` too */
 } lf_bridge_params_t;
 
 LF_EXTERN_C_BEGIN

@@ -150,8 +150,22 @@ enum lf_mpi_channel_param_field {
   LF_MPI_CHANNEL_PARAM_FIELD_CHUNK_SIZE = 1u << 4,        /**< `chunk_size` */
   LF_MPI_CHANNEL_PARAM_FIELD_PIPELINE_DEPTH = 1u << 5,    /**< `pipeline_depth` */
   LF_MPI_CHANNEL_PARAM_FIELD_ADAPTIVE_MIN_GAIN = 1u << 6, /**< `adaptive_min_gain_percent` */
-  LF_MPI_CHANNEL_PARAM_FIELD_TRANSPORT = 1u << 7          /**< `transport` */
+  LF_MPI_CHANNEL_PARAM_FIELD_TRANSPORT = 1u << 7,         /**< `transport` */
+  LF_MPI_CHANNEL_PARAM_FIELD_FLAGS = 1u << 8              /**< `flags` */
 };
+
+/** Bits of ::lf_mpi_channel_params_t::flags. */
+typedef enum lf_mpi_channel_flag {
+  /**
+   * Sends with no timeout copy a large message into the ring, as every send with a timeout
+   * does, and return as soon as it has room — instead of sending it straight from the
+   * caller's buffer and returning when the consumer's rank has taken it (the default on a
+   * channel without codec or cipher, like MPI_Send: see "Zero-copy" in docs/mpi.md). For a
+   * producer whose consumer rank, with caller progress, makes no lavaflow call for a while
+   * and must not hold the producer up meanwhile.
+   */
+  LF_MPI_CHANNEL_FLAG_BUFFERED_SENDS = 1u << 0
+} lf_mpi_channel_flag_t;
 
 /**
  * Parameters of lf_mpi_channel_open() for the MPI transport (ignored on shared memory).
@@ -172,6 +186,7 @@ typedef struct lf_mpi_channel_params {
   uint64_t chunk_size;                /**< bytes per chunk, a power of two from 64 KiB to 16 MiB */
   uint32_t adaptive_min_gain_percent; /**< 0..90: a chunk is sent compressed only if it shrinks by this much */
   int32_t transport;                  /**< 0: by scope; `LF_TRANSPORT_MPI` forces MPI; `LF_TRANSPORT_SHARED_MEMORY` requires it */
+  uint32_t flags;                     /**< bitwise OR of ::lf_mpi_channel_flag_t values (this end's) */
 } lf_mpi_channel_params_t;
 
 /** Counters of a channel over MPI. Set `struct_size = sizeof(lf_mpi_channel_stats_t)`. */
@@ -192,6 +207,7 @@ typedef struct lf_mpi_channel_stats {
   uint64_t chunk_size;        /**< bytes per chunk in use (the consumer's choice) */
   uint32_t pipeline_depth;    /**< frames in flight in use (the consumer's choice) */
   uint32_t reserved0;         /**< 0 */
+  uint64_t zero_copy_messages; /**< large messages that went straight between the caller's buffer and MPI, past the ring (a send or receive with no timeout on a channel without codec or cipher: see "Zero-copy" in docs/mpi.md) */
 } lf_mpi_channel_stats_t;
 
 /** What the wire hook does with a frame (testing only, see lf_mpi_set_wire_hook()). */

@@ -40,6 +40,8 @@ BridgePair make_bridge_pair(const EndpointOptions &options, const BridgeOptions 
   pair.user->progress_helps = bridge.progress_helps;
   pair.user->direct_send = bridge.direct_send;
   pair.user->direct_recv = bridge.direct_recv;
+  pair.user->waiting_send = bridge.waiting_send;
+  pair.user->waiting_recv = bridge.waiting_recv;
   pair.user->direct_arg = bridge.direct_arg;
   return pair;
 }

@@ -21,6 +21,8 @@ struct BridgeOptions {
   bool progress_helps = false;  // the add-on has its own thread (LF_BRIDGE_FLAG_PROGRESS_HELPS)
   lf_bridge_send_fn direct_send = nullptr;
   lf_bridge_recv_fn direct_recv = nullptr;
+  lf_bridge_send_fn waiting_send = nullptr;  // (lf_bridge_waiting_send_fn: a call without a timeout)
+  lf_bridge_recv_fn waiting_recv = nullptr;
   void *direct_arg = nullptr;
 };
 

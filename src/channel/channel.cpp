@@ -283,7 +283,9 @@ lf_status_t Channel::abort() noexcept {
 }
 
 lf_status_t Channel::send(const void *data, size_t size, int32_t timeout_ms) noexcept {
-  if (direct_send != nullptr && try_send_direct(data, size)) return LF_OK;
+  // (a send that may wait forever takes the shortcut that may wait, where there is one)
+  const auto shortcut = timeout_ms < 0 && waiting_send != nullptr ? waiting_send : direct_send;
+  if (shortcut != nullptr && try_send_direct(shortcut, data, size)) return LF_OK;
   void *slot = nullptr;
   lf_status_t status = reserve(size, timeout_ms, &slot);
   if (status != LF_OK) return status;
@@ -291,13 +293,14 @@ lf_status_t Channel::send(const void *data, size_t size, int32_t timeout_ms) noe
   return commit(size);
 }
 
-bool Channel::try_send_direct(const void *data, size_t size) noexcept {
+bool Channel::try_send_direct(lf_status_t (*shortcut)(void *, lf_channel_t *, const void *, size_t), const void *data,
+                              size_t size) noexcept {
   // Only when nothing older is queued (the add-on took and released everything: the order
   // holds) and nothing would fail: otherwise the ring path runs and reports as usual.
   if (role_ != LF_CHANNEL_PRODUCER || closed_ || producer_.reserved() || producer_.ahead_count() != 0 ||
       size > max_message_ || header_->consumer_state.load(kAcquire) != kAttached || producer_.queued_bytes() != 0)
     return false;
-  if (direct_send(direct_arg, user_handle, data, size) != LF_OK) return false;
+  if (shortcut(direct_arg, user_handle, data, size) != LF_OK) return false;
   count_message(size);
   return true;
 }
@@ -386,7 +389,8 @@ lf_status_t Channel::release() noexcept {
 }
 
 lf_status_t Channel::recv(void *buffer, size_t capacity, size_t *out_size, int32_t timeout_ms) noexcept {
-  if (direct_recv != nullptr && !progress_helps) return recv_direct(buffer, capacity, out_size, timeout_ms);
+  if ((direct_recv != nullptr || (timeout_ms < 0 && waiting_recv != nullptr)) && !progress_helps)
+    return recv_direct(buffer, capacity, out_size, timeout_ms);
   const void *data = nullptr;
   size_t size = 0;
   lf_status_t status = peek(timeout_ms, &data, &size);
@@ -406,10 +410,11 @@ lf_status_t Channel::recv_direct(void *buffer, size_t capacity, size_t *out_size
   // The add-on's shortcut is the poll: the ring first each time (what came before stays
   // first), then the shortcut.
   if (const lf_status_t problem = check_peek(); problem != LF_OK) return problem;
+  const auto shortcut = timeout_ms < 0 && waiting_recv != nullptr ? waiting_recv : direct_recv;
   const lf_status_t status = wait_progressing(
       [&] { return recv_from_ring(buffer, capacity, out_size); },
       [&] {
-        if (direct_recv(direct_arg, user_handle, buffer, capacity, out_size) != LF_OK) return LF_WOULD_BLOCK;
+        if (shortcut(direct_arg, user_handle, buffer, capacity, out_size) != LF_OK) return LF_WOULD_BLOCK;
         count_message(*out_size);
         return LF_OK;
       },

@@ -144,6 +144,9 @@ class Channel {
   // end's own handle (`user_handle`, set when it is published).
   lf_status_t (*direct_send)(void *, lf_channel_t *, const void *, size_t) = nullptr;
   lf_status_t (*direct_recv)(void *, lf_channel_t *, void *, size_t, size_t *) = nullptr;
+  // Those a call without a timeout takes instead, which may wait (lf_bridge_waiting_send_fn).
+  lf_status_t (*waiting_send)(void *, lf_channel_t *, const void *, size_t) = nullptr;
+  lf_status_t (*waiting_recv)(void *, lf_channel_t *, void *, size_t, size_t *) = nullptr;
   void *direct_arg = nullptr;
   lf_channel_t *user_handle = nullptr;
 
@@ -181,7 +184,8 @@ class Channel {
   // Whether a message may be peeked now (LF_OK), or why not.
   lf_status_t check_peek() noexcept;
   // send() and recv() through the add-on's shortcuts (bridged user ends).
-  bool try_send_direct(const void *data, size_t size) noexcept;
+  bool try_send_direct(lf_status_t (*shortcut)(void *, lf_channel_t *, const void *, size_t), const void *data,
+                       size_t size) noexcept;
   lf_status_t recv_direct(void *buffer, size_t capacity, size_t *out_size, int32_t timeout_ms) noexcept;
   // recv()'s one attempt at the ring: the next message copied out and released.
   lf_status_t recv_from_ring(void *buffer, size_t capacity, size_t *out_size) noexcept;

@@ -32,6 +32,7 @@ struct ChannelChoice {
   uint32_t depth = 0;  // 0: kDefaultPipelineDepth
   uint32_t min_gain = 10;
   int32_t transport = 0;
+  uint32_t flags = 0;
 };
 
 namespace {
@@ -74,7 +75,8 @@ int32_t env_int(const char *name, int32_t fallback) {
 constexpr uint64_t kChannelFields = LF_MPI_CHANNEL_PARAM_FIELD_COMPRESSION | LF_MPI_CHANNEL_PARAM_FIELD_COMPRESSION_LEVEL |
                                     LF_MPI_CHANNEL_PARAM_FIELD_CIPHER | LF_MPI_CHANNEL_PARAM_FIELD_KEY |
                                     LF_MPI_CHANNEL_PARAM_FIELD_CHUNK_SIZE | LF_MPI_CHANNEL_PARAM_FIELD_PIPELINE_DEPTH |
-                                    LF_MPI_CHANNEL_PARAM_FIELD_ADAPTIVE_MIN_GAIN | LF_MPI_CHANNEL_PARAM_FIELD_TRANSPORT;
+                                    LF_MPI_CHANNEL_PARAM_FIELD_ADAPTIVE_MIN_GAIN | LF_MPI_CHANNEL_PARAM_FIELD_TRANSPORT |
+                                    LF_MPI_CHANNEL_PARAM_FIELD_FLAGS;
 
 ChannelChoice channel_choice(const lf_mpi_channel_params_t *p) {
   ChannelChoice c;
@@ -107,6 +109,9 @@ ChannelChoice channel_choice(const lf_mpi_channel_params_t *p) {
   if (mask & LF_MPI_CHANNEL_PARAM_FIELD_ADAPTIVE_MIN_GAIN) c.min_gain = p->adaptive_min_gain_percent;
   if (c.min_gain > 90) fail(LF_ERR_INVALID_ARGUMENT, "mpi_params->adaptive_min_gain_percent %u is above 90", c.min_gain);
   if (mask & LF_MPI_CHANNEL_PARAM_FIELD_TRANSPORT) c.transport = p->transport;
+  if (mask & LF_MPI_CHANNEL_PARAM_FIELD_FLAGS) c.flags = p->flags;
+  if (c.flags & ~uint32_t{LF_MPI_CHANNEL_FLAG_BUFFERED_SENDS})
+    fail(LF_ERR_INVALID_ARGUMENT, "mpi_params->flags has unknown bits 0x%x", c.flags & ~uint32_t{LF_MPI_CHANNEL_FLAG_BUFFERED_SENDS});
   if (c.transport != 0 && c.transport != LF_TRANSPORT_MPI && c.transport != LF_TRANSPORT_SHARED_MEMORY)
     fail(LF_ERR_INVALID_ARGUMENT, "mpi_params->transport %d is not 0, LF_TRANSPORT_MPI or LF_TRANSPORT_SHARED_MEMORY", c.transport);
   return c;
@@ -145,31 +150,105 @@ lf_status_t Attachment::direct_send_trampoline(void *arg, lf_channel_t *user_end
 
 lf_status_t Attachment::direct_recv_trampoline(void *arg, lf_channel_t *user_end, void *buffer, size_t capacity,
                                                size_t *out_size) {
-  auto *anchor = static_cast<ProgressAnchor *>(arg);
-  std::unique_lock lock(anchor->engine, std::try_to_lock);
-  if (!lock.owns_lock() || anchor->attachment == nullptr) return LF_WOULD_BLOCK;
-  Attachment &self = *anchor->attachment;
-  Link *armed = self.find_link(user_end);
-  if (armed == nullptr) {
-    self.progress_locked();
-    return LF_WOULD_BLOCK;
+  return recv_shortcut(static_cast<ProgressAnchor *>(arg), user_end, buffer, capacity, out_size, false);
+}
+
+lf_status_t Attachment::waiting_recv_trampoline(void *arg, lf_channel_t *user_end, void *buffer, size_t capacity,
+                                                size_t *out_size) {
+  return recv_shortcut(static_cast<ProgressAnchor *>(arg), user_end, buffer, capacity, out_size, true);
+}
+
+lf_status_t Attachment::recv_shortcut(ProgressAnchor *anchor, lf_channel_t *user_end, void *buffer, size_t capacity,
+                                      size_t *out_size, bool waiting) {
+  {
+    std::unique_lock lock(anchor->engine, std::try_to_lock);
+    if (!lock.owns_lock() || anchor->attachment == nullptr) return LF_WOULD_BLOCK;
+    Attachment &self = *anchor->attachment;
+    Link *armed = self.find_link(user_end);
+    if (armed == nullptr) {
+      self.progress_locked();
+      return LF_WOULD_BLOCK;
+    }
+    if (waiting) armed->arm_waiting(buffer, capacity);
+    else armed->arm_direct(buffer, capacity);
+    // The user polls in a loop. A poll after a message moved here (the frames and credits it
+    // left behind), and every kFullPassEvery-th, moves every channel; the others move only the
+    // user's own (one MPI test, which runs MPI's whole progress engine for the other channels'
+    // sends and receives too), so that the wait notices its message sooner.
+    if (self.full_pass_due_ || ++self.direct_polls_ % kFullPassEvery == 0) {
+      self.full_pass_due_ = false;
+      self.progress_locked(armed);
+      armed = self.find_link(user_end);  // (the pass may have dropped finished links)
+      if (armed == nullptr) return LF_WOULD_BLOCK;
+    } else {
+      armed->progress(self.hook_);
+    }
+    if (!waiting || !armed->caller_buffer_busy()) {
+      if (!armed->disarm_direct(out_size)) return LF_WOULD_BLOCK;
+      self.full_pass_due_ = true;
+      return LF_OK;
+    }
   }
-  armed->arm_direct(buffer, capacity);
-  // The user polls in a loop. A poll after a message moved here (the frames and credits it
-  // left behind), and every kFullPassEvery-th, moves every channel; the others move only the
-  // user's own (one MPI test, which runs MPI's whole progress engine for the other channels'
-  // sends and receives too), so that the wait notices its message sooner.
-  if (self.full_pass_due_ || ++self.direct_polls_ % kFullPassEvery == 0) {
-    self.full_pass_due_ = false;
-    self.progress_locked(armed);
-    armed = self.find_link(user_end);  // (the pass may have dropped finished links)
-    if (armed == nullptr) return LF_WOULD_BLOCK;
-  } else {
-    armed->progress(self.hook_);
-  }
-  if (!armed->disarm_direct(out_size)) return LF_WOULD_BLOCK;
-  self.full_pass_due_ = true;
+  // A zero-copy message is arriving in `buffer`: the passes go on until it is complete, or
+  // until nothing writes there any more after a failure (the user's call reports it).
+  const bool still_attached = wait_while(anchor, user_end, [](Link &link) { return link.caller_buffer_busy(); });
+  std::lock_guard lock(anchor->engine);
+  Link *armed = still_attached && anchor->attachment != nullptr ? anchor->attachment->find_link(user_end) : nullptr;
+  if (armed == nullptr || !armed->disarm_direct(out_size)) return LF_WOULD_BLOCK;
+  anchor->attachment->full_pass_due_ = true;
   return LF_OK;
+}
+
+lf_status_t Attachment::waiting_send_trampoline(void *arg, lf_channel_t *user_end, const void *data, size_t size) {
+  // A message that travels inline takes the shortcut that does not wait (a ping-pong's
+  // path: one try of the lock, as any send's).
+  if (size <= kInlineLimitMax) return direct_send_trampoline(arg, user_end, data, size);
+  auto *anchor = static_cast<ProgressAnchor *>(arg);
+  // (this call may wait: for the engine's lock too, so that the choice does not depend on
+  // whether another thread's pass held it just then)
+  {
+    std::lock_guard lock(anchor->engine);
+    if (anchor->attachment == nullptr) return LF_WOULD_BLOCK;
+    Attachment &self = *anchor->attachment;
+    Link *link = self.find_link(user_end);
+    if (link == nullptr) return LF_WOULD_BLOCK;
+    if (!link->zero_copy_candidate(size, self.hook_)) return LF_WOULD_BLOCK;  // (the ring takes it)
+  }
+  // A large message: the ones before it leave first (their sends complete), then its own
+  // chunks go straight from `data`, and the call returns when MPI is done with them. A
+  // failure meanwhile is the channel's verdict, which the user's call reports once this
+  // declines.
+  if (!wait_while(anchor, user_end, [](Link &link) { return link.sends_queued(); })) return LF_WOULD_BLOCK;
+  {
+    std::lock_guard lock(anchor->engine);
+    Attachment *self = anchor->attachment;
+    Link *link = self != nullptr ? self->find_link(user_end) : nullptr;
+    if (link == nullptr || link->send_from_caller(self->hook_, data, size) != LF_OK) return LF_WOULD_BLOCK;
+    self->full_pass_due_ = true;
+  }
+  if (!wait_while(anchor, user_end, [](Link &link) { return link.caller_buffer_busy(); })) return LF_WOULD_BLOCK;
+  std::lock_guard lock(anchor->engine);
+  Link *link = anchor->attachment != nullptr ? anchor->attachment->find_link(user_end) : nullptr;
+  return link != nullptr && !link->failed() ? LF_OK : LF_WOULD_BLOCK;
+}
+
+template <typename Busy>
+bool Attachment::wait_while(ProgressAnchor *anchor, const lf_channel_t *user_end, Busy busy) {
+  for (;;) {
+    if (anchor->note_callers.load(std::memory_order_relaxed))  // (a progress thread stands aside meanwhile)
+      anchor->caller_progress_ns.store(core::monotonic_ns(), std::memory_order_relaxed);
+    std::unique_lock lock(anchor->engine, std::try_to_lock);
+    if (!lock.owns_lock()) {
+      sched_yield();
+      continue;
+    }
+    if (anchor->attachment == nullptr) return false;
+    Attachment &self = *anchor->attachment;
+    Link *link = self.find_link(user_end);
+    if (link == nullptr) return false;
+    if (!busy(*link)) return true;
+    self.progress_locked(link);
+  }
 }
 
 Link *Attachment::find_link(const lf_channel_t *user_end) const noexcept {
@@ -568,6 +647,7 @@ lf_channel_t *Attachment::open_over_mpi(int32_t peer_rank, const PeerInfo &p, ui
   config.compression_level = choice.level;
   config.min_gain_percent = choice.min_gain;
   config.cipher = choice.cipher;
+  config.zero_copy_sends = !(choice.flags & LF_MPI_CHANNEL_FLAG_BUFFERED_SENDS);
   config.short_frames = (theirs.flags & kHelloShortFrames) != 0 && choice.cipher == LF_MPI_CIPHER_NONE &&
                         producer.compression == LF_MPI_COMPRESSION_NONE;
   config.send_heartbeats = progress_mode_ == LF_MPI_PROGRESS_THREAD;
@@ -613,6 +693,11 @@ lf_channel_t *Attachment::open_over_mpi(int32_t peer_rank, const PeerInfo &p, ui
     bridge.direct_send = &Attachment::direct_send_trampoline;
     if (progress_mode_ == LF_MPI_PROGRESS_CALLER) bridge.direct_recv = &Attachment::direct_recv_trampoline;
     bridge.direct_arg = anchor_;
+    // A call that waits as long as it takes moves a large message zero-copy (channels
+    // without codec or cipher: the links decide).
+    bridge.field_mask |= LF_BRIDGE_PARAM_FIELD_WAITING;
+    bridge.waiting_send = &Attachment::waiting_send_trampoline;
+    if (progress_mode_ == LF_MPI_PROGRESS_CALLER) bridge.waiting_recv = &Attachment::waiting_recv_trampoline;
   }
   lf_channel_t *user = nullptr, *addon = nullptr;
   check_lf(lf_bridge_create(context_, &ring, &bridge, &user, &addon), "lf_bridge_create");
@@ -643,6 +728,7 @@ bool Attachment::stats(const lf_channel_t *channel, lf_mpi_channel_stats_t &out)
     out.worker_chunks = s.worker_chunks.get();
     out.chunk_size = link->config().chunk_size;
     out.pipeline_depth = link->config().depth;
+    out.zero_copy_messages = s.zero_copy_messages.get();
     return true;
   }
   return false;

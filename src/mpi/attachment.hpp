@@ -64,6 +64,11 @@ class Attachment {
   static lf_status_t direct_send_trampoline(void *anchor, lf_channel_t *user_end, const void *data, size_t size);
   static lf_status_t direct_recv_trampoline(void *anchor, lf_channel_t *user_end, void *buffer, size_t capacity,
                                             size_t *out_size);
+  // The shortcuts of a call with no timeout (extension.h: the waiting ones): zero-copy for
+  // large messages; they return once the user's buffer is theirs again.
+  static lf_status_t waiting_send_trampoline(void *anchor, lf_channel_t *user_end, const void *data, size_t size);
+  static lf_status_t waiting_recv_trampoline(void *anchor, lf_channel_t *user_end, void *buffer, size_t capacity,
+                                             size_t *out_size);
   static ProgressAnchor *new_anchor();
 
  private:
@@ -73,6 +78,16 @@ class Attachment {
                               const lf_channel_params_t *channel_params, const ChannelChoice &choice);
   // The link of a user end, or null (with the engine's lock held).
   Link *find_link(const lf_channel_t *user_end) const noexcept;
+  // Runs passes of the engine (each under its lock, which other threads get between them)
+  // while `busy(link of user_end)`; false when the link or the attachment went meanwhile
+  // (detached: the channel reports it).
+  // The receiving shortcuts' body: one poll (waiting: a zero-copy message that begins in it
+  // is waited for).
+  static lf_status_t recv_shortcut(ProgressAnchor *anchor, lf_channel_t *user_end, void *buffer, size_t capacity,
+                                   size_t *out_size, bool waiting);
+  template <typename Busy>
+  static bool wait_while(ProgressAnchor *anchor, const lf_channel_t *user_end, Busy busy);
+
   void run_progress_thread();
   void run_watcher();
   // How many workers: `asked` (-1: as the cores allow), LAVAFLOW_MPI_WORKERS over both.

@@ -32,6 +32,7 @@ struct LinkConfig {
   uint32_t min_gain_percent = 10;
   int32_t cipher = 0;
   bool short_frames = false;     // no protection, no compression, both ends announced them
+  bool zero_copy_sends = true;   // a send with no timeout may send a large message from the caller's buffer
   bool send_heartbeats = false;  // this end has a progress thread
   bool expect_heartbeats = false;  // the peer has one
   WorkerPool *workers = nullptr;   // the attachment's (outlives the link)
@@ -49,7 +50,8 @@ inline int tag_of(uint32_t channel_id, TagKind kind) { return static_cast<int>(c
 
 // The largest message sent inline in its frame (smaller ones are copied; larger ones travel
 // as a separate MPI message straight from and into the rings).
-inline size_t inline_limit(uint64_t chunk_size) { return static_cast<size_t>(std::min<uint64_t>(chunk_size, 16 << 10)); }
+constexpr size_t kInlineLimitMax = 16 << 10;
+inline size_t inline_limit(uint64_t chunk_size) { return static_cast<size_t>(std::min<uint64_t>(chunk_size, kInlineLimitMax)); }
 
 struct WireHook {
   lf_mpi_wire_hook_fn fn = nullptr;
@@ -60,7 +62,8 @@ struct WireHook {
 // the path of every frame), read by lf_mpi_channel_get_stats on any thread. The chunk counts
 // are also written by the workers that compress, so they stay atomic adds.
 struct LinkStats {
-  core::SingleWriterCounter messages, payload_bytes, wire_bytes, frames, auth_failures, credit_stalls, worker_chunks;
+  core::SingleWriterCounter messages, payload_bytes, wire_bytes, frames, auth_failures, credit_stalls, worker_chunks,
+      zero_copy_messages;
   std::atomic<uint64_t> compressed_chunks{0}, raw_chunks{0};
 };
 
@@ -90,6 +93,18 @@ class Link {
   virtual lf_status_t send_direct(const WireHook &, const void *, size_t) { return LF_WOULD_BLOCK; }
   virtual void arm_direct(void *, size_t) {}
   virtual bool disarm_direct(size_t *) { return false; }
+  // The shortcuts of a user's call that waits as long as it takes (extension.h: the waiting
+  // ones). A sender sends a message that is a zero_copy_candidate() — large, on a channel
+  // without codec or cipher — straight from the user's buffer once its earlier messages left
+  // (sends_queued() false): LF_OK, then `caller_buffer_busy()` until its sends completed. A receiver armed with `waiting` may begin writing a large
+  // message into the user's buffer (`caller_buffer_busy()` until it is delivered, or until
+  // nothing writes there any more after a failure).
+  virtual bool zero_copy_candidate(size_t, const WireHook &) { return false; }
+  virtual bool sends_queued() { return false; }  // messages of this link not yet sent (a failed link: none)
+  virtual lf_status_t send_from_caller(const WireHook &, const void *, size_t) { return LF_WOULD_BLOCK; }
+  virtual void arm_waiting(void *buffer, size_t capacity) { arm_direct(buffer, capacity); }
+  virtual bool caller_buffer_busy() { return false; }
+  bool failed() const noexcept { return failed_; }
   // Whether MPI may still read this link's buffers (sends not completed).
   virtual bool sends_in_flight() { return !control_idle(); }
 

@@ -42,6 +42,7 @@ struct PendingChunk : Job {
   uint8_t *landing = nullptr;      // where the payload is received
   MPI_Request request = MPI_REQUEST_NULL;
   bool queued_inline = false;
+  bool into_caller = false;  // lands in the waiting caller's buffer (a zero-copy message)
   const char *problem = nullptr;  // the job's verdict: null when the chunk opened and decoded
 };
 
@@ -73,7 +74,11 @@ class Receiver final : public Link {
   bool is_sender() const noexcept override { return false; }
 
   void arm_direct(void *buffer, size_t capacity) override {
-    direct_ = DirectTarget{static_cast<uint8_t *>(buffer), capacity, 0, true, false};
+    direct_ = DirectTarget{static_cast<uint8_t *>(buffer), capacity, 0, true, false, false};
+  }
+  void arm_waiting(void *buffer, size_t capacity) override {
+    arm_direct(buffer, capacity);
+    direct_.waiting = true;
   }
   bool disarm_direct(size_t *out_size) override {
     const DirectTarget target = direct_;
@@ -81,6 +86,32 @@ class Receiver final : public Link {
     if (!target.delivered) return false;
     *out_size = target.size;
     return true;
+  }
+
+  // A zero-copy message is still on its way into the waiting caller's buffer. After a
+  // failure, until no receive writes there any more: the chunks still arriving are drained by
+  // progress() while the link runs, tested here once it finished, and cancelled and let go
+  // when the peer died (nothing will come from it).
+  bool caller_buffer_busy() override {
+    if (!caller_message_pending_ || direct_.delivered) return false;
+    if (!failed_ && !finished_) return true;
+    bool busy = false;
+    for (size_t i = 0; i < pending_.size(); ++i) {
+      PendingChunk &chunk = *pending_.at(i);
+      if (!chunk.into_caller || chunk.request == MPI_REQUEST_NULL) continue;
+      if (peer_dead.load(std::memory_order_acquire)) {
+        MPI_Cancel(&chunk.request);
+        MPI_Request_free(&chunk.request);
+      } else if (finished_) {
+        int done = 0;
+        MPI_Test(&chunk.request, &done, MPI_STATUS_IGNORE);
+        busy |= done == 0;
+      } else {
+        busy = true;
+      }
+    }
+    if (!busy) caller_message_pending_ = false;
+    return busy;
   }
 
   bool progress(const WireHook &) override {
@@ -204,9 +235,15 @@ class Receiver final : public Link {
       return discard(frame);  // (its payload, if any, is drained so the sender never hangs)
     }
     const bool direct = takes_direct(header);
-    if (direct) {
+    if (header.flags & kFlagFirst) message_to_caller_ = takes_zero_copy(header);
+    if (direct || ((header.flags & kFlagFirst) && message_to_caller_)) {
       message_ = direct_.buffer;
       message_bytes_ = header.message_bytes;
+      if (message_to_caller_) {
+        in_message_ = true;
+        caller_message_pending_ = true;
+        stats_.zero_copy_messages.add(1);
+      }
     } else if (header.flags & kFlagFirst) {
       // Its ring room, after the messages still arriving.
       void *room = nullptr;
@@ -251,6 +288,7 @@ class Receiver final : public Link {
   // it is only drained: no destination, no prefix).
   void expect_payload(const FrameHeader &header, const uint8_t *prefix, uint8_t *destination) {
     PendingChunk &chunk = next_chunk(header, prefix, destination);
+    chunk.into_caller = destination != nullptr && message_to_caller_;
     if (destination == nullptr || header.codec != kCodecRaw) {
       if (chunk.staging.size() < header.payload_bytes) chunk.staging.resize(header.payload_bytes);  // (drained)
       chunk.landing = chunk.staging.data();
@@ -277,6 +315,7 @@ class Receiver final : public Link {
     if (prefix != nullptr) std::memcpy(chunk.prefix, prefix, kFramePrefix);
     chunk.destination = destination;
     chunk.queued_inline = false;
+    chunk.into_caller = false;
     chunk.problem = nullptr;
     pending_.push_back(&chunk);
     return chunk;
@@ -383,18 +422,34 @@ class Receiver final : public Link {
     return (h.flags & kWhole) == kWhole && h.codec == kCodecRaw && direct_takes(h.message_bytes);
   }
 
+  // Whether a message's chunks go straight into the waiting caller's buffer (zero-copy): the
+  // caller waits as long as it takes (arm_waiting), the chunks travel raw and unsealed (what
+  // lands there is the message, and only the message), and the buffer takes it now.
+  bool takes_zero_copy(const FrameHeader &h) {
+    return direct_.waiting && (h.flags & kFlagSeparate) && h.codec == kCodecRaw && sealer_ == nullptr &&
+           config_.compression == LF_MPI_COMPRESSION_NONE && direct_takes(h.message_bytes);
+  }
+
   void deliver_direct(uint64_t message_bytes) {
     stats_.payload_bytes.add(message_bytes);
+    deliver_direct_counted(message_bytes);
+  }
+  void deliver_direct_counted(uint64_t message_bytes) {
     stats_.messages.add(1);
+    caller_message_pending_ = false;
     direct_.delivered = true;
     direct_.size = message_bytes;
   }
 
   // A decoded chunk is in the ring: commits its message after its last chunk (chunks finish
   // in order: its message is the oldest open one).
-  void commit_chunk(const FrameHeader &h) {
+  void commit_chunk(const FrameHeader &h, bool into_caller = false) {
     if (h.codec != kCodecRaw) stats_.compressed_chunks.fetch_add(1, std::memory_order_relaxed);
     stats_.payload_bytes.add(h.raw_bytes);
+    if (into_caller) {  // (a zero-copy message: delivered in the caller's buffer with its last chunk)
+      if (h.flags & kFlagLast) deliver_direct_counted(h.message_bytes);
+      return;
+    }
     if (h.flags & kFlagLast) {
       lf_bridge_commit_oldest(bridge_);
       --open_messages_;
@@ -433,7 +488,7 @@ class Receiver final : public Link {
       PendingChunk &chunk = *pending_.front();
       if (!discarding_ && chunk.destination != nullptr) {
         if (chunk.problem != nullptr) reject(chunk.header.sequence, chunk.problem);
-        else commit_chunk(chunk.header);
+        else commit_chunk(chunk.header, chunk.into_caller);
       }
       ++credits_owed_;
       pending_.pop_front();
@@ -511,7 +566,10 @@ class Receiver final : public Link {
     size_t size = 0;
     bool armed = false;
     bool delivered = false;
-  } direct_;  // the user's buffer for this pass (arm_direct)
+    bool waiting = false;  // the caller waits as long as it takes (arm_waiting): zero-copy allowed
+  } direct_;  // the user's buffer for this pass (arm_direct), or for its whole wait (arm_waiting)
+  bool message_to_caller_ = false;  // the message whose chunks arrive goes into the caller's buffer
+  bool caller_message_pending_ = false;  // such a message is not yet delivered there (chunks arriving)
   bool notice_pending_ = false;
   uint64_t notice_value_ = 0;
 };

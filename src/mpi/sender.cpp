@@ -27,6 +27,7 @@ struct OpenMessage {
   size_t issued = 0;       // bytes cut into frames so far
   bool started = false;    // a frame was issued (an empty message has one too)
   uint32_t ring_refs = 0;  // frames whose sends read its ring bytes
+  bool callers = false;    // the bytes are the waiting caller's, not the ring's
   bool issuing() const noexcept { return !started || issued < size; }
 };
 
@@ -103,6 +104,42 @@ class Sender final : public Link {
     issue_chunk(message, hook);
     return LF_OK;
   }
+
+  // Zero-copy only for what travels as a separate payload, as it is (nothing compressed into
+  // staging, nothing sealed in place), when no test hook may hold a frame past the call, and
+  // the channel does not ask for buffered sends.
+  bool zero_copy_candidate(size_t size, const WireHook &hook) override {
+    return config_.zero_copy_sends && size > inline_limit_ && config_.compression == LF_MPI_COMPRESSION_NONE &&
+           sealer_ == nullptr && hook.fn == nullptr;
+  }
+  bool sends_queued() override {
+    if (finished_ || failed_ || check_peer()) return false;
+    complete_slots();
+    release_sent();
+    return !open_.empty() || !unsent_.empty();
+  }
+
+  lf_status_t send_from_caller(const WireHook &hook, const void *data, size_t size) override {
+    // (nothing of this channel is queued — the user's end saw its ring empty, and the
+    // messages peeked from it left — so the order holds)
+    if (!zero_copy_candidate(size, hook) || finished_ || check_peer() || consumer_closed_ || close_pending_ ||
+        close_issued_ || !open_.empty() || !unsent_.empty())
+      return LF_WOULD_BLOCK;
+    OpenMessage message;
+    message.data = static_cast<const uint8_t *>(data);
+    message.size = size;
+    message.callers = true;
+    open_.push_back(message);
+    caller_message_open_ = true;
+    stats_.zero_copy_messages.add(1);
+    issue(hook, false);  // (its first chunks now; the rest as credits come back)
+    return LF_OK;
+  }
+
+  // The caller's message is still read by sends (it leaves open_ once they all completed).
+  // After a failure the caller goes: what MPI still holds then is to a peer that is dead, or
+  // that discards it (lf_bridge_fail() reports the verdict to the caller).
+  bool caller_buffer_busy() override { return caller_message_open_ && !failed_ && !finished_; }
 
   bool progress(const WireHook &hook) override {
     if (finished_) return false;
@@ -206,7 +243,8 @@ class Sender final : public Link {
   bool release_sent() {
     bool moved = false;
     while (!open_.empty() && !open_.front().issuing() && open_.front().ring_refs == 0) {
-      lf_bridge_release_oldest(bridge_);
+      if (open_.front().callers) caller_message_open_ = false;  // (its bytes were never the ring's)
+      else lf_bridge_release_oldest(bridge_);
       open_.pop_front();
       moved = true;
     }
@@ -455,6 +493,7 @@ class Sender final : public Link {
   bool consumer_closed_ = false;
   bool close_pending_ = false;
   bool close_issued_ = false;
+  bool caller_message_open_ = false;  // a waiting caller's message is in open_ (send_from_caller)
 };
 
 }  // namespace

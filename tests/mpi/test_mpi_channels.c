@@ -7,6 +7,8 @@
  *   correctness  every compression x cipher: messages of 0 B .. 5 MiB, random and structured
  *                (float ramps), each byte checked; the transport and stats as expected
  *   backpressure a producer far ahead of a slow consumer with small rings: nothing lost
+ *   zero-copy    (MPI transport only) sends and receives with no timeout move large messages
+ *                straight between the callers' buffers (counted), the others through the rings
  *   close        the producer's close ends the stream; the consumer's close stops the producer
  *   wire         (MPI transport only) tampered, replayed, reordered, dropped, truncated and
  *                wrong-key frames: what came before is delivered, then LF_ERR_AUTH
@@ -224,6 +226,85 @@ static void test_backpressure(void) {
     MPI_CHECK(stats.pipeline_depth == 2);  /* as asked */
   }
   MPI_OK(lf_channel_destroy(channel));
+}
+
+/* Zero-copy (MPI transport): a send and a receive with no timeout move a large message of a
+ * channel without codec or cipher straight between the callers' buffers, past the rings;
+ * with a timeout, a too-small buffer, a cipher or LF_MPI_CHANNEL_FLAG_BUFFERED_SENDS the
+ * rings carry it. Lock-step (an acknowledgement after each message), so that every message
+ * meets an idle consumer and the counts are exact: the stats count what went zero-copy. */
+enum { ZC_MESSAGES = 6 * 4 };
+static void run_zero_copy(int32_t cipher, uint32_t flags) {
+  lf_channel_params_t ring = {.field_mask = LF_CHANNEL_PARAM_FIELD_CAPACITY | LF_CHANNEL_PARAM_FIELD_MAX_MESSAGE_SIZE,
+                              .capacity = 16u << 20, .max_message_size = 6u << 20};
+  lf_mpi_channel_params_t params = {.field_mask = LF_MPI_CHANNEL_PARAM_FIELD_CHUNK_SIZE | LF_MPI_CHANNEL_PARAM_FIELD_CIPHER |
+                                                  LF_MPI_CHANNEL_PARAM_FIELD_KEY | LF_MPI_CHANNEL_PARAM_FIELD_FLAGS,
+                                    .chunk_size = 64u << 10, .cipher = cipher, .key = g_key, .flags = flags};
+  lf_channel_t *channel = open_channel(g_next_id++, &ring, &params);
+  lf_channel_t *ack = NULL;
+  MPI_OK(lf_mpi_channel_open(g_mpi, g_peer, g_next_id++, g_producer ? LF_CHANNEL_CONSUMER : LF_CHANNEL_PRODUCER, NULL,
+                             NULL, &ack));
+  lf_mpi_info_t info = {.struct_size = sizeof info};
+  MPI_OK(lf_mpi_get_info(g_mpi, &info));
+  /* (just past the inline limit, one chunk, a chunk and a byte, many chunks, one byte) */
+  static const size_t sizes[6] = {16385, 65536, 65537, (1u << 20) + 3, 5u << 20, 1};
+  const size_t largest = 5u << 20;
+  uint8_t *message = malloc(largest + 64), *expected = malloc(largest);
+  uint64_t sent_zero_copy = 0, received_zero_copy = 0;
+  for (uint32_t i = 0; i < ZC_MESSAGES; ++i) {
+    const size_t size = sizes[i % 6];
+    const uint32_t mode = i / 6;  /* 0: both wait; 1: the consumer has a timeout; 2: the producer
+                                     has one; 3: the consumer's first buffer is too small */
+    const int large = size > 16384;
+    fill(expected, size, i, i & 1);
+    uint8_t byte = 0;
+    size_t got = 0;
+    if (g_producer) {
+      MPI_OK(lf_channel_send(channel, expected, size, mode == 2 ? 30000 : -1));
+      sent_zero_copy += large && mode != 2;
+      MPI_OK(lf_channel_recv(ack, &byte, 1, &got, -1));
+    } else {
+      memset(message, 0xee, largest + 64);
+      if (mode == 3 && size > 1) {
+        MPI_EXPECT(LF_ERR_BUFFER_TOO_SMALL, lf_channel_recv(channel, message, size - 1, &got, -1));
+        MPI_CHECK(message[0] == 0xee);  /* nothing of it written there; it stays queued */
+      } else {
+        received_zero_copy += large && mode != 1;
+      }
+      MPI_OK(lf_channel_recv(channel, message, size + 64, &got, mode == 1 ? 30000 : -1));
+      MPI_CHECK(got == size && memcmp(message, expected, size) == 0 && message[size] == 0xee);
+      MPI_OK(lf_channel_send(ack, &byte, 1, -1));
+    }
+  }
+  mpi_barrier_progressing(g_mpi);
+  lf_mpi_channel_stats_t stats = {.struct_size = sizeof stats};
+  MPI_OK(lf_mpi_channel_get_stats(g_mpi, channel, &stats));
+  MPI_CHECK(stats.messages == ZC_MESSAGES);
+  /* Only a channel without codec or cipher goes zero-copy, and only where the shortcuts are
+     on; receiving zero-copy takes caller progress (with a progress thread the user's receive
+     does not drive MPI). */
+  const char *direct = getenv("LAVAFLOW_MPI_DIRECT");  /* "0": no shortcut past the rings at all */
+  const int plain = cipher == LF_MPI_CIPHER_NONE && !(direct != NULL && strcmp(direct, "0") == 0);
+  if (g_producer) MPI_CHECK(stats.zero_copy_messages == (plain && !flags ? sent_zero_copy : 0));
+  else MPI_CHECK(stats.zero_copy_messages == (plain && info.progress == LF_MPI_PROGRESS_CALLER ? received_zero_copy : 0));
+  if (g_rank == 0)
+    printf("zero-copy (%s%s): %llu of %d messages sent zero-copy\n", lf_mpi_cipher_name(cipher),
+           flags ? ", buffered sends" : "", (unsigned long long)stats.zero_copy_messages, ZC_MESSAGES);
+  MPI_OK(lf_channel_destroy(channel));
+  MPI_OK(lf_channel_destroy(ack));
+  free(message);
+  free(expected);
+}
+
+static void test_zero_copy(void) {
+  run_zero_copy(LF_MPI_CIPHER_NONE, 0);
+  run_zero_copy(LF_MPI_CIPHER_NONE, LF_MPI_CHANNEL_FLAG_BUFFERED_SENDS);
+  run_zero_copy(LF_MPI_CIPHER_XCHACHA20_POLY1305, 0);
+  /* Unknown flags are refused. */
+  lf_mpi_channel_params_t params = {.field_mask = LF_MPI_CHANNEL_PARAM_FIELD_FLAGS, .flags = 1u << 7};
+  lf_channel_t *channel = NULL;
+  MPI_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_mpi_channel_open(g_mpi, g_peer, g_next_id++, LF_CHANNEL_PRODUCER, NULL, &params, &channel));
+  MPI_CHECK(strstr(lf_last_error_message(), "flags") != NULL);
 }
 
 static void test_consumer_close_stops_the_producer(void) {
@@ -595,7 +676,7 @@ int main(int argc, char **argv) {
       test_correctness();
       test_backpressure();
       test_consumer_close_stops_the_producer();
-      if (g_remote) test_frame_sizes(), test_wire(), test_wire_codec_not_announced(), test_key_file();
+      if (g_remote) test_frame_sizes(), test_zero_copy(), test_wire(), test_wire_codec_not_announced(), test_key_file();
     }
   }
   mpi_barrier_progressing(g_mpi);

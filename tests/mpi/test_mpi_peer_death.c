@@ -19,6 +19,7 @@
 
 #include <lavaflow/lavaflow.h>
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
@@ -48,6 +49,22 @@ static void report_missed_death(const char *who, uint32_t count, lf_status_t sta
     fflush(stdout);
     _exit(0);
   }
+}
+
+/* The survivor's last resort: a call that never returned at all. A user's call that runs a
+ * progress pass is inside MPI then, and MPI's hang above (its progress engine spinning after
+ * the reset) keeps it there, out of reach of any timeout of lavaflow's. Well before the
+ * test's own limit this dumps every stack: SKIP when a thread is in opal_progress (MPI's
+ * hang), else the test fails (lavaflow's hang). */
+enum { WATCHDOG_SECONDS = 110 };
+static void *watchdog(void *unused) {
+  (void)unused;
+  sleep(WATCHDOG_SECONDS);
+  fprintf(stderr, "rank 0: still not done after %d s\n", WATCHDOG_SECONDS);
+  report_missed_death("survivor", 0, LF_TIMEOUT);
+  fprintf(stderr, "rank 0: FAILED: hung outside MPI's progress engine\n");
+  fflush(stderr);
+  _exit(1);
 }
 
 static void die(void) {
@@ -119,6 +136,11 @@ int main(int argc, char **argv) {
   int pids[2] = {0, 0};
   pids[rank] = getpid();
   MPI_Allgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, pids, 1, MPI_INT, MPI_COMM_WORLD);
+  pthread_t watchdog_thread;
+  if (rank == 0) {
+    MPI_CHECK(pthread_create(&watchdog_thread, NULL, watchdog, NULL) == 0);
+    pthread_detach(watchdog_thread);
+  }
   lf_context_t *context = NULL;
   lf_mpi_t *mpi = NULL;
   MPI_OK(lf_context_create(NULL, &context));

@@ -213,6 +213,84 @@ static void test_queued_counts_what_the_user_has_yet_to_take(void **state) {
   destroy_bridge(&producing);
 }
 
+/* The waiting shortcuts (lf_bridge_waiting_send_fn, _recv_fn): a call with no timeout takes
+ * them instead of the others, a call with one never does; without them it takes the others.
+ * Same fake add-on, counted apart. */
+static uint32_t g_waiting_sends, g_waiting_recvs;
+static lf_status_t take_waiting(void *arg, lf_channel_t *user_end, const void *data, size_t size) {
+  g_waiting_sends++;
+  return take_direct(arg, user_end, data, size);
+}
+static lf_status_t deliver_waiting(void *arg, lf_channel_t *user_end, void *buffer, size_t capacity, size_t *out_size) {
+  g_waiting_recvs++;
+  return deliver_direct(arg, user_end, buffer, capacity, out_size);
+}
+
+static lf_channel_t *waiting_bridge(lf_context_t *context, struct fake_addon *addon, int32_t user_role, uint64_t fields) {
+  lf_bridge_params_t params = {.field_mask = LF_BRIDGE_PARAM_FIELD_USER_ROLE | LF_BRIDGE_PARAM_FIELD_PROGRESS | fields,
+                               .user_role = user_role, .progress = nothing, .direct_send = take_direct,
+                               .direct_recv = deliver_direct, .direct_arg = addon, .waiting_send = take_waiting,
+                               .waiting_recv = deliver_waiting};
+  LF_OK_(lf_bridge_create(context, NULL, &params, &addon->user, &addon->end));
+  return addon->user;
+}
+
+static void test_calls_without_a_timeout_take_the_waiting_shortcuts(void **state) {
+  struct fake_addon fake = {.accept = 1};
+  lf_channel_t *user = waiting_bridge(*state, &fake, LF_CHANNEL_PRODUCER,
+                                      LF_BRIDGE_PARAM_FIELD_DIRECT | LF_BRIDGE_PARAM_FIELD_WAITING);
+  g_waiting_sends = 0;
+  uint32_t value = 7;
+  LF_OK_(lf_channel_send(user, &value, sizeof value, -1));
+  assert_int_equal(g_waiting_sends, 1);
+  assert_int_equal(fake.send_calls, 1);
+  LF_OK_(lf_channel_send(user, &value, sizeof value, 1000));  /* a timeout: the other shortcut */
+  assert_int_equal(g_waiting_sends, 1);
+  assert_int_equal(fake.send_calls, 2);
+  assert_int_equal(fake.taken_count, 2);
+  /* Refused: the ring takes it, as after any shortcut. */
+  fake.accept = 0;
+  LF_OK_(lf_channel_send(user, &value, sizeof value, -1));
+  assert_int_equal(g_waiting_sends, 2);
+  uint32_t got = 0;
+  size_t size = 0;
+  LF_OK_(lf_channel_recv(fake.end, &got, sizeof got, &size, 0));
+  assert_int_equal(got, 7);
+  destroy_bridge(&fake);
+
+  struct fake_addon receiving = {.has_next = 1, .next = 9};
+  user = waiting_bridge(*state, &receiving, LF_CHANNEL_CONSUMER, LF_BRIDGE_PARAM_FIELD_DIRECT | LF_BRIDGE_PARAM_FIELD_WAITING);
+  g_waiting_recvs = 0;
+  LF_OK_(lf_channel_recv(user, &got, sizeof got, &size, -1));
+  assert_int_equal(got, 9);
+  assert_int_equal(g_waiting_recvs, 1);
+  assert_int_equal(receiving.recv_calls, 1);
+  receiving.has_next = 1;
+  receiving.next = 10;
+  LF_OK_(lf_channel_recv(user, &got, sizeof got, &size, 1000));
+  assert_int_equal(got, 10);
+  assert_int_equal(g_waiting_recvs, 1);  /* (a timeout: the other one) */
+  destroy_bridge(&receiving);
+
+  /* Without the WAITING field, calls without a timeout take the others. */
+  struct fake_addon plain = {.accept = 1};
+  user = waiting_bridge(*state, &plain, LF_CHANNEL_PRODUCER, LF_BRIDGE_PARAM_FIELD_DIRECT);
+  g_waiting_sends = 0;
+  LF_OK_(lf_channel_send(user, &value, sizeof value, -1));
+  assert_int_equal(g_waiting_sends, 0);
+  assert_int_equal(plain.taken_count, 1);
+  destroy_bridge(&plain);
+  /* Only the waiting ones: a call with a timeout goes through the ring. */
+  struct fake_addon only = {.accept = 1};
+  user = waiting_bridge(*state, &only, LF_CHANNEL_PRODUCER, LF_BRIDGE_PARAM_FIELD_WAITING);
+  LF_OK_(lf_channel_send(user, &value, sizeof value, 1000));
+  assert_int_equal(only.taken_count, 0);
+  LF_OK_(lf_channel_recv(only.end, &got, sizeof got, &size, 0));  /* (the ring is empty again) */
+  LF_OK_(lf_channel_send(user, &value, sizeof value, -1));
+  assert_int_equal(only.taken_count, 1);
+  destroy_bridge(&only);
+}
+
 int main(void) {
   lf_test_reset_environment();
   const struct CMUnitTest tests[] = {
@@ -220,6 +298,7 @@ int main(void) {
       cmocka_unit_test(test_recv_takes_the_shortcut_after_the_ring),
       cmocka_unit_test(test_zero_copy_and_helped_ends_keep_the_ring),
       cmocka_unit_test(test_queued_counts_what_the_user_has_yet_to_take),
+      cmocka_unit_test(test_calls_without_a_timeout_take_the_waiting_shortcuts),
   };
   return cmocka_run_group_tests(tests, lf_test_setup_system_context, lf_test_teardown_context);
 }
