@@ -283,8 +283,7 @@ lf_status_t Channel::abort() noexcept {
 }
 
 lf_status_t Channel::send(const void *data, size_t size, int32_t timeout_ms) noexcept {
-  // (a send that may wait forever takes the shortcut that may wait, where there is one)
-  const auto shortcut = timeout_ms < 0 && waiting_send != nullptr ? waiting_send : direct_send;
+  const auto shortcut = send_shortcut(timeout_ms);
   if (shortcut != nullptr && try_send_direct(shortcut, data, size)) return LF_OK;
   void *slot = nullptr;
   lf_status_t status = reserve(size, timeout_ms, &slot);
@@ -389,8 +388,7 @@ lf_status_t Channel::release() noexcept {
 }
 
 lf_status_t Channel::recv(void *buffer, size_t capacity, size_t *out_size, int32_t timeout_ms) noexcept {
-  if ((direct_recv != nullptr || (timeout_ms < 0 && waiting_recv != nullptr)) && !progress_helps)
-    return recv_direct(buffer, capacity, out_size, timeout_ms);
+  if (recv_shortcut(timeout_ms) != nullptr && !progress_helps) return recv_direct(buffer, capacity, out_size, timeout_ms);
   const void *data = nullptr;
   size_t size = 0;
   lf_status_t status = peek(timeout_ms, &data, &size);
@@ -410,7 +408,7 @@ lf_status_t Channel::recv_direct(void *buffer, size_t capacity, size_t *out_size
   // The add-on's shortcut is the poll: the ring first each time (what came before stays
   // first), then the shortcut.
   if (const lf_status_t problem = check_peek(); problem != LF_OK) return problem;
-  const auto shortcut = timeout_ms < 0 && waiting_recv != nullptr ? waiting_recv : direct_recv;
+  const auto shortcut = recv_shortcut(timeout_ms);
   const lf_status_t status = wait_progressing(
       [&] { return recv_from_ring(buffer, capacity, out_size); },
       [&] {

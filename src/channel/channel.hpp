@@ -147,6 +147,14 @@ class Channel {
   // Those a call without a timeout takes instead, which may wait (lf_bridge_waiting_send_fn).
   lf_status_t (*waiting_send)(void *, lf_channel_t *, const void *, size_t) = nullptr;
   lf_status_t (*waiting_recv)(void *, lf_channel_t *, void *, size_t, size_t *) = nullptr;
+  // The shortcut a call with `timeout_ms` takes (null: none): the waiting one for a call that
+  // may wait forever, where there is one, else the direct one.
+  auto send_shortcut(int32_t timeout_ms) const noexcept {
+    return timeout_ms < 0 && waiting_send != nullptr ? waiting_send : direct_send;
+  }
+  auto recv_shortcut(int32_t timeout_ms) const noexcept {
+    return timeout_ms < 0 && waiting_recv != nullptr ? waiting_recv : direct_recv;
+  }
   void *direct_arg = nullptr;
   lf_channel_t *user_handle = nullptr;
 

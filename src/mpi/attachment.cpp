@@ -128,10 +128,13 @@ uint64_t ring_max_message(const lf_channel_params_t *params) {
 
 }  // namespace
 
+void Attachment::ProgressAnchor::note_caller() noexcept {
+  if (note_callers.load(std::memory_order_relaxed)) caller_progress_ns.store(core::monotonic_ns(), std::memory_order_relaxed);
+}
+
 void Attachment::progress_trampoline(void *arg) {
   auto *anchor = static_cast<ProgressAnchor *>(arg);
-  if (anchor->note_callers.load(std::memory_order_relaxed))
-    anchor->caller_progress_ns.store(core::monotonic_ns(), std::memory_order_relaxed);
+  anchor->note_caller();
   std::unique_lock lock(anchor->engine, std::try_to_lock);
   if (!lock.owns_lock() || anchor->attachment == nullptr) return;  // (another thread is at it, or detached)
   anchor->attachment->progress_locked();
@@ -235,8 +238,7 @@ lf_status_t Attachment::waiting_send_trampoline(void *arg, lf_channel_t *user_en
 template <typename Busy>
 bool Attachment::wait_while(ProgressAnchor *anchor, const lf_channel_t *user_end, Busy busy) {
   for (;;) {
-    if (anchor->note_callers.load(std::memory_order_relaxed))  // (a progress thread stands aside meanwhile)
-      anchor->caller_progress_ns.store(core::monotonic_ns(), std::memory_order_relaxed);
+    anchor->note_caller();  // (a progress thread stands aside meanwhile)
     std::unique_lock lock(anchor->engine, std::try_to_lock);
     if (!lock.owns_lock()) {
       sched_yield();

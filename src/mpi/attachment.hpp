@@ -58,6 +58,7 @@ class Attachment {
     // callers. Here, not in the attachment, so that a caller can note it without the lock.
     std::atomic<bool> note_callers{false};
     std::atomic<int64_t> caller_progress_ns{0};
+    void note_caller() noexcept;  // a user's call is moving data now (when noted at all)
   };
   static void progress_trampoline(void *anchor);
   // The user ends' shortcuts past their rings (extension.h), with the same argument.

@@ -130,7 +130,6 @@ class Sender final : public Link {
     message.size = size;
     message.callers = true;
     open_.push_back(message);
-    caller_message_open_ = true;
     stats_.zero_copy_messages.add(1);
     issue(hook, false);  // (its first chunks now; the rest as credits come back)
     return LF_OK;
@@ -139,7 +138,8 @@ class Sender final : public Link {
   // The caller's message is still read by sends (it leaves open_ once they all completed).
   // After a failure the caller goes: what MPI still holds then is to a peer that is dead, or
   // that discards it (lf_bridge_fail() reports the verdict to the caller).
-  bool caller_buffer_busy() override { return caller_message_open_ && !failed_ && !finished_; }
+  // (it went into an empty open_, so it is the oldest until it leaves)
+  bool caller_buffer_busy() override { return !open_.empty() && open_.front().callers && !failed_ && !finished_; }
 
   bool progress(const WireHook &hook) override {
     if (finished_) return false;
@@ -243,8 +243,7 @@ class Sender final : public Link {
   bool release_sent() {
     bool moved = false;
     while (!open_.empty() && !open_.front().issuing() && open_.front().ring_refs == 0) {
-      if (open_.front().callers) caller_message_open_ = false;  // (its bytes were never the ring's)
-      else lf_bridge_release_oldest(bridge_);
+      if (!open_.front().callers) lf_bridge_release_oldest(bridge_);  // (a caller's bytes were never the ring's)
       open_.pop_front();
       moved = true;
     }
@@ -493,7 +492,6 @@ class Sender final : public Link {
   bool consumer_closed_ = false;
   bool close_pending_ = false;
   bool close_issued_ = false;
-  bool caller_message_open_ = false;  // a waiting caller's message is in open_ (send_from_caller)
 };
 
 }  // namespace
