@@ -207,7 +207,7 @@ typedef struct lf_mpi_channel_stats {
   uint64_t chunk_size;        /**< bytes per chunk in use (the consumer's choice) */
   uint32_t pipeline_depth;    /**< frames in flight in use (the consumer's choice) */
   uint32_t reserved0;         /**< 0 */
-  uint64_t zero_copy_messages; /**< large messages that went straight between the caller's buffer and MPI, past the ring (a send or receive with no timeout on a channel without codec or cipher: see "Zero-copy" in docs/mpi.md) */
+  uint64_t zero_copy_messages; /**< large messages that went straight between the caller's buffer and MPI, past the ring (a send with no timeout on a channel without codec or cipher, a receive with no timeout on a channel without codec: see "Zero-copy" in docs/mpi.md) */
 } lf_mpi_channel_stats_t;
 
 /** What the wire hook does with a frame (testing only, see lf_mpi_set_wire_hook()). */

@@ -98,7 +98,12 @@ class Receiver final : public Link {
     bool busy = false;
     for (size_t i = 0; i < pending_.size(); ++i) {
       PendingChunk &chunk = *pending_.at(i);
-      if (!chunk.into_caller || chunk.request == MPI_REQUEST_NULL) continue;
+      if (!chunk.into_caller) continue;
+      if (!chunk.done()) {  // (a worker still opens it there)
+        busy = true;
+        continue;
+      }
+      if (chunk.request == MPI_REQUEST_NULL) continue;
       if (peer_dead.load(std::memory_order_acquire)) {
         MPI_Cancel(&chunk.request);
         MPI_Request_free(&chunk.request);
@@ -110,8 +115,12 @@ class Receiver final : public Link {
         busy = true;
       }
     }
-    if (!busy) caller_message_pending_ = false;
-    return busy;
+    if (busy) return true;
+    caller_message_pending_ = false;
+    // What landed there is not the message: on a protected channel it may be ciphertext, or a
+    // tampered chunk's bytes (MAC-only: readable ones), so none of it stays.
+    if (sealer_ && caller_message_bytes_ > 0) std::memset(caller_message_, 0, caller_message_bytes_);
+    return false;
   }
 
   bool progress(const WireHook &) override {
@@ -242,6 +251,8 @@ class Receiver final : public Link {
       if (message_to_caller_) {
         in_message_ = true;
         caller_message_pending_ = true;
+        caller_message_ = direct_.buffer;
+        caller_message_bytes_ = header.message_bytes;
         stats_.zero_copy_messages.add(1);
       }
     } else if (header.flags & kFlagFirst) {
@@ -423,10 +434,11 @@ class Receiver final : public Link {
   }
 
   // Whether a message's chunks go straight into the waiting caller's buffer (zero-copy): the
-  // caller waits as long as it takes (arm_waiting), the chunks travel raw and unsealed (what
-  // lands there is the message, and only the message), and the buffer takes it now.
+  // caller waits as long as it takes (arm_waiting), the chunks travel raw (a sealed one is
+  // opened there in place, as in the ring: its bytes are the message once it opened, and
+  // are wiped if anything of the message fails), and the buffer takes it now.
   bool takes_zero_copy(const FrameHeader &h) {
-    return direct_.waiting && (h.flags & kFlagSeparate) && h.codec == kCodecRaw && sealer_ == nullptr &&
+    return direct_.waiting && (h.flags & kFlagSeparate) && h.codec == kCodecRaw &&
            config_.compression == LF_MPI_COMPRESSION_NONE && direct_takes(h.message_bytes);
   }
 
@@ -570,6 +582,8 @@ class Receiver final : public Link {
   } direct_;  // the user's buffer for this pass (arm_direct), or for its whole wait (arm_waiting)
   bool message_to_caller_ = false;  // the message whose chunks arrive goes into the caller's buffer
   bool caller_message_pending_ = false;  // such a message is not yet delivered there (chunks arriving)
+  uint8_t *caller_message_ = nullptr;    // where it goes
+  uint64_t caller_message_bytes_ = 0;
   bool notice_pending_ = false;
   uint64_t notice_value_ = 0;
 };

@@ -229,9 +229,9 @@ static void test_backpressure(void) {
 }
 
 /* Zero-copy (MPI transport): a send and a receive with no timeout move a large message of a
- * channel without codec or cipher straight between the callers' buffers, past the rings;
- * with a timeout, a too-small buffer, a cipher or LF_MPI_CHANNEL_FLAG_BUFFERED_SENDS the
- * rings carry it. Lock-step (an acknowledgement after each message), so that every message
+ * channel without codec or cipher straight between the callers' buffers, past the rings (a
+ * cipher's receive too); with a timeout, a too-small buffer, or LF_MPI_CHANNEL_FLAG_BUFFERED_SENDS
+ * (or a cipher, for the send) the rings carry it. Lock-step (an acknowledgement after each message), so that every message
  * meets an idle consumer and the counts are exact: the stats count what went zero-copy. */
 enum { ZC_MESSAGES = 6 * 4 };
 static void run_zero_copy(int32_t cipher, uint32_t flags) {
@@ -280,13 +280,14 @@ static void run_zero_copy(int32_t cipher, uint32_t flags) {
   lf_mpi_channel_stats_t stats = {.struct_size = sizeof stats};
   MPI_OK(lf_mpi_channel_get_stats(g_mpi, channel, &stats));
   MPI_CHECK(stats.messages == ZC_MESSAGES);
-  /* Only a channel without codec or cipher goes zero-copy, and only where the shortcuts are
-     on; receiving zero-copy takes caller progress (with a progress thread the user's receive
-     does not drive MPI). */
+  /* Only a channel without codec or cipher sends zero-copy (sealing writes), and only where
+     the shortcuts are on; a sealed chunk is received zero-copy too (opened in the caller's
+     buffer). Receiving zero-copy takes caller progress (with a progress thread the user's
+     receive does not drive MPI). */
   const char *direct = getenv("LAVAFLOW_MPI_DIRECT");  /* "0": no shortcut past the rings at all */
-  const int plain = cipher == LF_MPI_CIPHER_NONE && !(direct != NULL && strcmp(direct, "0") == 0);
-  if (g_producer) MPI_CHECK(stats.zero_copy_messages == (plain && !flags ? sent_zero_copy : 0));
-  else MPI_CHECK(stats.zero_copy_messages == (plain && info.progress == LF_MPI_PROGRESS_CALLER ? received_zero_copy : 0));
+  const int shortcuts = !(direct != NULL && strcmp(direct, "0") == 0);
+  if (g_producer) MPI_CHECK(stats.zero_copy_messages == (shortcuts && cipher == LF_MPI_CIPHER_NONE && !flags ? sent_zero_copy : 0));
+  else MPI_CHECK(stats.zero_copy_messages == (shortcuts && info.progress == LF_MPI_PROGRESS_CALLER ? received_zero_copy : 0));
   if (g_rank == 0)
     printf("zero-copy (%s%s): %llu of %d messages sent zero-copy\n", lf_mpi_cipher_name(cipher),
            flags ? ", buffered sends" : "", (unsigned long long)stats.zero_copy_messages, ZC_MESSAGES);
@@ -300,6 +301,7 @@ static void test_zero_copy(void) {
   run_zero_copy(LF_MPI_CIPHER_NONE, 0);
   run_zero_copy(LF_MPI_CIPHER_NONE, LF_MPI_CHANNEL_FLAG_BUFFERED_SENDS);
   run_zero_copy(LF_MPI_CIPHER_XCHACHA20_POLY1305, 0);
+  run_zero_copy(LF_MPI_CIPHER_MAC_ONLY, 0);
   /* Unknown flags are refused. */
   lf_mpi_channel_params_t params = {.field_mask = LF_MPI_CHANNEL_PARAM_FIELD_FLAGS, .flags = 1u << 7};
   lf_channel_t *channel = NULL;
@@ -361,6 +363,7 @@ static void run_wire_case(const char *what, int32_t action, int tamper, size_t t
     lf_status_t status = LF_OK;
     /* Keep sending until the consumer's verdict arrives (within 30 s). */
     const double until = MPI_Wtime() + 30;
+    memset(message, 0x5a, message_size);  /* (readable on the wire with MAC-only) */
     for (uint32_t i = 0; status == LF_OK && MPI_Wtime() < until; ++i) {
       message[0] = i;
       status = lf_channel_send(channel, message, message_size, 10000);
@@ -372,12 +375,17 @@ static void run_wire_case(const char *what, int32_t action, int tamper, size_t t
     for (uint32_t i = 0; i < delivered; ++i) {
       size_t size = 0;
       MPI_OK(lf_channel_recv(channel, message, sizeof message, &size, 30000));
-      MPI_CHECK(size == message_size && message[0] == i);
+      MPI_CHECK(size == message_size && message[0] == i && (message_size == 4 || ((uint8_t *)message)[message_size - 1] == 0x5a));
     }
     size_t size = 0;
+    memset(message, 0xee, sizeof message);
     lf_status_t status = lf_channel_recv(channel, message, sizeof message, &size, 30000);
     if (status != LF_ERR_AUTH) fprintf(stderr, "wire case %s: %s\n", what, lf_status_name(status));
     MPI_CHECK(status == LF_ERR_AUTH);
+    /* Nothing of the rejected message reached the buffer (a call with a timeout: the ring, or
+       an inline frame copied there only once it opened). */
+    const uint8_t *bytes = (const uint8_t *)message;
+    for (size_t i = 0; i < message_size; ++i) MPI_CHECK(bytes[i] == 0xee);
     MPI_CHECK(strstr(lf_last_error_message(), "rejected") != NULL);
     if (g_forge_short) MPI_CHECK(strstr(lf_last_error_message(), "shorter than a frame header") != NULL);
     lf_mpi_channel_stats_t stats = {.struct_size = sizeof stats};
@@ -385,6 +393,58 @@ static void run_wire_case(const char *what, int32_t action, int tamper, size_t t
     MPI_CHECK(stats.auth_failures == 1);
   }
   MPI_OK(lf_channel_destroy(channel));
+  mpi_barrier_progressing(g_mpi);
+}
+
+/* A tampered sealed message that a consumer waiting as long as it takes received zero-copy
+   (opened in its buffer) is wiped from the buffer: no ciphertext, no unauthenticated bytes are
+   left there. Lock-step, so that the message meets the waiting consumer (as in run_zero_copy):
+   message 0 arrives, message 1 is tampered. */
+static void run_wire_zero_copy(int32_t cipher) {
+  enum { SIZE = 200u << 10 };
+  static uint8_t message[SIZE];
+  g_action = LF_MPI_WIRE_PASS, g_tamper = 1, g_truncate = 0, g_target = 1;
+  if (g_producer) MPI_OK(lf_mpi_set_wire_hook(g_mpi, hook, NULL));
+  lf_mpi_channel_params_t params = {.field_mask = LF_MPI_CHANNEL_PARAM_FIELD_CIPHER | LF_MPI_CHANNEL_PARAM_FIELD_KEY,
+                                    .cipher = cipher, .key = g_key};
+  lf_channel_t *channel = open_channel(g_next_id++, NULL, &params);
+  lf_channel_t *ack = NULL;
+  MPI_OK(lf_mpi_channel_open(g_mpi, g_peer, g_next_id++, g_producer ? LF_CHANNEL_CONSUMER : LF_CHANNEL_PRODUCER, NULL,
+                             NULL, &ack));
+  uint8_t byte = 0;
+  size_t got = 0;
+  if (g_producer) {
+    memset(message, 0x5a, SIZE);
+    MPI_OK(lf_channel_send(channel, message, SIZE, -1));
+    MPI_OK(lf_channel_recv(ack, &byte, 1, &got, -1));
+    MPI_OK(lf_channel_send(channel, message, SIZE, -1));  /* (tampered on the way) */
+    MPI_OK(lf_channel_recv(ack, &byte, 1, &got, -1));
+    lf_status_t status = LF_OK;
+    for (const double until = MPI_Wtime() + 30; status == LF_OK && MPI_Wtime() < until;)
+      status = lf_channel_send(channel, message, SIZE, 10000);
+    MPI_CHECK(status == LF_ERR_AUTH);  /* the consumer's verdict */
+    MPI_OK(lf_mpi_set_wire_hook(g_mpi, NULL, NULL));
+  } else {
+    MPI_OK(lf_channel_recv(channel, message, SIZE, &got, -1));
+    MPI_CHECK(got == SIZE && message[0] == 0x5a && message[SIZE - 1] == 0x5a);
+    memset(message, 0xee, SIZE);
+    MPI_OK(lf_channel_send(ack, &byte, 1, -1));
+    MPI_EXPECT(LF_ERR_AUTH, lf_channel_recv(channel, message, SIZE, &got, -1));
+    lf_mpi_channel_stats_t stats = {.struct_size = sizeof stats};
+    MPI_OK(lf_mpi_channel_get_stats(g_mpi, channel, &stats));
+    lf_mpi_info_t info = {.struct_size = sizeof info};
+    MPI_OK(lf_mpi_get_info(g_mpi, &info));
+    const char *direct = getenv("LAVAFLOW_MPI_DIRECT");
+    const int zero_copy = info.progress == LF_MPI_PROGRESS_CALLER && !(direct != NULL && strcmp(direct, "0") == 0);
+    MPI_CHECK(stats.zero_copy_messages == (zero_copy ? 2u : 0u) && stats.auth_failures == 1);
+    /* zero-copy: wiped; else the ring took it and the buffer is untouched */
+    const uint8_t left = zero_copy ? 0 : 0xee;
+    for (size_t i = 0; i < SIZE; ++i) MPI_CHECK(message[i] == left);
+    MPI_OK(lf_channel_send(ack, &byte, 1, -1));
+  }
+  g_tamper = 0;
+  MPI_OK(lf_channel_destroy(channel));
+  MPI_OK(lf_channel_destroy(ack));
   mpi_barrier_progressing(g_mpi);
 }
 
@@ -435,6 +495,8 @@ static void test_wire(void) {
   run_wire_case("tamper, 200 KiB", LF_MPI_WIRE_PASS, 1, 0, 0, 3, 200u << 10);
   run_wire_case("reorder, 200 KiB", LF_MPI_WIRE_HOLD, 0, 0, 0, 3, 200u << 10);
   run_wire_case("wrong key, 200 KiB", LF_MPI_WIRE_PASS, 0, 0, 1, 0, 200u << 10);
+  run_wire_zero_copy(LF_MPI_CIPHER_XCHACHA20_POLY1305);
+  run_wire_zero_copy(LF_MPI_CIPHER_MAC_ONLY);  /* (its bytes travel readable) */
 }
 
 /* A key file named by LAVAFLOW_KEY_FILE, of `size` bytes and `mode`; returns its path. */
