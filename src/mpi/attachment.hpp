@@ -79,13 +79,13 @@ class Attachment {
                               const lf_channel_params_t *channel_params, const ChannelChoice &choice);
   // The link of a user end, or null (with the engine's lock held).
   Link *find_link(const lf_channel_t *user_end) const noexcept;
-  // Runs passes of the engine (each under its lock, which other threads get between them)
-  // while `busy(link of user_end)`; false when the link or the attachment went meanwhile
-  // (detached: the channel reports it).
   // The receiving shortcuts' body: one poll (waiting: a zero-copy message that begins in it
   // is waited for).
   static lf_status_t recv_shortcut(ProgressAnchor *anchor, lf_channel_t *user_end, void *buffer, size_t capacity,
                                    size_t *out_size, bool waiting);
+  // Runs passes of the engine (each under its lock, which other threads get between them)
+  // while `busy(link of user_end)`; false when the link or the attachment went meanwhile
+  // (detached: the channel reports it).
   template <typename Busy>
   static bool wait_while(ProgressAnchor *anchor, const lf_channel_t *user_end, Busy busy);
 

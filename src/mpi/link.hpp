@@ -96,9 +96,10 @@ class Link {
   // The shortcuts of a user's call that waits as long as it takes (extension.h: the waiting
   // ones). A sender sends a message that is a zero_copy_candidate() — large, on a channel
   // without codec or cipher — straight from the user's buffer once its earlier messages left
-  // (sends_queued() false): LF_OK, then `caller_buffer_busy()` until its sends completed. A receiver armed with `waiting` may begin writing a large
-  // message into the user's buffer (`caller_buffer_busy()` until it is delivered, or until
-  // nothing writes there any more after a failure).
+  // (sends_queued() false): LF_OK, then `caller_buffer_busy()` until its sends completed. A
+  // receiver armed with `waiting` may begin writing a large message of a channel without
+  // codec into the user's buffer (`caller_buffer_busy()` until it is delivered, or until
+  // nothing writes there any more after a failure, a sealed message's bytes then wiped).
   virtual bool zero_copy_candidate(size_t, const WireHook &) { return false; }
   virtual bool sends_queued() { return false; }  // messages of this link not yet sent (a failed link: none)
   virtual lf_status_t send_from_caller(const WireHook &, const void *, size_t) { return LF_WOULD_BLOCK; }

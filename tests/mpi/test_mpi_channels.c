@@ -234,6 +234,20 @@ static void test_backpressure(void) {
  * (or a cipher, for the send) the rings carry it. Lock-step (an acknowledgement after each message), so that every message
  * meets an idle consumer and the counts are exact: the stats count what went zero-copy. */
 enum { ZC_MESSAGES = 6 * 4 };
+
+/* Whether this attachment takes the shortcuts past the rings at all (LAVAFLOW_MPI_DIRECT=0:
+   none), and whether a waiting receive may then take a large message zero-copy: only with
+   caller progress (a progress thread does not know the user's buffer). */
+static int shortcuts_on(void) {
+  const char *direct = getenv("LAVAFLOW_MPI_DIRECT");
+  return !(direct != NULL && strcmp(direct, "0") == 0);
+}
+static int receives_zero_copy(void) {
+  lf_mpi_info_t info = {.struct_size = sizeof info};
+  MPI_OK(lf_mpi_get_info(g_mpi, &info));
+  return shortcuts_on() && info.progress == LF_MPI_PROGRESS_CALLER;
+}
+
 static void run_zero_copy(int32_t cipher, uint32_t flags) {
   lf_channel_params_t ring = {.field_mask = LF_CHANNEL_PARAM_FIELD_CAPACITY | LF_CHANNEL_PARAM_FIELD_MAX_MESSAGE_SIZE,
                               .capacity = 16u << 20, .max_message_size = 6u << 20};
@@ -244,8 +258,6 @@ static void run_zero_copy(int32_t cipher, uint32_t flags) {
   lf_channel_t *ack = NULL;
   MPI_OK(lf_mpi_channel_open(g_mpi, g_peer, g_next_id++, g_producer ? LF_CHANNEL_CONSUMER : LF_CHANNEL_PRODUCER, NULL,
                              NULL, &ack));
-  lf_mpi_info_t info = {.struct_size = sizeof info};
-  MPI_OK(lf_mpi_get_info(g_mpi, &info));
   /* (just past the inline limit, one chunk, a chunk and a byte, many chunks, one byte) */
   static const size_t sizes[6] = {16385, 65536, 65537, (1u << 20) + 3, 5u << 20, 1};
   const size_t largest = 5u << 20;
@@ -284,10 +296,9 @@ static void run_zero_copy(int32_t cipher, uint32_t flags) {
      the shortcuts are on; a sealed chunk is received zero-copy too (opened in the caller's
      buffer). Receiving zero-copy takes caller progress (with a progress thread the user's
      receive does not drive MPI). */
-  const char *direct = getenv("LAVAFLOW_MPI_DIRECT");  /* "0": no shortcut past the rings at all */
-  const int shortcuts = !(direct != NULL && strcmp(direct, "0") == 0);
-  if (g_producer) MPI_CHECK(stats.zero_copy_messages == (shortcuts && cipher == LF_MPI_CIPHER_NONE && !flags ? sent_zero_copy : 0));
-  else MPI_CHECK(stats.zero_copy_messages == (shortcuts && info.progress == LF_MPI_PROGRESS_CALLER ? received_zero_copy : 0));
+  if (g_producer)
+    MPI_CHECK(stats.zero_copy_messages == (shortcuts_on() && cipher == LF_MPI_CIPHER_NONE && !flags ? sent_zero_copy : 0));
+  else MPI_CHECK(stats.zero_copy_messages == (receives_zero_copy() ? received_zero_copy : 0));
   if (g_rank == 0)
     printf("zero-copy (%s%s): %llu of %d messages sent zero-copy\n", lf_mpi_cipher_name(cipher),
            flags ? ", buffered sends" : "", (unsigned long long)stats.zero_copy_messages, ZC_MESSAGES);
@@ -432,10 +443,7 @@ static void run_wire_zero_copy(int32_t cipher) {
     MPI_EXPECT(LF_ERR_AUTH, lf_channel_recv(channel, message, SIZE, &got, -1));
     lf_mpi_channel_stats_t stats = {.struct_size = sizeof stats};
     MPI_OK(lf_mpi_channel_get_stats(g_mpi, channel, &stats));
-    lf_mpi_info_t info = {.struct_size = sizeof info};
-    MPI_OK(lf_mpi_get_info(g_mpi, &info));
-    const char *direct = getenv("LAVAFLOW_MPI_DIRECT");
-    const int zero_copy = info.progress == LF_MPI_PROGRESS_CALLER && !(direct != NULL && strcmp(direct, "0") == 0);
+    const int zero_copy = receives_zero_copy();
     MPI_CHECK(stats.zero_copy_messages == (zero_copy ? 2u : 0u) && stats.auth_failures == 1);
     /* zero-copy: wiped; else the ring took it and the buffer is untouched */
     const uint8_t left = zero_copy ? 0 : 0xee;
