@@ -99,6 +99,22 @@ lf_status_t lf_bridge_fail(lf_channel_t *bridge_end, lf_status_t status, const c
   });
 }
 
+lf_status_t lf_bridge_raise(lf_channel_t *bridge_end, lf_status_t status, const char *message) {
+  return capi::guarded(__func__, [&]() -> lf_status_t {
+    if (status >= 0) core::fail(LF_ERR_INVALID_ARGUMENT, "status %d is not an error", status);
+    if (message == nullptr) core::fail(LF_ERR_INVALID_ARGUMENT, "message is NULL");
+    channel::Channel &end = capi::channel_end(bridge_end);
+    if (!end.addon_end)
+      core::fail(LF_ERR_INVALID_STATE, "the channel is not the add-on's end of a bridge");
+    // Only what is shared and thread-safe: the verdict (under its mutex) and the end's state
+    // in the region (atomics, and a wake of whoever sleeps on it). The end's own fields
+    // belong to the thread that drives it.
+    end.bridge->fail(status, message);
+    channel::Channel::declare_dead(*end.region(), end.role(), end.slot());
+    return LF_OK;
+  });
+}
+
 lf_status_t lf_bridge_peek_ahead(lf_channel_t *bridge_end, const void **out_data, size_t *out_size) {
   if (out_data == nullptr || out_size == nullptr)
     return capi::report(__func__, LF_ERR_INVALID_ARGUMENT, "out_data or out_size is NULL");

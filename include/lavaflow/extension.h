@@ -158,6 +158,23 @@ LF_API lf_status_t lf_bridge_create(lf_context_t *context, const lf_channel_para
 LF_API lf_status_t lf_bridge_fail(lf_channel_t *bridge_end, lf_status_t status, const char *message);
 
 /**
+ * Reports the add-on's verdict to the user's end at once, from any thread — for a thread
+ * that watches the peer while the thread that drives the bridge end cannot get to it (stuck
+ * in its engine): the user's end sees its peer as dead (`LF_CHANNEL_PEER_DEAD`), a waiting
+ * call on it wakes, and after what was delivered it returns `status` with `message`, as after
+ * lf_bridge_fail(). Unlike lf_bridge_fail() this does not close the bridge end, so it is safe
+ * while another thread uses that end (which should still call lf_bridge_fail() when it gets to
+ * it: the first verdict stands). A message the add-on end commits after this is still
+ * delivered, in order, to a user that asks again.
+ * @param bridge_end the add-on's end (borrowed; it must not be destroyed during the call)
+ * @param status a negative ::lf_status_t, usually `LF_ERR_PEER_DEAD`
+ * @param message one line (borrowed, copied)
+ * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (status not negative, message NULL);
+ *         `LF_ERR_INVALID_HANDLE`; `LF_ERR_INVALID_STATE` (not a bridge end). Thread-safe.
+ */
+LF_API lf_status_t lf_bridge_raise(lf_channel_t *bridge_end, lf_status_t status, const char *message);
+
+/**
  * @name Several messages open at once on the add-on's end
  * A transport that moves several messages at a time (sends them, or receives them, while
  * the user's end goes on) keeps them in the ring instead of copying them out: the add-on's

@@ -266,7 +266,14 @@ LF_MPI_API lf_status_t lf_mpi_attach_f(lf_context_t *context, MPI_Fint comm, con
  * Stop the progress thread, drop what is still in flight on channels over MPI (their ends
  * then report `LF_ERR_CLOSED`), free the duplicate communicator. NULL is a no-op.
  * Channels on shared memory are not affected. Call before MPI_Finalize.
+ * If a progress pass is inside an MPI call that does not return (MPI hung — Open MPI's TCP
+ * transport can spin for good after a peer died), this does not wait for it forever: once
+ * no pass has ended for the peer timeout (`peer_timeout_ms`, at least 1 s; -1: wait forever)
+ * it returns `LF_ERR_BUSY`, the handle is gone, and the attachment, its threads and its
+ * communicator are left behind (never freed, since that thread still uses them). MPI is then
+ * not to be relied on in this process: end it without MPI_Finalize, which would wait too.
  * @param mpi the attachment, or NULL
+ * @return `LF_OK`; `LF_ERR_INVALID_HANDLE`; `LF_ERR_BUSY` (MPI hung, above).
  */
 LF_MPI_API lf_status_t lf_mpi_detach(lf_mpi_t *mpi);
 

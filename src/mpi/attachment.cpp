@@ -3,6 +3,7 @@
 #include "core/clock.hpp"
 #include "core/env.hpp"
 #include "core/error.hpp"
+#include "core/fault_injection.hpp"
 #include "core/strings.hpp"
 #include "topo/host_facts.hpp"
 
@@ -38,6 +39,9 @@ struct ChannelChoice {
 namespace {
 
 constexpr int kWatchPeriodMs = 250;
+// A dead peer's channels are reported to their users by the watcher itself when no pass of
+// the engine completed for this long after it saw the death.
+constexpr int64_t kStuckEngineMs = 2 * kWatchPeriodMs;
 constexpr int64_t kDetachFlushMs = 2000;
 constexpr int32_t kDefaultOpenTimeoutMs = 30000;
 
@@ -145,7 +149,7 @@ lf_status_t Attachment::direct_send_trampoline(void *arg, lf_channel_t *user_end
   std::unique_lock lock(anchor->engine, std::try_to_lock);
   if (!lock.owns_lock() || anchor->attachment == nullptr) return LF_WOULD_BLOCK;
   Attachment &self = *anchor->attachment;
-  Link *link = self.find_link(user_end);
+  Link *link = self.link_for_call(user_end);
   if (link == nullptr || link->send_direct(self.hook_, data, size) != LF_OK) return LF_WOULD_BLOCK;
   self.full_pass_due_ = true;  // (its send completes, and credits come back, in a full pass)
   return LF_OK;
@@ -167,7 +171,7 @@ lf_status_t Attachment::recv_shortcut(ProgressAnchor *anchor, lf_channel_t *user
     std::unique_lock lock(anchor->engine, std::try_to_lock);
     if (!lock.owns_lock() || anchor->attachment == nullptr) return LF_WOULD_BLOCK;
     Attachment &self = *anchor->attachment;
-    Link *armed = self.find_link(user_end);
+    Link *armed = self.link_for_call(user_end);
     if (armed == nullptr) {
       self.progress_locked();
       return LF_WOULD_BLOCK;
@@ -213,7 +217,7 @@ lf_status_t Attachment::waiting_send_trampoline(void *arg, lf_channel_t *user_en
     std::lock_guard lock(anchor->engine);
     if (anchor->attachment == nullptr) return LF_WOULD_BLOCK;
     Attachment &self = *anchor->attachment;
-    Link *link = self.find_link(user_end);
+    Link *link = self.link_for_call(user_end);
     if (link == nullptr) return LF_WOULD_BLOCK;
     if (!link->zero_copy_candidate(size, self.hook_)) return LF_WOULD_BLOCK;  // (the ring takes it)
   }
@@ -225,7 +229,7 @@ lf_status_t Attachment::waiting_send_trampoline(void *arg, lf_channel_t *user_en
   {
     std::lock_guard lock(anchor->engine);
     Attachment *self = anchor->attachment;
-    Link *link = self != nullptr ? self->find_link(user_end) : nullptr;
+    Link *link = self != nullptr ? self->link_for_call(user_end) : nullptr;
     if (link == nullptr || link->send_from_caller(self->hook_, data, size) != LF_OK) return LF_WOULD_BLOCK;
     self->full_pass_due_ = true;
   }
@@ -246,11 +250,16 @@ bool Attachment::wait_while(ProgressAnchor *anchor, const lf_channel_t *user_end
     }
     if (anchor->attachment == nullptr) return false;
     Attachment &self = *anchor->attachment;
-    Link *link = self.find_link(user_end);
+    Link *link = self.link_for_call(user_end);
     if (link == nullptr) return false;
     if (!busy(*link)) return true;
     self.progress_locked(link);
   }
+}
+
+Link *Attachment::link_for_call(const lf_channel_t *user_end) {
+  if (engine_stuck_after_death_ && stuck_now()) return nullptr;
+  return find_link(user_end);
 }
 
 Link *Attachment::find_link(const lf_channel_t *user_end) const noexcept {
@@ -361,13 +370,34 @@ Attachment::Attachment(lf_context_t *context, MPI_Comm comm, const lf_mpi_params
   watcher_ = std::thread([this] { run_watcher(); });
 }
 
+bool Attachment::stop() {
+  stopping_.store(true);  // (first: it also ends a pass stuck by LAVAFLOW_FAULT_INJECT)
+  watcher_wake_.notify_all();
+  // A pass that never ends holds the engine's lock for good; one that is slow still ends
+  // passes now and then (the count moves).
+  uint64_t passes = passes_.get();
+  int64_t since = core::monotonic_ms();
+  while (!engine_lock_.try_lock()) {
+    const int64_t now = core::monotonic_ms();
+    if (passes_.get() != passes) {
+      passes = passes_.get();
+      since = now;
+    } else if (peer_timeout_ms_ >= 0 && now - since > std::max(peer_timeout_ms_, int32_t{1000})) {
+      return false;
+    }
+    usleep(1000);
+  }
+  engine_lock_.unlock();
+  return true;
+}
+
 Attachment::~Attachment() {
+  stopping_.store(true);
+  watcher_wake_.notify_all();
   {
     std::lock_guard lock(engine_lock_);
     anchor_->attachment = nullptr;
   }
-  stopping_.store(true);
-  watcher_wake_.notify_all();
   if (progress_thread_.joinable()) progress_thread_.join();
   if (watcher_.joinable()) watcher_.join();
   // Let closing channels finish their exchange (a peer may still be taking our frames).
@@ -387,6 +417,7 @@ Attachment::~Attachment() {
       // taking them): those links are kept, never freed, rather than risk that.
       if (link->sends_in_flight()) static_cast<void>(link.release());
     }
+    std::lock_guard list_lock(links_mutex_);
     links_.clear();
   }
   workers_.reset();  // (after the links: a leaked link's last job may still be queued)
@@ -707,6 +738,7 @@ lf_channel_t *Attachment::open_over_mpi(int32_t peer_rank, const PeerInfo &p, ui
                                          : make_receiver(config, addon, std::move(sealer));
   link->user_end = user;
   std::lock_guard lock(engine_lock_);
+  std::lock_guard list_lock(links_mutex_);
   links_.push_back(std::move(link));
   return user;
 }
@@ -742,6 +774,7 @@ bool Attachment::progress() {
 }
 
 bool Attachment::progress_locked(Link *last) {
+  if (engine_stuck_after_death_ && stuck_now()) return false;
   bool moved = false;
   size_t finished = 0;
   // Senders first: a message the user just committed goes out before any receive is tested.
@@ -759,6 +792,9 @@ bool Attachment::progress_locked(Link *last) {
   if (!moved && workers_->help(helper_contexts_)) moved = true;
   // Finished links stay a while for lf_mpi_channel_get_stats; the oldest go beyond that.
   constexpr size_t kKeptFinished = 64;
+  passes_.add(1);
+  if (finished <= kKeptFinished) return moved;
+  std::lock_guard list_lock(links_mutex_);
   for (auto it = links_.begin(); finished > kKeptFinished && it != links_.end();) {
     if ((*it)->finished()) {
       it = links_.erase(it);
@@ -770,12 +806,29 @@ bool Attachment::progress_locked(Link *last) {
   return moved;
 }
 
+namespace {
+thread_local bool t_on_progress_thread = false;  // (an attachment's progress thread)
+}  // namespace
+
+bool Attachment::stuck_now() {
+  if (stopping_.load() || std::none_of(links_.begin(), links_.end(), [](const auto &link) {
+        return link->peer_dead.load() && !link->finished();
+      }))
+    return false;
+  // The progress thread stays inside this pass, holding the engine's lock, until detach (as
+  // one inside MPI that never returns would, without the end); a user's pass does nothing.
+  if (t_on_progress_thread)
+    while (!stopping_.load() || engine_stuck_for_good_) usleep(1000);
+  return true;
+}
+
 void Attachment::set_wire_hook(lf_mpi_wire_hook_fn fn, void *user_data) {
   std::lock_guard lock(engine_lock_);
   hook_ = WireHook{fn, user_data};
 }
 
 void Attachment::run_progress_thread() {
+  t_on_progress_thread = true;
   uint32_t idle = 0;
   while (!stopping_.load(std::memory_order_relaxed)) {
     if (progress()) {
@@ -825,7 +878,8 @@ void Attachment::run_watcher() {
       }
     }
     const int64_t now = core::monotonic_ms();
-    std::lock_guard lock(engine_lock_);
+    const uint64_t passes = passes_.get();
+    std::lock_guard lock(links_mutex_);  // (not the engine's: a pass may be stuck inside MPI)
     for (auto &link : links_) {
       if (link->finished()) continue;
       link->heartbeat_due.store(true, std::memory_order_relaxed);
@@ -846,6 +900,20 @@ void Attachment::run_watcher() {
       if (!why.empty() && !link->peer_dead.load()) {
         link->peer_dead_reason = why;
         link->peer_dead.store(true, std::memory_order_release);
+        link->watcher_dead_passes = passes;
+        link->watcher_dead_since_ms = now;
+      } else if (link->peer_dead.load() && !link->watcher_raised) {
+        if (passes != link->watcher_dead_passes) {  // (the engine still runs: it reports the death)
+          link->watcher_dead_passes = passes;
+          link->watcher_dead_since_ms = now;
+        } else if (now - link->watcher_dead_since_ms >= kStuckEngineMs) {
+          // No pass of the engine ended for that long after the death: it is stuck (inside
+          // MPI, whose TCP progress can spin for good after a peer's reset) or nobody drives
+          // it. The user's end learns of the death from here; the engine abandons the link
+          // when it can.
+          link->raise_peer_dead();
+          link->watcher_raised = true;
+        }
       }
     }
   }
@@ -854,3 +922,4 @@ void Attachment::run_watcher() {
 }
 
 }  // namespace lavaflow::mpi
+

@@ -3,6 +3,7 @@
 // lavaflow calls), plus a watcher thread for peer liveness (pidfds, heartbeats).
 #pragma once
 
+#include "core/fault_injection.hpp"
 #include "mpi/engine_lock.hpp"
 #include "mpi/link.hpp"
 
@@ -33,6 +34,10 @@ class Attachment {
  public:
   // Collective over `comm`. Throws Error.
   Attachment(lf_context_t *context, MPI_Comm comm, const lf_mpi_params_t *params);
+  // Detach, first half: stops the threads and waits for the engine's lock. False when a
+  // pass has held it without ending for the peer timeout (MPI never returned from a call):
+  // the attachment must then be left alive, never destroyed, since that thread still uses it.
+  bool stop();
   ~Attachment();
   Attachment(const Attachment &) = delete;
   Attachment &operator=(const Attachment &) = delete;
@@ -79,6 +84,9 @@ class Attachment {
                               const lf_channel_params_t *channel_params, const ChannelChoice &choice);
   // The link of a user end, or null (with the engine's lock held).
   Link *find_link(const lf_channel_t *user_end) const noexcept;
+  // The same for a user's call, which then works on that link: null also while the engine
+  // is stuck by fault injection (stuck_now), as if the call had not got the engine's lock.
+  Link *link_for_call(const lf_channel_t *user_end);
   // The receiving shortcuts' body: one poll (waiting: a zero-copy message that begins in it
   // is waited for).
   static lf_status_t recv_shortcut(ProgressAnchor *anchor, lf_channel_t *user_end, void *buffer, size_t capacity,
@@ -88,6 +96,15 @@ class Attachment {
   // (detached: the channel reports it).
   template <typename Busy>
   static bool wait_while(ProgressAnchor *anchor, const lf_channel_t *user_end, Busy busy);
+
+  // LAVAFLOW_FAULT_INJECT=mpi_engine_stuck_after_death (tests): once a peer died, no pass
+  // moves anything, the progress thread's holds the engine's lock until detach, and a user's
+  // call finds no link — as when MPI never returns from a call in a pass — so that only the
+  // watcher can report the death. True when a pass or call must stop here (under the
+  // engine's lock).
+  bool stuck_now();
+  bool engine_stuck_after_death_ = core::fault_injected("mpi_engine_stuck_after_death");
+  bool engine_stuck_for_good_ = core::fault_injected("mpi_engine_stuck_for_good");  // (detach too)
 
   void run_progress_thread();
   void run_watcher();
@@ -112,7 +129,11 @@ class Attachment {
   std::vector<PeerInfo> peers_;
 
   EngineLock &engine_lock_;  // = anchor_->engine: the list; a progress pass holds it while it walks
+  // Changes to the list also take this one (after the engine's lock), so that the watcher
+  // can walk it without the engine's lock: a pass stuck inside MPI holds that one for good.
+  std::mutex links_mutex_;
   std::vector<std::unique_ptr<Link>> links_;
+  core::SingleWriterCounter passes_;  // passes of the engine completed (the watcher sees it stuck)
   std::unique_ptr<WorkerPool> workers_;  // outlives every link (reset after they go)
   CodecContexts helper_contexts_{true, true};  // for the jobs progress() runs (under engine_lock_)
   WireHook hook_;

@@ -76,6 +76,8 @@ void Link::run_chunk_job(Job &job, bool worth_a_worker, CodecContexts &here) {
   else if (config_.workers->run(job, here)) stats_.worker_chunks.add(1);
 }
 
+void Link::raise_peer_dead() { lf_bridge_raise(bridge_, LF_ERR_PEER_DEAD, peer_dead_reason.c_str()); }
+
 bool Link::check_peer() {
   if (!peer_dead.load(std::memory_order_acquire)) return false;
   if (!finished_) abandon(LF_ERR_PEER_DEAD, peer_dead_reason);

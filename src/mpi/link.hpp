@@ -76,8 +76,9 @@ class Link {
 
   // Does what it can without waiting; true if anything moved.
   virtual bool progress(const WireHook &hook) = 0;
-  // Nothing is in flight any more and nothing will come: the link can go.
-  bool finished() const noexcept { return finished_; }
+  // Nothing is in flight any more and nothing will come: the link can go. (Also read by the
+  // watcher thread, without the engine's lock.)
+  bool finished() const noexcept { return finished_.load(std::memory_order_acquire); }
   // Abandons what is in flight (detach, or the peer died): cancels receives; sends that do
   // not complete are left to MPI (their buffers are kept until the link is destroyed).
   void abandon(lf_status_t status, const std::string &why);
@@ -118,9 +119,19 @@ class Link {
   std::atomic<bool> peer_dead{false};
   std::string peer_dead_reason;  // written before peer_dead
   core::SingleWriterCounter heard;  // bumped (under the engine's lock) on every message from the peer
-  // The watcher thread's own: the last `heard` it saw, and since when (ms).
+  // The watcher thread's own: the last `heard` it saw, and since when (ms); after it marked
+  // the peer dead, the engine's pass count then and when, and whether it raised the verdict
+  // itself (raise_peer_dead).
   uint64_t watcher_seen = 0;
   int64_t watcher_since_ms = 0;
+  uint64_t watcher_dead_passes = 0;
+  int64_t watcher_dead_since_ms = 0;
+  bool watcher_raised = false;
+  // The watcher's way to the user when the engine is stuck (a pass that never returns from
+  // MPI, holding the engine's lock): reports peer_dead_reason to the user's end at once,
+  // without touching what the engine's thread owns (lf_bridge_raise). The engine still
+  // abandons the link when it gets to it.
+  void raise_peer_dead();
 
  protected:
   // The bridge's verdict (first one stands) and the stop.
@@ -144,7 +155,7 @@ class Link {
   lf_channel_t *bridge_;
   std::unique_ptr<Sealer> sealer_;  // null: no protection
   LinkStats stats_;
-  bool finished_ = false;
+  std::atomic<bool> finished_{false};  // (written under the engine's lock only)
   bool failed_ = false;
   std::vector<MPI_Request *> posted_receives_;  // cancelled by abandon()
 

@@ -55,12 +55,18 @@ class LiveHandles {
   }
   // Ends a checked handle's object.
   void destroy(Handle *handle) {
+    Object *object = forget(handle);
+    delete object;
+  }
+  // Ends a checked handle without its object, which is left alive for good (a thread that
+  // never returns still uses it).
+  Object *forget(Handle *handle) {
     Object *object = &checked(handle);
     {
       std::lock_guard lock(mutex_);
       live_.erase(object);
     }
-    delete object;
+    return object;
   }
 
  private:
@@ -122,6 +128,13 @@ lf_status_t lf_mpi_attach_f(lf_context_t *context, MPI_Fint comm, const lf_mpi_p
 lf_status_t lf_mpi_detach(lf_mpi_t *mpi) {
   if (mpi == nullptr) return LF_OK;
   return guarded(__func__, [&]() -> lf_status_t {
+    if (!checked(mpi).stop()) {
+      attachments().forget(mpi);
+      core::fail(LF_ERR_BUSY,
+                 "a progress pass has not returned from MPI for the peer timeout (MPI hung, as Open MPI's TCP "
+                 "transport can after a peer died): the attachment and its threads are left behind, not freed; "
+                 "MPI cannot be relied on in this process any more");
+    }
     attachments().destroy(mpi);
     return LF_OK;
   });

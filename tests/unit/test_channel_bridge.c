@@ -1,12 +1,14 @@
 /* Bridged channels (extension.h), as an add-on library uses them: the user's end reports the
  * add-on's transport, scope and reason; messages pass both ways in order; the add-on's
  * verdict (lf_bridge_fail) reaches the user after what was delivered; a progress function is
- * called by the user's waits, commits and releases; bad arguments are refused. */
+ * called by the user's waits, commits and releases; a watcher's verdict (lf_bridge_raise) wakes
+ * a sleeping user at once; bad arguments are refused. */
 #include "lf_test.h"
 
 #include <lavaflow/extension.h>
 
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -188,6 +190,71 @@ static void test_helping_progress_then_sleep(void **state) {
   LF_OK_(lf_channel_destroy(sleeping.end));
 }
 
+/* lf_bridge_raise: the verdict of a thread that watches the peer while the add-on's own
+ * thread is stuck. It wakes a user's call asleep on the ring (a consumer with nothing to
+ * receive, a producer whose ring is full) and leaves the add-on's end open: a message it
+ * commits afterwards is still delivered, in order, before the verdict again. */
+struct user_wait {
+  lf_channel_t *user;
+  int consumer;
+  lf_status_t status;
+  char message[160];
+};
+
+static void *wait_on_user_end(void *arg) {
+  struct user_wait *wait = arg;
+  uint8_t bytes[64] = {0};
+  size_t size = 0;
+  wait->status = wait->consumer ? lf_channel_recv(wait->user, bytes, sizeof bytes, &size, -1)
+                                : lf_channel_send(wait->user, bytes, sizeof bytes, -1);
+  snprintf(wait->message, sizeof wait->message, "%s", lf_last_error_message());
+  return NULL;
+}
+
+static void test_raise_wakes_a_sleeping_user(void **state) {
+  lf_context_t *context = *state;
+  for (int consumer = 1; consumer >= 0; --consumer) {
+    lf_bridge_params_t params = bridge_params(consumer ? LF_CHANNEL_CONSUMER : LF_CHANNEL_PRODUCER);
+    lf_channel_params_t ring = {.field_mask = LF_CHANNEL_PARAM_FIELD_CAPACITY | LF_CHANNEL_PARAM_FIELD_WAIT_MODE,
+                                .capacity = 4096, .wait_mode = LF_WAIT_SLEEP};
+    lf_channel_t *user = NULL, *addon = NULL;
+    LF_OK_(lf_bridge_create(context, &ring, &params, &user, &addon));
+    if (!consumer) {  /* fill the ring: the user's next send must wait for room */
+      const uint8_t bytes[64] = {0};
+      while (lf_channel_send(user, bytes, sizeof bytes, 0) == LF_OK) {}
+    }
+    struct user_wait wait = {.user = user, .consumer = consumer};
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, wait_on_user_end, &wait), 0);
+    lf_channel_info_t info = {.struct_size = sizeof info};
+    for (int i = 0; i < 5000 && info.sleeps == 0; ++i) {  /* until it sleeps (at most 5 s) */
+      LF_OK_(lf_channel_get_info(user, &info));
+      usleep(1000);
+    }
+    assert_true(info.sleeps > 0);
+    LF_OK_(lf_bridge_raise(addon, LF_ERR_PEER_DEAD, "rank 1 died (seen by the watcher)"));
+    pthread_join(thread, NULL);
+    assert_int_equal(wait.status, LF_ERR_PEER_DEAD);
+    assert_non_null(strstr(wait.message, "rank 1 died (seen by the watcher)"));
+    LF_OK_(lf_channel_get_info(user, &info));
+    assert_true(info.flags & LF_CHANNEL_PEER_DEAD);
+    char text[8];
+    size_t size = 0;
+    if (consumer) {  /* the add-on's end is still open: a late commit is delivered, then the verdict */
+      LF_OK_(lf_channel_send(addon, "late", 4, 0));
+      LF_OK_(lf_channel_recv(user, text, sizeof text, &size, 0));
+      assert_true(size == 4 && memcmp(text, "late", 4) == 0);
+    }
+    /* The driving thread's lf_bridge_fail() comes later and changes nothing. */
+    LF_OK_(lf_bridge_fail(addon, LF_ERR_AUTH, "a later verdict"));
+    LF_EXPECT(LF_ERR_PEER_DEAD, consumer ? lf_channel_recv(user, text, sizeof text, &size, 0)
+                                         : lf_channel_send(user, "x", 1, 0));
+    LF_EXPECT_MESSAGE("seen by the watcher");
+    LF_OK_(lf_channel_destroy(user));
+    LF_OK_(lf_channel_destroy(addon));
+  }
+}
+
 static void test_bad_arguments(void **state) {
   lf_context_t *context = *state;
   lf_bridge_params_t params = bridge_params(LF_CHANNEL_PRODUCER);
@@ -218,6 +285,10 @@ static void test_bad_arguments(void **state) {
   LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_fail(addon, LF_ERR_AUTH, NULL));
   LF_EXPECT(LF_ERR_INVALID_STATE, lf_bridge_fail(user, LF_ERR_AUTH, "the user's end is not the add-on's"));
   LF_EXPECT(LF_ERR_INVALID_HANDLE, lf_bridge_fail(NULL, LF_ERR_AUTH, "no handle"));
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_raise(addon, LF_OK, "not an error"));
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_bridge_raise(addon, LF_ERR_PEER_DEAD, NULL));
+  LF_EXPECT(LF_ERR_INVALID_STATE, lf_bridge_raise(user, LF_ERR_PEER_DEAD, "the user's end is not the add-on's"));
+  LF_EXPECT(LF_ERR_INVALID_HANDLE, lf_bridge_raise(NULL, LF_ERR_PEER_DEAD, "no handle"));
   LF_OK_(lf_channel_destroy(user));
   LF_OK_(lf_channel_destroy(addon));
 
@@ -225,6 +296,7 @@ static void test_bad_arguments(void **state) {
   lf_channel_t *plain = NULL;
   LF_OK_(lf_channel_create(context, "bridge-test-plain", NULL, &plain));
   LF_EXPECT(LF_ERR_INVALID_STATE, lf_bridge_fail(plain, LF_ERR_AUTH, "no"));
+  LF_EXPECT(LF_ERR_INVALID_STATE, lf_bridge_raise(plain, LF_ERR_PEER_DEAD, "no"));
   LF_OK_(lf_channel_destroy(plain));
 
   /* Defaults: the user's end is a producer that reports no transport yet. */
@@ -260,6 +332,7 @@ int main(void) {
       cmocka_unit_test(test_verdict_reaches_a_consumer_after_the_data),
       cmocka_unit_test(test_progress_is_driven_by_the_users_calls),
       cmocka_unit_test(test_helping_progress_then_sleep),
+      cmocka_unit_test(test_raise_wakes_a_sleeping_user),
       cmocka_unit_test(test_bad_arguments),
   };
   return cmocka_run_group_tests(tests, lf_test_setup_system_context, lf_test_teardown_context);
