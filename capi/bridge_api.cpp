@@ -52,12 +52,25 @@ channel::BridgeOptions bridge_options(const lf_bridge_params_t *params) {
   return options;
 }
 
+// The add-on's end of a bridge behind a handle. Throws Error.
+channel::Channel &addon_end(lf_channel_t *bridge_end) {
+  channel::Channel &end = capi::channel_end(bridge_end);
+  if (!end.addon_end) core::fail(LF_ERR_INVALID_STATE, "the channel is not the add-on's end of a bridge");
+  return end;
+}
+
+// The end that a verdict (lf_bridge_fail, lf_bridge_raise) is given on, its arguments checked.
+channel::Channel &verdict_end(lf_channel_t *bridge_end, lf_status_t status, const char *message) {
+  if (status >= 0) core::fail(LF_ERR_INVALID_ARGUMENT, "status %d is not an error", status);
+  if (message == nullptr) core::fail(LF_ERR_INVALID_ARGUMENT, "message is NULL");
+  return addon_end(bridge_end);
+}
+
 // A call on the add-on's end of a bridge; explains an error status.
 template <typename Call>
 lf_status_t on_addon_end(const char *function, lf_channel_t *bridge_end, Call call) noexcept {
   return capi::guarded(function, [&]() -> lf_status_t {
-    channel::Channel &end = capi::channel_end(bridge_end);
-    if (!end.addon_end) core::fail(LF_ERR_INVALID_STATE, "the channel is not the add-on's end of a bridge");
+    channel::Channel &end = addon_end(bridge_end);
     const lf_status_t status = call(end);
     if (status < 0) return capi::report(function, status, end.problem());
     return status;
@@ -88,11 +101,7 @@ lf_status_t lf_bridge_create(lf_context_t *context, const lf_channel_params_t *c
 
 lf_status_t lf_bridge_fail(lf_channel_t *bridge_end, lf_status_t status, const char *message) {
   return capi::guarded(__func__, [&]() -> lf_status_t {
-    if (status >= 0) core::fail(LF_ERR_INVALID_ARGUMENT, "status %d is not an error", status);
-    if (message == nullptr) core::fail(LF_ERR_INVALID_ARGUMENT, "message is NULL");
-    channel::Channel &end = capi::channel_end(bridge_end);
-    if (!end.addon_end)
-      core::fail(LF_ERR_INVALID_STATE, "the channel is not the add-on's end of a bridge");
+    channel::Channel &end = verdict_end(bridge_end, status, message);
     end.bridge->fail(status, message);
     end.close();
     return LF_OK;
@@ -101,11 +110,7 @@ lf_status_t lf_bridge_fail(lf_channel_t *bridge_end, lf_status_t status, const c
 
 lf_status_t lf_bridge_raise(lf_channel_t *bridge_end, lf_status_t status, const char *message) {
   return capi::guarded(__func__, [&]() -> lf_status_t {
-    if (status >= 0) core::fail(LF_ERR_INVALID_ARGUMENT, "status %d is not an error", status);
-    if (message == nullptr) core::fail(LF_ERR_INVALID_ARGUMENT, "message is NULL");
-    channel::Channel &end = capi::channel_end(bridge_end);
-    if (!end.addon_end)
-      core::fail(LF_ERR_INVALID_STATE, "the channel is not the add-on's end of a bridge");
+    channel::Channel &end = verdict_end(bridge_end, status, message);
     // Only what is shared and thread-safe: the verdict (under its mutex) and the end's state
     // in the region (atomics, and a wake of whoever sleeps on it). The end's own fields
     // belong to the thread that drives it.

@@ -370,21 +370,20 @@ Attachment::Attachment(lf_context_t *context, MPI_Comm comm, const lf_mpi_params
   watcher_ = std::thread([this] { run_watcher(); });
 }
 
-bool Attachment::stop() {
-  stopping_.store(true);  // (first: it also ends a pass stuck by LAVAFLOW_FAULT_INJECT)
+void Attachment::signal_stop() {
+  stopping_.store(true);  // (before the engine's lock: it also ends a pass stuck by LAVAFLOW_FAULT_INJECT)
   watcher_wake_.notify_all();
+}
+
+bool Attachment::stop() {
+  signal_stop();
   // A pass that never ends holds the engine's lock for good; one that is slow still ends
   // passes now and then (the count moves).
-  uint64_t passes = passes_.get();
-  int64_t since = core::monotonic_ms();
+  StillnessClock engine;
   while (!engine_lock_.try_lock()) {
-    const int64_t now = core::monotonic_ms();
-    if (passes_.get() != passes) {
-      passes = passes_.get();
-      since = now;
-    } else if (peer_timeout_ms_ >= 0 && now - since > std::max(peer_timeout_ms_, int32_t{1000})) {
+    if (peer_timeout_ms_ >= 0 &&
+        engine.still_for(passes_.get(), core::monotonic_ms()) > std::max(peer_timeout_ms_, int32_t{1000}))
       return false;
-    }
     usleep(1000);
   }
   engine_lock_.unlock();
@@ -392,8 +391,7 @@ bool Attachment::stop() {
 }
 
 Attachment::~Attachment() {
-  stopping_.store(true);
-  watcher_wake_.notify_all();
+  signal_stop();
   {
     std::lock_guard lock(engine_lock_);
     anchor_->attachment = nullptr;
@@ -900,20 +898,15 @@ void Attachment::run_watcher() {
       if (!why.empty() && !link->peer_dead.load()) {
         link->peer_dead_reason = why;
         link->peer_dead.store(true, std::memory_order_release);
-        link->watcher_dead_passes = passes;
-        link->watcher_dead_since_ms = now;
-      } else if (link->peer_dead.load() && !link->watcher_raised) {
-        if (passes != link->watcher_dead_passes) {  // (the engine still runs: it reports the death)
-          link->watcher_dead_passes = passes;
-          link->watcher_dead_since_ms = now;
-        } else if (now - link->watcher_dead_since_ms >= kStuckEngineMs) {
-          // No pass of the engine ended for that long after the death: it is stuck (inside
-          // MPI, whose TCP progress can spin for good after a peer's reset) or nobody drives
-          // it. The user's end learns of the death from here; the engine abandons the link
-          // when it can.
-          link->raise_peer_dead();
-          link->watcher_raised = true;
-        }
+      }
+      // A running engine reports the death itself. One where no pass ended for
+      // kStuckEngineMs since is stuck (inside MPI, whose TCP progress can spin for good
+      // after a peer's reset) or nobody drives it: the user's end learns of the death from
+      // here, and the engine abandons the link when it can.
+      if (link->peer_dead.load() && !link->watcher_raised &&
+          link->watcher_engine_still.still_for(passes, now) >= kStuckEngineMs) {
+        link->raise_peer_dead();
+        link->watcher_raised = true;
       }
     }
   }
@@ -922,4 +915,3 @@ void Attachment::run_watcher() {
 }
 
 }  // namespace lavaflow::mpi
-

@@ -106,6 +106,7 @@ class Attachment {
   bool engine_stuck_after_death_ = core::fault_injected("mpi_engine_stuck_after_death");
   bool engine_stuck_for_good_ = core::fault_injected("mpi_engine_stuck_for_good");  // (detach too)
 
+  void signal_stop();  // the threads are to end (stop(), the destructor)
   void run_progress_thread();
   void run_watcher();
   // How many workers: `asked` (-1: as the cores allow), LAVAFLOW_MPI_WORKERS over both.

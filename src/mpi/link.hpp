@@ -53,6 +53,22 @@ inline int tag_of(uint32_t channel_id, TagKind kind) { return static_cast<int>(c
 constexpr size_t kInlineLimitMax = 16 << 10;
 inline size_t inline_limit(uint64_t chunk_size) { return static_cast<size_t>(std::min<uint64_t>(chunk_size, kInlineLimitMax)); }
 
+// How long the engine's count of completed passes has stood still: how a thread that does
+// not take the engine's lock (it may be held for good by a pass stuck inside MPI) tells a
+// stuck engine from a busy one.
+struct StillnessClock {
+  uint64_t passes = 0;
+  int64_t since_ms = 0;  // 0: not started
+  // The count is `passes_now` at `now_ms`; 0 when it moved (or on the first call).
+  int64_t still_for(uint64_t passes_now, int64_t now_ms) noexcept {
+    if (since_ms == 0 || passes_now != passes) {
+      passes = passes_now;
+      since_ms = now_ms;
+    }
+    return now_ms - since_ms;
+  }
+};
+
 struct WireHook {
   lf_mpi_wire_hook_fn fn = nullptr;
   void *user_data = nullptr;
@@ -120,12 +136,11 @@ class Link {
   std::string peer_dead_reason;  // written before peer_dead
   core::SingleWriterCounter heard;  // bumped (under the engine's lock) on every message from the peer
   // The watcher thread's own: the last `heard` it saw, and since when (ms); after it marked
-  // the peer dead, the engine's pass count then and when, and whether it raised the verdict
+  // the peer dead, how long the engine has made no pass, and whether it raised the verdict
   // itself (raise_peer_dead).
   uint64_t watcher_seen = 0;
   int64_t watcher_since_ms = 0;
-  uint64_t watcher_dead_passes = 0;
-  int64_t watcher_dead_since_ms = 0;
+  StillnessClock watcher_engine_still;
   bool watcher_raised = false;
   // The watcher's way to the user when the engine is stuck (a pass that never returns from
   // MPI, holding the engine's lock): reports peer_dead_reason to the user's end at once,
