@@ -71,19 +71,28 @@ void Channel::declare_dead(ChannelRegion &region, int32_t role, uint32_t slot) n
   }
 }
 
+[[noreturn]] void Channel::refuse_corrupt_ring(uint32_t ring) {
+  // The role was claimed: the end is dead from the start, and its peers hear so (close(), in
+  // the destructor, leaves a dead end dead).
+  declare_dead(*region_, role_, slot_);
+  core::fail(LF_ERR_CORRUPT, "ring %u of the channel region holds impossible indices (off a 16-byte record boundary, "
+                             "or head > tail, or tail - head > capacity): the region is corrupt", ring);
+}
+
 std::unique_ptr<Channel> Channel::consumer(std::shared_ptr<ChannelRegion> region, WaitPolicy wait) {
   std::unique_ptr<Channel> end(new Channel(region, wait, LF_CHANNEL_CONSUMER, 0));
   // Here, in the process that will sleep, not where the role was claimed (maybe the creator).
   region->header()->consumer_promise.store(end->sleep_promise(), kRelease);
   end->rings_.resize(region->max_producers());
-  for (uint32_t i = 0; i < region->max_producers(); ++i) end->rings_[i].attach(region->ring(i));
+  for (uint32_t i = 0; i < region->max_producers(); ++i)
+    if (end->rings_[i].attach(region->ring(i)) != LF_OK) end->refuse_corrupt_ring(i);
   return end;
 }
 
 std::unique_ptr<Channel> Channel::producer(std::shared_ptr<ChannelRegion> region, WaitPolicy wait, uint32_t slot) {
   std::unique_ptr<Channel> end(new Channel(region, wait, LF_CHANNEL_PRODUCER, slot));
   region->ring(slot).control->producer_promise.store(end->sleep_promise(), kRelease);
-  end->producer_.attach(region->ring(slot));
+  if (end->producer_.attach(region->ring(slot)) != LF_OK) end->refuse_corrupt_ring(slot);
   return end;
 }
 
@@ -238,11 +247,12 @@ void Channel::wake_producer(transport::RingControl *control) noexcept {
 // ---- producer ---------------------------------------------------------------------------
 
 lf_status_t Channel::try_reserve(size_t size, void **out_data, bool ahead) noexcept {
+  if (corrupt_ != nullptr) return fail(LF_ERR_CORRUPT, corrupt_);
   uint32_t consumer = header_->consumer_state.load(kAcquire);
   if (consumer == kClosed) return peer_gone(LF_ERR_CLOSED, "the consumer closed the channel");
   if (consumer == kDead) return peer_gone(LF_ERR_PEER_DEAD, "the consumer's process died");
   lf_status_t status = ahead ? producer_.try_reserve_ahead(size, out_data) : producer_.try_reserve(size, out_data);
-  if (status == LF_ERR_CORRUPT) return fail(status, "the consumer's head in the shared ring is impossible: the region is corrupt");
+  if (status == LF_ERR_CORRUPT) return corrupted("the consumer's head in the shared ring is impossible: the region is corrupt");
   return status;
 }
 
@@ -307,6 +317,7 @@ bool Channel::try_send_direct(lf_status_t (*shortcut)(void *, lf_channel_t *, co
 // ---- consumer ---------------------------------------------------------------------------
 
 lf_status_t Channel::try_peek(const void **out_data, size_t *out_size) noexcept {
+  if (corrupt_ != nullptr) return fail(LF_ERR_CORRUPT, corrupt_);
   const uint32_t n = static_cast<uint32_t>(rings_.size());
   for (uint32_t k = 0; k < n; ++k) {
     uint32_t i = next_ring_ + k;
@@ -315,7 +326,7 @@ lf_status_t Channel::try_peek(const void **out_data, size_t *out_size) noexcept 
     lf_status_t status = rings_[i].try_peek(out_data, out_size, &type);
     while (status == LF_OK && type == transport::kRecordForget) {
       // Not a message: the producer stopped referring to a buffer. Drop it and look again.
-      if (*out_size != kForgetBytes) return fail(LF_ERR_CORRUPT, "a forget record of the wrong size: the region is corrupt");
+      if (*out_size != kForgetBytes) return corrupted("a forget record of the wrong size: the region is corrupt");
       imports_.forget(i, read_forget(static_cast<const uint8_t *>(*out_data)));
       if (rings_[i].release(publish_seq_cst(rings_[i].control()->producer_promise))) wake_producer(rings_[i].control());
       status = rings_[i].try_peek(out_data, out_size, &type);
@@ -323,9 +334,9 @@ lf_status_t Channel::try_peek(const void **out_data, size_t *out_size) noexcept 
     if (status == LF_OK) {
       peeked_ref_ = BufferRef{};
       if (type == transport::kRecordBuffer) {
-        if (*out_size < kBufferRefBytes) return fail(LF_ERR_CORRUPT, "a buffer record too short for its reference: the region is corrupt");
+        if (*out_size < kBufferRefBytes) return corrupted("a buffer record too short for its reference: the region is corrupt");
         peeked_ref_ = read_buffer_ref(static_cast<const uint8_t *>(*out_data));
-        if (peeked_ref_.id == 0) return fail(LF_ERR_CORRUPT, "a buffer record naming buffer 0: the region is corrupt");
+        if (peeked_ref_.id == 0) return corrupted("a buffer record naming buffer 0: the region is corrupt");
         *out_data = static_cast<const uint8_t *>(*out_data) + kBufferRefBytes;
         *out_size -= kBufferRefBytes;
       }
@@ -334,7 +345,7 @@ lf_status_t Channel::try_peek(const void **out_data, size_t *out_size) noexcept 
       next_ring_ = i + 1 == n ? 0 : i + 1;
       return LF_OK;
     }
-    if (status == LF_ERR_CORRUPT) return fail(status, "a producer's ring failed validation: the region is corrupt");
+    if (status == LF_ERR_CORRUPT) return corrupted("a producer's ring failed validation: the region is corrupt");
   }
   // Nothing to read. Ended? Read the states first, then make sure nothing arrived meanwhile
   // (a producer publishes its last message before it marks itself closed).

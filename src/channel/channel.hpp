@@ -160,6 +160,9 @@ class Channel {
 
  private:
   Channel(std::shared_ptr<ChannelRegion> region, WaitPolicy wait, int32_t role, uint32_t slot);
+  // For a ring whose shared indices failed validation when this end took it over: marks the
+  // end dead and throws Error(LF_ERR_CORRUPT).
+  [[noreturn]] void refuse_corrupt_ring(uint32_t ring);
 
   // One attempt, for the wait loops: LF_WOULD_BLOCK means "wait and try again".
   lf_status_t try_reserve(size_t size, void **out_data, bool ahead = false) noexcept;
@@ -210,6 +213,13 @@ class Channel {
     problem_ = problem;
     return status;
   }
+  // The region broke its rules (the peer's fault): this end is dead, and every later call
+  // that touches the rings reports the same.
+  lf_status_t corrupted(const char *problem) noexcept {
+    if (corrupt_ == nullptr) declare_dead(*region_, role_, slot_);  // (its peers stop waiting for it)
+    corrupt_ = problem;
+    return fail(LF_ERR_CORRUPT, problem);
+  }
   // The peer's end is gone (closed or dead): a bridged end reports the add-on's verdict
   // instead, if it gave one.
   lf_status_t peer_gone(lf_status_t status, const char *problem) noexcept {
@@ -257,6 +267,7 @@ class Channel {
     bytes_.add(bytes);
   }
   const char *problem_ = "";
+  const char *corrupt_ = nullptr;  // static text: why the region was found corrupt, if it was
 };
 
 const char *transport_name(int32_t transport) noexcept;

@@ -2,13 +2,14 @@
 
 namespace lavaflow::transport {
 
-void ProducerRing::attach(const RingView &view) noexcept {
+lf_status_t ProducerRing::attach(const RingView &view) noexcept {
   view_ = view;
   mask_ = view.capacity - 1;
   tail_ = view.control->tail.load(std::memory_order_relaxed);
   head_cache_ = view.control->head.load(std::memory_order_acquire);
   reserved_ = false;
   ahead_first_ = ahead_count_ = 0;
+  return ring_indices_possible(head_cache_, tail_, view.capacity) ? LF_OK : LF_ERR_CORRUPT;
 }
 
 lf_status_t ProducerRing::try_reserve_ahead(size_t size, void **out_data) noexcept {
@@ -30,13 +31,16 @@ size_t ProducerRing::commit_oldest(bool seq_cst) noexcept {
   return oldest.size;
 }
 
-void ConsumerRing::attach(const RingView &view) noexcept {
+lf_status_t ConsumerRing::attach(const RingView &view) noexcept {
   view_ = view;
   mask_ = view.capacity - 1;
   head_ = view.control->head.load(std::memory_order_relaxed);
   peeked_bytes_ = 0;
   ahead_ = head_;
   ahead_count_ = 0;
+  // (the tail is only ever stored after the records it covers, and only we move the head)
+  const uint64_t tail = view.control->tail.load(std::memory_order_acquire);
+  return ring_indices_possible(head_, tail, view.capacity) ? LF_OK : LF_ERR_CORRUPT;
 }
 
 lf_status_t ConsumerRing::try_peek_ahead(const void **out_data, size_t *out_size, RecordType *out_type) noexcept {

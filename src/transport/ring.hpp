@@ -37,7 +37,9 @@ struct RingView {
 
 class ProducerRing {
  public:
-  void attach(const RingView &view) noexcept;
+  // Takes the ring over where the shared indices say it stands: LF_OK, or LF_ERR_CORRUPT when
+  // they are impossible (ring_indices_possible), and then the ring must not be used.
+  lf_status_t attach(const RingView &view) noexcept;
 
   // Room for `size` bytes: LF_OK with a pointer, LF_WOULD_BLOCK when full, LF_ERR_CORRUPT
   // when the consumer's head is impossible.
@@ -91,7 +93,8 @@ class ProducerRing {
 
 class ConsumerRing {
  public:
-  void attach(const RingView &view) noexcept;
+  // As ProducerRing::attach: LF_ERR_CORRUPT when the shared indices are impossible.
+  lf_status_t attach(const RingView &view) noexcept;
 
   // The next message record (padding is skipped): LF_OK with pointer, size and type,
   // LF_WOULD_BLOCK when none is committed, LF_ERR_CORRUPT when a committed header is impossible.
@@ -150,7 +153,7 @@ inline lf_status_t ProducerRing::find_room(uint64_t position, size_t size, Reser
   const uint64_t end = position + padding + need;
   if (end - head_cache_ > view_.capacity) {
     uint64_t head = view_.control->head.load(std::memory_order_seq_cst);  // Dekker pair with release()
-    if (head > tail_ || tail_ - head > view_.capacity) return LF_ERR_CORRUPT;  // the consumer's head is impossible
+    if (!ring_indices_possible(head, tail_, view_.capacity)) return LF_ERR_CORRUPT;  // the consumer's head is impossible
     head_cache_ = head;
     if (end - head_cache_ > view_.capacity) return LF_WOULD_BLOCK;
   }

@@ -90,6 +90,14 @@ inline uint64_t region_bytes(uint64_t capacity, uint32_t producers) noexcept {
 inline uint64_t record_bytes(uint64_t payload) noexcept { return kRecordHeaderBytes + ((payload + 15) & ~uint64_t{15}); }
 inline uint64_t max_message_limit(uint64_t capacity) noexcept { return capacity / 2 - kRecordHeaderBytes; }
 
+// Whether a ring's consumed (`head`) and published (`tail`) byte counts, read from shared
+// memory a peer can write, are possible: both on a record boundary (16 bytes), and
+// head <= tail <= head + capacity. Every index is checked with this before it is used to
+// address the ring: a tail of `capacity - 3` would put the next record header past the ring.
+inline bool ring_indices_possible(uint64_t head, uint64_t tail, uint64_t capacity) noexcept {
+  return ((head | tail) & 15) == 0 && head <= tail && tail - head <= capacity;
+}
+
 // Views into a mapped region.
 inline RegionHeader *header_of(void *region) noexcept { return static_cast<RegionHeader *>(region); }
 inline RingControl *control_of(void *region, uint64_t capacity, uint32_t ring) noexcept {

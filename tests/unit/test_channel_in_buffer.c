@@ -263,10 +263,32 @@ static void bad_buffers_and_regions_are_refused(void **state) {
   LF_OK_(lf_buffer_destroy(buffer));
 }
 
+/* A ring whose tail a peer set to capacity - 3: the producer that opens the buffer refuses
+ * it (it once wrote the next record header past the ring), and the consumer hears the
+ * producer's end is dead instead of waiting for it. */
+static void a_buffer_with_impossible_ring_indices_is_refused(void **state) {
+  (void)state;
+  lf_buffer_t *buffer = buffer_for(LF_MEMORY_SHARED, 4096);
+  lf_channel_params_t small = {.field_mask = LF_CHANNEL_PARAM_FIELD_CAPACITY, .capacity = 4096};
+  lf_channel_t *consumer = NULL, *producer = NULL;
+  LF_OK_(lf_channel_create_in_buffer(g_context, buffer, &small, &consumer));
+  uint8_t *ring_tail = data_of(buffer) + 4096; /* ring 0's control page starts with the tail */
+  blob_put64(ring_tail, 4096 - 3);
+  LF_EXPECT(LF_ERR_CORRUPT, lf_channel_open_buffer(g_context, buffer, NULL, &producer));
+  LF_EXPECT_MESSAGE("impossible indices");
+  assert_null(producer);
+  uint8_t byte;
+  size_t size = 0;
+  LF_EXPECT(LF_ERR_PEER_DEAD, lf_channel_recv(consumer, &byte, 1, &size, 1000));
+  LF_OK_(lf_channel_destroy(consumer));
+  LF_OK_(lf_buffer_destroy(buffer));
+}
+
 int main(void) {
   lf_test_reset_environment();
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(threads_share_a_channel_in_host_memory),
+      cmocka_unit_test(a_buffer_with_impossible_ring_indices_is_refused),
       cmocka_unit_test(another_process_produces_into_shared_memory),
       cmocka_unit_test(a_killed_producer_is_reported_after_its_messages),
       cmocka_unit_test(bad_buffers_and_regions_are_refused),

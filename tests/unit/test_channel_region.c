@@ -196,6 +196,71 @@ static void a_ring_corrupted_later_is_noticed(void **state) {
   finish(&g, thread, consumer);
 }
 
+/* Ring control (docs/wire-formats.md): tail at +0, head at +64, the producer's state at +128. */
+enum { RING_TAIL = RING0, RING_HEAD = RING0 + 64, RING_STATE = RING0 + 128 };
+
+/* Shared ring indices a peer wrote: each impossible pair is refused when the ring is taken
+ * over, before anything is written through it (a tail of capacity - 3 once put the next record
+ * header past the ring, past the end of the mapping). */
+static void impossible_ring_indices_are_refused_on_attach(void **state) {
+  (void)state;
+  struct {
+    uint64_t head, tail;
+    int32_t role;
+  } cases[] = {{0, CAPACITY - 3, LF_CHANNEL_PRODUCER},   /* tail near the end, off a record boundary */
+               {0, 8, LF_CHANNEL_PRODUCER},              /* tail off a record boundary */
+               {32, 16, LF_CHANNEL_PRODUCER},            /* head beyond tail */
+               {0, CAPACITY + 16, LF_CHANNEL_PRODUCER},  /* more than the ring holds */
+               {8, 16, LF_CHANNEL_CONSUMER},             /* head off a record boundary */
+               {16, 0, LF_CHANNEL_CONSUMER},             /* head beyond tail */
+               {UINT64_MAX - 15, 0, LF_CHANNEL_CONSUMER}};
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+    FakeCreator f = {.seal = 1};
+    start(&f);
+    if (cases[i].role == LF_CHANNEL_PRODUCER) {
+      blob_put32(f.region + 64, 1);         /* consumer attached */
+      blob_put32(f.region + RING_STATE, 1); /* slot 0 claimed for the opener */
+    } else {
+      blob_put32(f.region + RING_STATE, 1); /* the fake is producer 0 */
+      blob_put32(f.region + 76, 1);
+    }
+    blob_put64(f.region + RING_HEAD, cases[i].head);
+    blob_put64(f.region + RING_TAIL, cases[i].tail);
+    lf_channel_t *channel = NULL;
+    pthread_t thread;
+    LF_EXPECT(LF_ERR_CORRUPT, open_from(&f, cases[i].role, &channel, &thread));
+    LF_EXPECT_MESSAGE("impossible indices");
+    assert_null(channel);
+    finish(&f, thread, NULL);
+  }
+}
+
+/* A head moved off a record boundary while the producer waits for room: refused as corrupt,
+ * and the end stays dead (its peers hear so) even when the head looks right again. */
+static void a_corrupt_ring_kills_the_end_for_good(void **state) {
+  (void)state;
+  FakeCreator f = {.seal = 1};
+  start(&f);
+  blob_put32(f.region + 64, 1);
+  blob_put32(f.region + RING_STATE, 1);
+  lf_channel_t *producer = NULL;
+  pthread_t thread;
+  LF_OK_(open_from(&f, LF_CHANNEL_PRODUCER, &producer, &thread));
+  char message[500] = {0};
+  while (lf_channel_send(producer, message, sizeof message, 0) == LF_OK) {
+  }
+  const uint64_t tail = blob_get64(f.region + RING_TAIL);
+  blob_put64(f.region + RING_HEAD, tail - 8); /* in range, but inside a record */
+  LF_EXPECT(LF_ERR_CORRUPT, lf_channel_send(producer, message, sizeof message, 0));
+  LF_EXPECT_MESSAGE("impossible");
+  assert_int_equal(blob_get32(f.region + RING_STATE), 3); /* kDead: the consumer stops waiting */
+  blob_put64(f.region + RING_HEAD, tail);                  /* everything consumed, it seems */
+  LF_EXPECT(LF_ERR_CORRUPT, lf_channel_send(producer, message, sizeof message, 0));
+  void *slot = NULL;
+  LF_EXPECT(LF_ERR_CORRUPT, lf_channel_reserve(producer, 16, 0, &slot));
+  finish(&f, thread, producer);
+}
+
 static int setup(void **state) {
   (void)state;
   g_base = lf_test_temp_dir();
@@ -218,6 +283,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(bad_regions_are_refused_before_use),
       cmocka_unit_test(a_ring_corrupted_later_is_noticed),
+      cmocka_unit_test(impossible_ring_indices_are_refused_on_attach),
+      cmocka_unit_test(a_corrupt_ring_kills_the_end_for_good),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
