@@ -439,7 +439,7 @@ void Driver::Engine::attach(Client &client, const Message &m) {
   core::log_message(&log_, LF_LOG_INFO, "tensor pool driver: pid %d attached to stream %u as %s (lease %llu, epoch %llu)",
                     client.cred.pid, r.stream_id, r.role == Role::producer ? "producer" : "consumer",
                     static_cast<unsigned long long>(stored.id), static_cast<unsigned long long>(stored.epoch));
-  send(client, reply, stream.current().fds());
+  send(client, reply, stream.current().fds(r.role == Role::producer));
 }
 
 Driver::Engine::Stream &Driver::Engine::open_stream(uint32_t id, uid_t uid, const StreamProfile &profile) {
@@ -503,7 +503,7 @@ void Driver::Engine::announce(Stream &stream, Lease &lease) {
   m.announcement.consumer_index = lease.entry;
   m.announcement.keepalive_ms = config_.keepalive_ms;
   lease.epoch = m.announcement.epoch;
-  send(*lease.client, m, stream.current().fds());
+  send(*lease.client, m, stream.current().fds(lease.role == Role::producer));
 }
 
 void Driver::Engine::end_lease(uint64_t lease_id, protocol::RevokeReason reason, bool notify) {

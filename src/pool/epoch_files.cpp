@@ -24,6 +24,7 @@ using core::fail;
 namespace {
 
 const char *kRegionNames[] = {"header.ring", "control"};
+constexpr size_t kControlRegionIndex = 1;  // in regions_ and in the announcement's descriptors
 
 bool numeric(const char *name, uint64_t &value) {
   if (name[0] == '\0' || name[0] == '0') return false;
@@ -95,6 +96,14 @@ EpochFiles::Region &EpochFiles::add_region(const std::string &name, const Superb
   regions_.push_back(std::move(region));  // registered first: remove() unlinks it on failure below
   Region &r = regions_.back();
   if (fchmod(r.fd.get(), options.file_mode) != 0) core::fail_errno(errno, "fchmod('%s')", shown.c_str());
+  // A read-only descriptor of the very file (same inode: nobody swapped the name meanwhile)
+  // for consumers, who cannot then map it writable or pwrite into it.
+  r.read_only = core::UniqueFd(openat(dir_fd_.get(), name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  struct stat written {}, readable {};
+  if (!r.read_only || fstat(r.fd.get(), &written) != 0 || fstat(r.read_only.get(), &readable) != 0)
+    core::fail_errno(errno, "reopening '%s' read-only", shown.c_str());
+  if (written.st_ino != readable.st_ino || written.st_dev != readable.st_dev)
+    fail(LF_ERR_PERMISSION, "'%s' was replaced while the driver created it", shown.c_str());
   // posix_fallocate reserves the pages now, so a full /dev/shm fails here and not as a SIGBUS later.
   if (int e = posix_fallocate(r.fd.get(), 0, static_cast<off_t>(bytes)); e != 0) {
     if (e == ENOSPC) fail(LF_ERR_NO_MEMORY, "'%s': no space for %s in the base directory's filesystem", shown.c_str(), core::format_text("%llu bytes", static_cast<unsigned long long>(bytes)).c_str());
@@ -114,9 +123,10 @@ EpochFiles::~EpochFiles() {
     if (r.base != nullptr) munmap(r.base, r.bytes);
 }
 
-std::vector<int> EpochFiles::fds() const {
+std::vector<int> EpochFiles::fds(bool producer) const {
   std::vector<int> fds;
-  for (const Region &r : regions_) fds.push_back(r.fd.get());
+  for (size_t i = 0; i < regions_.size(); ++i)
+    fds.push_back(producer || i == kControlRegionIndex ? regions_[i].fd.get() : regions_[i].read_only.get());
   return fds;
 }
 

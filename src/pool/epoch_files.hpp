@@ -39,8 +39,10 @@ class EpochFiles {
   const std::string &dir() const noexcept { return dir_path_; }
   uint64_t bytes() const noexcept { return bytes_; }
   ControlView control() const noexcept { return control_; }
-  // Descriptors in announcement order: header ring, control, pools.
-  std::vector<int> fds() const;
+  // Descriptors in announcement order: header ring, control, pools. Only the producer may
+  // write frames: a consumer gets read-only descriptors of the header ring and the pools
+  // (it writes only its own entry in the control region).
+  std::vector<int> fds(bool producer) const;
   // The announcement for this epoch (consumer_index and keepalive left for the caller).
   protocol::Announcement announcement() const;
 
@@ -54,6 +56,7 @@ class EpochFiles {
   EpochFiles() = default;
   struct Region {
     core::UniqueFd fd;
+    core::UniqueFd read_only;  // the same file opened O_RDONLY, for consumers
     uint8_t *base = nullptr;
     uint64_t bytes = 0;
   };

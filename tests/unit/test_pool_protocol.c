@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -348,6 +349,70 @@ static void a_group_shares_a_driver_with_another_uid(void **state) {
   LF_OK_(lf_pool_driver_destroy(driver));
 }
 
+/* Attaches by hand, as a hostile or broken client would (the request from the table in
+ * wire-formats.md): role 1 producer, 2 consumer. Returns the connected socket; the
+ * descriptors of an OK response land in fds (their count in *out_count). */
+static int raw_attach(fixture_t *f, uint8_t role, uint32_t stream, uint64_t client_id, int *fds, size_t *out_count) {
+  int s = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  struct sockaddr_un address = {.sun_family = AF_UNIX};
+  int n = snprintf(address.sun_path, sizeof address.sun_path, "%.90s/pool-driver.sock", f->user_dir);
+  assert_true(n > 0 && (size_t)n < sizeof address.sun_path);
+  assert_int_equal(connect(s, (struct sockaddr *)&address, sizeof address), 0);
+  uint8_t request[16 + 56] = {0};
+  put32(request, 0x5054464C);
+  put16(request + 4, 1);
+  put16(request + 6, 1); /* attach request */
+  put32(request + 8, 56);
+  put32(request + 12, 7);
+  put64(request + 16, client_id);
+  put32(request + 24, stream);
+  request[28] = role;
+  assert_int_equal(send(s, request, sizeof request, 0), (ssize_t)sizeof request);
+  static uint8_t response[70000];
+  char control[CMSG_SPACE(16 * sizeof(int))];
+  struct iovec iov = {response, sizeof response};
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control};
+  assert_true(recvmsg(s, &msg, MSG_CMSG_CLOEXEC) >= 16 + 16);
+  assert_int_equal(response[6], 2);                      /* an attach response */
+  assert_int_equal(response[16] | response[17] << 8, 0); /* status LF_OK */
+  struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+  assert_non_null(c);
+  *out_count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+  assert_true(*out_count >= 3 && *out_count <= 16);
+  memcpy(fds, CMSG_DATA(c), *out_count * sizeof(int));
+  return s;
+}
+
+/* The descriptors a hand-made consumer receives for the header ring and the payload pool are
+ * read-only — it cannot pwrite into frames or map them writable, so it cannot change what the
+ * other consumers read — and only the control region (where its own entry lives) is
+ * writable. A producer gets all of them writable. */
+static void only_the_producer_gets_writable_frames(void **state) {
+  fixture_t *f = *state;
+  lf_pool_driver_t *driver = pool_test_driver(f->context, NULL);
+  lf_pool_producer_t *producer = pool_test_attach_producer(f->context, 1, 0);
+  for (uint8_t role = 1; role <= 2; ++role) {
+    int fds[16];
+    size_t count = 0;
+    /* producer: a stream of its own; consumer: stream 1 */
+    int s = raw_attach(f, role, role == 1 ? 2 : 1, 4242 + role, fds, &count);
+    for (size_t i = 0; i < count; ++i) {
+      const int writable = role == 1 || i == 1; /* the producer; a consumer's control region */
+      assert_int_equal(fcntl(fds[i], F_GETFL) & O_ACCMODE, writable ? O_RDWR : O_RDONLY);
+      uint8_t byte = 0; /* (the byte that is there: a write that works changes nothing) */
+      assert_int_equal(pread(fds[i], &byte, 1, 64), 1);
+      assert_int_equal(pwrite(fds[i], &byte, 1, 64) == 1, writable);
+      void *map = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fds[i], 0);
+      assert_int_equal(map != MAP_FAILED, writable);
+      if (map != MAP_FAILED) munmap(map, 4096);
+      close(fds[i]);
+    }
+    close(s);
+  }
+  LF_OK_(lf_pool_producer_detach(producer));
+  LF_OK_(lf_pool_driver_destroy(driver));
+}
+
 int main(void) {
   lf_test_reset_environment();
   signal(SIGPIPE, SIG_IGN);
@@ -356,6 +421,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(every_missing_or_wrong_field_is_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(another_user_is_refused_by_peer_credentials, setup, teardown),
       cmocka_unit_test_setup_teardown(a_group_shares_a_driver_with_another_uid, setup, teardown),
+      cmocka_unit_test_setup_teardown(only_the_producer_gets_writable_frames, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
