@@ -92,6 +92,10 @@ class Driver::Engine {
     ucred cred{};
     std::vector<uint64_t> leases;
     bool gone = false;
+    // Why a message to it could not be sent (empty: none failed). Such a client is dropped
+    // later, by drop_failed_senders(), never inside send(): send() runs inside loops over
+    // leases_ and clients_, which dropping a client changes.
+    std::string send_failure;
   };
   struct Lease {
     uint64_t id = 0;
@@ -134,6 +138,7 @@ class Driver::Engine {
   void accept_clients();
   void serve(Client &client);
   void drop_client(Client &client, const char *why);
+  void drop_failed_senders();
   void handle(Client &client, const Message &m);
   void attach(Client &client, const Message &m);
   void detach(Client &client, const Message &m);
@@ -245,6 +250,7 @@ void Driver::Engine::run() noexcept {
         core::log_message(&log_, LF_LOG_ERROR, "tensor pool driver: housekeeping failed: %s", e.what());
       }
     }
+    drop_failed_senders();
     // Clients that went away are dropped only here, so that indexes above stay valid.
     std::erase_if(clients_, [](const std::unique_ptr<Client> &c) { return c->gone; });
     if (shutting_down_ && (clients_.empty() || now_ms() >= drain_deadline_ms_)) break;
@@ -299,6 +305,19 @@ void Driver::Engine::drop_client(Client &client, const char *why) {
   client.socket.reset();
 }
 
+void Driver::Engine::drop_failed_senders() {
+  // Dropping a client ends its leases, which may announce a new epoch to others whose sockets
+  // fail too: until none is left.
+  for (bool dropped = true; dropped;) {
+    dropped = false;
+    for (auto &c : clients_) {
+      if (c->gone || c->send_failure.empty()) continue;
+      drop_client(*c, ("sending to it failed: " + c->send_failure).c_str());
+      dropped = true;
+    }
+  }
+}
+
 void Driver::Engine::handle(Client &client, const Message &m) {
   switch (m.type) {
     case Type::attach_request: return attach(client, m);
@@ -312,13 +331,13 @@ void Driver::Engine::handle(Client &client, const Message &m) {
 }
 
 bool Driver::Engine::send(Client &client, const Message &m, const std::vector<int> &fds) {
-  if (client.gone) return false;
+  if (client.gone || !client.send_failure.empty()) return false;
   std::vector<uint8_t> bytes = protocol::encode(m);
   try {
     ipc::send_fds(client.socket.get(), bytes.data(), bytes.size(), fds.data(), static_cast<uint32_t>(fds.size()));
     return true;
   } catch (const core::Error &e) {
-    drop_client(client, e.what());
+    client.send_failure = e.what();  // dropped by drop_failed_senders(), outside every loop
     return false;
   }
 }

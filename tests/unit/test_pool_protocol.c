@@ -413,6 +413,44 @@ static void only_the_producer_gets_writable_frames(void **state) {
   LF_OK_(lf_pool_driver_destroy(driver));
 }
 
+/* Consumers that stopped reading their socket (shut down for reading: the driver cannot tell
+ * until a send fails) when the producer leaves: the driver's announcement of the new epoch
+ * fails for them while it walks its leases. It once dropped them right there, inside that
+ * walk, and crashed; now it drops them afterwards and goes on serving: a new producer
+ * attaches and a well-behaved consumer follows it into the new epoch. */
+static void consumers_that_stopped_reading_do_not_crash_the_driver(void **state) {
+  fixture_t *f = *state;
+  lf_pool_driver_t *driver = pool_test_driver(f->context, NULL);
+  lf_pool_producer_t *producer = pool_test_attach_producer(f->context, 1, 0);
+  lf_pool_consumer_params_t p = pool_test_consumer_params(LF_POOL_MODE_STREAM);
+  lf_pool_consumer_t *consumer = NULL;
+  LF_OK_(lf_pool_consumer_attach(f->context, 1, &p, &consumer));
+  int sockets[4];
+  for (int i = 0; i < 4; ++i) {
+    int fds[16];
+    size_t count = 0;
+    sockets[i] = raw_attach(f, 2, 1, 5000 + (uint64_t)i, fds, &count);
+    for (size_t k = 0; k < count; ++k) close(fds[k]);
+    assert_int_equal(shutdown(sockets[i], SHUT_RD), 0);
+  }
+  const uint64_t first = pool_test_producer_epoch(producer);
+  LF_OK_(lf_pool_producer_detach(producer)); /* a new epoch, announced to every consumer */
+  producer = pool_test_attach_producer(f->context, 1, 0);
+  const uint64_t second = pool_test_producer_epoch(producer);
+  assert_true(second > first);
+  pool_test_follow(consumer, second);
+  pool_test_publish(producer, 64, 1);
+  lf_pool_view_t view = {.struct_size = sizeof view};
+  LF_OK_(lf_pool_consumer_wait(consumer, &view, 2000000000));
+  assert_int_equal(view.epoch, second);
+  assert_true(pool_test_check(view.payload, 64, 1));
+  LF_OK_(lf_pool_consumer_release(consumer));
+  for (int i = 0; i < 4; ++i) close(sockets[i]);
+  LF_OK_(lf_pool_consumer_detach(consumer));
+  LF_OK_(lf_pool_producer_detach(producer));
+  LF_OK_(lf_pool_driver_destroy(driver));
+}
+
 int main(void) {
   lf_test_reset_environment();
   signal(SIGPIPE, SIG_IGN);
@@ -422,6 +460,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(another_user_is_refused_by_peer_credentials, setup, teardown),
       cmocka_unit_test_setup_teardown(a_group_shares_a_driver_with_another_uid, setup, teardown),
       cmocka_unit_test_setup_teardown(only_the_producer_gets_writable_frames, setup, teardown),
+      cmocka_unit_test_setup_teardown(consumers_that_stopped_reading_do_not_crash_the_driver, setup, teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
