@@ -118,15 +118,17 @@ std::unique_ptr<ProcessWatch> watch_process(const topo::Identity &me, const topo
 }
 
 // Waits for the peers of one end to attach and watches each one's process. A consumer's peers
-// are the producers of every slot; a producer's, the consumer. The thread ends when every
-// peer is watched (or gone), or when the end goes.
+// are the producers of every slot; a producer's, the consumer. A producer's thread ends when
+// the consumer is watched (or gone); a consumer's looks again whenever an end attaches, since
+// a dead producer's slot goes to the next producer (Channel::take_back_slot). Both end when
+// the end goes.
 class PeerWatcher {
  public:
   PeerWatcher(std::shared_ptr<const context::Context> context, std::shared_ptr<ChannelRegion> region,
               std::shared_ptr<Link> link, topo::Identity me, int32_t role)
       : context_(std::move(context)), region_(std::move(region)), link_(std::move(link)),
         me_(std::move(me)), role_(role), peers_(role == LF_CHANNEL_CONSUMER ? region_->max_producers() : 1),
-        settled_(peers_, false) {
+        peers_seen_(peers_) {
     thread_ = std::thread([this] { run(); });
   }
   PeerWatcher(const PeerWatcher &) = delete;
@@ -136,7 +138,7 @@ class PeerWatcher {
     region_->header()->attach_seq.fetch_add(1, kRelease);  // (other processes' watchers just look again)
     core::futex_wake(&region_->header()->attach_seq, INT32_MAX, true);
     thread_.join();
-    watches_.clear();  // before the region: the handlers may still be running until then
+    peers_seen_.clear();  // the watches, before the region: their handlers may still be running until then
   }
 
  private:
@@ -144,45 +146,48 @@ class PeerWatcher {
     std::atomic<uint32_t> &seq = region_->header()->attach_seq;
     for (;;) {
       const uint32_t seen = seq.load(kAcquire);
-      if (stopping_.load(kAcquire) || look()) return;
+      if (stopping_.load(kAcquire) || (look() && role_ != LF_CHANNEL_CONSUMER)) return;
       core::futex_wait(&seq, seen, -1, true);
     }
   }
 
-  // Looks at every peer not settled yet; true when all are.
+  // Looks at every peer; true when each one is watched, or closed, dead or unreadable. A
+  // slot's producer is known by its pid and start time: a new one in a slot taken back (which
+  // may have happened between two looks) gets a watch of its own.
   bool look() noexcept {
     bool all = true;
     for (uint32_t i = 0; i < peers_; ++i) {
-      if (settled_[i]) continue;
       const int32_t peer_role = role_ == LF_CHANNEL_CONSUMER ? LF_CHANNEL_PRODUCER : LF_CHANNEL_CONSUMER;
       const uint32_t state = peer_role == LF_CHANNEL_CONSUMER ? region_->header()->consumer_state.load(kAcquire)
                                                               : region_->ring(i).control->state.load(kAcquire);
-      if (state == transport::kFree) {
+      Peer &known = peers_seen_[i];
+      if (state == transport::kFree) {  // none yet, or a slot taken back from a dead producer
+        known.unreadable = false;
         all = false;
         continue;
       }
-      if (state != transport::kAttached) {  // closed or already dead: nothing to watch
-        settled_[i] = true;
-        continue;
-      }
+      if (state != transport::kAttached || known.unreadable) continue;  // closed or dead: nothing to watch
       try {
         std::optional<topo::Identity> peer = read_identity(*region_, peer_role, i);
         if (!peer) {  // attached, identity not written yet: the next bump of attach_seq says so
           all = false;
           continue;
         }
-        settled_[i] = true;
+        if (known.watching && known.pid == peer->pid && known.start_ticks == peer->start_time_ticks) continue;
+        known.watch.reset();  // (a dead producer's: it fired already)
+        known.watching = true;
+        known.pid = peer->pid;
+        known.start_ticks = peer->start_time_ticks;
         note_first_peer(*peer);
         std::string why;
         std::weak_ptr<ChannelRegion> weak = region_;
-        auto watch = watch_process(me_, *peer, [weak, peer_role, i] {
+        known.watch = watch_process(me_, *peer, [weak, peer_role, i] {
           if (auto alive = weak.lock()) Channel::declare_dead(*alive, peer_role, i);
         }, why);
-        if (watch) watches_.push_back(std::move(watch));
         if (!why.empty())
           core::log_message(context_->log(), LF_LOG_WARN, "channel in a buffer: peer pid %u: %s", peer->pid, why.c_str());
       } catch (const std::exception &e) {
-        settled_[i] = true;  // a peer whose identity fails validation is not watched; say so
+        known.unreadable = true;  // a peer whose identity fails validation is not watched; say so
         core::log_message(context_->log(), LF_LOG_WARN, "channel in a buffer: a peer's identity: %s", e.what());
       }
     }
@@ -209,8 +214,15 @@ class PeerWatcher {
   const topo::Identity me_;
   const int32_t role_;
   const uint32_t peers_;
-  std::vector<bool> settled_;                          // the watcher thread's own
-  std::vector<std::unique_ptr<ProcessWatch>> watches_;  // the watcher thread's own until join
+  // What was seen of each peer: the watcher thread's own until join.
+  struct Peer {
+    bool watching = false;    // its process is watched (or could not be: see watch_process)
+    bool unreadable = false;  // its identity failed validation: not watched
+    uint32_t pid = 0;
+    uint64_t start_ticks = 0;
+    std::unique_ptr<ProcessWatch> watch;
+  };
+  std::vector<Peer> peers_seen_;
   std::atomic<bool> stopping_{false};
   std::thread thread_;
 };

@@ -94,4 +94,8 @@ const ImportedBuffer &ImportedBuffers::resolve(uint32_t ring, uint32_t id, int s
 
 void ImportedBuffers::forget(uint32_t ring, uint32_t id) noexcept { buffers_.erase(key(ring, id)); }
 
+void ImportedBuffers::forget_ring(uint32_t ring) noexcept {
+  std::erase_if(buffers_, [ring](const auto &entry) { return entry.first >> 32 == ring; });
+}
+
 }  // namespace lavaflow::channel

@@ -77,6 +77,8 @@ class ImportedBuffers {
   const ImportedBuffer &resolve(uint32_t ring, uint32_t id, int socket, const BufferImporter &import);
   // Drops producer `ring`'s buffer `id` (its forget record was consumed).
   void forget(uint32_t ring, uint32_t id) noexcept;
+  // Drops every buffer of producer `ring` (its slot goes to a new producer, whose ids are its own).
+  void forget_ring(uint32_t ring) noexcept;
   size_t count() const noexcept { return buffers_.size(); }
 
  private:

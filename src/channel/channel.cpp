@@ -50,6 +50,11 @@ uint32_t Channel::claim_producer(ChannelRegion &region, uint32_t pid) {
     region.header()->producers_attached.fetch_add(1, std::memory_order_acq_rel);
     return i;
   }
+  uint32_t dead = 0;
+  for (uint32_t i = 0; i < n; ++i) dead += region.ring(i).control->state.load(kAcquire) == kDead;
+  if (dead > 0)
+    core::fail(LF_ERR_BUSY, "all %u producer slot(s) of the channel are taken (%u by dead producers: each is free again once the "
+                            "consumer has received what its producer committed)", n, dead);
   core::fail(LF_ERR_BUSY, "all %u producer slot(s) of the channel are taken", n);
 }
 
@@ -357,16 +362,30 @@ lf_status_t Channel::try_peek(const void **out_data, size_t *out_size) noexcept 
   return peer_gone(LF_END_OF_STREAM, "");
 }
 
-bool Channel::producers_gone(bool &dead) const noexcept {
+bool Channel::producers_gone(bool &dead) noexcept {
   if (header_->producers_attached.load(kAcquire) == 0) return false;  // (none came yet)
   bool live = false;
   dead = false;
-  for (const auto &ring : rings_) {
-    uint32_t state = ring.control()->state.load(std::memory_order_seq_cst);  // Dekker pair with close()
+  for (uint32_t i = 0; i < rings_.size(); ++i) {
+    transport::RingControl *control = rings_[i].control();
+    uint32_t state = control->state.load(std::memory_order_seq_cst);  // Dekker pair with close()
+    if (state == kDead) take_back_slot(i);
     live |= state == kAttached;
     dead |= state == kDead;
   }
+  dead |= producers_taken_back_.load(kRelaxed) != 0;
   return !live;
+}
+
+void Channel::take_back_slot(uint32_t ring) noexcept {
+  // A dead producer's slot, once everything it committed was received, goes back to the
+  // free ones, for a new producer (it was dead for good: whoever declared it so watched the
+  // connection or the process that is now gone). Its buffers go with it.
+  if (!rings_[ring].take_back()) return;
+  imports_.forget_ring(ring);
+  uint32_t expected = kDead;
+  if (rings_[ring].control()->state.compare_exchange_strong(expected, kFree, std::memory_order_acq_rel))
+    producers_taken_back_.fetch_add(1, kRelaxed);
 }
 
 lf_status_t Channel::check_peek() noexcept {
@@ -599,6 +618,7 @@ void Channel::info(lf_channel_info_t &out) const noexcept {
     closed += state == kClosed;
     dead += state == kDead;
   }
+  dead += producers_taken_back_.load(kRelaxed);  // (died, and their slots went to new producers)
   out.producers = attached;
   if (role_ == LF_CHANNEL_PRODUCER) {
     uint32_t consumer = header_->consumer_state.load(kAcquire);

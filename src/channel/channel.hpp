@@ -190,7 +190,9 @@ class Channel {
   }
   // Whether every producer that came has closed or died (`dead`: one died). A producer
   // publishes its last message before it says so: look at the rings again after this.
-  bool producers_gone(bool &dead) const noexcept;
+  // Slots of dead producers whose messages were all received are freed on the way.
+  bool producers_gone(bool &dead) noexcept;
+  void take_back_slot(uint32_t ring) noexcept;
   void wake_consumer(bool seq_cst) noexcept;
   // Whether a message may be peeked now (LF_OK), or why not.
   lf_status_t check_peek() noexcept;
@@ -267,7 +269,10 @@ class Channel {
     bytes_.add(bytes);
   }
   const char *problem_ = "";
-  const char *corrupt_ = nullptr;  // static text: why the region was found corrupt, if it was
+  const char *corrupt_ = nullptr;
+  // Consumer: slots of dead producers freed for new ones (their deaths still count: info,
+  // and the end of the stream reports LF_ERR_PEER_DEAD). Read by lf_channel_get_info.
+  std::atomic<uint32_t> producers_taken_back_{0};  // static text: why the region was found corrupt, if it was
 };
 
 const char *transport_name(int32_t transport) noexcept;

@@ -54,6 +54,24 @@ lf_status_t ConsumerRing::try_peek_ahead(const void **out_data, size_t *out_size
   return LF_OK;
 }
 
+bool ConsumerRing::take_back() noexcept {
+  if (ahead_count_ != 0 || peeked_bytes_ != 0) return false;
+  const void *data = nullptr;
+  size_t size = 0;
+  RecordType type;
+  uint64_t bytes = 0;
+  uint64_t position = head_;
+  if (inspect(position, &data, &size, &type, &bytes) != LF_WOULD_BLOCK) return false;  // a message (or garbage) is left
+  // inspect() stopped at the first position with nothing committed: past any padding.
+  head_ = position;
+  ahead_ = head_;
+  view_.control->space_waiting.store(0, std::memory_order_relaxed);
+  view_.control->producer_identity_bytes.store(0, std::memory_order_relaxed);
+  view_.control->tail.store(head_, std::memory_order_relaxed);
+  view_.control->head.store(head_, std::memory_order_relaxed);  // (the caller frees the slot with a release store)
+  return true;
+}
+
 bool ConsumerRing::release_oldest(bool seq_cst, size_t *out_size) noexcept {
   // The oldest record was inspected when it was peeked; its header stays until head_ moves.
   const void *data = nullptr;

@@ -118,6 +118,14 @@ class ConsumerRing {
   }
   RingControl *control() const noexcept { return view_.control; }
 
+  // Makes the ring ready for a new producer after its own closed or died, once the consumer
+  // has taken every message it committed: false (nothing changed) while a message is still
+  // committed at the head. A padding record at the head (published just before a record that
+  // never was) is passed, and the shared tail set to where the consumer stands, so that the
+  // next producer continues there: positions only grow, and no stale commit word can ever
+  // match one of its records. Its half-written reservation, if any, is simply overwritten.
+  bool take_back() noexcept;
+
  private:
   // The message record at `position`, after any padding (position moves past it).
   lf_status_t inspect(uint64_t &position, const void **out_data, size_t *out_size, RecordType *out_type,

@@ -196,19 +196,21 @@ static int channel_in_buffer(int socket_fd, uint32_t count, const char *ending) 
   return 0;
 }
 
-static int channel_stall(const char *name, uint32_t count, int producer) {
+/* Sends (or receives) `count` checked messages as producer `id`, then (a producer) reserves
+ * one more and writes half of it; prints "ready" and waits to be killed. */
+static int channel_stall(const char *name, uint32_t count, int producer, uint32_t id) {
   lf_channel_t *channel = open_channel(name, producer ? LF_CHANNEL_PRODUCER : LF_CHANNEL_CONSUMER);
   uint8_t message[CHANNEL_MESSAGE_MAX];
   for (uint32_t seq = 0; seq < count; ++seq) {
     size_t size;
-    lf_status_t status = producer ? lf_channel_send(channel, message, channel_message_fill(message, 0, seq), -1)
+    lf_status_t status = producer ? lf_channel_send(channel, message, channel_message_fill(message, id, seq), -1)
                                   : lf_channel_recv(channel, message, sizeof message, &size, -1);
     if (status != LF_OK) return 1;
   }
   if (producer) { /* killed mid-reserve: half a message written, never committed */
     void *slot = NULL;
     if (lf_channel_reserve(channel, CHANNEL_MESSAGE_MAX, -1, &slot) != LF_OK) return 1;
-    size_t size = channel_message_fill(message, 0, count);
+    size_t size = channel_message_fill(message, id, count);
     memcpy(slot, message, size / 2);
   }
   printf("ready\n");
@@ -230,8 +232,9 @@ static int channel_buffer_echo(const char *name) {
 int main(int argc, char **argv) {
   if (argc >= 5 && strcmp(argv[1], "channel-produce") == 0)
     return channel_produce(argv[2], (uint32_t)strtoul(argv[3], NULL, 10), (uint32_t)strtoul(argv[4], NULL, 10));
-  if (argc >= 4 && strcmp(argv[1], "channel-stall-producer") == 0) return channel_stall(argv[2], (uint32_t)strtoul(argv[3], NULL, 10), 1);
-  if (argc >= 4 && strcmp(argv[1], "channel-stall-consumer") == 0) return channel_stall(argv[2], (uint32_t)strtoul(argv[3], NULL, 10), 0);
+  if (argc >= 4 && strcmp(argv[1], "channel-stall-producer") == 0)  /* [id] */
+    return channel_stall(argv[2], (uint32_t)strtoul(argv[3], NULL, 10), 1, argc >= 5 ? (uint32_t)strtoul(argv[4], NULL, 10) : 0);
+  if (argc >= 4 && strcmp(argv[1], "channel-stall-consumer") == 0) return channel_stall(argv[2], (uint32_t)strtoul(argv[3], NULL, 10), 0, 0);
   if (argc >= 3 && strcmp(argv[1], "channel-buffer-echo") == 0) return channel_buffer_echo(argv[2]);
   if (argc >= 5 && strcmp(argv[1], "channel-in-buffer") == 0)
     return channel_in_buffer(atoi(argv[2]), (uint32_t)strtoul(argv[3], NULL, 10), argv[4]);

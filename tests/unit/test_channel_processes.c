@@ -156,6 +156,57 @@ static void a_producer_killed_mid_reserve_leaves_no_torn_message(void **state) {
   lf_channel_destroy(consumer);
 }
 
+/* Two producers of a two-slot channel killed mid-reserve: until the consumer has received
+ * what they committed, a new producer is refused with a reason; then both slots are free
+ * again and new producers use them — twice over — with every message intact, in order, and
+ * nothing of the half-written reservations delivered. */
+static void killed_producers_give_their_slots_back(void **state) {
+  (void)state;
+  const char *name = fresh_name("slots-back");
+  char channel_name[64];
+  snprintf(channel_name, sizeof channel_name, "%s", name);
+  lf_channel_t *consumer = create(channel_name, LF_CHANNEL_CONSUMER, 1u << 20, 2);
+  for (uint32_t round = 0; round < 3; ++round) {
+    const uint32_t count = 500 - 100 * round;
+    char count_text[16];
+    snprintf(count_text, sizeof count_text, "%u", count);
+    pid_t producers[2];
+    for (int i = 0; i < 2; ++i) {
+      int ready = -1;
+      producers[i] = spawn("channel-stall-producer", channel_name, count_text, i == 0 ? "0" : "1", &ready);
+      wait_ready(ready); /* it opened (a free slot), sent `count`, reserved and half wrote one more */
+    }
+    for (int i = 0; i < 2; ++i) {
+      assert_int_equal(kill(producers[i], SIGKILL), 0);
+      assert_int_equal(exit_status(producers[i]), 128 + SIGKILL);
+    }
+    if (round == 0) {
+      /* both deaths noticed (their connections hung up), nothing received yet: no slot is free */
+      lf_channel_info_t info = {.struct_size = sizeof info};
+      for (int spins = 0; spins < 1000; ++spins) {
+        LF_OK_(lf_channel_get_info(consumer, &info));
+        if (info.producers == 0) break;
+        usleep(10000);
+      }
+      assert_int_equal(info.producers, 0);
+      lf_channel_params_t params = {.field_mask = LF_CHANNEL_PARAM_FIELD_ROLE, .role = LF_CHANNEL_PRODUCER};
+      lf_channel_t *refused = NULL;
+      LF_EXPECT(LF_ERR_BUSY, lf_channel_open(g_context, channel_name, &params, &refused));
+      LF_EXPECT_MESSAGE("2 by dead producers");
+    }
+    uint32_t next[2] = {0, 0};
+    uint64_t total = 0;
+    LF_EXPECT(LF_ERR_PEER_DEAD, drain(consumer, next, 2, &total));
+    assert_int_equal(next[0], count);
+    assert_int_equal(next[1], count);
+    assert_int_equal(total, 2 * (uint64_t)count);
+  }
+  lf_channel_info_t info = {.struct_size = sizeof info};
+  LF_OK_(lf_channel_get_info(consumer, &info));
+  assert_true(info.flags & LF_CHANNEL_PEER_DEAD);
+  lf_channel_destroy(consumer);
+}
+
 static void a_killed_consumer_stops_a_blocked_producer(void **state) {
   (void)state;
   const char *name = fresh_name("killed-consumer");
@@ -265,6 +316,7 @@ int main(void) {
       cmocka_unit_test(a_million_messages_cross_processes_intact_and_in_order),
       cmocka_unit_test(four_producer_processes_into_one_consumer),
       cmocka_unit_test(a_producer_killed_mid_reserve_leaves_no_torn_message),
+      cmocka_unit_test(killed_producers_give_their_slots_back),
       cmocka_unit_test(a_killed_consumer_stops_a_blocked_producer),
       cmocka_unit_test(other_users_can_neither_find_nor_join_a_channel),
   };
