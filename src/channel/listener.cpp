@@ -18,6 +18,7 @@
 #include <fcntl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -29,6 +30,8 @@ using core::UniqueFd;
 namespace {
 
 constexpr int kHandshakeTimeoutMs = 5000;
+// Connections accepted whose hello has not come yet, at most: a newer one closes the oldest.
+constexpr size_t kMaxPendingConnections = 64;
 
 // Receives one message of at most kMaxHandshakeBytes (and the fds it carries), or throws.
 std::vector<uint8_t> receive(int fd, std::vector<UniqueFd> &fds, uint32_t max_fds, const char *what) {
@@ -51,6 +54,15 @@ struct Listener::Connection {
   uint32_t slot = 0;
 };
 
+// A connection accepted, its hello not read yet: it waits in the monitor's epoll, never on
+// the monitor thread, so a silent or slow peer holds up nobody else.
+struct Listener::Pending {
+  UniqueFd socket;
+  ucred cred{};
+  int64_t deadline_ns = 0;
+  std::atomic<uint64_t> watch{0};
+};
+
 Listener::Listener(std::shared_ptr<const context::Context> context, const std::string &name,
                    std::shared_ptr<ChannelRegion> region, topo::Identity creator, std::shared_ptr<Link> link)
     : context_(std::move(context)),
@@ -64,48 +76,143 @@ Listener::Listener(std::shared_ptr<const context::Context> context, const std::s
   path_ = ipc::user_dir_path(base, "channels") + "/" + name;
   bound_ = ipc::listen_unix(dir_.get(), ipc::user_dir_path(base, "channels"), name, "channel");
   socket_ = std::move(bound_.socket);
+  timer_ = UniqueFd(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));
+  if (!timer_) core::fail_errno(errno, "timerfd_create");
+  timer_watch_ = Monitor::instance().watch(timer_.get(), Monitor::Event::readable, [this] { on_timer(); });
   watch_ = Monitor::instance().watch(socket_.get(), Monitor::Event::readable, [this] { on_readable(); });
 }
 
 Listener::~Listener() {
   Monitor::instance().unwatch(watch_);
+  Monitor::instance().unwatch(timer_watch_);
   std::vector<std::unique_ptr<Connection>> connections;
+  std::deque<std::unique_ptr<Pending>> pending;
   {
     std::lock_guard lock(mutex_);
     connections.swap(connections_);
+    pending.swap(pending_);
   }
+  for (auto &p : pending) Monitor::instance().unwatch(p->watch);
   for (auto &c : connections) Monitor::instance().unwatch(c->watch);
   // Remove the socket file only if it is still ours (a later channel may have taken the name).
   ipc::unlink_if_ours(dir_.get(), name_, bound_);
 }
 
 void Listener::on_readable() noexcept {
-  UniqueFd connection(accept4(socket_.get(), nullptr, nullptr, SOCK_CLOEXEC));
-  if (!connection) return;
+  UniqueFd socket(accept4(socket_.get(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK));
+  if (!socket) return;
   try {
-    serve(std::move(connection));
+    auto pending = std::make_unique<Pending>();
+    pending->cred = ipc::peer_credentials(socket.get());
+    if (pending->cred.uid != geteuid())  // refused from its credentials alone, before it says anything
+      return refuse(socket.get(), LF_ERR_PERMISSION,
+                    core::format_text("uid %u may not connect to a channel of uid %u", pending->cred.uid, geteuid()));
+    pending->socket = std::move(socket);
+    pending->deadline_ns = core::monotonic_ns() + int64_t{kHandshakeTimeoutMs} * 1000000;
+    Pending *p = pending.get();
+    std::unique_ptr<Pending> oldest;
+    {
+      std::lock_guard lock(mutex_);
+      if (pending_.size() >= kMaxPendingConnections) {
+        oldest = std::move(pending_.front());
+        pending_.pop_front();
+      }
+      pending_.push_back(std::move(pending));
+      if (pending_.size() == 1) arm_timer(p->deadline_ns);
+    }
+    if (oldest) {
+      Monitor::instance().unwatch(oldest->watch);
+      core::log_message(context_->log(), LF_LOG_WARN, "channel '%s': dropped a connection from pid %d that sent no hello "
+                        "(%zu others waiting)", name_.c_str(), oldest->cred.pid, kMaxPendingConnections);
+    }
+    p->watch = Monitor::instance().watch(p->socket.get(), Monitor::Event::readable, [this, p] { on_hello(p); });
   } catch (const std::exception &e) {
     core::log_message(context_->log(), LF_LOG_WARN, "channel '%s': a connection failed: %s", name_.c_str(), e.what());
   }
 }
 
-void Listener::serve(UniqueFd socket) {
-  ipc::set_socket_timeout(socket.get(), kHandshakeTimeoutMs);
+std::unique_ptr<Listener::Pending> Listener::take_pending(Pending *pending) noexcept {
+  std::lock_guard lock(mutex_);
+  for (auto it = pending_.begin(); it != pending_.end(); ++it)
+    if (it->get() == pending) {
+      std::unique_ptr<Pending> taken = std::move(*it);
+      pending_.erase(it);
+      return taken;
+    }
+  return nullptr;
+}
+
+void Listener::on_hello(Pending *waiting) noexcept {
+  std::vector<uint8_t> bytes(kMaxHandshakeBytes);
+  size_t size = 0;
+  std::vector<UniqueFd> no_fds;
+  try {
+    // (readable: the hello, or the hang-up of a peer that gave up; never waits)
+    if (ipc::recv_fds(waiting->socket.get(), bytes.data(), bytes.size(), size, no_fds, 0, 0) == LF_TIMEOUT) return;
+  } catch (const std::exception &e) {
+    size = 0;  // a peer that hung up or sent garbage: dropped below
+  }
+  std::unique_ptr<Pending> pending = take_pending(waiting);
+  if (!pending) return;
+  Monitor::instance().unwatch(pending->watch);  // (from inside its handler: returns at once)
+  if (size == 0) return;
+  bytes.resize(size);
+  try {
+    // The handshake's one reply may wait this long for room (it never needs to: the socket is fresh).
+    int flags = fcntl(pending->socket.get(), F_GETFL);
+    if (flags >= 0) fcntl(pending->socket.get(), F_SETFL, flags & ~O_NONBLOCK);
+    ipc::set_socket_timeout(pending->socket.get(), kHandshakeTimeoutMs);
+    serve(std::move(pending->socket), bytes);
+  } catch (const std::exception &e) {
+    core::log_message(context_->log(), LF_LOG_WARN, "channel '%s': a connection failed: %s", name_.c_str(), e.what());
+  }
+}
+
+void Listener::arm_timer(int64_t deadline_ns) noexcept {
+  const int64_t wait_ns = std::max<int64_t>(deadline_ns - core::monotonic_ns(), 1000000);
+  itimerspec spec{};
+  spec.it_value.tv_sec = wait_ns / 1000000000;
+  spec.it_value.tv_nsec = wait_ns % 1000000000;
+  timerfd_settime(timer_.get(), 0, &spec, nullptr);
+}
+
+void Listener::on_timer() noexcept {
+  uint64_t expirations = 0;
+  [[maybe_unused]] ssize_t n = read(timer_.get(), &expirations, sizeof expirations);
+  std::vector<std::unique_ptr<Pending>> expired;
+  {
+    std::lock_guard lock(mutex_);
+    const int64_t now = core::monotonic_ns();
+    while (!pending_.empty() && pending_.front()->deadline_ns <= now) {  // (in the order of their deadlines)
+      expired.push_back(std::move(pending_.front()));
+      pending_.pop_front();
+    }
+    if (!pending_.empty()) arm_timer(pending_.front()->deadline_ns);
+  }
+  for (auto &p : expired) {
+    Monitor::instance().unwatch(p->watch);
+    core::log_message(context_->log(), LF_LOG_WARN, "channel '%s': dropped a connection from pid %d: no hello within %d ms",
+                      name_.c_str(), p->cred.pid, kHandshakeTimeoutMs);
+  }
+}
+
+void Listener::refuse(int socket, lf_status_t status, const std::string &message, int32_t scope) {
   Reply reply;
   reply.identity = creator_blob_;
-  auto refuse = [&](lf_status_t status, const std::string &message) {
-    reply.status = status;
-    reply.message = message;
-    std::vector<uint8_t> bytes = encode_reply(reply);
-    ipc::send_fds(socket.get(), bytes.data(), bytes.size(), nullptr, 0);
-    core::log_message(context_->log(), LF_LOG_INFO, "channel '%s': refused a peer: %s", name_.c_str(), message.c_str());
-  };
-  ucred cred = ipc::peer_credentials(socket.get());
-  if (cred.uid != geteuid())
-    return refuse(LF_ERR_PERMISSION, core::format_text("uid %u may not connect to a channel of uid %u", cred.uid, geteuid()));
+  reply.status = status;
+  reply.scope = scope;
+  reply.message = message;
+  std::vector<uint8_t> bytes = encode_reply(reply);
+  ipc::send_fds(socket, bytes.data(), bytes.size(), nullptr, 0);
+  core::log_message(context_->log(), LF_LOG_INFO, "channel '%s': refused a peer: %s", name_.c_str(), message.c_str());
+}
 
-  std::vector<UniqueFd> no_fds;
-  Hello hello = decode_hello(receive(socket.get(), no_fds, 0, "hello"));
+void Listener::serve(UniqueFd socket, std::span<const uint8_t> hello_bytes) {
+  Reply reply;
+  reply.identity = creator_blob_;
+  auto refuse = [&](lf_status_t status, const std::string &message) { this->refuse(socket.get(), status, message, reply.scope); };
+  const ucred cred = ipc::peer_credentials(socket.get());
+  Hello hello = decode_hello(hello_bytes);
   topo::Identity peer = topo::decode_identity(hello.identity);
   topo::ScopeDecision decision = topo::decide_scope(creator_, peer, context_->config().scope_override);
   reply.scope = decision.level;

@@ -12,6 +12,9 @@
 #include "topo/identity.hpp"
 
 #include <atomic>
+#include <deque>
+#include <span>
+#include <sys/socket.h>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -33,8 +36,17 @@ class Listener {
 
  private:
   struct Connection;
+  struct Pending;
+  // On the monitor thread: a new connection waits (in epoll) for its hello, which is then
+  // served; one that sends none within the handshake timeout is closed (a timerfd).
   void on_readable() noexcept;
-  void serve(core::UniqueFd socket);
+  void on_hello(Pending *pending) noexcept;
+  void on_timer() noexcept;
+  void arm_timer(int64_t deadline_ns) noexcept;  // (mutex_ held)
+  std::unique_ptr<Pending> take_pending(Pending *pending) noexcept;
+  void serve(core::UniqueFd socket, std::span<const uint8_t> hello_bytes);
+  // Sends a refusal (and logs it).
+  void refuse(int socket, lf_status_t status, const std::string &message, int32_t scope = 0);
   void on_hangup(Connection *connection) noexcept;
 
   std::shared_ptr<const context::Context> context_;
@@ -48,8 +60,11 @@ class Listener {
   std::string path_;
   ipc::BoundSocket bound_;  // the socket file's identity (its fd moved to socket_)
   uint64_t watch_ = 0;
+  core::UniqueFd timer_;  // expires connections that sent no hello
+  uint64_t timer_watch_ = 0;
   std::mutex mutex_;
   std::vector<std::unique_ptr<Connection>> connections_;  // guarded by mutex_
+  std::deque<std::unique_ptr<Pending>> pending_;          // guarded by mutex_; oldest first
 };
 
 // The opener's side: connects, says hello, maps the region. Returns the reply's slot and

@@ -7,6 +7,7 @@
 #include "lf_test.h"
 
 #include <linux/capability.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,6 +208,44 @@ static void killed_producers_give_their_slots_back(void **state) {
   lf_channel_destroy(consumer);
 }
 
+/* Connects to a channel's socket, as a peer that then says nothing. */
+static int silent_connection(const char *name) {
+  struct sockaddr_un address = {.sun_family = AF_UNIX};
+  int n = snprintf(address.sun_path, sizeof address.sun_path, "/dev/shm/lavaflow-%u/channels/%s", (unsigned)geteuid(), name);
+  assert_true(n > 0 && (size_t)n < sizeof address.sun_path);
+  int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  assert_true(fd >= 0);
+  assert_int_equal(connect(fd, (struct sockaddr *)&address, sizeof address), 0);
+  return fd;
+}
+
+/* Peers that connect to a channel's socket and never say hello hold up nobody: a producer
+ * that comes after three of them connects and delivers everything (the creator's handshakes
+ * once ran one at a time, each silent peer holding it for 5 s, so the producer's open timed
+ * out), and the silent ones are hung up on after the handshake timeout. */
+static void silent_connections_do_not_stall_the_creator(void **state) {
+  (void)state;
+  char name[64];
+  snprintf(name, sizeof name, "%s", fresh_name("silent"));
+  lf_channel_t *consumer = create(name, LF_CHANNEL_CONSUMER, 1u << 16, 1);
+  int silent[3];
+  for (int i = 0; i < 3; ++i) silent[i] = silent_connection(name);
+  pid_t producer = spawn("channel-produce", name, "50", "0", NULL);
+  uint32_t next = 0;
+  uint64_t total = 0;
+  LF_EXPECT(LF_END_OF_STREAM, drain(consumer, &next, 1, &total));
+  assert_int_equal(total, 50);
+  assert_int_equal(exit_status(producer), 0);
+  for (int i = 0; i < 3; ++i) {
+    struct pollfd p = {.fd = silent[i], .events = POLLIN};
+    assert_int_equal(poll(&p, 1, 30000), 1); /* (after the 5 s handshake timeout) */
+    char byte;
+    assert_int_equal(recv(silent[i], &byte, 1, 0), 0); /* hung up, nothing said */
+    close(silent[i]);
+  }
+  lf_channel_destroy(consumer);
+}
+
 static void a_killed_consumer_stops_a_blocked_producer(void **state) {
   (void)state;
   const char *name = fresh_name("killed-consumer");
@@ -317,6 +356,7 @@ int main(void) {
       cmocka_unit_test(four_producer_processes_into_one_consumer),
       cmocka_unit_test(a_producer_killed_mid_reserve_leaves_no_torn_message),
       cmocka_unit_test(killed_producers_give_their_slots_back),
+      cmocka_unit_test(silent_connections_do_not_stall_the_creator),
       cmocka_unit_test(a_killed_consumer_stops_a_blocked_producer),
       cmocka_unit_test(other_users_can_neither_find_nor_join_a_channel),
   };
