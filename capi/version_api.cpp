@@ -53,34 +53,8 @@ const char *lf_feature_name(uint64_t feature) {
 }
 
 const char *lf_status_string(lf_status_t status) {
-  switch (status) {
-    case LF_OK: return "success";
-    case LF_WOULD_BLOCK: return "would block";
-    case LF_TIMEOUT: return "timed out";
-    case LF_END_OF_STREAM: return "end of stream";
-    case LF_OVERWRITTEN: return "overwritten while read";
-    case LF_EPOCH_CHANGED: return "epoch changed";
-    case LF_ERR_INVALID_ARGUMENT: return "invalid argument";
-    case LF_ERR_BUFFER_TOO_SMALL: return "buffer too small";
-    case LF_ERR_INVALID_HANDLE: return "invalid handle";
-    case LF_ERR_INVALID_STATE: return "invalid state for this call";
-    case LF_ERR_NO_MEMORY: return "out of memory";
-    case LF_ERR_NOT_FOUND: return "not found";
-    case LF_ERR_EXISTS: return "already exists";
-    case LF_ERR_PERMISSION: return "permission denied";
-    case LF_ERR_LIMIT: return "limit exceeded";
-    case LF_ERR_SYSTEM: return "system call failed";
-    case LF_ERR_BUSY: return "resource busy";
-    case LF_ERR_PEER_DEAD: return "peer process died";
-    case LF_ERR_CLOSED: return "closed";
-    case LF_ERR_PROTOCOL: return "protocol violation";
-    case LF_ERR_CORRUPT: return "corrupt data";
-    case LF_ERR_VERSION_MISMATCH: return "version mismatch";
-    case LF_ERR_AUTH: return "authentication failed";
-    case LF_ERR_UNSUPPORTED: return "not supported";
-    case LF_ERR_INTERNAL: return "internal error";
-    default: return "unknown status";
-  }
+  const char *text = core::status_text(status);
+  return text != nullptr ? text : "unknown status";
 }
 
 const char *lf_status_name(lf_status_t status) {

@@ -77,6 +77,9 @@ Reply decode_reply(std::span<const uint8_t> bytes) {
   check_header(r, kReply);
   Reply reply;
   reply.status = static_cast<lf_status_t>(r.u32("status"));
+  // A refusal passes its status on to the opener's caller: only one of lavaflow's errors will do.
+  if (reply.status != LF_OK && !core::is_known_error(reply.status))
+    fail(LF_ERR_PROTOCOL, "channel reply with status %d, which is neither LF_OK nor a lavaflow error", reply.status);
   reply.slot = r.u32("slot");
   reply.scope = static_cast<int32_t>(r.u32("scope"));
   reply.identity = identity_field(r);

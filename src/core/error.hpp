@@ -32,6 +32,12 @@ class Error : public std::exception {
 // The status that best describes an errno value.
 lf_status_t status_from_errno(int errno_value) noexcept;
 
+// The text of a status lavaflow defines (lf_status_string), nullptr for any other value.
+const char *status_text(lf_status_t status) noexcept;
+// Whether `status` is one of lavaflow's error statuses (negative, defined): what a status
+// read from another process must be before it is passed on.
+bool is_known_error(lf_status_t status) noexcept;
+
 // Thread-local "last error" of the C API. Setting never allocates (fixed buffer).
 void set_last_error(lf_status_t status, const char *message) noexcept;
 const char *last_error_message() noexcept;

@@ -59,7 +59,9 @@ void put_status(core::ByteWriter &w, lf_status_t status) { w.u32(static_cast<uin
 
 lf_status_t get_status(core::ByteReader &r) {
   const auto status = static_cast<lf_status_t>(r.u32("status"));
-  if (status > LF_EPOCH_CHANGED || status < LF_ERR_INTERNAL) fail(LF_ERR_PROTOCOL, "driver message: status %d is not a status code", status);
+  // Passed on to the client's caller: LF_OK or one of lavaflow's errors, nothing else.
+  if (status != LF_OK && !core::is_known_error(status))
+    fail(LF_ERR_PROTOCOL, "driver message: status %d is neither LF_OK nor a lavaflow error", status);
   return status;
 }
 

@@ -28,6 +28,7 @@ typedef struct {
   int listen_fd;
   int region_fd;      /* sent with the reply */
   int seal;           /* seal the memfd's size */
+  uint32_t status;    /* the reply's status (0: LF_OK) */
   uint8_t *region;    /* our mapping */
 } FakeCreator;
 
@@ -84,7 +85,7 @@ static void *serve(void *arg) {
   memcpy(reply, "LFHS", 4);
   blob_put16(reply + 4, 1);
   blob_put16(reply + 6, 2);
-  blob_put32(reply + 8, 0); /* LF_OK */
+  blob_put32(reply + 8, f->status);
   blob_put32(reply + 12, 0);
   blob_put32(reply + 16, LF_SCOPE_NUMA);
   blob_put32(reply + 20, (uint32_t)identity_size);
@@ -261,6 +262,32 @@ static void a_corrupt_ring_kills_the_end_for_good(void **state) {
   finish(&f, thread, producer);
 }
 
+/* A creator's reply whose status is not LF_OK nor one of lavaflow's errors (an outcome such as
+ * LF_END_OF_STREAM, a value between two errors, garbage): refused as a protocol violation,
+ * with a message — it was once passed to the caller as is, with no channel and no message. */
+static void a_reply_status_that_is_no_error_is_refused(void **state) {
+  (void)state;
+  const uint32_t statuses[] = {1, 3, 0x7fffffff, (uint32_t)-30, (uint32_t)-999};
+  for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; ++i) {
+    FakeCreator f = {.seal = 1, .status = statuses[i]};
+    start(&f);
+    lf_channel_t *channel = NULL;
+    pthread_t thread;
+    LF_EXPECT(LF_ERR_PROTOCOL, open_from(&f, LF_CHANNEL_PRODUCER, &channel, &thread));
+    LF_EXPECT_MESSAGE("neither LF_OK nor a lavaflow error");
+    assert_null(channel);
+    finish(&f, thread, NULL);
+  }
+  /* a real refusal passes on, with the creator's reason */
+  FakeCreator f = {.seal = 1, .status = (uint32_t)LF_ERR_BUSY};
+  start(&f);
+  lf_channel_t *channel = NULL;
+  pthread_t thread;
+  LF_EXPECT(LF_ERR_BUSY, open_from(&f, LF_CHANNEL_PRODUCER, &channel, &thread));
+  LF_EXPECT_MESSAGE("refused us");
+  finish(&f, thread, NULL);
+}
+
 static int setup(void **state) {
   (void)state;
   g_base = lf_test_temp_dir();
@@ -285,6 +312,7 @@ int main(void) {
       cmocka_unit_test(a_ring_corrupted_later_is_noticed),
       cmocka_unit_test(impossible_ring_indices_are_refused_on_attach),
       cmocka_unit_test(a_corrupt_ring_kills_the_end_for_good),
+      cmocka_unit_test(a_reply_status_that_is_no_error_is_refused),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -89,7 +89,7 @@ typedef enum mutation {
   NONE, MAGIC, VERSION, TYPE, LENGTH, LEASE_ZERO, EPOCH_ZERO, KEEPALIVE_ZERO, NSLOTS_3, ENTRIES_3, ENTRY_OUTSIDE,
   POOLS_ZERO, POOL_ID_16, POOL_ID_TWICE, STRIDE_100, POOL_RESERVED, EXTRA_POOL_ENTRY, HUGEPAGES_2, DIR_RELATIVE,
   DIR_UNTERMINATED, TEXT_AFTER_NUL, STATUS_UNKNOWN, REFUSAL_WITHOUT_REASON, FEWER_FDS, SWAPPED_FDS, WRONG_EPOCH_FILE,
-  PIPE_FD, MUTATIONS
+  PIPE_FD, STATUS_POSITIVE, STATUS_IN_A_GAP, MUTATIONS
 } mutation_t;
 
 typedef struct fake {
@@ -106,7 +106,11 @@ static size_t attach_response(uint8_t *m, uint32_t request_id, mutation_t mut) {
   put32(m + 8, RESPONSE - 16 + (mut == LENGTH ? 8 : 0));
   put32(m + 12, request_id);
   uint8_t *b = m + 16;
-  put32(b + 0, mut == STATUS_UNKNOWN ? (uint32_t)-999 : mut == REFUSAL_WITHOUT_REASON ? (uint32_t)LF_ERR_BUSY : 0);
+  put32(b + 0, mut == STATUS_UNKNOWN      ? (uint32_t)-999
+               : mut == STATUS_POSITIVE   ? (uint32_t)LF_END_OF_STREAM /* an outcome, not a refusal */
+               : mut == STATUS_IN_A_GAP   ? (uint32_t)-30          /* between two defined errors */
+               : mut == REFUSAL_WITHOUT_REASON ? (uint32_t)LF_ERR_BUSY
+                                               : 0);
   put64(b + 8, mut == LEASE_ZERO ? 0 : 7);
   uint8_t *a = b + 16;
   put32(a + 0, 1);                                                  /* stream */
@@ -145,7 +149,8 @@ static void *fake_driver(void *arg) {
     size_t size = attach_response(m, request_id, fake->mutation);
     int fds[3] = {fake->f->files[0], fake->f->files[1], fake->f->files[2]};
     int pipe_fds[2] = {-1, -1};
-    int count = fake->mutation == REFUSAL_WITHOUT_REASON || fake->mutation == STATUS_UNKNOWN ? 0 : 3;
+    int count = fake->mutation == REFUSAL_WITHOUT_REASON || fake->mutation == STATUS_UNKNOWN ||
+                        fake->mutation == STATUS_POSITIVE || fake->mutation == STATUS_IN_A_GAP ? 0 : 3;
     if (fake->mutation == FEWER_FDS) count = 2;
     if (fake->mutation == SWAPPED_FDS) fds[0] = fake->f->files[1], fds[1] = fake->f->files[0];
     if (fake->mutation == PIPE_FD) {
@@ -235,7 +240,9 @@ static void every_missing_or_wrong_field_is_refused(void **state) {
       {DIR_RELATIVE, LF_ERR_PROTOCOL, "not an absolute path"},
       {DIR_UNTERMINATED, LF_ERR_PROTOCOL, "epoch_dir is not NUL-terminated"},
       {TEXT_AFTER_NUL, LF_ERR_PROTOCOL, "epoch_dir has bytes after its end"},
-      {STATUS_UNKNOWN, LF_ERR_PROTOCOL, "status -999 is not a status code"},
+      {STATUS_UNKNOWN, LF_ERR_PROTOCOL, "status -999 is neither LF_OK nor a lavaflow error"},
+      {STATUS_POSITIVE, LF_ERR_PROTOCOL, "status 3 is neither"},
+      {STATUS_IN_A_GAP, LF_ERR_PROTOCOL, "status -30 is neither"},
       {REFUSAL_WITHOUT_REASON, LF_ERR_PROTOCOL, "refusal without a reason"},
       {FEWER_FDS, LF_ERR_PROTOCOL, "came with 2 descriptors, expected 3"},
       {SWAPPED_FDS, LF_ERR_INVALID_ARGUMENT, "expected"},         /* the control region is not a header ring's size */
