@@ -72,7 +72,7 @@ lf_status_t lf_topology_get_binding(const lf_context_t *context, int32_t target,
                                     size_t *out_length) {
   return capi::guarded(__func__, [&]() -> lf_status_t {
     auto ctx = acquire_context(context);
-    std::string text = ctx->context->topology().binding(static_cast<lf_binding_target_t>(target)).to_list();
+    std::string text = ctx->context->topology().binding(target).to_list();
     return capi::copy_text_out(text, buffer, buffer_size, out_length, __func__);
   });
 }

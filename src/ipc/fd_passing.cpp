@@ -47,6 +47,8 @@ lf_status_t recv_fds(int socket_fd, void *data, size_t capacity, size_t &size, s
                      uint32_t fd_capacity, int32_t timeout_ms) {
   if (data == nullptr || capacity == 0) fail(LF_ERR_INVALID_ARGUMENT, "the data buffer is NULL or empty");
   if (fd_capacity > kMaxFdsPerMessage) fd_capacity = kMaxFdsPerMessage;
+  // (poll() ignores a negative fd: it would wait out the timeout — forever for -1 — for nothing)
+  if (socket_fd < 0) fail(LF_ERR_INVALID_ARGUMENT, "fd %d is not a socket", socket_fd);
   pollfd pfd{socket_fd, POLLIN, 0};
   for (;;) {
     int ready = poll(&pfd, 1, timeout_ms < 0 ? -1 : timeout_ms);

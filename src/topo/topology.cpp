@@ -272,10 +272,10 @@ Bitmap Topology::cpuset(int32_t type, uint32_t logical_index) const {
   return from_hwloc(obj->cpuset);
 }
 
-Bitmap Topology::binding(lf_binding_target_t target) const {
-  if (target != LF_BINDING_PROCESS && target != LF_BINDING_THREAD)
-    fail(LF_ERR_INVALID_ARGUMENT, "binding target %d is neither LF_BINDING_PROCESS nor LF_BINDING_THREAD",
-         static_cast<int>(target));
+Bitmap Topology::binding(int32_t requested) const {
+  if (requested != LF_BINDING_PROCESS && requested != LF_BINDING_THREAD)
+    fail(LF_ERR_INVALID_ARGUMENT, "binding target %d is neither LF_BINDING_PROCESS nor LF_BINDING_THREAD", requested);
+  const auto target = static_cast<lf_binding_target_t>(requested);  // (only now: a cast of any other int is undefined)
   if (is_this_system_) {
     HwlocBitmap set;
     int flags = target == LF_BINDING_THREAD ? HWLOC_CPUBIND_THREAD : HWLOC_CPUBIND_PROCESS;

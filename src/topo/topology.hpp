@@ -37,8 +37,9 @@ class Topology {
   const core::Bitmap &complete_cpuset() const noexcept { return complete_cpuset_; }
   // All NUMA nodes (OS indices).
   const core::Bitmap &numa_node_set() const noexcept { return numa_node_set_; }
-  // Where the calling process or thread may run (see lf_topology_get_binding()).
-  core::Bitmap binding(lf_binding_target_t target) const;
+  // Where the calling process or thread may run (see lf_topology_get_binding()). `target`
+  // is an lf_binding_target_t value, checked here: it may come from a caller as any int.
+  core::Bitmap binding(int32_t target) const;
   // NUMA nodes (OS indices) and packages (logical indices) that a cpuset touches.
   core::Bitmap numa_nodes_of(const core::Bitmap &cpuset) const;
   core::Bitmap packages_of(const core::Bitmap &cpuset) const;

@@ -118,6 +118,16 @@ static void bad_buffer_messages_are_refused(void **state) {
   lf_buffer_t *buffer = NULL;
   LF_EXPECT(LF_TIMEOUT, lf_buffer_recv(g_context, sv[1], 0, &buffer));
   LF_EXPECT(LF_TIMEOUT, lf_buffer_recv(g_context, sv[1], 20, &buffer));
+  /* a negative fd is an error at once: it once waited forever (poll ignores it) or timed out */
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_buffer_recv(g_context, -1, -1, &buffer));
+  LF_EXPECT_MESSAGE("fd -1 is not a socket");
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_buffer_recv(g_context, -1, 0, &buffer));
+  uint8_t scratch[16];
+  size_t scratch_size = 0;
+  uint32_t scratch_count = 0;
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_socket_recv_fds(-1, scratch, sizeof scratch, &scratch_size, NULL, 0, &scratch_count, -1));
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_socket_recv_fds(-7, scratch, sizeof scratch, &scratch_size, NULL, 0, &scratch_count, 0));
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_socket_send_fds(-1, "x", 1, NULL, 0));
 
   LF_OK_(lf_socket_send_fds(sv[0], "hello", 5, NULL, 0));
   LF_EXPECT(LF_ERR_PROTOCOL, lf_buffer_recv(g_context, sv[1], 1000, &buffer));
