@@ -49,7 +49,11 @@ const char *FrameWriter::prepare(SlotHeader &header, uint8_t *image) const noexc
   header.payload_offset = 0;
   write_slot_header(image, header);
   std::memset(image, 0, 8);  // the commit word is stored apart, last
-  return slot_header_problem(header, image, stream_.limits());
+  if (const char *problem = slot_header_problem(header, stream_.limits())) return problem;
+  // A producer's frame must say exactly what it holds: a contiguous tensor fills its bytes.
+  if (const auto span = tensor_span_bytes(header); span && contiguous(header) && *span != header.values_len_bytes)
+    return "the tensor's dims and dtype describe another number of bytes than the frame has";
+  return nullptr;
 }
 
 void FrameWriter::commit_prepared(const uint8_t *image) noexcept {
@@ -81,7 +85,7 @@ SlotState read_frame(const StreamMapping &stream, const SlotLimits &limits, uint
   core::seqlock_read_fence();
   if (commit_word(slot).load(std::memory_order_relaxed) != word) return SlotState::lapped;  // overwritten as we copied
   out = read_slot_header(copy);
-  const char *problem = slot_header_problem(out, copy, limits);
+  const char *problem = slot_header_problem(out, limits);
   if (problem == nullptr && out.payload_slot != (seq & (stream.nslots - 1))) problem = "payload_slot is not the frame's slot";
   if (out_problem != nullptr) *out_problem = problem;
   return problem == nullptr ? SlotState::committed : SlotState::invalid;

@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "pool/control.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace lavaflow::pool {
@@ -144,10 +145,13 @@ SlotHeader read_slot_header(const uint8_t *slot) noexcept {
 
 namespace {
 
-bool all_zero(const uint8_t *p, size_t n) noexcept {
-  for (size_t i = 0; i < n; ++i)
-    if (p[i] != 0) return false;
-  return true;
+uint64_t saturating_mul(uint64_t a, uint64_t b) noexcept {
+  uint64_t product;
+  return __builtin_mul_overflow(a, b, &product) ? UINT64_MAX : product;
+}
+uint64_t saturating_add(uint64_t a, uint64_t b) noexcept {
+  uint64_t sum;
+  return __builtin_add_overflow(a, b, &sum) ? UINT64_MAX : sum;
 }
 
 bool known_dtype(int16_t d) noexcept { return (d >= kUnknown && d <= kBoolean) || d == kBytes || d == kBit; }
@@ -173,10 +177,66 @@ const char *stride_problem(const SlotHeader &h) noexcept {
   return nullptr;
 }
 
+// The byte stride of each dimension (ndims valid, strides checked): as given, or inferred for
+// a contiguous tensor from its dims, element size and major order. False when a contiguous
+// tensor's element size or order is unknown.
+bool effective_strides(const SlotHeader &h, uint64_t (&out)[kMaxDims]) noexcept {
+  if (!contiguous(h)) {
+    for (uint32_t i = 0; i < h.ndims; ++i) out[i] = static_cast<uint64_t>(h.strides[i]);
+    return true;
+  }
+  const uint64_t element = dtype_bytes(h.dtype);
+  if (element == 0 || (h.major_order != kRowMajor && h.major_order != kColumnMajor)) return false;
+  uint64_t step = element;
+  for (uint32_t k = 0; k < h.ndims; ++k) {  // innermost first
+    const uint32_t i = h.major_order == kRowMajor ? h.ndims - 1 - k : k;
+    out[i] = step;
+    step = saturating_mul(step, static_cast<uint64_t>(h.dims[i]));
+  }
+  return true;
+}
+
+// The spec: a progress unit needs progress_stride_bytes equal to the true row (dimension 0) or
+// column (dimension 1) stride, given or inferred.
+const char *progress_problem(const SlotHeader &h) noexcept {
+  if (h.progress_unit == kProgressNone) return nullptr;
+  if (h.progress_stride_bytes == 0) return "a progress unit with progress_stride_bytes 0";
+  const uint32_t dimension = h.progress_unit == kProgressRows ? 0 : 1;
+  if (dimension >= h.ndims) return "progress by columns of a tensor without a second dimension";
+  uint64_t strides[kMaxDims] = {};
+  if (!effective_strides(h, strides)) return "a progress unit on a contiguous tensor of unknown element size or order";
+  if (strides[dimension] != h.progress_stride_bytes)
+    return "progress_stride_bytes is not the row or column stride of the tensor";
+  return nullptr;
+}
+
 }  // namespace
 
-const char *slot_header_problem(const SlotHeader &h, const uint8_t *raw, const SlotLimits &limits) noexcept {
-  namespace o = slot_offset;
+bool contiguous(const SlotHeader &h) noexcept {
+  for (uint32_t i = 0; i < h.ndims && i < kMaxDims; ++i)
+    if (h.strides[i] != 0) return false;
+  return true;
+}
+
+std::optional<uint64_t> tensor_span_bytes(const SlotHeader &h) noexcept {
+  const uint64_t element = dtype_bytes(h.dtype);
+  const bool bits = h.dtype == kBit;
+  if (element == 0 && !bits) return std::nullopt;  // UNKNOWN: no element size to count with
+  for (uint32_t i = 0; i < h.ndims; ++i)
+    if (h.dims[i] == 0) return 0;
+  if (contiguous(h)) {
+    uint64_t count = 1;
+    for (uint32_t i = 0; i < h.ndims; ++i) count = saturating_mul(count, static_cast<uint64_t>(h.dims[i]));
+    return bits ? count / 8 + (count % 8 != 0) : saturating_mul(count, element);
+  }
+  if (bits) return std::nullopt;  // byte strides over bits: not a layout this check can count
+  uint64_t last = 0;  // the offset of the last element
+  for (uint32_t i = 0; i < h.ndims; ++i)
+    last = saturating_add(last, saturating_mul(static_cast<uint64_t>(h.dims[i] - 1), static_cast<uint64_t>(h.strides[i])));
+  return saturating_add(last, element);
+}
+
+const char *slot_header_problem(const SlotHeader &h, const SlotLimits &limits) noexcept {
   if (h.header_bytes_len != 192) return "header_bytes_len is not 192";
   if (h.block_length != 184 || h.template_id != 52 || h.schema_id != 900 || h.version != 1)
     return "the embedded message header is not block_length 184, template 52, schema 900, version 1";
@@ -189,14 +249,16 @@ const char *slot_header_problem(const SlotHeader &h, const uint8_t *raw, const S
   if (h.major_order < kOrderUnknown || h.major_order > kColumnMajor) return "an unknown major_order";
   if (h.progress_unit > kProgressColumns) return "an unknown progress_unit";
   if (const char *problem = stride_problem(h)) return problem;
+  if (const char *problem = progress_problem(h)) return problem;
   if (h.payload_offset != 0) return "payload_offset is not 0";
   if (h.payload_slot >= limits.nslots) return "payload_slot out of range";
   if (h.pool_id == 0 || h.pool_id >= limits.pool_strides.size() || limits.pool_strides[h.pool_id] == 0)
     return "pool_id names no pool of the stream";
   if (h.values_len_bytes > limits.pool_strides[h.pool_id]) return "values_len_bytes exceeds the pool's stride";
-  if (raw != nullptr && (!all_zero(raw + o::reserved, o::header_bytes_len - o::reserved) ||
-                         !all_zero(raw + o::tail_reserved, kSlotBytes - o::tail_reserved)))
-    return "reserved bytes are not zero";
+  // (what lavaflow adds to the spec: a reader of the tensor must stay inside the payload)
+  if (const auto span = tensor_span_bytes(h); span && *span > h.values_len_bytes)
+    return "the tensor's dims, strides and dtype span more bytes than values_len_bytes";
+  // Pad and reserved bytes are not looked at: the spec says consumers MUST ignore them.
   return nullptr;
 }
 

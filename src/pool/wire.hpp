@@ -11,6 +11,7 @@
 #include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace lavaflow::pool {
@@ -110,9 +111,19 @@ struct SlotLimits {
 
 // Checks a decoded header as tensor-pool.md requires of consumers: ndims 1..8, dims >= 0 and
 // zero beyond ndims, strides non-negative and consistent with the major order (no overlap),
-// known enum values, the embedded header, values_len_bytes <= the pool's stride, payload_offset
-// 0, the slot and pool in range, reserved bytes zero. Returns nullptr if valid, else what is wrong.
-const char *slot_header_problem(const SlotHeader &h, const uint8_t *raw_slot, const SlotLimits &limits) noexcept;
+// known enum values, the embedded header, a progress unit's stride equal to the row or column
+// stride, values_len_bytes <= the pool's stride, payload_offset 0, the slot and pool in range,
+// and (lavaflow's own rule) a tensor that spans no more than values_len_bytes. Pad and
+// reserved bytes are ignored, as the spec says. Returns nullptr if valid, else what is wrong.
+const char *slot_header_problem(const SlotHeader &h, const SlotLimits &limits) noexcept;
+
+// The bytes a tensor spans from its first element to the end of its last: the product of its
+// dims times the element size when contiguous (BIT: rounded up to bytes), else the last
+// element's offset plus one element; saturated. Nothing when it cannot be counted (dtype
+// UNKNOWN; BIT with byte strides). `h` must have passed the checks on ndims, dims and strides.
+std::optional<uint64_t> tensor_span_bytes(const SlotHeader &h) noexcept;
+// Whether every stride is 0 (the layout is inferred from the dims and the major order).
+bool contiguous(const SlotHeader &h) noexcept;
 
 const char *dtype_name(int16_t dtype) noexcept;
 // Bytes per element, 0 for BIT/UNKNOWN (and BYTES: 1).

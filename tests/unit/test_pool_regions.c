@@ -263,8 +263,13 @@ static void every_bad_slot_field_is_refused(void **state) {
       {SL_POOL, 2, 0, 0, NULL},           {SL_HEADER_LEN, 4, 191, 0, NULL},
       {SL_BLOCK_LENGTH, 2, 183, 0, NULL}, {SL_TEMPLATE, 2, 53, 0, NULL},
       {SL_SCHEMA, 2, 901, 0, NULL},       {SL_MSG_VERSION, 2, 2, 0, NULL},
-      {SL_RESERVED + 5, 1, 1, 0, NULL},   {SL_TAIL + 100, 1, 1, 0, NULL},
       {SL_COMMIT, 8, (13u << 1) | 1, 0, NULL}, /* sequence 13 belongs in slot 5 */
+      /* the spec: a progress unit MUST come with the true row or column stride */
+      {SL_PROGRESS_STRIDE, 4, 0, 0, NULL}, {SL_PROGRESS_STRIDE, 4, 4, 0, NULL},
+      {SL_PROGRESS_UNIT, 1, 2, 0, NULL},  /* by columns: 4 bytes apart, not 192 */
+      /* lavaflow: the tensor must lie inside its payload */
+      {SL_VALUES_LEN, 4, 700, 0, NULL},   /* 4 rows of 48 float32 span 768 bytes */
+      {SL_DIMS, 4, 0x7fffffff, 0, NULL},
   };
   char path[600];
   snprintf(path, sizeof path, "%s/slots.ring", g_dir);
@@ -299,6 +304,28 @@ static void every_bad_slot_field_is_refused(void **state) {
   assert_int_equal(info.committed_slots, 1);
   assert_int_equal(info.invalid_slots, 1);
   assert_int_equal(frames[0].seq, 6);
+}
+
+/* The spec: pad and reserved bytes are reserved/opaque and consumers MUST ignore them (they
+ * were once refused), as they ignore pad_align. */
+static void pad_and_reserved_bytes_are_ignored(void **state) {
+  (void)state;
+  const size_t offsets[] = {SL_RESERVED, SL_RESERVED + 5, SL_RESERVED + 25, SL_PAD, SL_TAIL, SL_TAIL + 100, 255};
+  char path[600];
+  snprintf(path, sizeof path, "%s/padded.ring", g_dir);
+  for (size_t i = 0; i < sizeof offsets / sizeof offsets[0]; ++i) {
+    uint8_t region[RING_BYTES];
+    good_ring(region);
+    region[64 + 6 * 256 + offsets[i]] = 0xA5;
+    write_file(path, region, sizeof region, 0600);
+    lf_pool_region_info_t info;
+    lf_pool_frame_info_t frames[8];
+    uint32_t count = 0;
+    print_message("pad byte at %zu\n", offsets[i]);
+    LF_OK_(inspect(path, &info, frames, 8, &count));
+    assert_int_equal(info.invalid_slots, 0);
+    assert_int_equal(info.committed_slots, 3);
+  }
 }
 
 static void paths_outside_containment_are_refused_before_mapping(void **state) {
@@ -375,6 +402,7 @@ int main(void) {
       cmocka_unit_test(a_payload_pool_superblock_is_read),
       cmocka_unit_test(every_bad_superblock_field_is_refused),
       cmocka_unit_test(every_bad_slot_field_is_refused),
+      cmocka_unit_test(pad_and_reserved_bytes_are_ignored),
       cmocka_unit_test(paths_outside_containment_are_refused_before_mapping),
       cmocka_unit_test(misuse_is_refused),
   };

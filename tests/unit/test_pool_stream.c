@@ -80,11 +80,11 @@ static void frames_round_trip_with_their_headers(void **state) {
     LF_OK_(lf_pool_producer_claim(producer, sizes[i], &payload));
     pool_test_fill(payload, sizes[i], i);
     lf_pool_tensor_t t = {0};
-    t.dtype = LF_DTYPE_FLOAT32;
+    t.dtype = LF_DTYPE_UINT8;
     t.major_order = LF_ORDER_COLUMN;
     t.ndims = 2;
     t.dims[0] = 1;
-    t.dims[1] = (int32_t)(sizes[i] / 4);
+    t.dims[1] = (int32_t)sizes[i];
     t.timestamp_ns = 1000 + i;
     LF_OK_(lf_pool_producer_commit(producer, &t, sizes[i]));
   }
@@ -93,10 +93,10 @@ static void frames_round_trip_with_their_headers(void **state) {
     assert_int_equal(v.seq, i);
     assert_int_equal(v.bytes, sizes[i]);
     assert_int_equal(v.pool_id, sizes[i] <= 256 ? 1 : 2);
-    assert_int_equal(v.tensor.dtype, LF_DTYPE_FLOAT32);
+    assert_int_equal(v.tensor.dtype, LF_DTYPE_UINT8);
     assert_int_equal(v.tensor.major_order, LF_ORDER_COLUMN);
     assert_int_equal(v.tensor.ndims, 2);
-    assert_int_equal(v.tensor.dims[1], sizes[i] / 4);
+    assert_int_equal(v.tensor.dims[1], sizes[i]);
     assert_int_equal(v.tensor.timestamp_ns, 1000 + i);
     assert_true(pool_test_check(v.payload, sizes[i], i));
     LF_EXPECT(LF_ERR_INVALID_STATE, lf_pool_consumer_poll(consumer, &v));
@@ -135,6 +135,29 @@ static void frames_larger_than_every_pool_are_refused(void **state) {
   LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_pool_producer_commit(producer, &t, 16));
   t = pool_test_tensor(16);
   LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_pool_producer_commit(producer, &t, 17));
+  /* dims, strides, dtype and the byte count must agree: a reader of the tensor stays inside it */
+  memset(&t, 0, sizeof t);
+  t.dtype = LF_DTYPE_FLOAT64;
+  t.major_order = LF_ORDER_ROW;
+  t.ndims = 2;
+  t.dims[0] = t.dims[1] = INT32_MAX; /* 16 bytes claimed */
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_pool_producer_commit(producer, &t, 16));
+  LF_EXPECT_MESSAGE("span more bytes than values_len_bytes");
+  t.dims[0] = t.dims[1] = 1; /* 8 of the 16: a contiguous tensor says exactly what it holds */
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_pool_producer_commit(producer, &t, 16));
+  LF_EXPECT_MESSAGE("another number of bytes");
+  t.dims[0] = 2;
+  t.strides[0] = 16, t.strides[1] = 8; /* strided: the last element at 16, ending at 24 > 16 */
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_pool_producer_commit(producer, &t, 16));
+  LF_EXPECT_MESSAGE("span more bytes than values_len_bytes");
+  t.strides[0] = 0, t.strides[1] = 0;
+  t.dims[0] = 1, t.dims[1] = 2;
+  t.progress_unit = 1; /* by rows; the spec: a progress unit needs its stride */
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_pool_producer_commit(producer, &t, 16));
+  LF_EXPECT_MESSAGE("progress_stride_bytes 0");
+  t.progress_stride_bytes = 8; /* rows of 2 float64: 16 bytes apart */
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_pool_producer_commit(producer, &t, 16));
+  LF_EXPECT_MESSAGE("not the row or column stride");
   LF_OK_(lf_pool_producer_abort(producer));
   LF_EXPECT(LF_ERR_INVALID_STATE, lf_pool_producer_commit(producer, &t, 16));
   LF_OK_(lf_pool_producer_detach(producer));
