@@ -170,7 +170,8 @@ lf_status_t lf_buffer_get_info(const lf_buffer_t *buffer, lf_buffer_info_t *out_
     lf_buffer_info_t info{};
     info.kind = m.kind;
     info.requested_kind = m.requested_kind;
-    info.flags = m.flags;
+    // (derived, so that every buffer with a host address says so: allocated, imported, received, opened)
+    info.flags = m.flags | (m.host != nullptr ? uint32_t{LF_BUFFER_HOST_VISIBLE} : 0u);
     info.size = m.size;
     info.mapped_size = m.mapped_size;
     info.page_size = m.page_size;
@@ -416,8 +417,10 @@ lf_buffer_t *publish_buffer(const ContextPtr &context, mem::MemoryPtr memory, st
 }
 
 mem::MemoryPtr import_exported(const ContextPtr &context, const mem::ExportDescriptor &descriptor, int fd) {
-  if (descriptor.kind == LF_MEMORY_DEVICE) return mem::import_device_fd(context->allocator().devices, fd, descriptor);
-  return mem::import_shared_fd(fd, descriptor.size, false);
+  mem::MemoryPtr memory = descriptor.kind == LF_MEMORY_DEVICE ? mem::import_device_fd(context->allocator().devices, fd, descriptor)
+                                                              : mem::import_shared_fd(fd, descriptor.size, false);
+  memory->size = descriptor.usable;  // what the sender asked for, not its page-rounded allocation
+  return memory;
 }
 
 }  // namespace lavaflow::capi

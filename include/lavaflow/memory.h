@@ -134,7 +134,7 @@ typedef struct lf_buffer_info {
   int32_t kind;           /**< the ::lf_memory_kind_t obtained */
   int32_t requested_kind; /**< the kind asked for */
   uint32_t flags;         /**< bitwise OR of ::lf_buffer_info_flag values */
-  uint64_t size;          /**< usable bytes, as requested */
+  uint64_t size;          /**< usable bytes, as requested (for a received buffer: as its sender requested) */
   uint64_t mapped_size;   /**< bytes reserved (rounded up to whole pages) */
   uint64_t page_size;     /**< size of the pages backing it */
   uint64_t alignment;     /**< alignment of `host_pointer` */

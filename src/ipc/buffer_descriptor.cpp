@@ -24,7 +24,10 @@ void encode_buffer_descriptor(const mem::ExportDescriptor &d, uint8_t (&out)[kBu
   w.u32(d.memory_property_flags);
   w.raw(d.device_uuid.data(), d.device_uuid.size());
   w.raw(d.driver_uuid.data(), d.driver_uuid.size());
-  w.u32(0);  // flags, reserved
+  if (d.usable == 0 || d.usable > d.size || d.size - d.usable > UINT32_MAX)
+    fail(LF_ERR_INTERNAL, "buffer descriptor: %llu usable bytes of %llu", static_cast<unsigned long long>(d.usable),
+         static_cast<unsigned long long>(d.size));
+  w.u32(static_cast<uint32_t>(d.size - d.usable));  // tail: allocated past the usable bytes
   w.u32(0);  // crc, below
   w.patch_u32(kCrcOffset, core::crc32(w.bytes().data(), kCrcOffset));
   std::memcpy(out, w.bytes().data(), kBufferDescriptorBytes);
@@ -37,8 +40,8 @@ mem::ExportDescriptor decode_buffer_descriptor(std::span<const uint8_t> bytes) {
   uint32_t magic = r.u32("magic");
   if (magic != kBufferDescriptorMagic) fail(LF_ERR_PROTOCOL, "not a buffer message: magic 0x%08x, expected 0x%08x (\"LFBD\")", magic, kBufferDescriptorMagic);
   uint16_t version = r.u16("version");
-  if (version != kBufferDescriptorVersion)
-    fail(LF_ERR_VERSION_MISMATCH, "buffer descriptor version %u; this library reads version %u", version, kBufferDescriptorVersion);
+  if (version != kBufferDescriptorVersion && version != 1)
+    fail(LF_ERR_VERSION_MISMATCH, "buffer descriptor version %u; this library reads versions 1 and %u", version, kBufferDescriptorVersion);
   if (core::load_le<uint32_t>(bytes.data() + kCrcOffset) != core::crc32(bytes.data(), kCrcOffset))
     fail(LF_ERR_CORRUPT, "buffer descriptor checksum mismatch");
   mem::ExportDescriptor d;
@@ -48,9 +51,14 @@ mem::ExportDescriptor decode_buffer_descriptor(std::span<const uint8_t> bytes) {
   d.memory_property_flags = r.u32("memory_property_flags");
   std::memcpy(d.device_uuid.data(), r.raw(16, "device_uuid").data(), 16);
   std::memcpy(d.driver_uuid.data(), r.raw(16, "driver_uuid").data(), 16);
-  if (r.u32("flags") != 0) fail(LF_ERR_CORRUPT, "buffer descriptor: unknown flags");
+  const uint32_t tail = r.u32(version == 1 ? "flags" : "tail");  // (version 1: flags, always 0)
+  if (version == 1 && tail != 0) fail(LF_ERR_CORRUPT, "buffer descriptor: unknown flags");
   if (d.kind != LF_MEMORY_SHARED && d.kind != LF_MEMORY_DEVICE) fail(LF_ERR_CORRUPT, "buffer descriptor: kind %d", d.kind);
   if (d.size == 0) fail(LF_ERR_CORRUPT, "buffer descriptor: size 0");
+  if (tail >= d.size)
+    fail(LF_ERR_CORRUPT, "buffer descriptor: %u bytes past the usable ones of a %llu-byte buffer", tail,
+         static_cast<unsigned long long>(d.size));
+  d.usable = d.size - tail;
   return d;
 }
 

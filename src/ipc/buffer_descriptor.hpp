@@ -9,7 +9,7 @@
 namespace lavaflow::ipc {
 
 constexpr uint32_t kBufferDescriptorMagic = 0x4442464C;  // bytes "LFBD"
-constexpr uint16_t kBufferDescriptorVersion = 1;
+constexpr uint16_t kBufferDescriptorVersion = 2;  // (version 1, read too: its tail field was "flags", 0)
 constexpr size_t kBufferDescriptorBytes = 64;
 
 void encode_buffer_descriptor(const mem::ExportDescriptor &descriptor, uint8_t (&out)[kBufferDescriptorBytes]);

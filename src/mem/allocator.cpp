@@ -50,7 +50,6 @@ MemoryPtr allocate(const AllocatorEnvironment &env, const AllocationRequest &req
   }
   memory->size = request.size;
   memory->requested_kind = request.kind;
-  if (memory->host != nullptr) memory->flags |= LF_BUFFER_HOST_VISIBLE;
   return memory;
 }
 

@@ -20,6 +20,7 @@ namespace lavaflow::mem {
 struct ExportDescriptor {
   int32_t kind = LF_MEMORY_SHARED;
   uint64_t size = 0;                 // exact size of the memory file / allocation
+  uint64_t usable = 0;               // the exporter's usable bytes (<= size): what the importer reports
   uint32_t memory_type_index = 0;    // device memory
   uint32_t memory_property_flags = 0;
   std::array<uint8_t, 16> device_uuid{};

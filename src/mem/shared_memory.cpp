@@ -39,6 +39,7 @@ class SharedMemory final : public Memory {
     ExportDescriptor d;
     d.kind = LF_MEMORY_SHARED;
     d.size = file_size;
+    d.usable = size;
     return d;
   }
 

@@ -57,6 +57,7 @@ static void a_shared_buffer_is_a_sealed_memfd(void **state) {
   assert_int_equal(close(fd), 0); /* import duplicated it: closing ours is fine */
   lf_buffer_info_t other_info = info_of(other);
   assert_true(other_info.flags & LF_BUFFER_IMPORTED);
+  assert_true(other_info.flags & LF_BUFFER_HOST_VISIBLE); /* it has a host address: it says so */
   assert_ptr_not_equal(other_info.host_pointer, info.host_pointer);
   memcpy(info.host_pointer, "written through the first mapping", 34);
   assert_memory_equal(other_info.host_pointer, "written through the first mapping", 34);
@@ -68,6 +69,7 @@ static void a_shared_buffer_is_a_sealed_memfd(void **state) {
   LF_OK_(lf_buffer_import_fd(g_context, fd, &ro, &readonly));
   close(fd);
   assert_true(info_of(readonly).flags & LF_BUFFER_READ_ONLY);
+  assert_true(info_of(readonly).flags & LF_BUFFER_HOST_VISIBLE);
   assert_memory_equal(info_of(readonly).host_pointer, "written", 7);
   lf_buffer_destroy(readonly);
   lf_buffer_destroy(other);
@@ -110,6 +112,7 @@ static void a_child_process_reads_and_writes_both_ways(void **state) {
   lf_buffer_info_t info = info_of(theirs);
   assert_int_equal(info.size, size);
   assert_true(info.flags & LF_BUFFER_IMPORTED);
+  assert_true(info.flags & LF_BUFFER_HOST_VISIBLE);
   const uint8_t *their_data = info.host_pointer;
   for (size_t i = 0; i < size; ++i)
     if (their_data[i] != child_byte(i)) fail_msg("byte %zu of the child's buffer is %u", i, their_data[i]);
@@ -153,6 +156,7 @@ static void named_buffers_are_opened_by_name(void **state) {
   LF_OK_(lf_buffer_open(context, "frames-0", &params, &reader));
   memcpy(info_of(owner).host_pointer, "hello by name", 14);
   assert_string_equal((const char *)info_of(reader).host_pointer, "hello by name");
+  assert_true(info_of(reader).flags & LF_BUFFER_HOST_VISIBLE);
 
   lf_buffer_t *again = NULL;
   lf_buffer_params_t dup = {.field_mask = LF_BUFFER_PARAM_FIELD_KIND | LF_BUFFER_PARAM_FIELD_NAME, .kind = LF_MEMORY_SHARED, .name = "frames-0"};
@@ -163,7 +167,8 @@ static void named_buffers_are_opened_by_name(void **state) {
 
   LF_OK_(lf_buffer_destroy(owner)); /* the creator owns the name */
   LF_EXPECT(LF_ERR_NOT_FOUND, lf_buffer_open(context, "frames-0", NULL, &again));
-  assert_string_equal((const char *)info_of(reader).host_pointer, "hello by name"); /* still mapped */
+  assert_string_equal((const char *)info_of(reader).host_pointer, "hello by name");
+  assert_true(info_of(reader).flags & LF_BUFFER_HOST_VISIBLE); /* still mapped */
   lf_buffer_destroy(reader);
   lf_context_destroy(context);
   char cmd[700];

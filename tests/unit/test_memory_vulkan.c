@@ -149,7 +149,7 @@ static void bad_device_imports_are_refused(void **state) {
   (void)state;
   REQUIRE_DEVICE();
   lf_buffer_t *buffer = device_buffer(65536, LF_BUFFER_FLAG_HOST_VISIBLE);
-  LF_OK_(receive_edited(buffer, 56, 0)); /* unchanged flags: accepted */
+  LF_OK_(receive_edited(buffer, 56, 0)); /* the tail of a page-sized buffer: unchanged, accepted */
   LF_EXPECT(LF_ERR_NOT_FOUND, receive_edited(buffer, 24, 0x12345678)); /* device UUID */
   LF_EXPECT_MESSAGE("no Vulkan device here has UUID");
   LF_EXPECT(LF_ERR_UNSUPPORTED, receive_edited(buffer, 40, 0x12345678)); /* driver UUID */
@@ -157,6 +157,35 @@ static void bad_device_imports_are_refused(void **state) {
   LF_EXPECT(LF_ERR_CORRUPT, receive_edited(buffer, 16, 31)); /* memory type index */
   LF_EXPECT(LF_ERR_CORRUPT, receive_edited(buffer, 20, 0x100)); /* memory properties */
   LF_EXPECT_MESSAGE("not the same device setup");
+  lf_buffer_destroy(buffer);
+}
+
+/* A device buffer of an odd size, sent and received: the receiver reports the sender's usable
+ * size (not the page-rounded allocation, which it once did: 4,198,400 for 4,194,381) and, as
+ * it has a host address, LF_BUFFER_HOST_VISIBLE. A descriptor whose tail claims the whole
+ * buffer is corrupt. */
+static void a_received_device_buffer_has_the_senders_size(void **state) {
+  (void)state;
+  REQUIRE_DEVICE();
+  const size_t size = 4194381;
+  lf_buffer_t *buffer = device_buffer(size, LF_BUFFER_FLAG_HOST_VISIBLE);
+  int sv[2];
+  assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+  LF_OK_(lf_buffer_send(buffer, sv[0]));
+  lf_buffer_t *received = NULL;
+  LF_OK_(lf_buffer_recv(g_context, sv[1], 1000, &received));
+  lf_buffer_info_t info = {.struct_size = sizeof info};
+  LF_OK_(lf_buffer_get_info(received, &info));
+  assert_int_equal(info.kind, LF_MEMORY_DEVICE);
+  assert_int_equal(info.size, size);
+  assert_true(info.flags & LF_BUFFER_IMPORTED);
+  assert_true(info.flags & LF_BUFFER_HOST_VISIBLE);
+  assert_non_null(info.host_pointer);
+  lf_buffer_destroy(received);
+  close(sv[0]);
+  close(sv[1]);
+  LF_EXPECT(LF_ERR_CORRUPT, receive_edited(buffer, 56, 0xFFFFFFFFu)); /* the tail: no usable byte left */
+  LF_EXPECT_MESSAGE("past the usable ones");
   lf_buffer_destroy(buffer);
 }
 
@@ -223,6 +252,7 @@ int main(void) {
       cmocka_unit_test(memory_written_by_a_transfer_is_seen_across_processes),
       cmocka_unit_test(device_buffers_travel_through_a_channel_by_reference),
       cmocka_unit_test(bad_device_imports_are_refused),
+      cmocka_unit_test(a_received_device_buffer_has_the_senders_size),
       cmocka_unit_test(device_memory_limits_and_fallback),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

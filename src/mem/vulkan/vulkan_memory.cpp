@@ -44,6 +44,7 @@ class VulkanMemory final : public Memory {
     ExportDescriptor d;
     d.kind = LF_MEMORY_DEVICE;
     d.size = allocation_size_;
+    d.usable = size;
     d.memory_type_index = type_index_;
     d.memory_property_flags = device_->memory.memoryTypes[type_index_].propertyFlags;
     std::memcpy(d.device_uuid.data(), device_->info.device_uuid, 16);
