@@ -30,6 +30,8 @@ using core::UniqueFd;
 namespace {
 
 constexpr int kHandshakeTimeoutMs = 5000;
+// A socket file is taken for stale (its creator died) only this long after it was made.
+constexpr int64_t kStaleSocketAgeS = 2;
 // Connections accepted whose hello has not come yet, at most: a newer one closes the oldest.
 constexpr size_t kMaxPendingConnections = 64;
 
@@ -74,6 +76,10 @@ Listener::Listener(std::shared_ptr<const context::Context> context, const std::s
   const std::string &base = context_->config().base_dir;
   dir_ = ipc::open_user_dir(base, "channels", true);
   path_ = ipc::user_dir_path(base, "channels") + "/" + name;
+  // Creators that were killed left their sockets: cleaned here, by the next creator of any
+  // channel (one of the same name is replaced by listen_unix anyway).
+  if (const size_t stale = ipc::remove_stale_sockets(dir_.get(), ipc::user_dir_path(base, "channels"), kStaleSocketAgeS); stale > 0)
+    core::log_message(context_->log(), LF_LOG_INFO, "removed %zu channel socket(s) whose creators died", stale);
   bound_ = ipc::listen_unix(dir_.get(), ipc::user_dir_path(base, "channels"), name, "channel");
   socket_ = std::move(bound_.socket);
   timer_ = UniqueFd(timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC));

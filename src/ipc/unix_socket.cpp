@@ -4,10 +4,13 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+#include <vector>
 
 namespace lavaflow::ipc {
 
@@ -68,6 +71,36 @@ BoundSocket listen_unix(int dir_fd, const std::string &dir_path, const std::stri
   }
   if (listen(bound.socket.get(), 64) != 0) core::fail_errno(errno, "listen('%s')", path.c_str());
   return bound;
+}
+
+size_t remove_stale_sockets(int dir_fd, const std::string &dir_path, int64_t min_age_s) noexcept {
+  int listing = dup(dir_fd);
+  DIR *dir = listing >= 0 ? fdopendir(listing) : nullptr;
+  if (dir == nullptr) {
+    if (listing >= 0) close(listing);
+    return 0;
+  }
+  std::vector<std::string> names;
+  while (dirent *entry = readdir(dir))
+    if (entry->d_type == DT_SOCK || entry->d_type == DT_UNKNOWN) names.emplace_back(entry->d_name);
+  closedir(dir);
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  size_t removed = 0;
+  for (const std::string &name : names) {
+    struct stat before {};
+    if (fstatat(dir_fd, name.c_str(), &before, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISSOCK(before.st_mode) ||
+        before.st_uid != geteuid() || now.tv_sec - before.st_ctim.tv_sec < min_age_s)
+      continue;
+    UniqueFd probe(connect_unix(dir_fd, dir_path, name));
+    if (probe || errno != ECONNREFUSED) continue;  // someone listens (our connection closes now), or we cannot tell
+    struct stat after {};
+    if (fstatat(dir_fd, name.c_str(), &after, AT_SYMLINK_NOFOLLOW) != 0 || after.st_dev != before.st_dev ||
+        after.st_ino != before.st_ino)
+      continue;  // replaced meanwhile: a new creator's
+    if (unlinkat(dir_fd, name.c_str(), 0) == 0) ++removed;
+  }
+  return removed;
 }
 
 void unlink_if_ours(int dir_fd, const std::string &name, const BoundSocket &bound) noexcept {

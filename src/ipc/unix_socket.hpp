@@ -24,6 +24,12 @@ BoundSocket listen_unix(int dir_fd, const std::string &dir_path, const std::stri
 // Removes <dir>/<name> if it is still the file `bound` created.
 void unlink_if_ours(int dir_fd, const std::string &name, const BoundSocket &bound) noexcept;
 
+// Removes the socket files in <dir> whose process died: ours, at least `min_age_s` old (a
+// creator between bind() and listen() refuses connections too, for an instant), refusing a
+// connection, and still the same file just before removal. A live one gets a connection that
+// closes at once. Never follows a symlink. Returns how many were removed.
+size_t remove_stale_sockets(int dir_fd, const std::string &dir_path, int64_t min_age_s) noexcept;
+
 // Connects to <dir>/<name>. Returns -1 with errno set on failure (ENOENT, ECONNREFUSED...).
 int connect_unix(int dir_fd, const std::string &dir_path, const std::string &name) noexcept;
 

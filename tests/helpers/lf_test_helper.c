@@ -218,6 +218,19 @@ static int channel_stall(const char *name, uint32_t count, int producer, uint32_
   for (;;) pause();
 }
 
+/* Creates channel NAME as its consumer, prints "ready" and waits to be killed. */
+static int channel_create(const char *name) {
+  lf_context_t *context = NULL;
+  lf_channel_t *channel = NULL;
+  if (lf_context_create(NULL, &context) != LF_OK || lf_channel_create(context, name, NULL, &channel) != LF_OK) {
+    fprintf(stderr, "create %s: %s\n", name, lf_last_error_message());
+    return 1;
+  }
+  printf("ready\n");
+  fflush(stdout);
+  for (;;) pause();
+}
+
 static int channel_buffer_echo(const char *name) {
   char ack_name[128];
   snprintf(ack_name, sizeof ack_name, "%s-ack", name);
@@ -236,6 +249,7 @@ int main(int argc, char **argv) {
     return channel_stall(argv[2], (uint32_t)strtoul(argv[3], NULL, 10), 1, argc >= 5 ? (uint32_t)strtoul(argv[4], NULL, 10) : 0);
   if (argc >= 4 && strcmp(argv[1], "channel-stall-consumer") == 0) return channel_stall(argv[2], (uint32_t)strtoul(argv[3], NULL, 10), 0, 0);
   if (argc >= 3 && strcmp(argv[1], "channel-buffer-echo") == 0) return channel_buffer_echo(argv[2]);
+  if (argc >= 3 && strcmp(argv[1], "channel-create") == 0) return channel_create(argv[2]);
   if (argc >= 5 && strcmp(argv[1], "channel-in-buffer") == 0)
     return channel_in_buffer(atoi(argv[2]), (uint32_t)strtoul(argv[3], NULL, 10), argv[4]);
   if (argc >= 3 && strcmp(argv[1], "shared-child") == 0) return shared_child(atoi(argv[2]));

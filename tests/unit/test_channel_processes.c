@@ -246,6 +246,28 @@ static void silent_connections_do_not_stall_the_creator(void **state) {
   lf_channel_destroy(consumer);
 }
 
+/* A creator killed with SIGKILL leaves its socket file; the next process that creates any
+ * channel removes it (once it is old enough not to be a creator between bind and listen),
+ * and the name can be created again. */
+static void a_killed_creators_socket_is_cleaned_up(void **state) {
+  (void)state;
+  char name[64], path[200];
+  snprintf(name, sizeof name, "%s", fresh_name("killed-creator"));
+  snprintf(path, sizeof path, "/dev/shm/lavaflow-%u/channels/%s", (unsigned)geteuid(), name);
+  int ready = -1;
+  pid_t creator = spawn("channel-create", name, "", "", &ready);
+  wait_ready(ready);
+  assert_int_equal(kill(creator, SIGKILL), 0);
+  assert_int_equal(exit_status(creator), 128 + SIGKILL);
+  assert_int_equal(access(path, F_OK), 0); /* left behind */
+  sleep(3);                                 /* (older than a creator between bind and listen) */
+  lf_channel_t *other = create(fresh_name("cleaner"), LF_CHANNEL_CONSUMER, 4096, 1);
+  assert_int_equal(access(path, F_OK), -1); /* gone */
+  lf_channel_t *again = create(name, LF_CHANNEL_CONSUMER, 4096, 1);
+  lf_channel_destroy(again);
+  lf_channel_destroy(other);
+}
+
 static void a_killed_consumer_stops_a_blocked_producer(void **state) {
   (void)state;
   const char *name = fresh_name("killed-consumer");
@@ -357,6 +379,7 @@ int main(void) {
       cmocka_unit_test(a_producer_killed_mid_reserve_leaves_no_torn_message),
       cmocka_unit_test(killed_producers_give_their_slots_back),
       cmocka_unit_test(silent_connections_do_not_stall_the_creator),
+      cmocka_unit_test(a_killed_creators_socket_is_cleaned_up),
       cmocka_unit_test(a_killed_consumer_stops_a_blocked_producer),
       cmocka_unit_test(other_users_can_neither_find_nor_join_a_channel),
   };
