@@ -8,6 +8,7 @@
 #include "ipc/user_dir.hpp"
 #include "pool/epoch_files.hpp"
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdio>
@@ -61,8 +62,6 @@ bool in_group(const ucred &cred, gid_t group) {
   std::fclose(status);
   return member;
 }
-
-bool process_alive(uint64_t pid) noexcept { return pid != 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
 
 std::string hex(const uint8_t *bytes, size_t n) {
   static const char digits[] = "0123456789abcdef";
@@ -156,6 +155,13 @@ class Driver::Engine {
   void announce(Stream &stream, Lease &lease);
   bool send(Client &client, const Message &m, const std::vector<int> &fds = {});
   void begin_shutdown();
+  void take_lock(const std::string &user_path);
+  // The first epoch number of a stream this driver opens, above `after` (what is on disk):
+  // never one the stream had before, even across driver restarts and stream retirements — at
+  // least the wall clock in microseconds (after a clean stop no file tells what came before;
+  // later epochs count up by one from here, each far slower than a microsecond), and above
+  // every number this driver gave the stream.
+  uint64_t new_epoch_number(uint32_t stream, uint64_t after);
   Lease *find_lease(Client &client, uint64_t id);
   uint64_t uid_bytes(uid_t uid) const;
   size_t uid_streams(uid_t uid) const;
@@ -169,6 +175,7 @@ class Driver::Engine {
   std::vector<std::unique_ptr<Client>> clients_;
   std::map<uint64_t, Lease> leases_;
   std::map<uint32_t, Stream> streams_;
+  std::map<uint32_t, uint64_t> last_epochs_;  // per stream, kept when a stream retires
   uint64_t next_lease_ = 1;
   bool shutting_down_ = false;
   int64_t drain_deadline_ms_ = 0;
@@ -180,16 +187,10 @@ Driver::Engine::Engine(DriverConfig &config, core::LogSink log, std::atomic<bool
     : config_(config), log_(std::move(log)), stopped_(stopped) {
   const std::string user_path = ipc::user_dir_path(config_.base_dir, nullptr);
   user_dir_ = ipc::open_user_dir(config_.base_dir, nullptr, true);
-  lock_ = UniqueFd(openat(user_dir_.get(), kDriverLockName, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
-  if (!lock_) core::fail_errno(errno, "opening the driver lock '%s/%s'", user_path.c_str(), kDriverLockName);
-  struct stat st {};
-  if (fstat(lock_.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0)
-    fail(LF_ERR_PERMISSION, "the driver lock '%s/%s' is not a private regular file of ours: refused", user_path.c_str(), kDriverLockName);
-  if (flock(lock_.get(), LOCK_EX | LOCK_NB) != 0) {
-    if (errno == EWOULDBLOCK) fail(LF_ERR_EXISTS, "a tensor pool driver is already running for '%s'", user_path.c_str());
-    core::fail_errno(errno, "flock('%s/%s')", user_path.c_str(), kDriverLockName);
-  }
+  take_lock(user_path);
   ns_dir_ = ipc::open_private_dir(user_dir_.get(), config_.namespace_name.c_str(), true, user_path + "/" + config_.namespace_name);
+  if (const size_t stale = remove_stale_epochs(ns_dir_.get()); stale > 0)
+    core::log_message(&log_, LF_LOG_INFO, "tensor pool driver: removed %zu epoch(s) an earlier driver left behind", stale);
   bound_ = ipc::listen_unix(user_dir_.get(), user_path, kDriverSocketName, "tensor pool driver");
   const std::string socket_path = user_path + "/" + kDriverSocketName;
   if (config_.allowed_group) {
@@ -218,9 +219,43 @@ Driver::Engine::Engine(DriverConfig &config, core::LogSink log, std::atomic<bool
                     config_.namespace_name.c_str(), getpid());
 }
 
+void Driver::Engine::take_lock(const std::string &user_path) {
+  // A driver that stops removes the lock file while it holds it: a lock taken on a file that
+  // was removed meanwhile guards nothing, so the file at the name must still be the one locked.
+  for (int attempt = 0;; ++attempt) {
+    lock_ = UniqueFd(openat(user_dir_.get(), kDriverLockName, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!lock_) core::fail_errno(errno, "opening the driver lock '%s/%s'", user_path.c_str(), kDriverLockName);
+    struct stat st {};
+    if (fstat(lock_.get(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0)
+      fail(LF_ERR_PERMISSION, "the driver lock '%s/%s' is not a private regular file of ours: refused", user_path.c_str(), kDriverLockName);
+    if (flock(lock_.get(), LOCK_EX | LOCK_NB) != 0) {
+      if (errno == EWOULDBLOCK) fail(LF_ERR_EXISTS, "a tensor pool driver is already running for '%s'", user_path.c_str());
+      core::fail_errno(errno, "flock('%s/%s')", user_path.c_str(), kDriverLockName);
+    }
+    struct stat named {};
+    if (fstatat(user_dir_.get(), kDriverLockName, &named, AT_SYMLINK_NOFOLLOW) == 0 && named.st_dev == st.st_dev &&
+        named.st_ino == st.st_ino)
+      return;
+    if (attempt == 100) fail(LF_ERR_BUSY, "the driver lock '%s/%s' keeps being replaced", user_path.c_str(), kDriverLockName);
+  }
+}
+
 Driver::Engine::~Engine() {
+  // A clean stop leaves nothing behind: every epoch's files (clients keep their mappings; they
+  // reattach to the next driver, whose epochs are newer), the stream and namespace directories,
+  // the socket, the token and — last, while still held — the lock.
+  for (auto &[id, stream] : streams_) {
+    for (Epoch &e : stream.epochs) {
+      if (e.files) e.files->remove();
+      else remove_epoch_dir(stream.dir.get(), e.number);
+    }
+    unlinkat(ns_dir_.get(), std::to_string(id).c_str(), AT_REMOVEDIR);
+  }
+  remove_stale_epochs(ns_dir_.get());  // (streams this driver never opened)
+  if (ns_dir_) unlinkat(user_dir_.get(), config_.namespace_name.c_str(), AT_REMOVEDIR);  // (only if empty)
   if (bound_.socket) ipc::unlink_if_ours(user_dir_.get(), kDriverSocketName, bound_);
   unlinkat(user_dir_.get(), kDriverTokenName, 0);
+  if (lock_) unlinkat(user_dir_.get(), kDriverLockName, 0);
 }
 
 void Driver::Engine::run() noexcept {
@@ -472,19 +507,28 @@ Driver::Engine::Stream &Driver::Engine::open_stream(uint32_t id, uid_t uid, cons
   stream.entries.assign(config_.consumer_entries, false);
   // Epochs left by an earlier driver: the newest is kept as the previous epoch (its clients may
   // still map it), older ones go now unless their producer still lives.
-  const uint64_t highest = highest_epoch_on_disk(stream.dir.get());
-  for (uint64_t e = 1; e < highest; ++e)
-    if (!process_alive(producer_pid_on_disk(stream.dir.get(), e))) remove_epoch_dir(stream.dir.get(), e);
+  const std::vector<uint64_t> on_disk = epochs_on_disk(stream.dir.get());
+  const uint64_t highest = on_disk.empty() ? 0 : on_disk.back();
+  for (uint64_t e : on_disk)
+    if (e != highest && !process_alive(producer_pid_on_disk(stream.dir.get(), e))) remove_epoch_dir(stream.dir.get(), e);
   if (highest != 0) stream.epochs.push_back(Epoch{highest, nullptr, now_ms()});
   EpochFileOptions options{config_.consumer_entries, config_.file_mode, config_.prefault, config_.mlock};
-  stream.epochs.push_back(Epoch{highest + 1, EpochFiles::create(stream.dir.get(), stream.dir_path, id, highest + 1, profile, options), -1});
+  const uint64_t first = new_epoch_number(id, highest);
+  stream.epochs.push_back(Epoch{first, EpochFiles::create(stream.dir.get(), stream.dir_path, id, first, profile, options), -1});
   auto [it, inserted] = streams_.emplace(id, std::move(stream));
   return it->second;
 }
 
+uint64_t Driver::Engine::new_epoch_number(uint32_t stream, uint64_t after) {
+  uint64_t &last = last_epochs_[stream];
+  last = std::max({after + 1, last + 1, realtime_ns() / 1000});
+  return last;
+}
+
 void Driver::Engine::bump_epoch(Stream &stream, const StreamProfile &profile) {
   EpochFileOptions options{config_.consumer_entries, config_.file_mode, config_.prefault, config_.mlock};
-  const uint64_t next = stream.epochs.back().number + 1;
+  const uint64_t next = stream.epochs.back().number + 1;  // (one more: every bump costs far more than a microsecond)
+  last_epochs_[stream.id] = next;
   stream.epochs.push_back(Epoch{next, EpochFiles::create(stream.dir.get(), stream.dir_path, stream.id, next, profile, options), -1});
   stream.epochs[stream.epochs.size() - 2].retired_ms = now_ms();
   stream.profile = profile;
@@ -658,7 +702,7 @@ void Driver::Engine::housekeeping() {
 void Driver::Engine::retire_idle_streams(int64_t now) {
   // A stream nobody has leased for 3 announce periods goes with all its files, so that
   // transient streams do not pile up against the per-uid quotas; the next attach creates it
-  // again (at epoch 1, in a new directory).
+  // again, in a new directory, at an epoch it never had (new_epoch_number).
   std::set<uint32_t> leased;
   for (const auto &[id, lease] : leases_) leased.insert(lease.stream);
   for (auto it = streams_.begin(); it != streams_.end();) {

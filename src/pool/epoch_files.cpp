@@ -5,7 +5,9 @@
 #include "core/strings.hpp"
 #include "ipc/user_dir.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
@@ -169,8 +171,11 @@ uint64_t epoch_bytes(const StreamProfile &profile, uint32_t consumer_entries) no
   return total;
 }
 
-uint64_t highest_epoch_on_disk(int stream_dir_fd) {
-  int fd = dup(stream_dir_fd);
+namespace {
+
+// The numeric entries of a directory (an fd we keep), in increasing order.
+std::vector<uint64_t> numeric_entries(int dir_fd) {
+  int fd = dup(dir_fd);
   if (fd < 0) core::fail_errno(errno, "dup");
   DIR *dir = fdopendir(fd);
   if (dir == nullptr) {
@@ -178,13 +183,42 @@ uint64_t highest_epoch_on_disk(int stream_dir_fd) {
     core::fail_errno(errno, "fdopendir");
   }
   rewinddir(dir);
-  uint64_t highest = 0;
+  std::vector<uint64_t> values;
   while (dirent *entry = readdir(dir)) {
     uint64_t value = 0;
-    if (numeric(entry->d_name, value) && value > highest) highest = value;
+    if (numeric(entry->d_name, value)) values.push_back(value);
   }
   closedir(dir);
-  return highest;
+  std::sort(values.begin(), values.end());
+  return values;
+}
+
+}  // namespace
+
+bool process_alive(uint64_t pid) noexcept { return pid != 0 && (kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM); }
+
+std::vector<uint64_t> epochs_on_disk(int stream_dir_fd) { return numeric_entries(stream_dir_fd); }
+
+size_t remove_stale_epochs(int namespace_dir_fd) noexcept {
+  size_t removed = 0;
+  try {
+    for (uint64_t stream : numeric_entries(namespace_dir_fd)) {
+      if (stream > UINT32_MAX) continue;  // not a stream id: not ours to touch
+      const std::string name = std::to_string(stream);
+      core::UniqueFd dir(openat(namespace_dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+      struct stat st {};
+      if (!dir || fstat(dir.get(), &st) != 0 || st.st_uid != geteuid()) continue;
+      for (uint64_t epoch : numeric_entries(dir.get())) {
+        if (process_alive(producer_pid_on_disk(dir.get(), epoch))) continue;  // its producer will reattach and move on
+        remove_epoch_dir(dir.get(), epoch);
+        ++removed;
+      }
+      unlinkat(namespace_dir_fd, name.c_str(), AT_REMOVEDIR);  // (only if it is empty now)
+    }
+  } catch (const std::exception &) {
+    // Best effort: what cannot be read stays, and is looked at again by the next driver.
+  }
+  return removed;
 }
 
 void remove_epoch_dir(int stream_dir_fd, uint64_t epoch) noexcept {

@@ -78,12 +78,22 @@ class EpochFiles {
 // The bytes of all region files of an epoch of this shape (what EpochFiles::create makes).
 uint64_t epoch_bytes(const StreamProfile &profile, uint32_t consumer_entries) noexcept;
 
-// The highest numeric entry in a stream directory (0 if none): the driver's own files, read at
-// stream creation so that a restarted driver continues with a higher epoch.
-uint64_t highest_epoch_on_disk(int stream_dir_fd);
+// The epoch directories in a stream directory (numeric names), in increasing order: the
+// driver's own files, read at stream creation so that a restarted driver continues with a
+// higher epoch and removes what an earlier one left.
+std::vector<uint64_t> epochs_on_disk(int stream_dir_fd);
+
+// Removes what a driver that did not shut down cleanly left in a namespace directory: each
+// epoch whose producer no longer runs (the pid in its superblock), then each stream directory
+// left empty. Never follows a symlink; only the names a driver creates are removed. Returns
+// the number of epochs removed.
+size_t remove_stale_epochs(int namespace_dir_fd) noexcept;
 
 // Removes an epoch directory left by an earlier driver (its files, then itself).
 void remove_epoch_dir(int stream_dir_fd, uint64_t epoch) noexcept;
+
+// Whether a process of this pid runs (0: no).
+bool process_alive(uint64_t pid) noexcept;
 
 // The pid recorded in an epoch's header ring superblock (0 if it cannot be read).
 uint64_t producer_pid_on_disk(int stream_dir_fd, uint64_t epoch) noexcept;

@@ -240,6 +240,7 @@ static void garbage_collection_keeps_two_epochs(void **state) {
   pool_test_driver_options_t o = {.announce_ms = 20};
   lf_pool_driver_t *driver = pool_test_driver(f->context, &o);
   lf_pool_consumer_t *consumer = attach_consumer(f, 6, 0);
+  const uint64_t first = pool_test_counters(consumer).epoch;
   for (int i = 0; i < 5; ++i) {
     lf_pool_producer_t *producer = pool_test_attach_producer(f->context, 6, 0);
     const uint64_t epoch = pool_test_producer_epoch(producer);
@@ -256,7 +257,7 @@ static void garbage_collection_keeps_two_epochs(void **state) {
     usleep(10000);
   }
   assert_int_equal(entries, 2);
-  assert_int_equal(pool_test_counters(consumer).epoch, 11);
+  assert_int_equal(pool_test_counters(consumer).epoch, first + 10); /* each attach and detach: one more */
   LF_OK_(lf_pool_consumer_detach(consumer));
   LF_OK_(lf_pool_driver_destroy(driver));
 }
@@ -333,6 +334,7 @@ static void a_stream_nobody_leases_is_retired(void **state) {
   LF_OK_(lf_pool_producer_detach(pool_test_attach_producer(f->context, 14, 0)));
   usleep(200000); /* a consumer still holds it: it stays */
   assert_true(pool_test_count_entries(dir) >= 1);
+  const uint64_t retired_epoch = pool_test_counters(consumer).epoch; /* (the producer's detach: at most one more) */
   LF_OK_(lf_pool_consumer_detach(consumer));
   uint32_t count = 1;
   for (int i = 0; i < 200 && count != 0; ++i) {
@@ -342,8 +344,31 @@ static void a_stream_nobody_leases_is_retired(void **state) {
   assert_int_equal(count, 0);
   assert_int_equal(pool_test_count_entries(dir), -1); /* its directory is gone */
   consumer = attach_consumer(f, 14, 0); /* and it comes back on demand */
+  /* at an epoch it never had (the spec: epochs never repeat for a stream id; it once restarted at 1) */
+  assert_true(pool_test_counters(consumer).epoch > retired_epoch + 1);
   LF_OK_(lf_pool_consumer_detach(consumer));
   LF_OK_(lf_pool_driver_destroy(driver));
+}
+
+/* A driver killed with its producer leaves epochs, its socket, token and lock behind; the next
+ * driver removes the epochs whose producer is gone at once, gives the stream an epoch it never
+ * had, and a clean stop of that driver leaves nothing at all in the user directory. */
+static void a_clean_driver_leaves_nothing_and_cleans_what_a_killed_one_left(void **state) {
+  fixture_t *f = *state;
+  char user_dir[512], stream_dir[600];
+  snprintf(user_dir, sizeof user_dir, "%s/lavaflow-%u", f->base, (unsigned)geteuid());
+  snprintf(stream_dir, sizeof stream_dir, "%s/default/3", user_dir);
+  helper_t killed = spawn_helper(f, "producer", 3, 1, NULL); /* with its embedded driver */
+  kill_helper(f, killed);
+  assert_true(pool_test_count_entries(stream_dir) >= 1); /* left behind */
+  assert_true(pool_test_count_entries(user_dir) >= 3);   /* lock, socket, token, namespace */
+  lf_pool_driver_t *driver = pool_test_driver(f->context, NULL);
+  assert_int_equal(pool_test_count_entries(stream_dir), -1); /* its producer is gone: so is the epoch */
+  lf_pool_producer_t *producer = pool_test_attach_producer(f->context, 3, 0);
+  assert_true(pool_test_producer_epoch(producer) > killed.epoch);
+  LF_OK_(lf_pool_producer_detach(producer));
+  LF_OK_(lf_pool_driver_destroy(driver));
+  assert_int_equal(pool_test_count_entries(user_dir), 0); /* no lock, socket, token, stream or epoch */
 }
 
 static void quotas_refuse_with_a_clear_status(void **state) {
@@ -429,6 +454,7 @@ int main(void) {
       cmocka_unit_test_setup_teardown(a_producer_with_another_layout_starts_an_epoch_of_that_layout, setup, teardown),
       cmocka_unit_test_setup_teardown(consumers_beyond_the_table_still_attach, setup, teardown),
       cmocka_unit_test_setup_teardown(a_stream_nobody_leases_is_retired, setup, teardown),
+      cmocka_unit_test_setup_teardown(a_clean_driver_leaves_nothing_and_cleans_what_a_killed_one_left, setup, teardown),
       cmocka_unit_test_setup_teardown(quotas_refuse_with_a_clear_status, setup, teardown),
       cmocka_unit_test_setup_teardown(huge_pages_are_honoured_or_refused, setup, teardown),
       cmocka_unit_test_setup_teardown(the_shutdown_request_needs_the_token, setup, teardown),
