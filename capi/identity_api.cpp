@@ -144,6 +144,8 @@ lf_status_t lf_identity_get_text(const lf_identity_t *identity, int32_t which, c
       case LF_IDENTITY_TEXT_BASE_DIR: text = i.base_dir; break;
       case LF_IDENTITY_TEXT_BOOT_ID: text = topo::format_uuid(i.boot_id); break;
       case LF_IDENTITY_TEXT_MACHINE_ID: text = core::hex_bytes(i.machine_id.data(), i.machine_id.size()); break;
+      case LF_IDENTITY_TEXT_LOCAL_NUMA_NODES: text = i.local_numa_nodes.to_list(); break;
+      case LF_IDENTITY_TEXT_LOCAL_PACKAGES: text = i.local_packages.to_list(); break;
       default: core::fail(LF_ERR_INVALID_ARGUMENT, "which %d is not an lf_identity_text_t value", which);
     }
     return capi::copy_text_out(text, buffer, buffer_size, out_length, __func__);

@@ -68,6 +68,16 @@ lf_status_t lf_topology_get_cpuset(const lf_context_t *context, int32_t type, ui
   });
 }
 
+lf_status_t lf_topology_get_nearest_numa_nodes(const lf_context_t *context, int32_t type, uint32_t logical_index,
+                                               char *buffer, size_t buffer_size, size_t *out_length) {
+  return capi::guarded(__func__, [&]() -> lf_status_t {
+    auto ctx = acquire_context(context);
+    const topo::Topology &topology = ctx->context->topology();
+    std::string text = topology.nearest_numa_nodes(topology.cpuset(type, logical_index)).to_list();
+    return capi::copy_text_out(text, buffer, buffer_size, out_length, __func__);
+  });
+}
+
 lf_status_t lf_topology_get_binding(const lf_context_t *context, int32_t target, char *buffer, size_t buffer_size,
                                     size_t *out_length) {
   return capi::guarded(__func__, [&]() -> lf_status_t {

@@ -103,7 +103,10 @@ typedef enum lf_identity_text {
   LF_IDENTITY_TEXT_PACKAGES = 4,   /**< packages the cpuset touches (logical indices) */
   LF_IDENTITY_TEXT_BASE_DIR = 5,   /**< the shared-memory base directory path */
   LF_IDENTITY_TEXT_BOOT_ID = 6,    /**< the boot id as a UUID string */
-  LF_IDENTITY_TEXT_MACHINE_ID = 7  /**< the machine id as 32 hex digits */
+  LF_IDENTITY_TEXT_MACHINE_ID = 7, /**< the machine id as 32 hex digits */
+  LF_IDENTITY_TEXT_LOCAL_NUMA_NODES = 8, /**< NUMA nodes the whole cpuset lies in (each holds all its PUs;
+                                              several with memory-side nodes; may be empty): what scope compares */
+  LF_IDENTITY_TEXT_LOCAL_PACKAGES = 9    /**< packages the whole cpuset lies in (logical indices; may be empty) */
 } lf_identity_text_t;
 
 LF_EXTERN_C_BEGIN

@@ -130,6 +130,12 @@ class context {
   std::string cpuset(lf_topology_object_type_t type, uint32_t index) const {
     return read_text([&](char *b, size_t n, size_t *len) { return lf_topology_get_cpuset(get(), type, index, b, n, len); });
   }
+  /** The NUMA nodes nearest a topology object (lf_topology_get_nearest_numa_nodes()). */
+  std::string nearest_numa_nodes(lf_topology_object_type_t type, uint32_t index) const {
+    return read_text([&](char *b, size_t n, size_t *len) {
+      return lf_topology_get_nearest_numa_nodes(get(), type, index, b, n, len);
+    });
+  }
   /** Where this process or thread may run. */
   std::string binding(lf_binding_target_t target = LF_BINDING_PROCESS) const {
     return read_text([&](char *b, size_t n, size_t *len) { return lf_topology_get_binding(get(), target, b, n, len); });

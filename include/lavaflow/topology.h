@@ -70,7 +70,9 @@ typedef struct lf_topology_object {
   uint32_t logical_index;  /**< index among objects of this type, 0..count-1 */
   uint32_t os_index;       /**< the operating system's index, or ::LF_TOPOLOGY_INDEX_NONE */
   uint32_t package;        /**< logical index of the enclosing package, or ::LF_TOPOLOGY_INDEX_NONE */
-  uint32_t numa_node;      /**< OS index of the nearest NUMA node, or ::LF_TOPOLOGY_INDEX_NONE */
+  uint32_t numa_node;      /**< OS index of a nearest NUMA node (plain memory before a memory-side
+                                node: see lf_topology_get_nearest_numa_nodes()); a NUMA node's
+                                own index; ::LF_TOPOLOGY_INDEX_NONE when no node holds all its PUs */
   uint32_t pu_count;       /**< PUs in the object's cpuset (for PCI devices: PUs close to it) */
   uint32_t flags;          /**< bitwise OR of ::lf_topology_object_flag values */
   uint64_t memory_bytes;   /**< NUMA nodes: local memory; machine: all memory; others 0 */
@@ -147,6 +149,30 @@ LF_API lf_status_t lf_topology_get_object(const lf_context_t *context, int32_t t
 LF_API lf_status_t lf_topology_get_cpuset(const lf_context_t *context, int32_t type,
                                           uint32_t logical_index, char *buffer,
                                           size_t buffer_size, size_t *out_length);
+
+/**
+ * The NUMA nodes nearest an object, as a list of OS indices (same text rules as
+ * lf_topology_get_cpuset()): of the nodes whose PUs include all of the object's, those with
+ * the fewest PUs. On machines with memory-side nodes — high-bandwidth memory (Knights
+ * Landing, Sapphire Rapids HBM), CXL expanders, NVDIMM — a PU often has several, e.g. "0,4"
+ * for a DRAM node and the HBM node of the same cluster; ::lf_topology_object_t::numa_node
+ * names one of them (plain memory first). Empty text when no node holds all the object's
+ * PUs (a package spanning several nodes; PUs no node covers). A NUMA node's own entry is
+ * computed the same way and so includes itself.
+ * @param context the context (borrowed)
+ * @param type an ::lf_topology_object_type_t value
+ * @param logical_index 0..count-1
+ * @param buffer caller-owned, may be NULL when `buffer_size` is 0
+ * @param buffer_size bytes available at `buffer`
+ * @param[out] out_length the text's length without its NUL (may be NULL)
+ * @return `LF_OK`, `LF_ERR_BUFFER_TOO_SMALL`, `LF_ERR_NOT_FOUND`, `LF_ERR_INVALID_ARGUMENT`,
+ *         `LF_ERR_INVALID_HANDLE`.
+ * @par Thread safety
+ * Thread-safe.
+ */
+LF_API lf_status_t lf_topology_get_nearest_numa_nodes(const lf_context_t *context, int32_t type,
+                                                      uint32_t logical_index, char *buffer,
+                                                      size_t buffer_size, size_t *out_length);
 
 /** Which binding lf_topology_get_binding() reports. */
 typedef enum lf_binding_target {

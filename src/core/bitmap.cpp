@@ -118,4 +118,12 @@ Bitmap Bitmap::parse_list(std::string_view text) {
   return out;
 }
 
+std::vector<uint32_t> Bitmap::indices() const {
+  std::vector<uint32_t> out;
+  for (size_t w = 0; w < words_.size(); ++w)
+    for (uint64_t word = words_[w]; word != 0; word &= word - 1)
+      out.push_back(static_cast<uint32_t>(w * 64 + static_cast<size_t>(__builtin_ctzll(word))));
+  return out;
+}
+
 }  // namespace lavaflow::core

@@ -31,6 +31,8 @@ class Bitmap {
   bool intersects(const Bitmap &other) const noexcept;
   bool is_subset_of(const Bitmap &other) const noexcept;
   Bitmap intersection(const Bitmap &other) const;
+  // The members, ascending.
+  std::vector<uint32_t> indices() const;
 
   const std::vector<uint64_t> &words() const noexcept { return words_; }
 

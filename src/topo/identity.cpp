@@ -22,11 +22,12 @@ Identity take_identity(const Topology &topology, const std::string &base_dir, co
     id.cpuset = topology.binding(request.thread_binding ? LF_BINDING_THREAD : LF_BINDING_PROCESS);
     if (request.thread_binding) id.flags |= LF_IDENTITY_THREAD_BINDING;
   }
+  // (Any of these may be empty: PUs no NUMA node covers, topologies without packages. Scope
+  // is then decided from what there is.)
   id.numa_nodes = topology.numa_nodes_of(id.cpuset);
   id.packages = topology.packages_of(id.cpuset);
-  if (id.numa_nodes.empty() || id.packages.empty())
-    core::fail(LF_ERR_INTERNAL, "cpuset %s touches no NUMA node or package of the topology %s",
-               id.cpuset.to_list().c_str(), topology.source().describe().c_str());
+  id.local_numa_nodes = topology.numa_nodes_containing(id.cpuset);
+  id.local_packages = topology.packages_containing(id.cpuset);
   id.topology_digest = topology.digest();
   id.topology_source = topology.source().kind;
   return id;

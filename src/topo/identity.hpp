@@ -37,8 +37,10 @@ struct Identity {
   uint64_t topology_digest = 0;
   int32_t topology_source = LF_TOPOLOGY_SOURCE_SYSTEM;
   core::Bitmap cpuset;
-  core::Bitmap numa_nodes;
-  core::Bitmap packages;
+  core::Bitmap numa_nodes;        // NUMA nodes the cpuset touches (OS indices; may be empty)
+  core::Bitmap packages;          // packages the cpuset touches (logical indices; may be empty)
+  core::Bitmap local_numa_nodes;  // NUMA nodes the whole cpuset lies in (Topology::numa_nodes_containing)
+  core::Bitmap local_packages;    // packages the whole cpuset lies in
 
   bool has(uint32_t flag) const noexcept { return (flags & flag) != 0; }
   bool operator==(const Identity &) const = default;

@@ -44,6 +44,7 @@ void put_bitmap_words(ByteWriter &w, const Bitmap &b) {
 }
 
 Bitmap get_bitmap(ByteReader &r, uint32_t words, const char *name) {
+  if (words == 0) return Bitmap();
   std::vector<uint64_t> v(words);
   for (auto &word : v) word = r.u64(name);
   // A zero last word would mean a non-canonical encoding or, with one word, an empty set.
@@ -51,10 +52,12 @@ Bitmap get_bitmap(ByteReader &r, uint32_t words, const char *name) {
   return Bitmap(std::move(v));
 }
 
-uint32_t get_word_count(ByteReader &r, const char *name) {
+// `may_be_empty`: 0 words stand for the empty set (version 2: every set but the cpuset).
+uint32_t get_word_count(ByteReader &r, const char *name, bool may_be_empty = false) {
   uint32_t n = r.u32(name);
-  if (n == 0 || n > Bitmap::kMaxWords)
-    fail(LF_ERR_CORRUPT, "identity blob: %s has %u words, expected 1..%u", name, n, Bitmap::kMaxWords);
+  if ((n == 0 && !may_be_empty) || n > Bitmap::kMaxWords)
+    fail(LF_ERR_CORRUPT, "identity blob: %s has %u words, expected %u..%u", name, n, may_be_empty ? 0u : 1u,
+         Bitmap::kMaxWords);
   return n;
 }
 
@@ -95,18 +98,32 @@ void decode_process(ByteReader &r, Identity &id) {
   if (id.pid == 0) fail(LF_ERR_CORRUPT, "identity blob: pid is 0");
 }
 
-void decode_location(ByteReader &r, Identity &id) {
+void decode_location(ByteReader &r, Identity &id, uint16_t version) {
   id.topology_digest = r.u64("topology_digest");
   uint32_t source = r.u32("topology_source");
   if (source < LF_TOPOLOGY_SOURCE_SYSTEM || source > LF_TOPOLOGY_SOURCE_XML)
     fail(LF_ERR_CORRUPT, "identity blob: topology_source %u is not 1..3", source);
   id.topology_source = static_cast<int32_t>(source);
+  const bool v2 = version >= 2;
   uint32_t cpu_words = get_word_count(r, "cpuset");
-  uint32_t numa_words = get_word_count(r, "numa_nodes");
-  uint32_t package_words = get_word_count(r, "packages");
+  uint32_t numa_words = get_word_count(r, "numa_nodes", v2);
+  uint32_t package_words = get_word_count(r, "packages", v2);
+  uint32_t local_numa_words = v2 ? get_word_count(r, "local_numa_nodes", true) : 0;
+  uint32_t local_package_words = v2 ? get_word_count(r, "local_packages", true) : 0;
   id.cpuset = get_bitmap(r, cpu_words, "cpuset");
   id.numa_nodes = get_bitmap(r, numa_words, "numa_nodes");
   id.packages = get_bitmap(r, package_words, "packages");
+  if (v2) {
+    id.local_numa_nodes = get_bitmap(r, local_numa_words, "local_numa_nodes");
+    id.local_packages = get_bitmap(r, local_package_words, "local_packages");
+    if (!id.local_numa_nodes.is_subset_of(id.numa_nodes) || !id.local_packages.is_subset_of(id.packages))
+      fail(LF_ERR_CORRUPT, "identity blob: the cpuset lies in a NUMA node or package it does not touch");
+  } else {
+    // Version 1 said only what the cpuset touches: one node or package touched is the one it
+    // was taken to lie in, as version 1 decided.
+    if (id.numa_nodes.is_single()) id.local_numa_nodes = id.numa_nodes;
+    if (id.packages.is_single()) id.local_packages = id.packages;
+  }
 }
 
 // Facts marked unknown must be zero, so that one identity has exactly one encoding.
@@ -168,9 +185,13 @@ std::vector<uint8_t> encode_identity(const Identity &id) {
     w.u32(static_cast<uint32_t>(id.cpuset.words().size()));
     w.u32(static_cast<uint32_t>(id.numa_nodes.words().size()));
     w.u32(static_cast<uint32_t>(id.packages.words().size()));
+    w.u32(static_cast<uint32_t>(id.local_numa_nodes.words().size()));
+    w.u32(static_cast<uint32_t>(id.local_packages.words().size()));
     put_bitmap_words(w, id.cpuset);
     put_bitmap_words(w, id.numa_nodes);
     put_bitmap_words(w, id.packages);
+    put_bitmap_words(w, id.local_numa_nodes);
+    put_bitmap_words(w, id.local_packages);
   });
 
   if (w.size() > LF_IDENTITY_BLOB_MAX_SIZE)
@@ -192,8 +213,8 @@ Identity decode_identity(std::span<const uint8_t> blob) {
   if (magic != kIdentityMagic)
     fail(LF_ERR_CORRUPT, "not an identity blob: magic 0x%08x, expected 0x%08x (\"LFID\")", magic, kIdentityMagic);
   uint16_t version = r.u16("format_version");
-  if (version != kIdentityFormatVersion)
-    fail(LF_ERR_CORRUPT, "identity blob format version %u; this library (lavaflow %s) reads version %u", version,
+  if (version != kIdentityFormatVersion && version != 1)
+    fail(LF_ERR_CORRUPT, "identity blob format version %u; this library (lavaflow %s) reads versions 1 and %u", version,
          LF_VERSION_STRING, kIdentityFormatVersion);
   uint16_t header_bytes = r.u16("header_size");
   if (header_bytes != kIdentityHeaderBytes)
@@ -230,7 +251,7 @@ Identity decode_identity(std::span<const uint8_t> blob) {
       seen |= 1u << type;
       if (type == kSectionHost) decode_host(payload, id);
       if (type == kSectionProcess) decode_process(payload, id);
-      if (type == kSectionLocation) decode_location(payload, id);
+      if (type == kSectionLocation) decode_location(payload, id, version);
       if (payload.remaining() != 0)
         fail(LF_ERR_CORRUPT, "identity blob: section %u has %zu unexpected trailing bytes", type, payload.remaining());
     } else if (flags & kSectionFlagRequired) {

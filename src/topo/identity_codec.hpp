@@ -10,7 +10,9 @@
 namespace lavaflow::topo {
 
 constexpr uint32_t kIdentityMagic = 0x4449464C;  // bytes "LFID"
-constexpr uint16_t kIdentityFormatVersion = 1;
+// Version 2 added the NUMA nodes and packages the cpuset lies in, and allows empty sets
+// (version 1 is still read: see decode_location).
+constexpr uint16_t kIdentityFormatVersion = 2;
 constexpr uint16_t kIdentityHeaderBytes = 32;
 
 enum IdentitySectionType : uint16_t {

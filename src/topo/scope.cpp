@@ -16,10 +16,15 @@ bool same_base_dir(const Identity &a, const Identity &b) noexcept {
          a.base_dir_device == b.base_dir_device && a.base_dir_inode == b.base_dir_inode;
 }
 
+// Both cpusets lying in one NUMA node (some node contains every PU of each) is what makes them
+// NUMA neighbours: a PU may lie in several nodes (memory-side nodes — HBM, CXL, NVDIMM — share
+// a cpuset with a DRAM node or span a package), and a cpuset that merely touches a node does
+// not lie in it. Likewise for packages. Empty sets (PUs no node covers, topologies without
+// packages) lie in nothing and match nothing.
 int32_t hardware_level(const Identity &a, const Identity &b) noexcept {
   if (a.topology_digest != b.topology_digest) return LF_SCOPE_UNKNOWN;
-  if (a.numa_nodes.is_single() && a.numa_nodes == b.numa_nodes) return LF_SCOPE_NUMA;
-  if (a.packages.is_single() && a.packages == b.packages) return LF_SCOPE_PACKAGE;
+  if (a.local_numa_nodes.intersects(b.local_numa_nodes)) return LF_SCOPE_NUMA;
+  if (a.local_packages.intersects(b.local_packages)) return LF_SCOPE_PACKAGE;
   return LF_SCOPE_HOST;
 }
 

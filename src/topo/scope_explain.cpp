@@ -41,21 +41,29 @@ std::string namespace_note(const Identity &a, const Identity &b, NamespaceKind k
                      static_cast<unsigned long long>(b.namespaces[kind]));
 }
 
+// Where a cpuset lies: "0-3 (in NUMA node 0,4 and package 0)", "2-3 (in no NUMA node as a
+// whole, touching 0; in package 1)".
 std::string place(const Identity &id) {
-  return format_text("%s (NUMA %s, package %s)", id.cpuset.to_list().c_str(), id.numa_nodes.to_list().c_str(),
-                     id.packages.to_list().c_str());
+  auto within = [](const core::Bitmap &lies_in, const core::Bitmap &touches, const char *what) {
+    if (!lies_in.empty()) return format_text("in %s %s", what, lies_in.to_list().c_str());
+    if (touches.empty()) return format_text("in no %s", what);
+    return format_text("in no %s as a whole, touching %s", what, touches.to_list().c_str());
+  };
+  return format_text("%s (%s; %s)", id.cpuset.to_list().c_str(),
+                     within(id.local_numa_nodes, id.numa_nodes, "NUMA node").c_str(),
+                     within(id.local_packages, id.packages, "package").c_str());
 }
 
 std::string hardware_text(const Identity &a, const Identity &b, int32_t hardware) {
   switch (hardware) {
     case LF_SCOPE_NUMA:
-      return format_text("both cpusets (%s and %s) are in NUMA node %s", a.cpuset.to_list().c_str(),
-                         b.cpuset.to_list().c_str(), a.numa_nodes.to_list().c_str());
+      return format_text("both cpusets (%s and %s) lie in NUMA node %s", a.cpuset.to_list().c_str(),
+                         b.cpuset.to_list().c_str(), a.local_numa_nodes.intersection(b.local_numa_nodes).to_list().c_str());
     case LF_SCOPE_PACKAGE:
-      return format_text("cpusets %s and %s share package %s but not one NUMA node", place(a).c_str(),
-                         place(b).c_str(), a.packages.to_list().c_str());
+      return format_text("cpusets %s and %s lie in package %s but in no common NUMA node", place(a).c_str(),
+                         place(b).c_str(), a.local_packages.intersection(b.local_packages).to_list().c_str());
     case LF_SCOPE_HOST:
-      return format_text("cpusets %s and %s are not within one package", place(a).c_str(), place(b).c_str());
+      return format_text("cpusets %s and %s lie in no common NUMA node or package", place(a).c_str(), place(b).c_str());
     default:
       return format_text(
           "the identities were taken on different topologies (%s digest %016llx vs %s digest %016llx), so NUMA "

@@ -232,8 +232,10 @@ void Topology::object(int32_t type, uint32_t logical_index, lf_topology_object_t
     out.package = package->logical_index;
   else if (located->type == HWLOC_OBJ_PACKAGE)
     out.package = located->logical_index;
-  if (located->nodeset != nullptr && hwloc_bitmap_weight(located->nodeset) == 1)
-    out.numa_node = static_cast<uint32_t>(hwloc_bitmap_first(located->nodeset));
+  if (obj->type == HWLOC_OBJ_NUMANODE)
+    out.numa_node = obj->os_index;
+  else if (located->cpuset != nullptr)
+    out.numa_node = preferred_numa_node(from_hwloc(located->cpuset));
 
   std::string name;
   switch (obj->type) {
@@ -310,6 +312,55 @@ Bitmap Topology::packages_of(const Bitmap &set) const {
   for (uint32_t i = 0; i < n; ++i)
     if (from_hwloc(object_at(LF_TOPOLOGY_PACKAGE, i)->cpuset).intersects(set)) out.set(i);
   return out;
+}
+
+Bitmap Topology::numa_nodes_containing(const Bitmap &set) const {
+  Bitmap out;
+  if (set.empty()) return out;
+  const uint32_t n = count(LF_TOPOLOGY_NUMA_NODE);
+  for (uint32_t i = 0; i < n; ++i) {
+    hwloc_obj_t node = object_at(LF_TOPOLOGY_NUMA_NODE, i);
+    if (set.is_subset_of(from_hwloc(node->cpuset))) out.set(node->os_index);
+  }
+  return out;
+}
+
+Bitmap Topology::packages_containing(const Bitmap &set) const {
+  Bitmap out;
+  if (set.empty()) return out;
+  const uint32_t n = count(LF_TOPOLOGY_PACKAGE);
+  for (uint32_t i = 0; i < n; ++i)
+    if (set.is_subset_of(from_hwloc(object_at(LF_TOPOLOGY_PACKAGE, i)->cpuset))) out.set(i);
+  return out;
+}
+
+Bitmap Topology::nearest_numa_nodes(const Bitmap &set) const {
+  Bitmap out;
+  if (set.empty()) return out;
+  uint32_t fewest = UINT32_MAX;
+  const uint32_t n = count(LF_TOPOLOGY_NUMA_NODE);
+  for (uint32_t i = 0; i < n; ++i) {
+    hwloc_obj_t node = object_at(LF_TOPOLOGY_NUMA_NODE, i);
+    const Bitmap pus = from_hwloc(node->cpuset);
+    if (!set.is_subset_of(pus)) continue;
+    const uint32_t size = pus.count();
+    if (size < fewest) {
+      out = Bitmap();
+      fewest = size;
+    }
+    if (size == fewest) out.set(node->os_index);
+  }
+  return out;
+}
+
+uint32_t Topology::preferred_numa_node(const Bitmap &set) const {
+  const Bitmap nearest = nearest_numa_nodes(set);
+  if (nearest.empty()) return LF_TOPOLOGY_INDEX_NONE;
+  for (uint32_t index : nearest.indices()) {  // (ascending)
+    hwloc_obj_t node = hwloc_get_numanode_obj_by_os_index(topology_, index);
+    if (node != nullptr && node->subtype == nullptr) return index;
+  }
+  return nearest.first();
 }
 
 }  // namespace lavaflow::topo

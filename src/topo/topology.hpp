@@ -43,12 +43,24 @@ class Topology {
   // NUMA nodes (OS indices) and packages (logical indices) that a cpuset touches.
   core::Bitmap numa_nodes_of(const core::Bitmap &cpuset) const;
   core::Bitmap packages_of(const core::Bitmap &cpuset) const;
+  // Those that contain all of a cpuset: where memory is local to every PU of it. Memory-side
+  // nodes (high-bandwidth memory, CXL expanders, NVDIMM) share their cpuset with the DRAM node
+  // beside them or span a whole package, so a cpuset may lie in several NUMA nodes — or in
+  // none (PUs no node covers), or in no package (topologies without Package objects).
+  core::Bitmap numa_nodes_containing(const core::Bitmap &cpuset) const;
+  core::Bitmap packages_containing(const core::Bitmap &cpuset) const;
+  // The NUMA nodes nearest a cpuset: of those containing it, the ones with the fewest PUs
+  // (a PU of a cluster with DRAM and HBM nodes has both). Empty when none contains it.
+  core::Bitmap nearest_numa_nodes(const core::Bitmap &cpuset) const;
 
   // For the memory layer (placement, binding).
   hwloc_topology_t raw() const noexcept { return topology_; }
 
  private:
   hwloc_obj_t object_at(int32_t type, uint32_t logical_index) const;
+  // The one nearest NUMA node reported for an object: plain memory before a memory-side node
+  // (one with a subtype: "MCDRAM", "HBM", "NVM"...), then the lowest OS index.
+  uint32_t preferred_numa_node(const core::Bitmap &cpuset) const;
   uint64_t compute_digest() const;
 
   TopologySource source_;

@@ -38,6 +38,14 @@ syn="synthetic:pack:2 numa:2 core:2 pu:2"
 expect 0 "$lf" --topology "$syn" topo --json
 json '(.packages | length) == 2 and (.numa_nodes | length) == 4 and (.pus | length) == 16'
 json '.numa_nodes[3].cpuset == "12-15"'
+# memory-side NUMA nodes (a DRAM and an HBM node per cluster): a PU names both, never -1
+knl="synthetic:pack:1 group:2 [numa] [numa] core:2 pu:2"
+expect 0 "$lf" --topology "$knl" topo --json
+json '.pus[5].numa_node == 2 and .pus[5].nearest_numa_nodes == "2-3"'
+json '[.pus[], .cores[], .numa_nodes[] | .numa_node] | all(. != -1 and . != null)'
+json '.packages[0].numa_node == null and .packages[0].nearest_numa_nodes == ""'
+expect 0 "$lf" --topology "$knl" topo
+contains "$tmp/out" "(PU 0-1, NUMA 0-1)"
 expect 1 "$lf" --topology "synthetic:nonsense:9" topo
 contains "$tmp/err" "lavaflow: corrupt data"
 [ "$(wc -l < "$tmp/err")" = 1 ] || fail "error is not one line"

@@ -130,10 +130,10 @@ static void other_processes_are_placed_by_numa_node_and_package(void **state) {
     const char *a, *b;
     int32_t level;
     const char *why;
-  } cases[] = {{"0", "1", LF_SCOPE_NUMA, "are in NUMA node 0"},
-               {"0", "4", LF_SCOPE_PACKAGE, "share package 0 but not one NUMA node"},
-               {"0", "8", LF_SCOPE_HOST, "are not within one package"},
-               {"0-7", "0", LF_SCOPE_PACKAGE, "share package 0"}};
+  } cases[] = {{"0", "1", LF_SCOPE_NUMA, "lie in NUMA node 0"},
+               {"0", "4", LF_SCOPE_PACKAGE, "lie in package 0 but in no common NUMA node"},
+               {"0", "8", LF_SCOPE_HOST, "lie in no common NUMA node or package"},
+               {"0-7", "0", LF_SCOPE_PACKAGE, "lie in package 0"}};
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
     lf_identity_t *a = at(cases[i].a), *b0 = at(cases[i].b);
     lf_identity_t *b = edited(b0, other_pid);

@@ -62,8 +62,11 @@ void print_identity(std::ostream &out, const lf::identity &id, const std::string
         << info.base_dir_inode << ")\n";
   else
     out << " (not examined)\n";
-  out << "  cpuset      " << id.text(LF_IDENTITY_TEXT_CPUSET) << " (" << cpuset_origin(info) << ") -> NUMA node(s) "
-      << id.text(LF_IDENTITY_TEXT_NUMA_NODES) << ", package(s) " << id.text(LF_IDENTITY_TEXT_PACKAGES) << "\n";
+  auto or_none = [](std::string text) { return text.empty() ? std::string("none") : text; };
+  out << "  cpuset      " << id.text(LF_IDENTITY_TEXT_CPUSET) << " (" << cpuset_origin(info) << ") -> touches NUMA node(s) "
+      << or_none(id.text(LF_IDENTITY_TEXT_NUMA_NODES)) << ", package(s) " << or_none(id.text(LF_IDENTITY_TEXT_PACKAGES))
+      << "; lies in NUMA node(s) " << or_none(id.text(LF_IDENTITY_TEXT_LOCAL_NUMA_NODES)) << ", package(s) "
+      << or_none(id.text(LF_IDENTITY_TEXT_LOCAL_PACKAGES)) << "\n";
   out << "  topology    " << source_name(info.topology_source) << ", digest " << hex64(info.topology_digest) << "\n";
   out << "  blob        " << id.serialize().size() << " bytes\n";
 }
@@ -97,6 +100,8 @@ void write_identity_json(JsonWriter &json, const lf::identity &id) {
   json.field("cpuset_origin", cpuset_origin(info));
   json.field("numa_nodes", id.text(LF_IDENTITY_TEXT_NUMA_NODES));
   json.field("packages", id.text(LF_IDENTITY_TEXT_PACKAGES));
+  json.field("local_numa_nodes", id.text(LF_IDENTITY_TEXT_LOCAL_NUMA_NODES));
+  json.field("local_packages", id.text(LF_IDENTITY_TEXT_LOCAL_PACKAGES));
   json.field("topology_source", source_name(info.topology_source));
   json.field("topology_digest", hex64(info.topology_digest));
   json.field("blob_bytes", static_cast<uint64_t>(id.serialize().size()));

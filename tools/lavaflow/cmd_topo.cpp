@@ -19,7 +19,7 @@ std::string index_text(uint32_t index) { return index == LF_TOPOLOGY_INDEX_NONE 
 void json_index(JsonWriter &json, const char *name, uint32_t index) {
   json.key(name);
   if (index == LF_TOPOLOGY_INDEX_NONE)
-    json.value(int64_t{-1});
+    json.null_value();
   else
     json.value(index);
 }
@@ -45,7 +45,10 @@ void print_topology(std::ostream &out, const lf::context &ctx) {
     out << "    cores:";
     for (uint32_t c = 0; c < info.cores; ++c) {
       lf_topology_object_t core = ctx.object(LF_TOPOLOGY_CORE, c);
-      if (core.package == p) out << " " << c << "(PU " << ctx.cpuset(LF_TOPOLOGY_CORE, c) << ")";
+      if (core.package != p) continue;
+      out << " " << c << "(PU " << ctx.cpuset(LF_TOPOLOGY_CORE, c);
+      const std::string near = ctx.nearest_numa_nodes(LF_TOPOLOGY_CORE, c);
+      out << (near.empty() ? std::string(", no NUMA node") : ", NUMA " + near) << ")";
     }
     out << "\n";
   }
@@ -88,6 +91,8 @@ void write_topology_json(JsonWriter &json, const lf::context &ctx) {
       json_index(json, "os_index", o.os_index);
       json_index(json, "package", o.package);
       json_index(json, "numa_node", o.numa_node);
+      // (several where memory-side nodes sit beside DRAM: HBM, CXL, NVDIMM; "" when none holds it)
+      json.field("nearest_numa_nodes", ctx.nearest_numa_nodes(list.type, i));
       json.field("cpuset", ctx.cpuset(list.type, i));
       if (list.type == LF_TOPOLOGY_NUMA_NODE) json.field("memory_bytes", o.memory_bytes);
       if (o.name[0] != '\0') json.field("name", o.name);

@@ -90,4 +90,10 @@ JsonWriter &JsonWriter::value(bool flag) {
   return *this;
 }
 
+JsonWriter &JsonWriter::null_value() {
+  separate();
+  out_ << "null";
+  return *this;
+}
+
 }  // namespace lavaflow_cli

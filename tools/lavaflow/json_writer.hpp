@@ -25,6 +25,7 @@ class JsonWriter {
   JsonWriter &value(uint32_t number) { return value(static_cast<uint64_t>(number)); }
   JsonWriter &value(int32_t number) { return value(static_cast<int64_t>(number)); }
   JsonWriter &value(bool flag);
+  JsonWriter &null_value();  // (an index or value that does not exist: never a made-up -1)
 
   // key + value in one call
   template <typename T>
