@@ -22,9 +22,10 @@ static inline void die(const char *what, lf_status_t status) {
   exit(1);
 }
 
-static inline uint64_t realtime_ns(void) {
+/* The host's monotonic clock: lavaflow's own tensor-pool timestamps use it too. */
+static inline uint64_t monotonic_ns(void) {
   struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
+  clock_gettime(CLOCK_MONOTONIC, &ts);
   return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 

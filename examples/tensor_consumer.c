@@ -65,12 +65,12 @@ int main(int argc, char **argv) {
   enum { kMaxSamples = 100000 };
   static uint64_t latency[kMaxSamples];
   uint32_t samples = 0, bad = 0;
-  uint64_t first_ns = 0, last_ns = 0, idle_since = realtime_ns();
+  uint64_t first_ns = 0, last_ns = 0, idle_since = monotonic_ns();
   lf_pool_metadata_t meta = {.struct_size = sizeof meta};
   while (1) {
     lf_pool_view_t view = {.struct_size = sizeof view};
     status = lf_pool_consumer_wait(consumer, &view, 100 * 1000 * 1000);
-    const uint64_t now = realtime_ns();
+    const uint64_t now = monotonic_ns();
     if (status == LF_OK) {
       const int ok = view.bytes == TENSOR_BYTES && view.tensor.dtype == LF_DTYPE_FLOAT32 &&
                      frame_ok(view.payload, (uint64_t)((const float *)view.payload)[0]);

@@ -44,10 +44,10 @@ int main(int argc, char **argv) {
   fflush(stdout);
   sleep(1); /* let consumers started alongside attach first: frames before their attach are not theirs */
 
-  const uint64_t period = (uint64_t)(1e9 / rate), start = realtime_ns();
+  const uint64_t period = (uint64_t)(1e9 / rate), start = monotonic_ns();
   uint32_t published = 0;
   for (uint32_t n = 0; n < frames; ++n) {
-    while (realtime_ns() < start + n * period) usleep(100);
+    while (monotonic_ns() < start + n * period) usleep(100);
     void *payload = NULL;
     status = lf_pool_producer_claim(producer, TENSOR_BYTES, &payload);
     if (status == LF_ERR_CLOSED) continue; /* the driver revoked our lease: it is being taken again */
@@ -61,11 +61,11 @@ int main(int argc, char **argv) {
     t.ndims = 2;
     t.dims[0] = TENSOR_ROWS;
     t.dims[1] = TENSOR_COLS;
-    t.timestamp_ns = realtime_ns(); /* consumers measure their latency from this */
+    t.timestamp_ns = monotonic_ns(); /* consumers measure their latency from this */
     if ((status = lf_pool_producer_commit(producer, &t, TENSOR_BYTES)) != LF_OK) die("lf_pool_producer_commit", status);
     ++published;
   }
-  const double seconds = (double)(realtime_ns() - start) / 1e9;
+  const double seconds = (double)(monotonic_ns() - start) / 1e9;
   printf("producer: published %u frames in %.2f s (%.0f frames/s, %.2f GB/s written in place)\n", published, seconds,
          published / seconds, published * (double)TENSOR_BYTES / seconds / 1e9);
   lf_pool_producer_detach(producer);

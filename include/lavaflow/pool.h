@@ -82,8 +82,8 @@ typedef struct lf_pool_region_info {
   uint32_t slot_bytes;            /**< header ring: 256 */
   uint32_t stride_bytes;          /**< payload pools: bytes per slot */
   uint64_t pid;                   /**< the producer's pid (informational) */
-  uint64_t start_timestamp_ns;    /**< when the region was created (CLOCK_REALTIME ns) */
-  uint64_t activity_timestamp_ns; /**< refreshed by a live producer: stale means presumed dead */
+  uint64_t start_timestamp_ns;    /**< when the region was created (CLOCK_MONOTONIC ns) */
+  uint64_t activity_timestamp_ns; /**< refreshed by a live producer (CLOCK_MONOTONIC ns): stale means presumed dead */
   uint64_t file_bytes;            /**< the file's size */
   uint32_t committed_slots;       /**< header ring: slots holding a committed, valid frame */
   uint32_t invalid_slots;         /**< header ring: committed slots whose header fails validation */
@@ -161,7 +161,7 @@ typedef struct lf_pool_tensor {
   uint32_t ndims;                   /**< 1..8 */
   int32_t dims[LF_POOL_MAX_DIMS];   /**< extents, >= 0; zero beyond ndims */
   int32_t strides[LF_POOL_MAX_DIMS]; /**< byte strides, all 0 = contiguous */
-  uint64_t timestamp_ns;            /**< the producer's timestamp; 0: lavaflow stamps CLOCK_REALTIME (a clock read: the vDSO, or a system call where there is none) */
+  uint64_t timestamp_ns;            /**< the producer's timestamp; 0: lavaflow stamps CLOCK_MONOTONIC (a clock read: the vDSO, or a system call where there is none) */
   uint32_t meta_version;            /**< 0: the stream's current metadata version */
   uint32_t progress_unit;           /**< 0 none, 1 rows, 2 columns */
   uint32_t progress_stride_bytes;   /**< bytes per progress unit */
@@ -571,8 +571,8 @@ typedef struct lf_pool_producer_qos {
   uint64_t frames_published;  /**< the same, counted by the producer */
   uint64_t bytes_published;   /**< payload bytes published */
   uint64_t frames_refused;    /**< claims refused (larger than every pool) */
-  uint64_t last_publish_ns;   /**< CLOCK_REALTIME when the driver last saw `published` move (0: never) */
-  uint64_t heartbeat_ns;      /**< CLOCK_REALTIME of the producer's last keepalive (0: none) */
+  uint64_t last_publish_ns;   /**< CLOCK_MONOTONIC when the driver last saw `published` move (0: never) */
+  uint64_t heartbeat_ns;      /**< CLOCK_MONOTONIC of the producer's last keepalive (0: none) */
   uint64_t pid;               /**< the producer's pid (0: none yet) */
   uint64_t lease_id;          /**< the producer's lease */
   uint32_t waiters;           /**< consumers asleep now */
@@ -595,8 +595,8 @@ typedef struct lf_pool_consumer_entry {
   uint64_t drops_late;   /**< as lf_pool_counters_t */
   uint64_t skipped;      /**< as lf_pool_counters_t */
   uint64_t invalid;      /**< as lf_pool_counters_t */
-  uint64_t heartbeat_ns; /**< CLOCK_REALTIME of its last keepalive */
-  uint64_t attach_ns;    /**< CLOCK_REALTIME of its attach */
+  uint64_t heartbeat_ns; /**< CLOCK_MONOTONIC of its last keepalive */
+  uint64_t attach_ns;    /**< CLOCK_MONOTONIC of its attach */
 } lf_pool_consumer_entry_t;
 
 /**

@@ -26,11 +26,16 @@ constexpr size_t wake_word = 128, waiters = 132;
 // Producer QoS line.
 constexpr size_t frames_published = 192, bytes_published = 200, frames_refused = 208, last_publish_ns = 216,
                  producer_pid = 224, producer_heartbeat_ns = 232, producer_lease = 240, meta_version = 248;
+// u32: the clock every timestamp of the stream's regions was read from (ClockDomain)
+constexpr size_t clock_domain = 252;
 // Stream metadata: seqlock word (odd while written), version, length, then the encoded record.
 constexpr size_t meta_seq = 256, meta_record_version = 264, meta_bytes = 268, meta_data = 272;
 constexpr size_t meta_capacity = 4096 - meta_data;
 constexpr size_t consumers = 4096;  // the consumer table: nslots entries of kConsumerEntryBytes
 }  // namespace control_offset
+
+// The spec's ClockDomain: lavaflow writes MONOTONIC (the host's CLOCK_MONOTONIC).
+enum ClockDomain : uint32_t { kClockMonotonic = 1, kClockRealtimeSynced = 2 };
 
 constexpr uint32_t kConsumerEntryBytes = 128;
 constexpr uint32_t kMaxConsumerEntries = 65536;

@@ -37,7 +37,8 @@ using protocol::Type;
 
 namespace {
 
-using core::realtime_ns;
+using core::realtime_ns;  // (epoch numbers only: timestamps are monotonic_ns)
+uint64_t monotonic_ns() noexcept { return static_cast<uint64_t>(core::monotonic_ns()); }
 int64_t now_ms() noexcept { return core::monotonic_ms(); }
 
 // Whether the peer's primary or a supplementary group is `group` (supplementary groups come
@@ -457,7 +458,7 @@ void Driver::Engine::attach(Client &client, const Message &m) {
   lease.last_keepalive_ms = now_ms();
   lease.mode = r.mode;
   lease.mode_arg = r.mode_arg;
-  lease.attach_ns = realtime_ns();
+  lease.attach_ns = monotonic_ns();
   try {
     const bool created = existing == streams_.end();
     Stream &stream = created ? open_stream(r.stream_id, client.cred.uid, profile) : existing->second;
@@ -554,7 +555,7 @@ void Driver::Engine::write_entry(Stream &stream, const Lease &lease, bool fresh)
   control.u64(at + o::pid).store(static_cast<uint64_t>(lease.client->cred.pid), std::memory_order_relaxed);
   control.u64(at + o::mode_arg).store(lease.mode_arg, std::memory_order_relaxed);
   control.u64(at + o::attach_ns).store(lease.attach_ns, std::memory_order_relaxed);
-  control.u64(at + o::heartbeat_ns).store(realtime_ns(), std::memory_order_relaxed);
+  control.u64(at + o::heartbeat_ns).store(monotonic_ns(), std::memory_order_relaxed);
   control.u32(at + o::state).store(kEntryAttached, std::memory_order_release);
 }
 
@@ -631,14 +632,14 @@ void Driver::Engine::keepalive(Client &client, const Message &m) {
     stamp_producer(s->second, client.cred.pid);
   } else if (lease->entry != kNoConsumerEntry) {
     const ControlView control = s->second.current().control();
-    control.u64(control.entry_offset(lease->entry) + consumer_offset::heartbeat_ns).store(realtime_ns(), std::memory_order_relaxed);
+    control.u64(control.entry_offset(lease->entry) + consumer_offset::heartbeat_ns).store(monotonic_ns(), std::memory_order_relaxed);
   }
 }
 
 void Driver::Engine::stamp_producer(Stream &stream, pid_t pid) {
   // The producer's liveness and QoS timestamps are written here, at its attach and each
   // keepalive, so that its data path reads no clock.
-  const uint64_t now = realtime_ns();
+  const uint64_t now = monotonic_ns();
   stream.current().mark_activity(now, static_cast<uint64_t>(pid));
   const ControlView control = stream.current().control();
   namespace o = control_offset;

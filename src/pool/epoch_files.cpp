@@ -56,7 +56,7 @@ std::unique_ptr<EpochFiles> EpochFiles::create(int stream_dir_fd, const std::str
   }
   try {
     files->dir_fd_ = ipc::open_private_dir(stream_dir_fd, files->dir_name_.c_str(), false, files->dir_path_);
-    const uint64_t now = core::realtime_ns();
+    const uint64_t now = static_cast<uint64_t>(core::monotonic_ns());  // the clock domain of every pool timestamp
     Superblock sb;
     sb.epoch = epoch;
     sb.stream_id = stream_id;
@@ -73,6 +73,7 @@ std::unique_ptr<EpochFiles> EpochFiles::create(int stream_dir_fd, const std::str
     control.slot_bytes = kConsumerEntryBytes;
     const Region &c = files->add_region(kRegionNames[1], control, control_region_bytes(options.consumer_entries), options);
     files->control_ = ControlView(c.base, options.consumer_entries);
+    files->control_.u32(control_offset::clock_domain).store(kClockMonotonic, std::memory_order_relaxed);
     for (const auto &pool : profile.pools) {
       Superblock p = sb;
       p.region_type = kPayloadPool;
@@ -144,10 +145,10 @@ protocol::Announcement EpochFiles::announcement() const {
   return a;
 }
 
-void EpochFiles::mark_activity(uint64_t realtime, uint64_t producer_pid) noexcept {
+void EpochFiles::mark_activity(uint64_t now_ns, uint64_t producer_pid) noexcept {
   for (Region &r : regions_) {
     std::atomic_ref<uint64_t>(*reinterpret_cast<uint64_t *>(r.base + superblock_offset::activity_timestamp_ns))
-        .store(realtime, std::memory_order_relaxed);
+        .store(now_ns, std::memory_order_relaxed);
     std::atomic_ref<uint64_t>(*reinterpret_cast<uint64_t *>(r.base + superblock_offset::pid)).store(producer_pid, std::memory_order_relaxed);
   }
 }

@@ -47,7 +47,7 @@ class EpochFiles {
   protocol::Announcement announcement() const;
 
   // Refreshes activity_timestamp_ns in every superblock (the producer is alive) and the pid.
-  void mark_activity(uint64_t realtime_ns, uint64_t producer_pid) noexcept;
+  void mark_activity(uint64_t monotonic_ns, uint64_t producer_pid) noexcept;
 
   // Unlinks the files and the epoch directory (mappings held elsewhere stay valid).
   void remove() noexcept;

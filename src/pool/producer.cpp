@@ -63,7 +63,7 @@ lf_status_t Producer::commit(SlotHeader header) noexcept {
     return LF_ERR_INVALID_ARGUMENT;
   }
   if (header.meta_version == 0 && meta_) header.meta_version = meta_->version;
-  if (header.timestamp_ns == 0) header.timestamp_ns = core::realtime_ns();
+  if (header.timestamp_ns == 0) header.timestamp_ns = static_cast<uint64_t>(core::monotonic_ns());
   alignas(8) uint8_t image[kSlotBytes];
   if (const char *problem = writer_->prepare(header, image)) {
     problem_ = problem;

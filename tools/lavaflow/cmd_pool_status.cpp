@@ -27,9 +27,10 @@ const char *mode_name(int32_t mode) {
   }
 }
 
-uint64_t realtime_ns() {
+// The clock of every tensor-pool timestamp (docs/tensor-pool.md, "Clocks").
+uint64_t monotonic_ns() {
   timespec ts{};
-  clock_gettime(CLOCK_REALTIME, &ts);
+  clock_gettime(CLOCK_MONOTONIC, &ts);
   return uint64_t(ts.tv_sec) * 1000000000ull + uint64_t(ts.tv_nsec);
 }
 
@@ -48,7 +49,7 @@ std::vector<StreamView> snapshot(const lf::context &ctx, uint64_t stale_ms) {
   lf::check(lf_pool_list_streams(ctx.get(), listed.data(), static_cast<uint32_t>(listed.size()), &count));
   listed.resize(std::min<size_t>(count, listed.size()));
   std::vector<StreamView> views;
-  const uint64_t now = realtime_ns();
+  const uint64_t now = monotonic_ns();
   for (const auto &s : listed) {
     StreamView v;
     v.status = s;
