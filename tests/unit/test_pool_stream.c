@@ -410,6 +410,14 @@ static void files_written_by_lavaflow_follow_the_tables(void **state) {
   assert_int_equal(le(sb + 32, 4), 256);
   assert_int_equal(le(sb + 40, 8), (uint64_t)getpid()); /* the driver stamps the producer's pid */
   assert_true(le(sb + 48, 8) > 0 && le(sb + 56, 8) >= le(sb + 48, 8));
+  /* the clock domain: CLOCK_MONOTONIC (a realtime stamp would be decades past it), recorded in the control region */
+  struct timespec mono;
+  clock_gettime(CLOCK_MONOTONIC, &mono);
+  const uint64_t mono_ns = (uint64_t)mono.tv_sec * 1000000000ull + (uint64_t)mono.tv_nsec;
+  assert_true(le(sb + 56, 8) <= mono_ns && le(sb + 48, 8) + 3600ull * 1000000000ull > mono_ns);
+  uint8_t domain[4];
+  read_file_at(info.epoch_dir, "control", 252, domain, sizeof domain);
+  assert_int_equal(le(domain, 4), 1); /* MONOTONIC */
   read_file_at(info.epoch_dir, "2.pool", 0, sb, sizeof sb);
   assert_int_equal(le(sb + 24, 2), 2);
   assert_int_equal(le(sb + 26, 2), 2);
