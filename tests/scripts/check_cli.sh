@@ -149,6 +149,52 @@ contains "$tmp/err" "is not a group of this system"
 printf '[profiles.x]\nheader_slots = 6\npools = [ { id = 1, stride = 4096 } ]\n' > "$tmp/bad.toml"
 expect 1 "$lf" driver --config "$tmp/bad.toml" --print-config
 contains "$tmp/err" "header_slots 6 is not a power of two"
+# the Driver Model spec's canonical keys (§17): read, Aeron ones noted; its shm.base_dir is used
+mkdir -p "$tmp/canonical"
+cat > "$tmp/canonical.toml" <<TOML
+[driver]
+instance_id = "camera-host-1"
+control_channel = "aeron:ipc?term-length=4m"
+control_stream_id = 1000
+[shm]
+base_dir = "$tmp/canonical"
+require_hugepages = false
+permissions_mode = "600"
+[policies]
+allow_dynamic_streams = true
+default_profile = "camera"
+announce_period_ms = 500
+lease_keepalive_interval_ms = 250
+lease_expiry_grace_intervals = 4
+shutdown_timeout_ms = 100
+epoch_gc_keep = 2
+[profiles.camera]
+header_nslots = 16
+payload_pools = [ { pool_id = 1, stride_bytes = 1048576 } ]
+[streams.cam1]
+stream_id = 10000
+profile = "camera"
+TOML
+expect 0 "$lf" driver --config "$tmp/canonical.toml" --print-config
+grep -qE '^keepalive_ms += 250 +# params$' "$tmp/out" || fail "driver: policies.lease_keepalive_interval_ms"
+grep -qE '^expiry_intervals += 4 ' "$tmp/out" || fail "driver: policies.lease_expiry_grace_intervals"
+grep -qE '^dynamic_streams += true' "$tmp/out" || fail "driver: policies.allow_dynamic_streams"
+contains "$tmp/out" "[profiles.default]"
+contains "$tmp/out" "pools = [ { id = 1, stride = 1048576 } ]"
+contains "$tmp/out" "id = 10000"
+contains "$tmp/err" "canonical.toml:3: 'driver.control_channel' is ignored: lavaflow's control plane is a Unix socket"
+printf 'keepalive_ms = 500\n[policies]\nlease_keepalive_interval_ms = 250\n' > "$tmp/twice.toml"
+expect 1 "$lf" driver --config "$tmp/twice.toml" --print-config
+contains "$tmp/err" "sets what"
+"$lf" driver --config "$tmp/canonical.toml" 2> "$tmp/driver.log" &
+driver_pid=$!
+for _ in $(seq 100); do [ -S "$tmp/canonical/lavaflow-$(id -u)/pool-driver.sock" ] && break; sleep 0.05; done
+expect 0 "$lf" --base-dir "$tmp/canonical" pool ls --json
+json 'length == 0'
+expect 0 "$lf" --base-dir "$tmp/canonical" driver --stop
+wait "$driver_pid" || fail "driver: the canonical configuration did not run and stop cleanly"
+contains "$tmp/driver.log" "instance camera-host-1"
+
 expect 1 "$lf" --base-dir "$tmp" pool ls
 contains "$tmp/err" "no tensor pool driver is listening"
 "$lf" --base-dir "$tmp" driver --config "$tmp/driver.toml" 2> "$tmp/driver.log" &

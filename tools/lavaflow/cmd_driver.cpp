@@ -15,8 +15,12 @@ namespace lavaflow_cli {
 
 namespace {
 
-void run_driver(const GlobalOptions &options, const std::string &config_path, bool print_config, bool stop) {
+void run_driver(const GlobalOptions &given, const std::string &config_path, bool print_config, bool stop) {
   std::unique_ptr<DriverConfigFile> file = config_path.empty() ? std::make_unique<DriverConfigFile>() : load_driver_config(config_path);
+  for (const std::string &note : file->notes) std::cerr << "lavaflow driver: " << note << "\n";
+  GlobalOptions options = given;
+  if (options.base_dir.empty()) options.base_dir = file->base_dir;  // (--base-dir wins over shm.base_dir)
+  if (!file->instance_id.empty()) std::cerr << "lavaflow driver: instance " << file->instance_id << "\n";
   if (print_config) {
     size_t length = 0;
     lf_status_t status = lf_pool_driver_describe_config(&file->params, nullptr, 0, &length);
@@ -67,7 +71,10 @@ CLI::App *add_driver_command(CLI::App &app, GlobalOptions &options) {
       "The TOML file sets: namespace, announce_period_ms, keepalive_ms, expiry_intervals, prefault, mlock,\n"
       "shutdown_drain_ms, dynamic_streams, header_slots, consumer_entries, max_streams_per_uid,\n"
       "max_bytes_per_uid, allowed_group, [profiles.NAME] (header_slots, pools = [{ id, stride }], require_hugepages) and\n"
-      "[[streams]] (id, profile). LAVAFLOW_DRIVER_<KEY> variables override the file. See docs/tensor-pool.md.");
+      "[[streams]] (id, profile). The Driver Model spec's canonical keys are read too ([driver], [shm] base_dir and\n"
+      "require_hugepages, [policies], [profiles.NAME] header_nslots and payload_pools = [{ pool_id, stride_bytes }],\n"
+      "[streams.NAME] stream_id and profile); its Aeron keys are noted and ignored.\n"
+      "LAVAFLOW_DRIVER_<KEY> variables override the file. See docs/tensor-pool.md.");
   auto config = std::make_shared<std::string>();
   auto print = std::make_shared<bool>(false);
   auto stop = std::make_shared<bool>(false);
