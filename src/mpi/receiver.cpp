@@ -9,6 +9,7 @@
 // sender's close, so that no send is left hanging.
 #include "core/strings.hpp"
 #include "mpi/fixed_queue.hpp"
+#include "mpi/frame_checker.hpp"
 #include "mpi/link.hpp"
 #include "mpi/page_buffer.hpp"
 
@@ -53,7 +54,10 @@ class Receiver final : public Link {
         contexts_(false, uses_zstd(config.compression)), frames_(config.depth),
         chunks_(config.depth),
         pending_(config.depth), inline_limit_(inline_limit(config.chunk_size)),
-        credit_batch_(std::max<uint32_t>(1, config.depth / 2)) {
+        credit_batch_(std::max<uint32_t>(1, config.depth / 2)),
+        checker_(FrameRules{config.channel_id, config.max_message, config.chunk_size,
+                            static_cast<uint32_t>(inline_limit_), config.compression != LF_MPI_COMPRESSION_NONE,
+                            config.short_frames}) {
     for (size_t i = 0; i < frames_.size(); ++i) {
       frames_[i].bytes.allocate(kFramePrefix + inline_limit_);
       post(i);
@@ -195,7 +199,7 @@ class Receiver final : public Link {
   }
 
   // Rejects the channel: the user gets everything before this frame, then `status`.
-  void reject(const char *problem) { reject(expected_sequence_, problem); }
+  void reject(const char *problem) { reject(checker_.expected_sequence(), problem); }
   void reject(uint64_t sequence, const char *problem) {
     const lf_status_t status = sealer_ ? LF_ERR_AUTH : LF_ERR_PROTOCOL;
     if (sealer_) stats_.auth_failures.add(1);
@@ -222,21 +226,13 @@ class Receiver final : public Link {
     if (discarding_) return discard(frame);
     if (deliver_short_frame(frame)) return true;
     FrameHeader header;
-    const char *problem = nullptr;
-    const bool short_frame = config_.short_frames && is_short_frame_length(static_cast<size_t>(frame.count));
-    const size_t prefix_bytes = short_frame ? 0 : kFramePrefix;
-    if (short_frame) problem = short_frame_header(frame.count, header);
-    else if (static_cast<size_t>(frame.count) < kFramePrefix) problem = "shorter than a frame header";
-    else if (decode_header(bytes, header, &problem) != LF_OK) {
-    } else if (header.channel_id != config_.channel_id) problem = "it names another channel";
-    else if (header.sequence != expected_sequence_)
-      problem = header.sequence < expected_sequence_ ? "replayed (its sequence number was already seen)"
-                                                     : "out of order (a frame before it is missing)";
-    else if (header.type == kFrameClose) {
+    const size_t count = static_cast<size_t>(frame.count);
+    const size_t prefix_bytes = config_.short_frames && is_short_frame_length(count) ? 0 : kFramePrefix;
+    const char *problem = checker_.check(bytes, count, header);
+    if (problem == nullptr && header.type == kFrameClose) {
       if (!pending_.empty()) return false;  // the last message's payloads are still arriving
       return close_frame(frame, header), true;
     }
-    else problem = check_lengths(header, frame.count);
     if (problem != nullptr) {
       // Everything before it is delivered first: the chunks still arriving or decoding.
       if (!pending_.empty()) return false;
@@ -247,9 +243,7 @@ class Receiver final : public Link {
     if (header.flags & kFlagFirst) message_to_caller_ = takes_zero_copy(header);
     if (direct || ((header.flags & kFlagFirst) && message_to_caller_)) {
       message_ = direct_.buffer;
-      message_bytes_ = header.message_bytes;
       if (message_to_caller_) {
-        in_message_ = true;
         caller_message_pending_ = true;
         caller_message_ = direct_.buffer;
         caller_message_bytes_ = header.message_bytes;
@@ -265,13 +259,9 @@ class Receiver final : public Link {
         return discard(frame);
       }
       ++open_messages_;
-      in_message_ = true;
       message_ = static_cast<uint8_t *>(room);
-      message_bytes_ = header.message_bytes;
     }
-    if (header.flags & kFlagLast) in_message_ = false;
-    ++expected_sequence_;
-    next_offset_ = header.offset + header.raw_bytes;  // what the next header must continue from
+    checker_.accept(header);
     stats_.frames.add(1);
     uint8_t *destination = message_ + header.offset;
     if (header.flags & kFlagInline) {
@@ -336,46 +326,6 @@ class Receiver final : public Link {
     for (const auto &chunk : chunks_) WorkerPool::wait(chunk);
   }
 
-  // The header a short frame of `count` bytes stands for; null, or why it is refused.
-  const char *short_frame_header(int count, FrameHeader &h) const {
-    const uint32_t n = static_cast<uint32_t>(count);
-    h.type = kFrameData;
-    h.flags = kFlagFirst | kFlagLast | kFlagInline;
-    h.codec = kCodecRaw;
-    h.channel_id = config_.channel_id;
-    h.payload_bytes = h.raw_bytes = n;
-    h.message_bytes = n;
-    h.sequence = expected_sequence_;
-    h.offset = 0;
-    if (in_message_) return "a short frame in the middle of a chunked message";
-    return n > inline_limit_ ? "a short frame longer than the inline limit" : nullptr;
-  }
-
-  // nullptr when a full frame's lengths fit the channel and the message in progress (the
-  // frame is `count` bytes).
-  const char *check_lengths(const FrameHeader &h, int count) const {
-    const bool first = h.flags & kFlagFirst, last = h.flags & kFlagLast;
-    if (h.message_bytes > config_.max_message) return "its message is larger than this end's max_message_size";
-    if (h.raw_bytes > config_.chunk_size) return "a chunk larger than the channel's chunk size";
-    if (h.codec != kCodecRaw && config_.compression == LF_MPI_COMPRESSION_NONE)
-      return "compressed, but its sender announced no compression";
-    if (h.codec == kCodecRaw ? h.payload_bytes != h.raw_bytes : h.payload_bytes >= h.raw_bytes)
-      return "its payload length does not fit its codec";
-    if (first && in_message_) return "a new message before the last chunk of the one in progress";
-    if (first != (h.offset == 0)) return "the first-chunk flag disagrees with the offset";
-    if (!first && (h.message_bytes != message_bytes_ || h.offset != next_offset_))
-      return "a chunk that does not continue the message in progress";
-    if (h.offset + h.raw_bytes > h.message_bytes || last != (h.offset + h.raw_bytes == h.message_bytes))
-      return "the last-chunk flag or the lengths disagree with the message's size";
-    if (h.flags & kFlagInline) {
-      if (!first || !last) return "an inline frame must carry a whole message";
-      if (static_cast<size_t>(count) != kFramePrefix + h.payload_bytes) return "truncated (its length disagrees with its header)";
-    } else if (static_cast<size_t>(count) != kFramePrefix) {
-      return "a chunk header with bytes after it";
-    }
-    return nullptr;
-  }
-
   // Opens and decodes one chunk into the ring: null, or what is wrong with it. Runs on a
   // worker or on this thread; touches only the chunk's bytes and the thread-safe sealer and
   // decompressor.
@@ -404,11 +354,11 @@ class Receiver final : public Link {
   // copied there at once — the checks handle() makes of a full frame do not apply to it.
   bool deliver_short_frame(const FrameBuffer &frame) {
     const size_t n = static_cast<size_t>(frame.count);
-    if (!config_.short_frames || in_message_ || !is_short_frame_length(n) || n > inline_limit_ || !direct_takes(n))
-      return false;
+    if (!checker_.short_frame_fits(n) || !direct_takes(n)) return false;
     if (n > 0) std::memcpy(direct_.buffer, frame.bytes.data(), n);
-    ++expected_sequence_;
-    next_offset_ = n;
+    FrameHeader whole;
+    checker_.check(frame.bytes.data(), n, whole);  // (the implied header of a short frame that fits: never refused)
+    checker_.accept(whole);
     stats_.frames.add(1);
     stats_.wire_bytes.add(n);
     ++credits_owed_;
@@ -531,7 +481,7 @@ class Receiver final : public Link {
   void close_frame(FrameBuffer &frame, const FrameHeader &header) {
     // Either way nothing follows the sender's close.
     finished_ = true;
-    if (static_cast<size_t>(frame.count) != kFramePrefix || header.payload_bytes != 0 || in_message_)
+    if (static_cast<size_t>(frame.count) != kFramePrefix || header.payload_bytes != 0 || checker_.in_message())
       return reject("a close frame in the middle of a message");
     uint8_t nothing = 0;
     if (sealer_ && !sealer_->open(header.sequence, frame.bytes.data(), &nothing, 0, frame.bytes.data() + kHeaderBytes))
@@ -564,11 +514,8 @@ class Receiver final : public Link {
   size_t unposted_ = 0;    // the frames before next_frame_ taken, not yet posted again
   const size_t inline_limit_;
   const uint32_t credit_batch_;
-  uint64_t expected_sequence_ = 0;
+  FrameChecker checker_;         // the sequence and the message in progress: what may come next
   uint8_t *message_ = nullptr;  // the ring room reserved for the message whose frames arrive
-  uint64_t message_bytes_ = 0;
-  uint64_t next_offset_ = 0;
-  bool in_message_ = false;      // its first frame came, its last not yet
   uint32_t open_messages_ = 0;   // reserved ahead, not yet committed
   uint64_t credits_owed_ = 0;
   bool discarding_ = false;
