@@ -89,16 +89,21 @@ Listener::Listener(std::shared_ptr<const context::Context> context, const std::s
 }
 
 Listener::~Listener() {
-  Monitor::instance().unwatch(watch_);
+  Monitor::instance().unwatch(watch_);  // (no new connection from here on)
   Monitor::instance().unwatch(timer_watch_);
-  std::vector<std::unique_ptr<Connection>> connections;
+  // A connection being served (on_hello) is still listed as pending, and unwatching it waits
+  // for its handler; only then can every connection it may have added be taken.
   std::deque<std::unique_ptr<Pending>> pending;
   {
     std::lock_guard lock(mutex_);
-    connections.swap(connections_);
     pending.swap(pending_);
   }
   for (auto &p : pending) Monitor::instance().unwatch(p->watch);
+  std::vector<std::unique_ptr<Connection>> connections;
+  {
+    std::lock_guard lock(mutex_);
+    connections.swap(connections_);
+  }
   for (auto &c : connections) Monitor::instance().unwatch(c->watch);
   // Remove the socket file only if it is still ours (a later channel may have taken the name).
   ipc::unlink_if_ours(dir_.get(), name_, bound_);
@@ -158,20 +163,24 @@ void Listener::on_hello(Pending *waiting) noexcept {
   } catch (const std::exception &e) {
     size = 0;  // a peer that hung up or sent garbage: dropped below
   }
-  std::unique_ptr<Pending> pending = take_pending(waiting);
-  if (!pending) return;
-  Monitor::instance().unwatch(pending->watch);  // (from inside its handler: returns at once)
-  if (size == 0) return;
-  bytes.resize(size);
-  try {
-    // The handshake's one reply may wait this long for room (it never needs to: the socket is fresh).
-    int flags = fcntl(pending->socket.get(), F_GETFL);
-    if (flags >= 0) fcntl(pending->socket.get(), F_SETFL, flags & ~O_NONBLOCK);
-    ipc::set_socket_timeout(pending->socket.get(), kHandshakeTimeoutMs);
-    serve(std::move(pending->socket), bytes);
-  } catch (const std::exception &e) {
-    core::log_message(context_->log(), LF_LOG_WARN, "channel '%s': a connection failed: %s", name_.c_str(), e.what());
+  // Its watch goes first (from inside its handler: at once; the connection's own watch will
+  // take the same fd), but the entry stays listed until it was served: the destructor waits for
+  // this handler through it, so that the connection served here is never left behind.
+  Monitor::instance().unwatch(waiting->watch);
+  UniqueFd socket = std::move(waiting->socket);
+  if (size > 0) {
+    bytes.resize(size);
+    try {
+      // The handshake's one reply may wait this long for room (it never needs to: the socket is fresh).
+      int flags = fcntl(socket.get(), F_GETFL);
+      if (flags >= 0) fcntl(socket.get(), F_SETFL, flags & ~O_NONBLOCK);
+      ipc::set_socket_timeout(socket.get(), kHandshakeTimeoutMs);
+      serve(std::move(socket), bytes);
+    } catch (const std::exception &e) {
+      core::log_message(context_->log(), LF_LOG_WARN, "channel '%s': a connection failed: %s", name_.c_str(), e.what());
+    }
   }
+  take_pending(waiting);  // (freed here, or by the destructor if it took the list meanwhile)
 }
 
 void Listener::arm_timer(int64_t deadline_ns) noexcept {
