@@ -9,7 +9,7 @@
 
 namespace lavaflow::transport {
 
-constexpr uint64_t kChannelMagic = 0x314C4E4148434C46ull;  // bytes "LFCHANL1"
+constexpr uint64_t kChannelMagic = 0x314C4E4148434C46ull;  // the bytes "FLCHANL1" (F first: the value, read little-endian)
 constexpr uint32_t kChannelLayoutVersion = 1;
 constexpr uint64_t kPage = 4096;
 constexpr uint64_t kMinCapacity = 4096;

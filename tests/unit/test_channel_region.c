@@ -40,7 +40,7 @@ static uint8_t *make_region(int *out_fd, int seal) {
   if (seal) assert_int_equal(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0);
   uint8_t *r = mmap(NULL, REGION_BYTES, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   assert_true(r != MAP_FAILED);
-  blob_put64(r + 0, 0x314C4E4148434C46ull); /* "LFCHANL1" */
+  blob_put64(r + 0, 0x314C4E4148434C46ull); /* the bytes "FLCHANL1" */
   blob_put32(r + 8, 1);                     /* layout version */
   blob_put32(r + 12, 4096);                 /* header bytes */
   blob_put64(r + 16, REGION_BYTES);
