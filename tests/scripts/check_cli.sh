@@ -146,6 +146,9 @@ grep -qE '^allowed_group += 0 +# params$' "$tmp/out" || fail "driver: allowed_gr
 printf 'allowed_group = "no-such-group-here"\n' > "$tmp/group.toml"
 expect 1 "$lf" driver --config "$tmp/group.toml" --print-config
 contains "$tmp/err" "is not a group of this system"
+printf '[profiles.x]\npools = [ { id = 1, stride = 4194E304 } ]\n' > "$tmp/float.toml"  # (a float too big for any integer)
+expect 1 "$lf" driver --config "$tmp/float.toml" --print-config
+contains "$tmp/err" "float.toml:2: 'stride' must be an integer"
 printf '[profiles.x]\nheader_slots = 6\npools = [ { id = 1, stride = 4096 } ]\n' > "$tmp/bad.toml"
 expect 1 "$lf" driver --config "$tmp/bad.toml" --print-config
 contains "$tmp/err" "header_slots 6 is not a power of two"

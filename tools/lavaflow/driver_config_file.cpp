@@ -28,8 +28,10 @@ void check_keys(const std::string &path, const toml::table &table, const std::se
 
 template <typename T>
 T integer(const std::string &path, const toml::node &node, const std::string &key, int64_t min, int64_t max) {
-  const auto value = node.value<int64_t>();
-  if (!node.is_integer() || !value || *value < min || *value > max)
+  // (is_integer first: toml++'s value<int64_t>() converts a float, with undefined behaviour
+  // when it does not fit — found by fuzz_driver_config with `stride = 4194E304`)
+  const auto value = node.is_integer() ? node.value<int64_t>() : std::nullopt;
+  if (!value || *value < min || *value > max)
     throw CliError(where(path, node) + ": '" + key + "' must be an integer in " + std::to_string(min) + ".." + std::to_string(max));
   return static_cast<T>(*value);
 }
@@ -336,18 +338,31 @@ class Reader {
 
 }  // namespace
 
-std::unique_ptr<DriverConfigFile> load_driver_config(const std::string &path) {
+namespace {
+
+template <typename Parse>
+std::unique_ptr<DriverConfigFile> load(const std::string &name, Parse parse) {
   toml::table root;
   try {
-    root = toml::parse_file(path);
+    root = parse();
   } catch (const toml::parse_error &e) {
     std::ostringstream out;
-    out << path << ":" << e.source().begin.line << ": " << e.description();
+    out << name << ":" << e.source().begin.line << ": " << e.description();
     throw CliError(out.str());
   }
   auto out = std::make_unique<DriverConfigFile>();
-  Reader(path, *out).read(root);
+  Reader(name, *out).read(root);
   return out;
+}
+
+}  // namespace
+
+std::unique_ptr<DriverConfigFile> load_driver_config(const std::string &path) {
+  return load(path, [&] { return toml::parse_file(path); });
+}
+
+std::unique_ptr<DriverConfigFile> load_driver_config_text(std::string_view text, const std::string &name) {
+  return load(name, [&] { return toml::parse(text, name); });
 }
 
 }  // namespace lavaflow_cli
