@@ -87,7 +87,7 @@ if(LAVAFLOW_BUILD_TESTS)
                         "or configure with -DLAVAFLOW_BUILD_TESTS=OFF")
   endif()
 endif()
-if(LAVAFLOW_BUILD_TOOLS)
+if(LAVAFLOW_BUILD_TOOLS OR LAVAFLOW_BUILD_FUZZ)  # (the fuzz targets read the driver's TOML as the tool does)
   find_path(LAVAFLOW_CLI11_INCLUDE_DIR CLI/CLI.hpp)
   if(NOT LAVAFLOW_CLI11_INCLUDE_DIR)
     message(FATAL_ERROR "The lavaflow tool needs CLI11 (apt-get install libcli11-dev), "
