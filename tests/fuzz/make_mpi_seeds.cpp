@@ -4,36 +4,21 @@
 #include "mpi/frame.hpp"
 #include "mpi/hello.hpp"
 #include "mpi/pool_bridge_wire.hpp"
+#include "seed_writer.hpp"
 
 #include <lavaflow/lavaflow_mpi.h>
 
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <string>
-#include <sys/stat.h>
 #include <vector>
 
 using namespace lavaflow::mpi;
-using Bytes = std::vector<uint8_t>;
+using seeds::Bytes;
+using seeds::record;
+using seeds::write;
 
 namespace {
-
-std::string g_dir;
-
-void write(const char *target, int n, const Bytes &bytes) {
-  const std::string dir = g_dir + "/" + target;
-  mkdir(dir.c_str(), 0755);
-  std::ofstream out(dir + "/seed-" + std::to_string(n), std::ios::binary);
-  out.write(reinterpret_cast<const char *>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-}
-
-// One u16-length-prefixed record of the frames target.
-void record(Bytes &out, const Bytes &bytes) {
-  out.push_back(static_cast<uint8_t>(bytes.size()));
-  out.push_back(static_cast<uint8_t>(bytes.size() >> 8));
-  out.insert(out.end(), bytes.begin(), bytes.end());
-}
 
 Bytes full_frame(FrameHeader h, const Bytes &inline_payload) {
   Bytes frame(kFramePrefix);
@@ -65,8 +50,7 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "usage: fuzz_make_mpi_seeds DIR\n");
     return 2;
   }
-  g_dir = argv[1];
-  mkdir(g_dir.c_str(), 0755);
+  seeds::directory() = argv[1];
 
   // plain full frames: two whole messages inline, then the close
   Bytes plain{0};
@@ -151,6 +135,6 @@ int main(int argc, char **argv) {
   meta[0] = 2;
   encode_bridge_metadata(meta.data() + 1, metadata);
   write("fuzz_mpi_messages", 4, meta);
-  std::printf("MPI seeds written to %s\n", g_dir.c_str());
+  std::printf("MPI seeds written to %s\n", argv[1]);
   return 0;
 }

@@ -8,36 +8,22 @@
 #include "pool/metadata.hpp"
 #include "pool/protocol.hpp"
 #include "pool/wire.hpp"
+#include "seed_writer.hpp"
 
 #include <lavaflow/lavaflow.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <string>
-#include <sys/stat.h>
 #include <vector>
 
 using namespace lavaflow;
-using Bytes = std::vector<uint8_t>;
+using seeds::Bytes;
+using seeds::with_selector;
+using seeds::write;
 
 namespace {
-
-std::string g_dir;
-
-void write(const char *target, int n, const Bytes &bytes) {
-  const std::string dir = g_dir + "/" + target;
-  mkdir(dir.c_str(), 0755);
-  std::ofstream out(dir + "/seed-" + std::to_string(n), std::ios::binary);
-  out.write(reinterpret_cast<const char *>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-}
-
-Bytes with_selector(uint8_t selector, const Bytes &rest) {
-  Bytes out{selector};
-  out.insert(out.end(), rest.begin(), rest.end());
-  return out;
-}
 
 void check(lf_status_t status, const char *what) {
   if (status != LF_OK) {
@@ -168,8 +154,7 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "usage: fuzz_make_seeds DIR\n");
     return 2;
   }
-  g_dir = argv[1];
-  mkdir(g_dir.c_str(), 0755);
+  seeds::directory() = argv[1];
   lf_context_t *ctx = context_on(nullptr);
   lf_context_t *knl = context_on("synthetic:pack:1 group:2 [numa] [numa] core:2 pu:2");
 
@@ -265,6 +250,6 @@ int main(int argc, char **argv) {
                                            "[streams.cam1]\nstream_id = 10000\nprofile = \"camera\"\n"));
   lf_context_destroy(knl);
   lf_context_destroy(ctx);
-  std::printf("seeds written to %s (the MPI targets' seeds come from fuzz_make_mpi_seeds)\n", g_dir.c_str());
+  std::printf("seeds written to %s (the MPI targets' seeds come from fuzz_make_mpi_seeds)\n", argv[1]);
   return 0;
 }
