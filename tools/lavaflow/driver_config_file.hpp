@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lavaflow_cli {
@@ -26,5 +27,7 @@ struct DriverConfigFile {
 
 // Throws CliError with the file, line and key of the problem.
 std::unique_ptr<DriverConfigFile> load_driver_config(const std::string &path);
+// The same from text (`name` stands for the file in messages): what the fuzz target reads.
+std::unique_ptr<DriverConfigFile> load_driver_config_text(std::string_view text, const std::string &name);
 
 }  // namespace lavaflow_cli
