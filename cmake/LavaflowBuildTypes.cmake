@@ -49,6 +49,15 @@ else()
   set(LAVAFLOW_SANITIZER "none")
 endif()
 
+# Line and branch coverage (gcov): every target is instrumented; `./run coverage` and the
+# test command report src/ and capi/ (tests/scripts/coverage_report.py).
+option(LAVAFLOW_COVERAGE "Instrument for gcov coverage (gcc)" OFF)
+if(LAVAFLOW_COVERAGE)
+  # (atomic counters: the tests run many threads, and racing increments corrupt the counts)
+  add_compile_options(--coverage -fprofile-update=atomic)
+  add_link_options(--coverage)
+endif()
+
 # Warnings for our own code only (never for third-party headers).
 add_library(lavaflow_warnings INTERFACE)
 target_compile_options(lavaflow_warnings INTERFACE
