@@ -85,13 +85,19 @@ Bytes channel_region(lf_context_t *ctx, int32_t creator_role) {
   return region;
 }
 
-Bytes header_ring() {
+// The superblock of a region of stream 1 at epoch 7.
+pool::Superblock superblock(pool::RegionType region_type, uint32_t nslots, size_t slot_bytes) {
   pool::Superblock sb;
   sb.epoch = 7;
   sb.stream_id = 1;
-  sb.region_type = pool::kHeaderRing;
-  sb.nslots = 8;
-  sb.slot_bytes = pool::kSlotBytes;
+  sb.region_type = region_type;
+  sb.nslots = nslots;
+  sb.slot_bytes = static_cast<uint32_t>(slot_bytes);
+  return sb;
+}
+
+Bytes header_ring() {
+  const pool::Superblock sb = superblock(pool::kHeaderRing, 8, pool::kSlotBytes);
   Bytes ring(pool::region_bytes(sb));
   pool::write_superblock(ring.data(), sb);
   for (uint64_t seq = 0; seq < 3; ++seq) {
@@ -116,12 +122,7 @@ Bytes header_ring() {
 }
 
 Bytes control_region() {
-  pool::Superblock sb;
-  sb.epoch = 7;
-  sb.stream_id = 1;
-  sb.region_type = pool::kControl;
-  sb.nslots = 4;
-  sb.slot_bytes = pool::kConsumerEntryBytes;
+  const pool::Superblock sb = superblock(pool::kControl, 4, pool::kConsumerEntryBytes);
   std::vector<uint64_t> words(pool::control_region_bytes(4) / 8);
   uint8_t *bytes = reinterpret_cast<uint8_t *>(words.data());
   pool::write_superblock(bytes, sb);
