@@ -47,6 +47,22 @@ static void bad_fds_are_refused_before_mapping(void **state) {
   close(pipe_fds[0]);
   close(pipe_fds[1]);
 
+  /* Every other kind of file is named in the message. */
+  int socket_fds[2];
+  assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, socket_fds), 0);
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, import(socket_fds[0], 0));
+  LF_EXPECT_MESSAGE("a socket");
+  close(socket_fds[0]);
+  close(socket_fds[1]);
+  int directory = open("/tmp", O_RDONLY | O_DIRECTORY);
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, import(directory, 0));
+  LF_EXPECT_MESSAGE("a directory");
+  close(directory);
+  int device = open("/dev/null", O_RDWR);
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, import(device, 0));
+  LF_EXPECT_MESSAGE("a character device");
+  close(device);
+
   char path[] = "/tmp/lavaflow-regular-XXXXXX";
   int regular = mkstemp(path);
   assert_int_equal(ftruncate(regular, 4096), 0);
@@ -95,6 +111,17 @@ static void bad_params_are_refused(void **state) {
   LF_EXPECT(LF_ERR_INVALID_HANDLE, lf_buffer_create(g_context, 64, &params, &buffer));
   LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_buffer_create(g_context, 64, NULL, NULL));
   assert_null(buffer);
+  /* Shared memory is mapped at page boundaries: no stricter alignment can be promised. */
+  const long page = sysconf(_SC_PAGESIZE);
+  params = (lf_buffer_params_t){.field_mask = LF_BUFFER_PARAM_FIELD_KIND | LF_BUFFER_PARAM_FIELD_ALIGNMENT,
+                                .kind = LF_MEMORY_SHARED, .alignment = (uint64_t)page * 2};
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_buffer_create(g_context, 64, &params, &buffer));
+  LF_EXPECT_MESSAGE("exceeds the page size");
+  assert_null(buffer);
+  params.alignment = (uint64_t)page;
+  LF_OK_(lf_buffer_create(g_context, 64, &params, &buffer));
+  LF_OK_(lf_buffer_destroy(buffer));
+  buffer = NULL;
 
   LF_OK_(lf_buffer_create(g_context, 64, NULL, &buffer));
   LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_buffer_get_data(buffer, NULL, NULL));
