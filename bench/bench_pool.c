@@ -40,7 +40,7 @@ static lf_context_t *context(void) {
 }
 
 static lf_pool_producer_t *producer(lf_context_t *ctx, uint32_t stream) {
-  lf_pool_producer_params_t p = {.field_mask = LF_POOL_PARAM_FIELD_START_DRIVER, .start_driver = 0};
+  lf_pool_producer_params_t p = {.field_mask = LF_POOL_PRODUCER_PARAM_FIELD_START_DRIVER, .start_driver = 0};
   lf_pool_producer_t *out = NULL;
   if (lf_pool_producer_attach(ctx, stream, &p, &out) != LF_OK) die("lf_pool_producer_attach");
   return out;
@@ -48,7 +48,7 @@ static lf_pool_producer_t *producer(lf_context_t *ctx, uint32_t stream) {
 
 static lf_pool_consumer_t *consumer(lf_context_t *ctx, uint32_t stream, int sleep) {
   lf_pool_consumer_params_t p = {0};
-  p.field_mask = LF_POOL_PARAM_FIELD_START_DRIVER | LF_POOL_PARAM_FIELD_SPIN_US;
+  p.field_mask = LF_POOL_CONSUMER_PARAM_FIELD_START_DRIVER | LF_POOL_CONSUMER_PARAM_FIELD_SPIN_US;
   p.start_driver = 0;
   p.spin_us = sleep ? 0 : 1000000;
   lf_pool_consumer_t *out = NULL;

@@ -32,45 +32,60 @@ struct ConsumerObject final : core::Object {
   std::unique_ptr<pool::Consumer> consumer;
 };
 
-constexpr uint64_t kProducerFields = LF_POOL_PARAM_FIELD_CLIENT_ID | LF_POOL_PARAM_FIELD_PROFILE |
-                                     LF_POOL_PARAM_FIELD_REQUIRE_HUGEPAGES | LF_POOL_PARAM_FIELD_START_DRIVER |
-                                     LF_POOL_PARAM_FIELD_CONNECT_TIMEOUT | LF_POOL_PARAM_FIELD_DRIVER_UID;
-constexpr uint64_t kConsumerFields = LF_POOL_PARAM_FIELD_CLIENT_ID | LF_POOL_PARAM_FIELD_PROFILE | LF_POOL_PARAM_FIELD_START_DRIVER |
-                                     LF_POOL_PARAM_FIELD_CONNECT_TIMEOUT | LF_POOL_PARAM_FIELD_MODE |
-                                     LF_POOL_PARAM_FIELD_DECIMATION | LF_POOL_PARAM_FIELD_MAX_RATE |
-                                     LF_POOL_PARAM_FIELD_NOTIFY_EPOCH | LF_POOL_PARAM_FIELD_SPIN_US |
-                                     LF_POOL_PARAM_FIELD_DRIVER_UID;
+constexpr uint64_t kProducerFields = LF_POOL_PRODUCER_PARAM_FIELD_CLIENT_ID | LF_POOL_PRODUCER_PARAM_FIELD_PROFILE |
+                                     LF_POOL_PRODUCER_PARAM_FIELD_REQUIRE_HUGEPAGES |
+                                     LF_POOL_PRODUCER_PARAM_FIELD_START_DRIVER |
+                                     LF_POOL_PRODUCER_PARAM_FIELD_CONNECT_TIMEOUT | LF_POOL_PRODUCER_PARAM_FIELD_DRIVER_UID;
+constexpr uint64_t kConsumerFields = LF_POOL_CONSUMER_PARAM_FIELD_CLIENT_ID | LF_POOL_CONSUMER_PARAM_FIELD_PROFILE |
+                                     LF_POOL_CONSUMER_PARAM_FIELD_START_DRIVER |
+                                     LF_POOL_CONSUMER_PARAM_FIELD_CONNECT_TIMEOUT | LF_POOL_CONSUMER_PARAM_FIELD_MODE |
+                                     LF_POOL_CONSUMER_PARAM_FIELD_DECIMATION | LF_POOL_CONSUMER_PARAM_FIELD_MAX_RATE |
+                                     LF_POOL_CONSUMER_PARAM_FIELD_NOTIFY_EPOCH | LF_POOL_CONSUMER_PARAM_FIELD_SPIN_US |
+                                     LF_POOL_CONSUMER_PARAM_FIELD_DRIVER_UID;
 
 void check_mask(uint64_t mask, uint64_t known) {
   if (mask & ~known)
     core::fail(LF_ERR_INVALID_ARGUMENT, "params->field_mask has unknown bits 0x%llx", static_cast<unsigned long long>(mask & ~known));
 }
 
+// The bits of the fields producers and consumers share, in each one's field mask.
+struct SharedFieldBits {
+  uint64_t client_id, profile, start_driver, connect_timeout, driver_uid;
+};
+constexpr SharedFieldBits kProducerShared{LF_POOL_PRODUCER_PARAM_FIELD_CLIENT_ID, LF_POOL_PRODUCER_PARAM_FIELD_PROFILE,
+                                          LF_POOL_PRODUCER_PARAM_FIELD_START_DRIVER,
+                                          LF_POOL_PRODUCER_PARAM_FIELD_CONNECT_TIMEOUT,
+                                          LF_POOL_PRODUCER_PARAM_FIELD_DRIVER_UID};
+constexpr SharedFieldBits kConsumerShared{LF_POOL_CONSUMER_PARAM_FIELD_CLIENT_ID, LF_POOL_CONSUMER_PARAM_FIELD_PROFILE,
+                                          LF_POOL_CONSUMER_PARAM_FIELD_START_DRIVER,
+                                          LF_POOL_CONSUMER_PARAM_FIELD_CONNECT_TIMEOUT,
+                                          LF_POOL_CONSUMER_PARAM_FIELD_DRIVER_UID};
+
 // The fields producers and consumers share.
 template <typename Params>
-pool::SessionOptions session_options(uint32_t stream_id, const Params *params) {
+pool::SessionOptions session_options(uint32_t stream_id, const Params *params, const SharedFieldBits &bits) {
   pool::SessionOptions o;
   o.request.stream_id = stream_id;
   o.request.client_id = pool::new_client_id();
   if (params == nullptr) return o;
   const uint64_t mask = params->field_mask;
-  if (mask & LF_POOL_PARAM_FIELD_CLIENT_ID) {
+  if (mask & bits.client_id) {
     if (params->client_id == 0) core::fail(LF_ERR_INVALID_ARGUMENT, "params->client_id 0 is reserved");
     o.request.client_id = params->client_id;
   }
-  if (mask & LF_POOL_PARAM_FIELD_PROFILE) {
+  if (mask & bits.profile) {
     if (params->profile == nullptr) core::fail(LF_ERR_INVALID_ARGUMENT, "params->profile is NULL");
     const size_t length = std::strlen(params->profile);
     if (length == 0 || length >= pool::protocol::kProfileNameBytes)
       core::fail(LF_ERR_INVALID_ARGUMENT, "params->profile '%s' must be 1..%zu bytes", params->profile, pool::protocol::kProfileNameBytes - 1);
     o.request.profile = params->profile;
   }
-  if (mask & LF_POOL_PARAM_FIELD_START_DRIVER) o.start_driver = params->start_driver != 0;
-  if (mask & LF_POOL_PARAM_FIELD_CONNECT_TIMEOUT) {
+  if (mask & bits.start_driver) o.start_driver = params->start_driver != 0;
+  if (mask & bits.connect_timeout) {
     if (params->connect_timeout_ms < 0) core::fail(LF_ERR_INVALID_ARGUMENT, "params->connect_timeout_ms %d is negative", params->connect_timeout_ms);
     o.connect_timeout_ms = params->connect_timeout_ms;
   }
-  if (mask & LF_POOL_PARAM_FIELD_DRIVER_UID) o.driver_uid = static_cast<uid_t>(params->driver_uid);
+  if (mask & bits.driver_uid) o.driver_uid = static_cast<uid_t>(params->driver_uid);
   return o;
 }
 
@@ -197,8 +212,8 @@ lf_status_t lf_pool_producer_attach(lf_context_t *context, uint32_t stream_id, c
     auto ctx = capi::acquire<capi::ContextObject>(context, core::HandleType::context, "context");
     capi::require_out(out_producer, "out_producer");
     if (params != nullptr) check_mask(params->field_mask, kProducerFields);
-    pool::SessionOptions options = session_options(stream_id, params);
-    if (params != nullptr && (params->field_mask & LF_POOL_PARAM_FIELD_REQUIRE_HUGEPAGES))
+    pool::SessionOptions options = session_options(stream_id, params, kProducerShared);
+    if (params != nullptr && (params->field_mask & LF_POOL_PRODUCER_PARAM_FIELD_REQUIRE_HUGEPAGES))
       options.request.require_hugepages = params->require_hugepages != 0;
     auto producer = std::make_unique<pool::Producer>(ctx->context, std::move(options));
     *out_producer = capi::publish_handle<lf_pool_producer_t>(std::make_shared<ProducerObject>(ctx->context, std::move(producer)));
@@ -293,29 +308,29 @@ lf_status_t lf_pool_consumer_attach(lf_context_t *context, uint32_t stream_id, c
     capi::require_out(out_consumer, "out_consumer");
     pool::ConsumerOptions options;
     if (params != nullptr) check_mask(params->field_mask, kConsumerFields);
-    options.session = session_options(stream_id, params);
+    options.session = session_options(stream_id, params, kConsumerShared);
     if (params != nullptr) {
       const uint64_t mask = params->field_mask;
-      if (mask & LF_POOL_PARAM_FIELD_MODE) {
+      if (mask & LF_POOL_CONSUMER_PARAM_FIELD_MODE) {
         if (params->mode < LF_POOL_MODE_STREAM || params->mode > LF_POOL_MODE_RATE_LIMITED)
           core::fail(LF_ERR_INVALID_ARGUMENT, "params->mode %d is not an lf_pool_mode_t value", params->mode);
         options.mode = static_cast<pool::Mode>(params->mode);
       }
-      if (mask & LF_POOL_PARAM_FIELD_DECIMATION) {
+      if (mask & LF_POOL_CONSUMER_PARAM_FIELD_DECIMATION) {
         if (params->decimation == 0) core::fail(LF_ERR_INVALID_ARGUMENT, "params->decimation is 0");
         options.every = params->decimation;
       }
-      if (mask & LF_POOL_PARAM_FIELD_MAX_RATE) {
+      if (mask & LF_POOL_CONSUMER_PARAM_FIELD_MAX_RATE) {
         if (!(params->max_rate_hz > 0) || !std::isfinite(params->max_rate_hz) || params->max_rate_hz > 1e9)
           core::fail(LF_ERR_INVALID_ARGUMENT, "params->max_rate_hz %g is not in (0, 1e9]", params->max_rate_hz);
         options.min_interval_ns = static_cast<uint64_t>(1e9 / params->max_rate_hz);
       }
-      if (mask & LF_POOL_PARAM_FIELD_NOTIFY_EPOCH) options.notify_epoch = params->notify_epoch != 0;
-      if (mask & LF_POOL_PARAM_FIELD_SPIN_US) options.spin_us = params->spin_us;
+      if (mask & LF_POOL_CONSUMER_PARAM_FIELD_NOTIFY_EPOCH) options.notify_epoch = params->notify_epoch != 0;
+      if (mask & LF_POOL_CONSUMER_PARAM_FIELD_SPIN_US) options.spin_us = params->spin_us;
     }
     if (options.mode == pool::Mode::decimated && options.every == 0) options.every = 1;
     if (options.mode == pool::Mode::rate_limited && options.min_interval_ns == 0)
-      core::fail(LF_ERR_INVALID_ARGUMENT, "RATE_LIMITED needs params->max_rate_hz (LF_POOL_PARAM_FIELD_MAX_RATE)");
+      core::fail(LF_ERR_INVALID_ARGUMENT, "RATE_LIMITED needs params->max_rate_hz (LF_POOL_CONSUMER_PARAM_FIELD_MAX_RATE)");
     auto consumer = std::make_unique<pool::Consumer>(ctx->context, std::move(options));
     *out_consumer = capi::publish_handle<lf_pool_consumer_t>(std::make_shared<ConsumerObject>(ctx->context, std::move(consumer)));
     return LF_OK;

@@ -25,7 +25,7 @@ int main(int argc, char **argv) {
   long long expect = -1;
   const char *mode_text = "stream";
   lf_pool_consumer_params_t params = {0};
-  params.field_mask = LF_POOL_PARAM_FIELD_MODE | LF_POOL_PARAM_FIELD_START_DRIVER | LF_POOL_PARAM_FIELD_PROFILE;
+  params.field_mask = LF_POOL_CONSUMER_PARAM_FIELD_MODE | LF_POOL_CONSUMER_PARAM_FIELD_START_DRIVER | LF_POOL_CONSUMER_PARAM_FIELD_PROFILE;
   params.mode = LF_POOL_MODE_STREAM;
   params.profile = "frames";
   for (int i = 1; i < argc; ++i) {
@@ -40,11 +40,11 @@ int main(int argc, char **argv) {
       else if (strncmp(mode_text, "decimated:", 10) == 0) {
         params.mode = LF_POOL_MODE_DECIMATED;
         params.decimation = (uint32_t)atoi(mode_text + 10);
-        params.field_mask |= LF_POOL_PARAM_FIELD_DECIMATION;
+        params.field_mask |= LF_POOL_CONSUMER_PARAM_FIELD_DECIMATION;
       } else if (strncmp(mode_text, "rate:", 5) == 0) {
         params.mode = LF_POOL_MODE_RATE_LIMITED;
         params.max_rate_hz = atof(mode_text + 5);
-        params.field_mask |= LF_POOL_PARAM_FIELD_MAX_RATE;
+        params.field_mask |= LF_POOL_CONSUMER_PARAM_FIELD_MAX_RATE;
       } else {
         fprintf(stderr, "unknown mode '%s'\n", mode_text);
         return 2;

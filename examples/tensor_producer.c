@@ -25,7 +25,7 @@ int main(int argc, char **argv) {
   lf_pool_driver_t *driver = start_driver ? start_driver_unless_running(context) : NULL;
 
   lf_pool_producer_params_t params = {0};
-  params.field_mask = LF_POOL_PARAM_FIELD_PROFILE | LF_POOL_PARAM_FIELD_START_DRIVER;
+  params.field_mask = LF_POOL_PRODUCER_PARAM_FIELD_PROFILE | LF_POOL_PRODUCER_PARAM_FIELD_START_DRIVER;
   params.profile = "frames";
   params.start_driver = 0; /* a driver runs: ours, another process's, or the standalone one */
   lf_pool_producer_t *producer = NULL;

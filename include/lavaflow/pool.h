@@ -15,7 +15,7 @@
  * when keepalives stop, revokes them at once when a client's process dies, and moves a stream
  * to a new **epoch** (new files) when its producer changes; producers and consumers follow
  * epochs transparently. A process that attaches and finds no driver starts one on a thread
- * (embedded, unless ::LF_POOL_PARAM_FIELD_START_DRIVER says not to); `lavaflow driver` runs one
+ * (embedded, unless ::LF_POOL_PRODUCER_PARAM_FIELD_START_DRIVER says not to); `lavaflow driver` runs one
  * standalone from a TOML file. docs/tensor-pool.md is the user guide.
  *
  * Threads: attach, detach and the driver calls are thread-safe. The data calls of one producer
@@ -167,22 +167,36 @@ typedef struct lf_pool_tensor {
   uint32_t progress_stride_bytes;   /**< bytes per progress unit */
 } lf_pool_tensor_t;
 
-/** Producer params field bits. */
-#define LF_POOL_PARAM_FIELD_CLIENT_ID (1ull << 0)          /**< ::lf_pool_producer_params_t::client_id */
-#define LF_POOL_PARAM_FIELD_PROFILE (1ull << 1)            /**< profile */
-#define LF_POOL_PARAM_FIELD_REQUIRE_HUGEPAGES (1ull << 2)  /**< require_hugepages */
-#define LF_POOL_PARAM_FIELD_START_DRIVER (1ull << 3)       /**< start_driver */
-#define LF_POOL_PARAM_FIELD_CONNECT_TIMEOUT (1ull << 4)    /**< connect_timeout_ms */
-#define LF_POOL_PARAM_FIELD_MODE (1ull << 5)               /**< consumers: mode */
-#define LF_POOL_PARAM_FIELD_DECIMATION (1ull << 6)         /**< consumers: decimation */
-#define LF_POOL_PARAM_FIELD_MAX_RATE (1ull << 7)           /**< consumers: max_rate_hz */
-#define LF_POOL_PARAM_FIELD_NOTIFY_EPOCH (1ull << 8)       /**< consumers: notify_epoch */
-#define LF_POOL_PARAM_FIELD_SPIN_US (1ull << 9)            /**< consumers: spin_us */
-#define LF_POOL_PARAM_FIELD_DRIVER_UID (1ull << 10)        /**< driver_uid */
+/**
+ * Bits of ::lf_pool_producer_params_t::field_mask. (The values are those 0.1.0 gave its
+ * shared bits, so programs built against it keep working.)
+ */
+enum lf_pool_producer_param_field {
+  LF_POOL_PRODUCER_PARAM_FIELD_CLIENT_ID = 1u << 0,         /**< `client_id` */
+  LF_POOL_PRODUCER_PARAM_FIELD_PROFILE = 1u << 1,           /**< `profile` */
+  LF_POOL_PRODUCER_PARAM_FIELD_REQUIRE_HUGEPAGES = 1u << 2, /**< `require_hugepages` */
+  LF_POOL_PRODUCER_PARAM_FIELD_START_DRIVER = 1u << 3,      /**< `start_driver` */
+  LF_POOL_PRODUCER_PARAM_FIELD_CONNECT_TIMEOUT = 1u << 4,   /**< `connect_timeout_ms` */
+  LF_POOL_PRODUCER_PARAM_FIELD_DRIVER_UID = 1u << 10        /**< `driver_uid` */
+};
+
+/** Bits of ::lf_pool_consumer_params_t::field_mask (values as in 0.1.0, see the producer's). */
+enum lf_pool_consumer_param_field {
+  LF_POOL_CONSUMER_PARAM_FIELD_CLIENT_ID = 1u << 0,       /**< `client_id` */
+  LF_POOL_CONSUMER_PARAM_FIELD_PROFILE = 1u << 1,         /**< `profile` */
+  LF_POOL_CONSUMER_PARAM_FIELD_START_DRIVER = 1u << 3,    /**< `start_driver` */
+  LF_POOL_CONSUMER_PARAM_FIELD_CONNECT_TIMEOUT = 1u << 4, /**< `connect_timeout_ms` */
+  LF_POOL_CONSUMER_PARAM_FIELD_MODE = 1u << 5,            /**< `mode` */
+  LF_POOL_CONSUMER_PARAM_FIELD_DECIMATION = 1u << 6,      /**< `decimation` */
+  LF_POOL_CONSUMER_PARAM_FIELD_MAX_RATE = 1u << 7,        /**< `max_rate_hz` */
+  LF_POOL_CONSUMER_PARAM_FIELD_NOTIFY_EPOCH = 1u << 8,    /**< `notify_epoch` */
+  LF_POOL_CONSUMER_PARAM_FIELD_SPIN_US = 1u << 9,         /**< `spin_us` */
+  LF_POOL_CONSUMER_PARAM_FIELD_DRIVER_UID = 1u << 10      /**< `driver_uid` */
+};
 
 /** How to attach a producer. A zeroed struct means all defaults. */
 typedef struct lf_pool_producer_params {
-  uint64_t field_mask;         /**< LF_POOL_PARAM_FIELD_* bits of the fields set */
+  uint64_t field_mask;         /**< ::lf_pool_producer_param_field bits of the fields set */
   uint64_t client_id;          /**< unique among attached clients (default: pid and a counter); 0 is refused */
   const char *profile;         /**< the driver's stream profile (borrowed; default: the stream's or "default") */
   int32_t require_hugepages;   /**< nonzero: huge-page backed regions or LF_ERR_UNSUPPORTED (never downgraded) */
@@ -193,7 +207,7 @@ typedef struct lf_pool_producer_params {
 
 /** How to attach a consumer. A zeroed struct means all defaults (STREAM mode). */
 typedef struct lf_pool_consumer_params {
-  uint64_t field_mask;         /**< LF_POOL_PARAM_FIELD_* bits of the fields set */
+  uint64_t field_mask;         /**< ::lf_pool_consumer_param_field bits of the fields set */
   uint64_t client_id;          /**< as for producers */
   const char *profile;         /**< the profile used if this attach creates the stream (borrowed) */
   int32_t start_driver;        /**< as for producers */

@@ -35,7 +35,7 @@ static lf_context_t *context_on(const char *base) {
 static int produce(const char *base, uint32_t stream, int start_driver) {
   lf_context_t *context = context_on(base);
   lf_pool_producer_params_t p = {0};
-  p.field_mask = LF_POOL_PARAM_FIELD_START_DRIVER;
+  p.field_mask = LF_POOL_PRODUCER_PARAM_FIELD_START_DRIVER;
   p.start_driver = start_driver;
   lf_pool_producer_t *producer = NULL;
   if (lf_pool_producer_attach(context, stream, &p, &producer) != LF_OK) {
@@ -66,10 +66,10 @@ static int produce(const char *base, uint32_t stream, int start_driver) {
 static int consume(const char *base, uint32_t stream, int start_driver, int just_one) {
   lf_context_t *context = context_on(base);
   lf_pool_consumer_params_t p = {0};
-  p.field_mask = LF_POOL_PARAM_FIELD_START_DRIVER;
+  p.field_mask = LF_POOL_CONSUMER_PARAM_FIELD_START_DRIVER;
   p.start_driver = start_driver;
   if (getenv("LF_POOL_DRIVER_UID") != NULL) {
-    p.field_mask |= LF_POOL_PARAM_FIELD_DRIVER_UID;
+    p.field_mask |= LF_POOL_CONSUMER_PARAM_FIELD_DRIVER_UID;
     p.driver_uid = (uint32_t)strtoul(getenv("LF_POOL_DRIVER_UID"), NULL, 10);
   }
   lf_pool_consumer_t *consumer = NULL;

@@ -113,7 +113,7 @@ static lf_context_t *context_on(const char *base) {
   } while (0)
 
 static int pool_producer(lf_context_t *ctx, Stats *st) {
-  lf_pool_producer_params_t p = {.field_mask = LF_POOL_PARAM_FIELD_START_DRIVER | LF_POOL_PARAM_FIELD_CLIENT_ID,
+  lf_pool_producer_params_t p = {.field_mask = LF_POOL_PRODUCER_PARAM_FIELD_START_DRIVER | LF_POOL_PRODUCER_PARAM_FIELD_CLIENT_ID,
                                  .start_driver = 1, .client_id = ((uint64_t)getpid() << 16) | 1};
   lf_pool_producer_t *producer = NULL;
   START(st, lf_pool_producer_attach(ctx, 1, &p, &producer));
@@ -132,7 +132,7 @@ static int pool_producer(lf_context_t *ctx, Stats *st) {
 }
 
 static int pool_consumer(lf_context_t *ctx, Stats *st) {
-  lf_pool_consumer_params_t p = {.field_mask = LF_POOL_PARAM_FIELD_START_DRIVER | LF_POOL_PARAM_FIELD_MODE,
+  lf_pool_consumer_params_t p = {.field_mask = LF_POOL_CONSUMER_PARAM_FIELD_START_DRIVER | LF_POOL_CONSUMER_PARAM_FIELD_MODE,
                                  .start_driver = 1, .mode = LF_POOL_MODE_STREAM};
   lf_pool_consumer_t *consumer = NULL;
   START(st, lf_pool_consumer_attach(ctx, 1, &p, &consumer));

@@ -70,7 +70,7 @@ lf_pool_driver_t *pool_test_driver(lf_context_t *context, const pool_test_driver
 
 lf_pool_producer_params_t pool_test_producer_params(void) {
   lf_pool_producer_params_t p = {0};
-  p.field_mask = LF_POOL_PARAM_FIELD_START_DRIVER | LF_POOL_PARAM_FIELD_CONNECT_TIMEOUT;
+  p.field_mask = LF_POOL_PRODUCER_PARAM_FIELD_START_DRIVER | LF_POOL_PRODUCER_PARAM_FIELD_CONNECT_TIMEOUT;
   p.start_driver = 0;
   p.connect_timeout_ms = 2000;
   return p;
@@ -78,7 +78,7 @@ lf_pool_producer_params_t pool_test_producer_params(void) {
 
 lf_pool_consumer_params_t pool_test_consumer_params(int32_t mode) {
   lf_pool_consumer_params_t p = {0};
-  p.field_mask = LF_POOL_PARAM_FIELD_START_DRIVER | LF_POOL_PARAM_FIELD_CONNECT_TIMEOUT | LF_POOL_PARAM_FIELD_MODE;
+  p.field_mask = LF_POOL_CONSUMER_PARAM_FIELD_START_DRIVER | LF_POOL_CONSUMER_PARAM_FIELD_CONNECT_TIMEOUT | LF_POOL_CONSUMER_PARAM_FIELD_MODE;
   p.start_driver = 0;
   p.connect_timeout_ms = 2000;
   p.mode = mode;

@@ -272,7 +272,7 @@ static void a_producer_with_another_layout_starts_an_epoch_of_that_layout(void *
   assert_int_equal(info.nslots, 16);
   LF_OK_(lf_pool_producer_detach(first));
   lf_pool_producer_params_t p = pool_test_producer_params();
-  p.field_mask |= LF_POOL_PARAM_FIELD_PROFILE;
+  p.field_mask |= LF_POOL_PRODUCER_PARAM_FIELD_PROFILE;
   p.profile = "wide";
   lf_pool_producer_t *wide = NULL;
   LF_OK_(lf_pool_producer_attach(f->context, 8, &p, &wide));
@@ -400,7 +400,7 @@ static void huge_pages_are_honoured_or_refused(void **state) {
   fixture_t *f = *state;
   lf_pool_driver_t *driver = pool_test_driver(f->context, NULL);
   lf_pool_producer_params_t p = pool_test_producer_params();
-  p.field_mask |= LF_POOL_PARAM_FIELD_REQUIRE_HUGEPAGES;
+  p.field_mask |= LF_POOL_PRODUCER_PARAM_FIELD_REQUIRE_HUGEPAGES;
   p.require_hugepages = 1;
   lf_pool_producer_t *producer = NULL;
   lf_status_t s = lf_pool_producer_attach(f->context, 1, &p, &producer);

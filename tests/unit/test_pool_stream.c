@@ -38,11 +38,11 @@ static int teardown(void **state) {
 static lf_pool_consumer_t *attach_consumer(fixture_t *f, uint32_t stream, int32_t mode, uint32_t decimation, double rate) {
   lf_pool_consumer_params_t p = pool_test_consumer_params(mode);
   if (decimation != 0) {
-    p.field_mask |= LF_POOL_PARAM_FIELD_DECIMATION;
+    p.field_mask |= LF_POOL_CONSUMER_PARAM_FIELD_DECIMATION;
     p.decimation = decimation;
   }
   if (rate > 0) {
-    p.field_mask |= LF_POOL_PARAM_FIELD_MAX_RATE;
+    p.field_mask |= LF_POOL_CONSUMER_PARAM_FIELD_MAX_RATE;
     p.max_rate_hz = rate;
   }
   lf_pool_consumer_t *consumer = NULL;
@@ -244,11 +244,11 @@ static void one_producer_per_stream_and_client_ids_are_unique(void **state) {
   LF_EXPECT_MESSAGE("already has a producer");
   assert_null(second);
   /* Another stream is fine; a client id already attached is not. */
-  p.field_mask |= LF_POOL_PARAM_FIELD_CLIENT_ID;
+  p.field_mask |= LF_POOL_PRODUCER_PARAM_FIELD_CLIENT_ID;
   p.client_id = 4242;
   LF_OK_(lf_pool_producer_attach(f->context, 6, &p, &second));
   lf_pool_consumer_params_t cp = pool_test_consumer_params(LF_POOL_MODE_LATEST);
-  cp.field_mask |= LF_POOL_PARAM_FIELD_CLIENT_ID;
+  cp.field_mask |= LF_POOL_CONSUMER_PARAM_FIELD_CLIENT_ID;
   cp.client_id = 4242;
   lf_pool_consumer_t *consumer = NULL;
   LF_EXPECT(LF_ERR_EXISTS, lf_pool_consumer_attach(f->context, 5, &cp, &consumer));
@@ -265,7 +265,7 @@ static void one_producer_per_stream_and_client_ids_are_unique(void **state) {
 static void consumers_follow_a_new_producer_into_a_new_epoch(void **state) {
   fixture_t *f = *state;
   lf_pool_consumer_params_t cp = pool_test_consumer_params(LF_POOL_MODE_STREAM);
-  cp.field_mask |= LF_POOL_PARAM_FIELD_NOTIFY_EPOCH;
+  cp.field_mask |= LF_POOL_CONSUMER_PARAM_FIELD_NOTIFY_EPOCH;
   cp.notify_epoch = 1;
   lf_pool_consumer_t *consumer = NULL;
   LF_OK_(lf_pool_consumer_attach(f->context, 7, &cp, &consumer));
@@ -513,10 +513,23 @@ static void bad_arguments_are_refused(void **state) {
   cp.field_mask |= 1ull << 40;
   LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_pool_consumer_attach(f->context, 1, &cp, &consumer));
   cp = pool_test_consumer_params(LF_POOL_MODE_STREAM);
-  cp.field_mask |= LF_POOL_PARAM_FIELD_PROFILE;
+  cp.field_mask |= LF_POOL_CONSUMER_PARAM_FIELD_PROFILE;
   cp.profile = "no-such-profile";
   LF_EXPECT(LF_ERR_NOT_FOUND, lf_pool_consumer_attach(f->context, 77, &cp, &consumer));
   LF_EXPECT_MESSAGE("no stream profile named 'no-such-profile'");
+  assert_null(consumer);
+  /* Each params struct has its own bits: a consumer's mode means nothing to a producer, and
+     require_hugepages nothing to a consumer. */
+  lf_pool_producer_params_t pp = pool_test_producer_params();
+  pp.field_mask |= LF_POOL_CONSUMER_PARAM_FIELD_MODE;
+  lf_pool_producer_t *refused = NULL;
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_pool_producer_attach(f->context, 1, &pp, &refused));
+  LF_EXPECT_MESSAGE("unknown bits 0x20");
+  assert_null(refused);
+  cp = pool_test_consumer_params(LF_POOL_MODE_STREAM);
+  cp.field_mask |= LF_POOL_PRODUCER_PARAM_FIELD_REQUIRE_HUGEPAGES;
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_pool_consumer_attach(f->context, 1, &cp, &consumer));
+  LF_EXPECT_MESSAGE("unknown bits 0x4");
   assert_null(consumer);
   lf_pool_view_t v = {.struct_size = sizeof v};
   LF_EXPECT(LF_ERR_INVALID_HANDLE, lf_pool_consumer_poll(NULL, &v));
