@@ -10,6 +10,7 @@
 #include "mem/shared_memory.hpp"
 
 #include <lavaflow/device.h>
+#include <lavaflow/experimental.h>  // lf_socket_*_fds (LF_EXPERIMENTAL is set for the library)
 #include <lavaflow/memory.h>
 
 #include <cstring>

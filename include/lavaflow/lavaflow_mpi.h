@@ -54,21 +54,10 @@
 
 #include "channel.h"
 #include "context.h"
+#include "export.h"
 #include "pool.h"
 #include "scope.h"
 #include "status.h"
-
-/**
- * @def LF_MPI_API
- * Marks a function exported by liblavaflow_mpi (its own symbol version, LAVAFLOW_MPI_0).
- */
-#if defined(LF_STATIC)
-#  define LF_MPI_API
-#elif defined(__GNUC__) || defined(__clang__)
-#  define LF_MPI_API __attribute__((visibility("default")))
-#else
-#  define LF_MPI_API
-#endif
 
 /** A communicator attached to a context (opaque handle). */
 typedef struct lf_mpi lf_mpi_t;
@@ -210,25 +199,7 @@ typedef struct lf_mpi_channel_stats {
   uint64_t zero_copy_messages; /**< large messages that went straight between the caller's buffer and MPI, past the ring (a send with no timeout on a channel without codec or cipher, a receive with no timeout on a channel without codec: see "Zero-copy" in docs/mpi.md) */
 } lf_mpi_channel_stats_t;
 
-/** What the wire hook does with a frame (testing only, see lf_mpi_set_wire_hook()). */
-typedef enum lf_mpi_wire_action {
-  LF_MPI_WIRE_PASS = 0,      /**< send it (possibly modified) */
-  LF_MPI_WIRE_DROP = 1,      /**< do not send it */
-  LF_MPI_WIRE_DUPLICATE = 2, /**< send it twice */
-  LF_MPI_WIRE_HOLD = 3       /**< send it after the next frame */
-} lf_mpi_wire_action_t;
-
-/**
- * A test hook on the sending side of the wire: sees each frame (header, tag and any inline
- * payload) after it was sealed, may change its bytes and shorten it, and picks an
- * ::lf_mpi_wire_action_t. `sequence` is the frame's sequence number on its channel.
- */
-typedef int32_t (*lf_mpi_wire_hook_fn)(void *user_data, uint32_t channel_id, uint64_t sequence, uint8_t *frame,
-                                       size_t *frame_size);
-
-#ifdef __cplusplus
-extern "C" {
-#endif
+LF_EXTERN_C_BEGIN
 
 /**
  * Attach a communicator: duplicate it, exchange identities (collective over `comm`), decide
@@ -249,7 +220,7 @@ extern "C" {
  *         `MPI_THREAD_MULTIPLE`); `LF_ERR_INVALID_ARGUMENT`; `LF_ERR_SYSTEM` (an MPI call
  *         failed: the message names it). Collective; call from one thread per rank.
  */
-LF_MPI_API lf_status_t lf_mpi_attach(lf_context_t *context, MPI_Comm comm, const lf_mpi_params_t *params,
+LF_API lf_status_t lf_mpi_attach(lf_context_t *context, MPI_Comm comm, const lf_mpi_params_t *params,
                                      lf_mpi_t **out_mpi);
 
 /**
@@ -259,7 +230,7 @@ LF_MPI_API lf_status_t lf_mpi_attach(lf_context_t *context, MPI_Comm comm, const
  * @param params NULL for defaults (borrowed)
  * @param[out] out_mpi returned: destroy with lf_mpi_detach()
  */
-LF_MPI_API lf_status_t lf_mpi_attach_f(lf_context_t *context, MPI_Fint comm, const lf_mpi_params_t *params,
+LF_API lf_status_t lf_mpi_attach_f(lf_context_t *context, MPI_Fint comm, const lf_mpi_params_t *params,
                                        lf_mpi_t **out_mpi);
 
 /**
@@ -275,14 +246,14 @@ LF_MPI_API lf_status_t lf_mpi_attach_f(lf_context_t *context, MPI_Fint comm, con
  * @param mpi the attachment, or NULL
  * @return `LF_OK`; `LF_ERR_INVALID_HANDLE`; `LF_ERR_BUSY` (MPI hung, above).
  */
-LF_MPI_API lf_status_t lf_mpi_detach(lf_mpi_t *mpi);
+LF_API lf_status_t lf_mpi_detach(lf_mpi_t *mpi);
 
 /**
  * What the attachment is.
  * @param mpi the attachment (borrowed)
  * @param[out] out_info caller-provided struct with `struct_size` set; written on success
  */
-LF_MPI_API lf_status_t lf_mpi_get_info(const lf_mpi_t *mpi, lf_mpi_info_t *out_info);
+LF_API lf_status_t lf_mpi_get_info(const lf_mpi_t *mpi, lf_mpi_info_t *out_info);
 
 /**
  * The scope between this rank and `rank`, as decided at attach.
@@ -291,7 +262,7 @@ LF_MPI_API lf_status_t lf_mpi_get_info(const lf_mpi_t *mpi, lf_mpi_info_t *out_i
  * @param[out] out_info caller-provided struct with `struct_size` set; written on success
  * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (no such rank); `LF_ERR_INVALID_HANDLE`.
  */
-LF_MPI_API lf_status_t lf_mpi_get_peer_scope(const lf_mpi_t *mpi, int32_t rank, lf_scope_info_t *out_info);
+LF_API lf_status_t lf_mpi_get_peer_scope(const lf_mpi_t *mpi, int32_t rank, lf_scope_info_t *out_info);
 
 /**
  * Why that scope, and which transport a channel to `rank` takes, in one line.
@@ -299,7 +270,7 @@ LF_MPI_API lf_status_t lf_mpi_get_peer_scope(const lf_mpi_t *mpi, int32_t rank, 
  * @param rank 0..size-1
  * @param[out] out_text borrowed; valid while the attachment lives
  */
-LF_MPI_API lf_status_t lf_mpi_get_peer_reason(const lf_mpi_t *mpi, int32_t rank, const char **out_text);
+LF_API lf_status_t lf_mpi_get_peer_reason(const lf_mpi_t *mpi, int32_t rank, const char **out_text);
 
 /**
  * Open one end of a channel to `peer_rank`; the peer opens the other end with the same
@@ -321,7 +292,7 @@ LF_MPI_API lf_status_t lf_mpi_get_peer_reason(const lf_mpi_t *mpi, int32_t rank,
  *         `LF_ERR_PERMISSION` (the key file is readable by others); `LF_ERR_INVALID_ARGUMENT`.
  *         Thread-safe.
  */
-LF_MPI_API lf_status_t lf_mpi_channel_open(lf_mpi_t *mpi, int32_t peer_rank, uint32_t channel_id, int32_t role,
+LF_API lf_status_t lf_mpi_channel_open(lf_mpi_t *mpi, int32_t peer_rank, uint32_t channel_id, int32_t role,
                                            const lf_channel_params_t *channel_params,
                                            const lf_mpi_channel_params_t *mpi_params, lf_channel_t **out_channel);
 
@@ -332,7 +303,7 @@ LF_MPI_API lf_status_t lf_mpi_channel_open(lf_mpi_t *mpi, int32_t peer_rank, uin
  * @param[out] out_stats caller-provided struct with `struct_size` set; written on success
  * @return `LF_OK`; `LF_ERR_NOT_FOUND` (the channel does not run over MPI on this attachment).
  */
-LF_MPI_API lf_status_t lf_mpi_channel_get_stats(const lf_mpi_t *mpi, const lf_channel_t *channel,
+LF_API lf_status_t lf_mpi_channel_get_stats(const lf_mpi_t *mpi, const lf_channel_t *channel,
                                                 lf_mpi_channel_stats_t *out_stats);
 
 /**
@@ -342,16 +313,7 @@ LF_MPI_API lf_status_t lf_mpi_channel_get_stats(const lf_mpi_t *mpi, const lf_ch
  * @param mpi the attachment (borrowed)
  * @return `LF_OK`; `LF_ERR_INVALID_HANDLE`. Thread-safe (one caller progresses at a time).
  */
-LF_MPI_API lf_status_t lf_mpi_progress(lf_mpi_t *mpi);
-
-/**
- * Testing only: install (or with NULL remove) a hook that sees every frame this rank sends
- * on channels over MPI, to tamper with, drop, duplicate or reorder them.
- * @param mpi the attachment (borrowed)
- * @param hook the hook, or NULL
- * @param user_data passed to the hook (borrowed)
- */
-LF_MPI_API lf_status_t lf_mpi_set_wire_hook(lf_mpi_t *mpi, lf_mpi_wire_hook_fn hook, void *user_data);
+LF_API lf_status_t lf_mpi_progress(lf_mpi_t *mpi);
 
 /**
  * @name Tensor pool bridge
@@ -424,7 +386,7 @@ typedef struct lf_mpi_pool_bridge_stats {
  *         same side); the errors of lf_pool_consumer_attach(), lf_pool_producer_attach() and
  *         lf_mpi_channel_open(); `LF_ERR_INVALID_ARGUMENT`; `LF_ERR_INVALID_HANDLE`.
  */
-LF_MPI_API lf_status_t lf_mpi_pool_bridge_create(lf_mpi_t *mpi, int32_t peer_rank, uint32_t channel_id, int32_t side,
+LF_API lf_status_t lf_mpi_pool_bridge_create(lf_mpi_t *mpi, int32_t peer_rank, uint32_t channel_id, int32_t side,
                                                  uint32_t stream_id, const lf_mpi_pool_bridge_params_t *params,
                                                  lf_mpi_pool_bridge_t **out_bridge);
 
@@ -447,7 +409,7 @@ LF_MPI_API lf_status_t lf_mpi_pool_bridge_create(lf_mpi_t *mpi, int32_t peer_ran
  *         message failed validation; nothing of it was published); `LF_ERR_PEER_DEAD`;
  *         `LF_ERR_AUTH`; the pool's errors; `LF_ERR_INVALID_HANDLE`.
  */
-LF_MPI_API lf_status_t lf_mpi_pool_bridge_forward(lf_mpi_pool_bridge_t *bridge, uint32_t max_frames, int32_t timeout_ms,
+LF_API lf_status_t lf_mpi_pool_bridge_forward(lf_mpi_pool_bridge_t *bridge, uint32_t max_frames, int32_t timeout_ms,
                                                   uint32_t *out_frames);
 
 /**
@@ -455,7 +417,7 @@ LF_MPI_API lf_status_t lf_mpi_pool_bridge_forward(lf_mpi_pool_bridge_t *bridge, 
  * @param bridge the bridge's end (borrowed)
  * @param[out] out_stats caller-provided, `struct_size` set
  */
-LF_MPI_API lf_status_t lf_mpi_pool_bridge_get_stats(const lf_mpi_pool_bridge_t *bridge,
+LF_API lf_status_t lf_mpi_pool_bridge_get_stats(const lf_mpi_pool_bridge_t *bridge,
                                                     lf_mpi_pool_bridge_stats_t *out_stats);
 
 /**
@@ -463,18 +425,16 @@ LF_MPI_API lf_status_t lf_mpi_pool_bridge_get_stats(const lf_mpi_pool_bridge_t *
  * forward then returns `LF_END_OF_STREAM`); the pool consumer or producer detaches.
  * NULL is a no-op.
  */
-LF_MPI_API lf_status_t lf_mpi_pool_bridge_destroy(lf_mpi_pool_bridge_t *bridge);
+LF_API lf_status_t lf_mpi_pool_bridge_destroy(lf_mpi_pool_bridge_t *bridge);
 
 /** @} */
 
 /** The name of a compression ("none", "lz4", "zstd", "adaptive"); "invalid" otherwise. */
-LF_MPI_API const char *lf_mpi_compression_name(int32_t compression);
+LF_API const char *lf_mpi_compression_name(int32_t compression);
 
 /** The name of a cipher ("none", "xchacha20-poly1305", "aes256-gcm", "mac-only"); "invalid" otherwise. */
-LF_MPI_API const char *lf_mpi_cipher_name(int32_t cipher);
+LF_API const char *lf_mpi_cipher_name(int32_t cipher);
 
-#ifdef __cplusplus
-}
-#endif
+LF_EXTERN_C_END
 
 #endif /* LAVAFLOW_MPI_H */

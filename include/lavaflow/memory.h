@@ -274,35 +274,6 @@ LF_API lf_status_t lf_buffer_send(const lf_buffer_t *buffer, int socket_fd);
  */
 LF_API lf_status_t lf_buffer_recv(lf_context_t *context, int socket_fd, int32_t timeout_ms, lf_buffer_t **out_buffer);
 
-/**
- * Send bytes and file descriptors in one message over a Unix socket (SCM_RIGHTS).
- * @param socket_fd a connected `AF_UNIX` socket (borrowed)
- * @param data the bytes (borrowed), at least 1 byte
- * @param size number of bytes
- * @param fds descriptors to send (borrowed: the caller keeps its own)
- * @param fd_count number of descriptors, at most 16
- * @return `LF_OK`; `LF_ERR_CLOSED`; `LF_ERR_INVALID_ARGUMENT`; `LF_ERR_SYSTEM`.
- */
-LF_API lf_status_t lf_socket_send_fds(int socket_fd, const void *data, size_t size, const int *fds, uint32_t fd_count);
-
-/**
- * Receive one message of bytes and file descriptors (SCM_RIGHTS). Received descriptors are
- * close-on-exec. If the message carries more descriptors than `fd_capacity`, or its bytes
- * do not fit, every received descriptor is closed and the call fails: nothing leaks.
- * @param socket_fd a connected `AF_UNIX` socket (borrowed)
- * @param data where the bytes go (caller-owned)
- * @param capacity bytes available at `data`
- * @param[out] out_size bytes received
- * @param[out] fds returned descriptors: the caller owns them and must close() them
- * @param fd_capacity entries available at `fds`, at most 16
- * @param[out] out_fd_count descriptors received
- * @param timeout_ms -1 to wait forever, 0 to poll
- * @return `LF_OK`; `LF_TIMEOUT`; `LF_ERR_CLOSED`; `LF_ERR_PROTOCOL` (truncated message or too many
- *         descriptors); `LF_ERR_SYSTEM`.
- */
-LF_API lf_status_t lf_socket_recv_fds(int socket_fd, void *data, size_t capacity, size_t *out_size, int *fds,
-                                      uint32_t fd_capacity, uint32_t *out_fd_count, int32_t timeout_ms);
-
 /** Bits of ::lf_buffer_pool_params_t::field_mask. */
 enum lf_buffer_pool_param_field {
   LF_BUFFER_POOL_PARAM_FIELD_MAX_CACHED = 1u << 0, /**< `max_cached` */

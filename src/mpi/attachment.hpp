@@ -8,6 +8,7 @@
 #include "mpi/link.hpp"
 
 #include <lavaflow/lavaflow.h>
+#include <lavaflow/experimental.h>
 #include <lavaflow/lavaflow_mpi.h>
 
 #include <atomic>

@@ -11,6 +11,7 @@
 #include "mpi/hello.hpp"
 #include "mpi/worker_pool.hpp"
 
+#include <lavaflow/experimental.h>  // the wire hook (LF_EXPERIMENTAL is set for the library)
 #include <lavaflow/lavaflow_mpi.h>
 
 #include <atomic>

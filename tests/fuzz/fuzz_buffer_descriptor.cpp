@@ -7,6 +7,9 @@
 
 #include "core/checksum.hpp"
 
+#define LF_EXPERIMENTAL /* lf_socket_send_fds */
+#include <lavaflow/experimental.h>
+
 #include <vector>
 
 #include <sys/mman.h>

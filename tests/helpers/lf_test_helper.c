@@ -29,6 +29,9 @@
 
 #include <lavaflow/lavaflow.h>
 
+#define LF_EXPERIMENTAL /* lf_socket_*_fds */
+#include <lavaflow/experimental.h>
+
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -21,6 +21,9 @@
 
 #include <lavaflow/lavaflow.h>
 
+#define LF_EXPERIMENTAL /* lf_mpi_set_wire_hook */
+#include <lavaflow/experimental.h>
+
 #include <signal.h>
 #include <stddef.h>
 #include <stdint.h>

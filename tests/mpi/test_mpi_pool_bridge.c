@@ -12,6 +12,9 @@
 
 #include <lavaflow/lavaflow.h>
 
+#define LF_EXPERIMENTAL /* lf_mpi_set_wire_hook */
+#include <lavaflow/experimental.h>
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

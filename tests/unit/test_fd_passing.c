@@ -3,6 +3,9 @@
 #define _GNU_SOURCE
 #include "lf_test.h"
 
+#define LF_EXPERIMENTAL /* lf_socket_*_fds */
+#include <lavaflow/experimental.h>
+
 #include <dirent.h>
 #include <fcntl.h>
 #include <string.h>

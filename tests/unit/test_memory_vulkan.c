@@ -8,6 +8,9 @@
 #include "lf_test.h"
 #include "vulkan_writer.h"
 
+#define LF_EXPERIMENTAL /* lf_socket_*_fds */
+#include <lavaflow/experimental.h>
+
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
