@@ -10,8 +10,13 @@
  * every property of a channel (zero-copy reserve/commit and peek/release, timeouts, wait
  * modes, ordering, bounded memory) and reports the add-on's transport, scope and reason.
  *
- * Applications do not need this header; it is stable within a major version like the rest
- * of the API, so that an add-on built against one release works with the next.
+ * **An add-on interface, not part of the stable API.** Applications do not need this header,
+ * and it is left out of the ABI promise and of the language bindings: it is shaped for the
+ * add-ons lavaflow ships and will change when the transport seam is reworked. An add-on uses
+ * it only with the liblavaflow of its own release (as zstd's static-linking-only section):
+ * define `LF_ADDON_INTERFACE` before including it (without that it declares nothing), require
+ * the exact version in pkg-config, and check lf_version_number() against `LF_VERSION_NUMBER`
+ * at run time, as liblavaflow_mpi does (`LF_ERR_VERSION_MISMATCH` otherwise).
  */
 #ifndef LAVAFLOW_EXTENSION_H
 #define LAVAFLOW_EXTENSION_H
@@ -23,6 +28,8 @@
 #include "context.h"
 #include "export.h"
 #include "status.h"
+
+#if defined(LF_ADDON_INTERFACE)
 
 /**
  * Moves an add-on's data forward: called by the user's end while it waits, and after each
@@ -267,5 +274,7 @@ LF_API lf_status_t lf_extension_share_context(lf_context_t *context, lf_context_
 LF_API lf_status_t lf_extension_report(const char *function, lf_status_t status, const char *message);
 
 LF_EXTERN_C_END
+
+#endif /* LF_ADDON_INTERFACE */
 
 #endif /* LAVAFLOW_EXTENSION_H */

@@ -113,6 +113,11 @@ extern "C" {
 lf_status_t lf_mpi_attach(lf_context_t *context, MPI_Comm comm, const lf_mpi_params_t *params, lf_mpi_t **out_mpi) {
   return guarded(__func__, [&]() -> lf_status_t {
     require(out_mpi, "out_mpi");
+    // An add-on works only with the liblavaflow of its own release (extension.h).
+    if (lf_version_number() != LF_VERSION_NUMBER)
+      core::fail(LF_ERR_VERSION_MISMATCH,
+                 "liblavaflow_mpi %s runs with liblavaflow %s: it needs liblavaflow %s, its own release",
+                 LF_VERSION_STRING, lf_version_string(), LF_VERSION_STRING);
     *out_mpi = attachments().publish(std::make_unique<Attachment>(context, comm, params));
     return LF_OK;
   });

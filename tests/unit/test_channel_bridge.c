@@ -5,6 +5,7 @@
  * a sleeping user at once; bad arguments are refused. */
 #include "lf_test.h"
 
+#define LF_ADDON_INTERFACE /* the tests act as an add-on */
 #include <lavaflow/extension.h>
 
 #include <pthread.h>

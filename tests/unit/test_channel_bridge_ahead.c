@@ -4,6 +4,7 @@
  * and the committed messages; misuse is refused. */
 #include "lf_test.h"
 
+#define LF_ADDON_INTERFACE /* the tests act as an add-on */
 #include <lavaflow/extension.h>
 
 #include <string.h>

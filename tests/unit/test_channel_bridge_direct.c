@@ -5,6 +5,7 @@
  * on any channel. */
 #include "lf_test.h"
 
+#define LF_ADDON_INTERFACE /* the tests act as an add-on */
 #include <lavaflow/extension.h>
 
 #include <string.h>
