@@ -1,4 +1,4 @@
-// lf_version_*, lf_build_features, lf_status_*, lf_last_error_*, lf_log_*.
+// lf_version_*, lf_abi_version, lf_build_features, lf_status_*, lf_last_error_*, lf_log_*.
 #include "capi/guard.hpp"
 #include "core/error.hpp"
 #include "core/log.hpp"
@@ -17,6 +17,8 @@ uint32_t lf_version_number(void) { return LF_VERSION_NUMBER; }
 
 const char *lf_version_string(void) { return LF_VERSION_STRING; }
 
+uint32_t lf_abi_version(void) { return LF_ABI_VERSION; }
+
 uint64_t lf_build_features(void) {
   uint64_t features = 0;
 #ifdef LAVAFLOW_HAVE_NUMA
@@ -25,19 +27,7 @@ uint64_t lf_build_features(void) {
 #ifdef LAVAFLOW_HAVE_VULKAN
   features |= LF_FEATURE_VULKAN;
 #endif
-#ifdef LAVAFLOW_HAVE_MPI
-  features |= LF_FEATURE_MPI;
-#endif
-#ifdef LAVAFLOW_HAVE_ZSTD
-  features |= LF_FEATURE_ZSTD;
-#endif
-#ifdef LAVAFLOW_HAVE_LZ4
-  features |= LF_FEATURE_LZ4;
-#endif
-#ifdef LAVAFLOW_HAVE_SODIUM
-  features |= LF_FEATURE_SODIUM;
-#endif
-  return features;
+  return features;  // (mpi, zstd, lz4, sodium: liblavaflow_mpi's, lf_mpi_build_features)
 }
 
 const char *lf_feature_name(uint64_t feature) {

@@ -429,6 +429,22 @@ LF_API lf_status_t lf_mpi_pool_bridge_destroy(lf_mpi_pool_bridge_t *bridge);
 
 /** @} */
 
+/**
+ * Which optional features this build of liblavaflow_mpi contains: ::LF_FEATURE_MPI, and
+ * ::LF_FEATURE_ZSTD, ::LF_FEATURE_LZ4 and ::LF_FEATURE_SODIUM when it was built with them (a
+ * codec or cipher without its library answers `LF_ERR_UNSUPPORTED`).
+ * @return a bitwise OR of ::lf_feature_t values (version.h). Thread-safe; never fails.
+ */
+LF_API uint64_t lf_mpi_build_features(void);
+
+/**
+ * The MPI library liblavaflow_mpi runs with, as it names itself (`MPI_Get_library_version`,
+ * which MPI allows before `MPI_Init`), e.g. "Open MPI v4.1.4, package: ...".
+ * @return static text, read on the first call (borrowed; never NULL, never freed).
+ *         Thread-safe.
+ */
+LF_API const char *lf_mpi_library_version(void);
+
 /** The name of a compression ("none", "lz4", "zstd", "adaptive"); "invalid" otherwise. */
 LF_API const char *lf_mpi_compression_name(int32_t compression);
 

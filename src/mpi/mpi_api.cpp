@@ -12,6 +12,8 @@
 #include <mutex>
 #include <new>
 #include <set>
+#include <string>
+#include <string_view>
 
 using namespace lavaflow;
 using mpi::Attachment;
@@ -250,6 +252,32 @@ lf_status_t lf_mpi_pool_bridge_destroy(lf_mpi_pool_bridge_t *bridge) {
     bridges().destroy(bridge);
     return LF_OK;
   });
+}
+
+uint64_t lf_mpi_build_features(void) {
+  uint64_t features = LF_FEATURE_MPI;
+#ifdef LAVAFLOW_HAVE_ZSTD
+  features |= LF_FEATURE_ZSTD;
+#endif
+#ifdef LAVAFLOW_HAVE_LZ4
+  features |= LF_FEATURE_LZ4;
+#endif
+#ifdef LAVAFLOW_HAVE_SODIUM
+  features |= LF_FEATURE_SODIUM;
+#endif
+  return features;
+}
+
+const char *lf_mpi_library_version(void) {
+  static const std::string text = [] {
+    char version[MPI_MAX_LIBRARY_VERSION_STRING] = {};
+    int length = 0;
+    if (MPI_Get_library_version(version, &length) != MPI_SUCCESS) return std::string("unknown");
+    std::string_view view(version, static_cast<size_t>(std::clamp(length, 0, MPI_MAX_LIBRARY_VERSION_STRING - 1)));
+    while (!view.empty() && (view.back() == '\n' || view.back() == ' ' || view.back() == '\0')) view.remove_suffix(1);
+    return std::string(view);
+  }();
+  return text.c_str();
 }
 
 const char *lf_mpi_compression_name(int32_t compression) {

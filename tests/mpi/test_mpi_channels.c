@@ -644,6 +644,18 @@ static int expect_remote(int r) {
 static void on_sigpipe(int signal_number) { (void)signal_number; }
 
 static void test_attachment(void) {
+  /* liblavaflow_mpi's features: the transport, and only its own kinds. */
+  const uint64_t features = lf_mpi_build_features();
+  MPI_CHECK((features & LF_FEATURE_MPI) != 0);
+  MPI_CHECK((features & ~(uint64_t)(LF_FEATURE_MPI | LF_FEATURE_ZSTD | LF_FEATURE_LZ4 | LF_FEATURE_SODIUM)) == 0);
+  {
+    char expected[MPI_MAX_LIBRARY_VERSION_STRING];
+    int length = 0;
+    MPI_Get_library_version(expected, &length);
+    const char *text = lf_mpi_library_version();
+    MPI_CHECK(text != NULL && text[0] != '\0' && strncmp(expected, text, strlen(text)) == 0);
+    MPI_CHECK(text == lf_mpi_library_version()); /* read once, kept */
+  }
   lf_mpi_info_t info = {.struct_size = sizeof info};
   MPI_OK(lf_mpi_get_info(g_mpi, &info));
   MPI_CHECK(info.rank == g_rank && info.size == g_size);

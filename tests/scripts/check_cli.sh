@@ -235,5 +235,19 @@ contains "$tmp/err" "lavaflow: not supported"
 
 expect 0 "$lf" version --json
 json '.version | test("^[0-9]+\\.[0-9]+\\.[0-9]+$")'
+# Every feature this build was configured with, and no other, each under the library that
+# has it (LF_TEST_FEATURES, from CMake); the ABI version is the SONAME's.
+if [ -n "${LF_TEST_FEATURES+set}" ]; then
+  json "(.features | join(\" \")) == \"$LF_TEST_FEATURES\""
+  json '(.liblavaflow.features - ["numa", "vulkan"]) == []'
+  json '.liblavaflow_mpi == null or (.liblavaflow_mpi.features - ["mpi", "zstd", "lz4", "sodium"]) == []'
+  json ".abi_version == ${LF_TEST_ABI_VERSION} and .liblavaflow.abi_version == ${LF_TEST_ABI_VERSION}"
+fi
+expect 0 "$lf" version
+contains "$tmp/out" "liblavaflow $("$lf" version --json | jq -r .version) (ABI "
+case " ${LF_TEST_FEATURES:-} " in
+  *" mpi "*) contains "$tmp/out" "MPI library:" ;;
+  *) contains "$tmp/out" "liblavaflow_mpi: not built" ;;
+esac
 
 [ $failures = 0 ] && echo "ok: CLI behaves" || { echo "$failures failure(s)"; exit 1; }

@@ -89,6 +89,7 @@ static void versions_agree(void **state) {
   char expected[32];
   snprintf(expected, sizeof expected, "%d.%d.%d", LF_VERSION_MAJOR, LF_VERSION_MINOR, LF_VERSION_PATCH);
   assert_string_equal(lf_version_string(), expected);
+  assert_int_equal(lf_abi_version(), LF_ABI_VERSION);
 }
 
 static void feature_bits_have_names(void **state) {
@@ -101,6 +102,8 @@ static void feature_bits_have_names(void **state) {
   assert_string_equal(lf_feature_name(0), "unknown");
   assert_string_equal(lf_feature_name(LF_FEATURE_NUMA | LF_FEATURE_MPI), "unknown");
   assert_int_equal(lf_build_features() & ~known, 0);
+  /* liblavaflow reports only its own features: the MPI transport's are liblavaflow_mpi's. */
+  assert_int_equal(lf_build_features() & ~(uint64_t)(LF_FEATURE_NUMA | LF_FEATURE_VULKAN), 0);
 }
 
 int main(void) {
