@@ -125,7 +125,8 @@ LF_EXTERN_C_BEGIN
  * @param params NULL for defaults (borrowed)
  * @param[out] out_channel returned: destroy with lf_channel_destroy(); written on success
  * @return `LF_OK`; `LF_ERR_EXISTS` (the name is in use by a live channel);
- *         `LF_ERR_INVALID_ARGUMENT`; `LF_ERR_SYSTEM`. Thread-safe.
+ *         `LF_ERR_INVALID_ARGUMENT`; `LF_ERR_SYSTEM`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_channel_create(lf_context_t *context, const char *name, const lf_channel_params_t *params,
                                      lf_channel_t **out_channel);
@@ -142,6 +143,7 @@ LF_API lf_status_t lf_channel_create(lf_context_t *context, const char *name, co
  *         (another user); `LF_ERR_BUSY` (no free producer slot, or the consumer exists);
  *         `LF_ERR_UNSUPPORTED` (the scope needs a transport this release lacks, with the reason);
  *         `LF_ERR_VERSION_MISMATCH` / `LF_ERR_CORRUPT` (the shared region failed validation).
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_channel_open(lf_context_t *context, const char *name, const lf_channel_params_t *params,
                                    lf_channel_t **out_channel);
@@ -167,6 +169,8 @@ LF_API lf_status_t lf_channel_open(lf_context_t *context, const char *name, cons
  * @param capacity bytes per producer ring: a power of two from 4 KiB to 1 GiB
  * @param max_producers 1..64
  * @param[out] out_size the size; allocate at least this much (shared memory, page-aligned)
+ * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (a shape lf_channel_create() would refuse, NULL).
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_channel_buffer_size(uint64_t capacity, uint32_t max_producers, uint64_t *out_size);
 
@@ -181,6 +185,7 @@ LF_API lf_status_t lf_channel_buffer_size(uint64_t capacity, uint32_t max_produc
  * @param[out] out_channel returned: destroy with lf_channel_destroy(); written on success
  * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (the buffer is too small, has no host address,
  *         or the params are bad); `LF_ERR_UNSUPPORTED` (device memory).
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_channel_create_in_buffer(lf_context_t *context, lf_buffer_t *buffer,
                                                const lf_channel_params_t *params, lf_channel_t **out_channel);
@@ -195,6 +200,7 @@ LF_API lf_status_t lf_channel_create_in_buffer(lf_context_t *context, lf_buffer_
  * @return `LF_OK`; `LF_ERR_CORRUPT` / `LF_ERR_VERSION_MISMATCH` (no valid channel in the
  *         buffer); `LF_ERR_NOT_FOUND` (the creator's end is not there);
  *         `LF_ERR_PERMISSION` (another user created it); `LF_ERR_BUSY` (the role is taken).
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_channel_open_buffer(lf_context_t *context, lf_buffer_t *buffer, const lf_channel_params_t *params,
                                           lf_channel_t **out_channel);
@@ -206,12 +212,18 @@ LF_API lf_status_t lf_channel_open_buffer(lf_context_t *context, lf_buffer_t *bu
  * consumer sees `LF_END_OF_STREAM`; a closed consumer makes its producers' sends fail with
  * `LF_ERR_CLOSED`. Idempotent.
  * @param channel the channel (borrowed)
+ * @return `LF_OK` (also when already closed); `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety One thread at a time per channel end (externally synchronized); different ends,
+ * the producer and consumer ends of one channel included, concurrently.
  */
 LF_API lf_status_t lf_channel_close(lf_channel_t *channel);
 
 /**
  * Close (if not closed) and release this end. NULL is a no-op.
  * @param channel the channel, or NULL
+ * @return `LF_OK`; `LF_ERR_INVALID_HANDLE` (destroyed, forged or of another type).
+ * @threadsafety Not while another thread is inside a call on this end: the data calls do not
+ * reference-count it; other ends concurrently.
  */
 LF_API lf_status_t lf_channel_destroy(lf_channel_t *channel);
 
@@ -225,6 +237,8 @@ LF_API lf_status_t lf_channel_destroy(lf_channel_t *channel);
  * @return `LF_OK`; `LF_WOULD_BLOCK` / `LF_TIMEOUT` (the ring is full); `LF_ERR_INVALID_ARGUMENT`
  *         (size above the maximum); `LF_ERR_INVALID_STATE` (a reservation is pending);
  *         `LF_ERR_CLOSED`; `LF_ERR_PEER_DEAD`.
+ * @threadsafety One thread at a time per channel end (externally synchronized); different ends,
+ * the producer and consumer ends of one channel included, concurrently.
  */
 LF_API lf_status_t lf_channel_reserve(lf_channel_t *channel, size_t size, int32_t timeout_ms, void **out_data);
 
@@ -232,12 +246,19 @@ LF_API lf_status_t lf_channel_reserve(lf_channel_t *channel, size_t size, int32_
  * Producer: publish the reserved message, `size` bytes long (at most what was reserved).
  * @param channel a producer with a pending reservation (borrowed)
  * @param size the message's final length
+ * @return `LF_OK`; `LF_ERR_INVALID_STATE` (no reservation pending); `LF_ERR_INVALID_ARGUMENT`
+ *        (`size` above what was reserved); `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety One thread at a time per channel end (externally synchronized); different ends,
+ * the producer and consumer ends of one channel included, concurrently.
  */
 LF_API lf_status_t lf_channel_commit(lf_channel_t *channel, size_t size);
 
 /**
  * Producer: drop the pending reservation; nothing is sent.
  * @param channel a producer with a pending reservation (borrowed)
+ * @return `LF_OK`; `LF_ERR_INVALID_STATE` (no reservation pending); `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety One thread at a time per channel end (externally synchronized); different ends,
+ * the producer and consumer ends of one channel included, concurrently.
  */
 LF_API lf_status_t lf_channel_abort(lf_channel_t *channel);
 
@@ -247,6 +268,11 @@ LF_API lf_status_t lf_channel_abort(lf_channel_t *channel);
  * @param data the bytes (borrowed)
  * @param size their number, 0..max_message_size
  * @param timeout_ms as for lf_channel_reserve()
+ * @return as lf_channel_reserve(): `LF_OK`; `LF_WOULD_BLOCK` / `LF_TIMEOUT` (the ring is full);
+ *        `LF_ERR_INVALID_ARGUMENT` (size above the maximum, `data` NULL with a size);
+ *        `LF_ERR_INVALID_STATE`; `LF_ERR_CLOSED`; `LF_ERR_PEER_DEAD`.
+ * @threadsafety One thread at a time per channel end (externally synchronized); different ends,
+ * the producer and consumer ends of one channel included, concurrently.
  */
 LF_API lf_status_t lf_channel_send(lf_channel_t *channel, const void *data, size_t size, int32_t timeout_ms);
 
@@ -261,12 +287,17 @@ LF_API lf_status_t lf_channel_send(lf_channel_t *channel, const void *data, size
  *         and everything they sent was consumed); `LF_ERR_PEER_DEAD` (a producer died; what it
  *         had committed was delivered first); `LF_ERR_INVALID_STATE` (a message is already
  *         peeked); `LF_ERR_CORRUPT` (the shared ring failed validation).
+ * @threadsafety One thread at a time per channel end (externally synchronized); different ends,
+ * the producer and consumer ends of one channel included, concurrently.
  */
 LF_API lf_status_t lf_channel_peek(lf_channel_t *channel, int32_t timeout_ms, const void **out_data, size_t *out_size);
 
 /**
  * Consumer: release the peeked message; its room goes back to the producer.
  * @param channel the consumer with a peeked message (borrowed)
+ * @return `LF_OK`; `LF_ERR_INVALID_STATE` (nothing is peeked); `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety One thread at a time per channel end (externally synchronized); different ends,
+ * the producer and consumer ends of one channel included, concurrently.
  */
 LF_API lf_status_t lf_channel_release(lf_channel_t *channel);
 
@@ -280,6 +311,11 @@ LF_API lf_status_t lf_channel_release(lf_channel_t *channel);
  * @param capacity bytes available at `buffer`
  * @param[out] out_size the message's length (also on `LF_ERR_BUFFER_TOO_SMALL`)
  * @param timeout_ms as for lf_channel_peek()
+ * @return as lf_channel_peek(), and `LF_ERR_BUFFER_TOO_SMALL` (the message stays queued,
+ *        `*out_size` says how long it is), `LF_ERR_INVALID_STATE` (a buffer message:
+ *        lf_channel_recv_buffer()).
+ * @threadsafety One thread at a time per channel end (externally synchronized); different ends,
+ * the producer and consumer ends of one channel included, concurrently.
  */
 LF_API lf_status_t lf_channel_recv(lf_channel_t *channel, void *buffer, size_t capacity, size_t *out_size,
                                    int32_t timeout_ms);
@@ -316,6 +352,8 @@ LF_API lf_status_t lf_channel_recv(lf_channel_t *channel, void *buffer, size_t c
  *         leave this process: private host memory); `LF_ERR_LIMIT` (256 buffers pinned);
  *         `LF_ERR_INVALID_ARGUMENT` (range outside the buffer, inline data too large);
  *         `LF_ERR_CLOSED`; `LF_ERR_PEER_DEAD`.
+ * @threadsafety One thread at a time per channel end (externally synchronized); different ends,
+ * the producer and consumer ends of one channel included, concurrently.
  */
 LF_API lf_status_t lf_channel_send_buffer(lf_channel_t *channel, lf_buffer_t *buffer, uint64_t offset, uint64_t length,
                                           const void *data, size_t size, int32_t timeout_ms);
@@ -329,6 +367,8 @@ LF_API lf_status_t lf_channel_send_buffer(lf_channel_t *channel, lf_buffer_t *bu
  * @param timeout_ms as for lf_channel_reserve() (the record needs room in the ring)
  * @return `LF_OK`; `LF_ERR_NOT_FOUND` (not sent here, or already forgotten);
  *         `LF_WOULD_BLOCK` / `LF_TIMEOUT`.
+ * @threadsafety One thread at a time per channel end (externally synchronized); different ends,
+ * the producer and consumer ends of one channel included, concurrently.
  */
 LF_API lf_status_t lf_channel_forget_buffer(lf_channel_t *channel, lf_buffer_t *buffer, int32_t timeout_ms);
 
@@ -343,6 +383,8 @@ LF_API lf_status_t lf_channel_forget_buffer(lf_channel_t *channel, lf_buffer_t *
  *         (nothing is peeked); `LF_ERR_PROTOCOL` (the producer never announced the buffer);
  *         the import's errors (`LF_ERR_CORRUPT`, `LF_ERR_UNSUPPORTED` for device memory
  *         of another device).
+ * @threadsafety One thread at a time per channel end (externally synchronized); different ends,
+ * the producer and consumer ends of one channel included, concurrently.
  */
 LF_API lf_status_t lf_channel_peeked_buffer(lf_channel_t *channel, lf_buffer_t **out_buffer, uint64_t *out_offset,
                                             uint64_t *out_length);
@@ -360,6 +402,8 @@ LF_API lf_status_t lf_channel_peeked_buffer(lf_channel_t *channel, lf_buffer_t *
  * @param timeout_ms as for lf_channel_peek()
  * @return as lf_channel_recv() and lf_channel_peeked_buffer(); on an error the message stays
  *         queued.
+ * @threadsafety One thread at a time per channel end (externally synchronized); different ends,
+ * the producer and consumer ends of one channel included, concurrently.
  */
 LF_API lf_status_t lf_channel_recv_buffer(lf_channel_t *channel, lf_buffer_t **out_buffer, uint64_t *out_offset,
                                           uint64_t *out_length, void *data, size_t capacity, size_t *out_size,
@@ -371,6 +415,10 @@ LF_API lf_status_t lf_channel_recv_buffer(lf_channel_t *channel, lf_buffer_t **o
  * The state of this end.
  * @param channel the channel (borrowed)
  * @param[out] out_info caller-provided struct with `struct_size` set; written on success
+ * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (NULL, `struct_size` too small);
+ *        `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety One thread at a time per channel end (externally synchronized); different ends,
+ * the producer and consumer ends of one channel included, concurrently.
  */
 LF_API lf_status_t lf_channel_get_info(const lf_channel_t *channel, lf_channel_info_t *out_info);
 
@@ -380,10 +428,17 @@ LF_API lf_status_t lf_channel_get_info(const lf_channel_t *channel, lf_channel_i
  * to that peer and why (later peers may differ: see lf_channel_info_t of their ends).
  * @param channel the channel (borrowed)
  * @param[out] out_text borrowed; valid while the channel lives
+ * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (NULL); `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety One thread at a time per channel end (externally synchronized); different ends,
+ * the producer and consumer ends of one channel included, concurrently.
  */
 LF_API lf_status_t lf_channel_get_reason(const lf_channel_t *channel, const char **out_text);
 
-/** The name of a transport ("none", "in_process", "shared_memory", "mpi"). Static text. */
+/**
+ * The name of a transport ("none", "in_process", "shared_memory", "mpi"). Static text.
+ * @return static text (borrowed; never NULL); "invalid" for other values.
+ * @threadsafety Any thread, concurrently.
+ */
 LF_API const char *lf_transport_name(int32_t transport);
 
 LF_EXTERN_C_END

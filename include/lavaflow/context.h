@@ -97,7 +97,7 @@ LF_EXTERN_C_BEGIN
  * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` for a bad params field, unknown field_mask bits or
  *         a bad environment variable; `LF_ERR_NOT_FOUND` for a missing XML file or base
  *         directory; `LF_ERR_CORRUPT` for an XML file or synthetic description hwloc rejects.
- * Thread-safe.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_context_create(const lf_context_params_t *params, lf_context_t **out_context);
 
@@ -107,7 +107,8 @@ LF_API lf_status_t lf_context_create(const lf_context_params_t *params, lf_conte
  * threads with this handle finish normally.
  * @param context the context, or NULL (a no-op)
  * @return `LF_OK`, or `LF_ERR_INVALID_HANDLE` for a destroyed, foreign or wrong-type handle.
- * Thread-safe.
+ * @threadsafety Any thread; calls already running with the handle on other threads finish
+ * first.
  */
 LF_API lf_status_t lf_context_destroy(lf_context_t *context);
 
@@ -115,7 +116,8 @@ LF_API lf_status_t lf_context_destroy(lf_context_t *context);
  * The context's name (from params; `"lavaflow"` by default).
  * @param context the context (borrowed)
  * @param[out] out_name static per context (borrowed): valid while the context lives
- * @return `LF_OK` or `LF_ERR_INVALID_HANDLE` / `LF_ERR_INVALID_ARGUMENT`. Thread-safe.
+ * @return `LF_OK` or `LF_ERR_INVALID_HANDLE` / `LF_ERR_INVALID_ARGUMENT`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_context_get_name(const lf_context_t *context, const char **out_name);
 
@@ -124,7 +126,8 @@ LF_API lf_status_t lf_context_get_name(const lf_context_t *context, const char *
  * default; the choice is logged at `LF_LOG_INFO`).
  * @param context the context (borrowed)
  * @param[out] out_base_dir the canonical absolute path (borrowed; valid while the context lives)
- * @return `LF_OK` or `LF_ERR_INVALID_HANDLE` / `LF_ERR_INVALID_ARGUMENT`. Thread-safe.
+ * @return `LF_OK` or `LF_ERR_INVALID_HANDLE` / `LF_ERR_INVALID_ARGUMENT`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_context_get_base_dir(const lf_context_t *context, const char **out_base_dir);
 

@@ -95,6 +95,7 @@ LF_EXTERN_C_BEGIN
  * @param[out] out_count written on success
  * @return `LF_OK`; `LF_ERR_UNSUPPORTED` when lavaflow was built without Vulkan headers, the
  *         loader is not installed, or no driver is (the message says which).
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_device_count(lf_context_t *context, uint32_t *out_count);
 
@@ -104,6 +105,7 @@ LF_API lf_status_t lf_device_count(lf_context_t *context, uint32_t *out_count);
  * @param index 0..count-1
  * @param[out] out_info caller-provided struct with `struct_size` set; written on success
  * @return `LF_OK`; `LF_ERR_NOT_FOUND` for an index out of range; `LF_ERR_UNSUPPORTED`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_device_get_info(lf_context_t *context, uint32_t index, lf_device_info_t *out_info);
 
@@ -112,10 +114,15 @@ LF_API lf_status_t lf_device_get_info(lf_context_t *context, uint32_t index, lf_
  * @param buffer a device buffer (borrowed)
  * @param[out] out_info caller-provided struct with `struct_size` set; written on success
  * @return `LF_OK`; `LF_ERR_INVALID_STATE` for a buffer that is not device memory.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_buffer_get_vulkan_info(const lf_buffer_t *buffer, lf_vulkan_memory_info_t *out_info);
 
-/** The name of a device type ("other", "integrated", "discrete", "virtual", "cpu"). Static text. */
+/**
+ * The name of a device type ("other", "integrated", "discrete", "virtual", "cpu"). Static text.
+ * @return static text (borrowed; never NULL); "other" for values it does not know.
+ * @threadsafety Any thread, concurrently.
+ */
 LF_API const char *lf_device_type_name(int32_t type);
 
 LF_EXTERN_C_END

@@ -53,6 +53,7 @@ LF_EXTERN_C_BEGIN
  * @param fds descriptors to send (borrowed: the caller keeps its own)
  * @param fd_count number of descriptors, at most 16
  * @return `LF_OK`; `LF_ERR_CLOSED`; `LF_ERR_INVALID_ARGUMENT`; `LF_ERR_SYSTEM`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_socket_send_fds(int socket_fd, const void *data, size_t size, const int *fds, uint32_t fd_count);
 
@@ -70,6 +71,7 @@ LF_API lf_status_t lf_socket_send_fds(int socket_fd, const void *data, size_t si
  * @param timeout_ms -1 to wait forever, 0 to poll
  * @return `LF_OK`; `LF_TIMEOUT`; `LF_ERR_CLOSED`; `LF_ERR_PROTOCOL` (truncated message or too many
  *         descriptors); `LF_ERR_SYSTEM`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_socket_recv_fds(int socket_fd, void *data, size_t capacity, size_t *out_size, int *fds,
                                       uint32_t fd_capacity, uint32_t *out_fd_count, int32_t timeout_ms);
@@ -80,6 +82,9 @@ LF_API lf_status_t lf_socket_recv_fds(int socket_fd, void *data, size_t capacity
  * @param mpi the attachment (borrowed)
  * @param hook the hook, or NULL
  * @param user_data passed to the hook (borrowed)
+ * @return `LF_OK`; `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Any thread; the hook runs on whichever thread sends frames (the progress thread
+ * or a caller), one frame at a time.
  */
 LF_API lf_status_t lf_mpi_set_wire_hook(struct lf_mpi *mpi, lf_mpi_wire_hook_fn hook, void *user_data);
 

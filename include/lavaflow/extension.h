@@ -145,7 +145,8 @@ LF_EXTERN_C_BEGIN
  * @param bridge_params how the user's end presents itself; NULL for defaults (borrowed)
  * @param[out] out_user_end returned: the user destroys it with lf_channel_destroy()
  * @param[out] out_bridge_end returned: the add-on destroys it with lf_channel_destroy()
- * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT`; `LF_ERR_NO_MEMORY`; `LF_ERR_SYSTEM`. Thread-safe.
+ * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT`; `LF_ERR_NO_MEMORY`; `LF_ERR_SYSTEM`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_bridge_create(lf_context_t *context, const lf_channel_params_t *channel_params,
                                     const lf_bridge_params_t *bridge_params, lf_channel_t **out_user_end,
@@ -161,6 +162,7 @@ LF_API lf_status_t lf_bridge_create(lf_context_t *context, const lf_channel_para
  * @param message one line (borrowed, copied)
  * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (status not negative, message NULL);
  *         `LF_ERR_INVALID_HANDLE`; `LF_ERR_INVALID_STATE` (not a bridge end).
+ * @threadsafety Only the thread that drives the add-on's end (externally synchronized).
  */
 LF_API lf_status_t lf_bridge_fail(lf_channel_t *bridge_end, lf_status_t status, const char *message);
 
@@ -177,7 +179,9 @@ LF_API lf_status_t lf_bridge_fail(lf_channel_t *bridge_end, lf_status_t status, 
  * @param status a negative ::lf_status_t, usually `LF_ERR_PEER_DEAD`
  * @param message one line (borrowed, copied)
  * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (status not negative, message NULL);
- *         `LF_ERR_INVALID_HANDLE`; `LF_ERR_INVALID_STATE` (not a bridge end). Thread-safe.
+ *         `LF_ERR_INVALID_HANDLE`; `LF_ERR_INVALID_STATE` (not a bridge end).
+ * @threadsafety Any thread, concurrently with the thread that drives the add-on's end: that is
+ * its purpose.
  */
 LF_API lf_status_t lf_bridge_raise(lf_channel_t *bridge_end, lf_status_t status, const char *message);
 
@@ -205,7 +209,7 @@ LF_API lf_status_t lf_bridge_raise(lf_channel_t *bridge_end, lf_status_t status,
  *         `LF_ERR_INVALID_ARGUMENT`;
  *         `LF_ERR_INVALID_HANDLE`; `LF_ERR_INVALID_STATE` (not a bridge's consumer end, or a
  *         lf_channel_peek() pending); `LF_ERR_CLOSED` (this end was closed); `LF_ERR_CORRUPT`.
- *         Not thread-safe (one thread drives the add-on's end).
+ * @threadsafety Only the thread that drives the add-on's end (externally synchronized).
  */
 LF_API lf_status_t lf_bridge_peek_ahead(lf_channel_t *bridge_end, const void **out_data, size_t *out_size);
 
@@ -214,6 +218,7 @@ LF_API lf_status_t lf_bridge_peek_ahead(lf_channel_t *bridge_end, const void **o
  * @param bridge_end the add-on's end (borrowed)
  * @return `LF_OK`; `LF_ERR_INVALID_HANDLE`; `LF_ERR_INVALID_STATE` (nothing peeked ahead, or
  *         not a bridge's add-on end).
+ * @threadsafety Only the thread that drives the add-on's end (externally synchronized).
  */
 LF_API lf_status_t lf_bridge_release_oldest(lf_channel_t *bridge_end);
 
@@ -228,6 +233,7 @@ LF_API lf_status_t lf_bridge_release_oldest(lf_channel_t *bridge_end);
  *         `LF_ERR_INVALID_ARGUMENT` (too large, NULL); `LF_ERR_INVALID_HANDLE`;
  *         `LF_ERR_INVALID_STATE` (not a bridge's producer end, or an lf_channel_reserve()
  *         pending); `LF_ERR_CLOSED` (the user closed its end, or this end was closed).
+ * @threadsafety Only the thread that drives the add-on's end (externally synchronized).
  */
 LF_API lf_status_t lf_bridge_reserve_ahead(lf_channel_t *bridge_end, size_t size, void **out_data);
 
@@ -240,6 +246,7 @@ LF_API lf_status_t lf_bridge_reserve_ahead(lf_channel_t *bridge_end, size_t size
  * @param[out] out_bytes returned: the bytes still queued for the user
  * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (NULL); `LF_ERR_INVALID_HANDLE`;
  *         `LF_ERR_INVALID_STATE` (not a bridge's producer end).
+ * @threadsafety Only the thread that drives the add-on's end (externally synchronized).
  */
 LF_API lf_status_t lf_bridge_queued(lf_channel_t *bridge_end, uint64_t *out_bytes);
 
@@ -248,6 +255,7 @@ LF_API lf_status_t lf_bridge_queued(lf_channel_t *bridge_end, uint64_t *out_byte
  * @param bridge_end the add-on's end (borrowed)
  * @return `LF_OK`; `LF_ERR_INVALID_HANDLE`; `LF_ERR_INVALID_STATE` (nothing reserved ahead,
  *         or not a bridge's add-on end).
+ * @threadsafety Only the thread that drives the add-on's end (externally synchronized).
  */
 LF_API lf_status_t lf_bridge_commit_oldest(lf_channel_t *bridge_end);
 
@@ -259,7 +267,8 @@ LF_API lf_status_t lf_bridge_commit_oldest(lf_channel_t *bridge_end);
  * valid.
  * @param context the context (borrowed)
  * @param[out] out_context returned: destroy with lf_context_destroy()
- * @return `LF_OK`; `LF_ERR_INVALID_HANDLE`; `LF_ERR_INVALID_ARGUMENT`. Thread-safe.
+ * @return `LF_OK`; `LF_ERR_INVALID_HANDLE`; `LF_ERR_INVALID_ARGUMENT`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_extension_share_context(lf_context_t *context, lf_context_t **out_context);
 
@@ -270,6 +279,7 @@ LF_API lf_status_t lf_extension_share_context(lf_context_t *context, lf_context_
  * @param status the status the add-on returns
  * @param message the detail (borrowed, copied)
  * @return `status`, so that an add-on can write `return lf_extension_report(...)`.
+ * @threadsafety Any thread; it concerns the calling thread's own error only.
  */
 LF_API lf_status_t lf_extension_report(const char *function, lf_status_t status, const char *message);
 

@@ -120,6 +120,7 @@ LF_EXTERN_C_BEGIN
  * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` for a bad cpuset (syntax, empty, outside the
  *         topology) or unknown bits; `LF_ERR_SYSTEM` if the binding cannot be read;
  *         `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_identity_create(lf_context_t *context, const lf_identity_params_t *params,
                                       lf_identity_t **out_identity);
@@ -133,6 +134,7 @@ LF_API lf_status_t lf_identity_create(lf_context_t *context, const lf_identity_p
  * @param[out] out_identity returned: destroy with lf_identity_destroy(); written on success
  * @return `LF_OK`; `LF_ERR_CORRUPT` for anything invalid, including an unknown format
  *         version (the message says what and where); `LF_ERR_INVALID_ARGUMENT` for NULL.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_identity_create_from_blob(lf_context_t *context, const void *blob,
                                                 size_t blob_size, lf_identity_t **out_identity);
@@ -141,6 +143,8 @@ LF_API lf_status_t lf_identity_create_from_blob(lf_context_t *context, const voi
  * Release an identity.
  * @param identity the identity, or NULL (a no-op)
  * @return `LF_OK` or `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Any thread; calls already running with the handle on other threads finish
+ * first.
  */
 LF_API lf_status_t lf_identity_destroy(lf_identity_t *identity);
 
@@ -152,6 +156,7 @@ LF_API lf_status_t lf_identity_destroy(lf_identity_t *identity);
  * @param[out] out_size the blob's size; written on `LF_OK` and on `LF_ERR_BUFFER_TOO_SMALL`
  *             (so a caller can ask for the size first)
  * @return `LF_OK`, `LF_ERR_BUFFER_TOO_SMALL`, `LF_ERR_INVALID_HANDLE`, `LF_ERR_INVALID_ARGUMENT`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_identity_serialize(const lf_identity_t *identity, void *buffer,
                                          size_t buffer_size, size_t *out_size);
@@ -160,6 +165,9 @@ LF_API lf_status_t lf_identity_serialize(const lf_identity_t *identity, void *bu
  * The facts of an identity.
  * @param identity the identity (borrowed)
  * @param[out] out_info caller-provided struct with `struct_size` set; written on success
+ * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (NULL, `struct_size` too small);
+ *        `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_identity_get_info(const lf_identity_t *identity, lf_identity_info_t *out_info);
 
@@ -170,6 +178,9 @@ LF_API lf_status_t lf_identity_get_info(const lf_identity_t *identity, lf_identi
  * @param buffer caller-owned, may be NULL when `buffer_size` is 0
  * @param buffer_size bytes available at `buffer`
  * @param[out] out_length the text's length without its NUL (may be NULL)
+ * @return `LF_OK`; `LF_ERR_BUFFER_TOO_SMALL` (`*out_length` says how much is needed);
+ *        `LF_ERR_INVALID_ARGUMENT` (an unknown `which`, NULL); `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_identity_get_text(const lf_identity_t *identity, int32_t which,
                                         char *buffer, size_t buffer_size, size_t *out_length);

@@ -218,7 +218,9 @@ LF_EXTERN_C_BEGIN
  * @return `LF_OK`; `LF_ERR_INVALID_STATE` (MPI not initialised and `LF_MPI_FLAG_INIT_MPI`
  *         not set, or already finalized); `LF_ERR_UNSUPPORTED` (a progress thread without
  *         `MPI_THREAD_MULTIPLE`); `LF_ERR_INVALID_ARGUMENT`; `LF_ERR_SYSTEM` (an MPI call
- *         failed: the message names it). Collective; call from one thread per rank.
+ *         failed: the message names it).
+ * @threadsafety Collective over `comm`: call it from one thread per rank, as MPI's thread level
+ * allows.
  */
 LF_API lf_status_t lf_mpi_attach(lf_context_t *context, MPI_Comm comm, const lf_mpi_params_t *params,
                                      lf_mpi_t **out_mpi);
@@ -229,6 +231,8 @@ LF_API lf_status_t lf_mpi_attach(lf_context_t *context, MPI_Comm comm, const lf_
  * @param comm a Fortran communicator handle, e.g. MPI_COMM_WORLD of `use mpi`
  * @param params NULL for defaults (borrowed)
  * @param[out] out_mpi returned: destroy with lf_mpi_detach()
+ * @return as lf_mpi_attach(); `LF_ERR_INVALID_STATE` when MPI is not initialised.
+ * @threadsafety As lf_mpi_attach().
  */
 LF_API lf_status_t lf_mpi_attach_f(lf_context_t *context, MPI_Fint comm, const lf_mpi_params_t *params,
                                        lf_mpi_t **out_mpi);
@@ -245,6 +249,8 @@ LF_API lf_status_t lf_mpi_attach_f(lf_context_t *context, MPI_Fint comm, const l
  * not to be relied on in this process: end it without MPI_Finalize, which would wait too.
  * @param mpi the attachment, or NULL
  * @return `LF_OK`; `LF_ERR_INVALID_HANDLE`; `LF_ERR_BUSY` (MPI hung, above).
+ * @threadsafety One thread, once per attachment, when no other call on it or its channels is
+ * running; it makes MPI calls, as MPI's thread level allows.
  */
 LF_API lf_status_t lf_mpi_detach(lf_mpi_t *mpi);
 
@@ -252,6 +258,9 @@ LF_API lf_status_t lf_mpi_detach(lf_mpi_t *mpi);
  * What the attachment is.
  * @param mpi the attachment (borrowed)
  * @param[out] out_info caller-provided struct with `struct_size` set; written on success
+ * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (NULL, `struct_size` too small);
+ *        `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_mpi_get_info(const lf_mpi_t *mpi, lf_mpi_info_t *out_info);
 
@@ -261,6 +270,7 @@ LF_API lf_status_t lf_mpi_get_info(const lf_mpi_t *mpi, lf_mpi_info_t *out_info)
  * @param rank 0..size-1 (this rank itself gives `LF_SCOPE_PROCESS`)
  * @param[out] out_info caller-provided struct with `struct_size` set; written on success
  * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (no such rank); `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_mpi_get_peer_scope(const lf_mpi_t *mpi, int32_t rank, lf_scope_info_t *out_info);
 
@@ -269,6 +279,8 @@ LF_API lf_status_t lf_mpi_get_peer_scope(const lf_mpi_t *mpi, int32_t rank, lf_s
  * @param mpi the attachment (borrowed)
  * @param rank 0..size-1
  * @param[out] out_text borrowed; valid while the attachment lives
+ * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (no such rank, NULL); `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_mpi_get_peer_reason(const lf_mpi_t *mpi, int32_t rank, const char **out_text);
 
@@ -290,7 +302,8 @@ LF_API lf_status_t lf_mpi_get_peer_reason(const lf_mpi_t *mpi, int32_t rank, con
  *         for the same role, another cipher or another id); `LF_ERR_UNSUPPORTED` (a codec or
  *         cipher this build or CPU lacks, or shared memory required but impossible);
  *         `LF_ERR_PERMISSION` (the key file is readable by others); `LF_ERR_INVALID_ARGUMENT`.
- *         Thread-safe.
+ * @threadsafety Any thread, concurrently, as the MPI thread level allows (lavaflow_mpi.h,
+ * "Progress": below `MPI_THREAD_MULTIPLE` with caller progress it makes MPI calls).
  */
 LF_API lf_status_t lf_mpi_channel_open(lf_mpi_t *mpi, int32_t peer_rank, uint32_t channel_id, int32_t role,
                                            const lf_channel_params_t *channel_params,
@@ -302,6 +315,7 @@ LF_API lf_status_t lf_mpi_channel_open(lf_mpi_t *mpi, int32_t peer_rank, uint32_
  * @param channel the user's end (borrowed)
  * @param[out] out_stats caller-provided struct with `struct_size` set; written on success
  * @return `LF_OK`; `LF_ERR_NOT_FOUND` (the channel does not run over MPI on this attachment).
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_mpi_channel_get_stats(const lf_mpi_t *mpi, const lf_channel_t *channel,
                                                 lf_mpi_channel_stats_t *out_stats);
@@ -311,7 +325,10 @@ LF_API lf_status_t lf_mpi_channel_get_stats(const lf_mpi_t *mpi, const lf_channe
  * without waiting. Needed only with caller progress, by a rank that makes no other lavaflow
  * call for a while (e.g. one that only computes, while its channels should keep flowing).
  * @param mpi the attachment (borrowed)
- * @return `LF_OK`; `LF_ERR_INVALID_HANDLE`. Thread-safe (one caller progresses at a time).
+ * @return `LF_OK`; `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Any thread, concurrently, as the MPI thread level allows (lavaflow_mpi.h,
+ * "Progress": below `MPI_THREAD_MULTIPLE` with caller progress it makes MPI calls). One caller
+ * progresses at a time: another returns at once.
  */
 LF_API lf_status_t lf_mpi_progress(lf_mpi_t *mpi);
 
@@ -385,6 +402,8 @@ typedef struct lf_mpi_pool_bridge_stats {
  * @return `LF_OK`; `LF_TIMEOUT` (the peer did not come); `LF_ERR_PROTOCOL` (both asked for the
  *         same side); the errors of lf_pool_consumer_attach(), lf_pool_producer_attach() and
  *         lf_mpi_channel_open(); `LF_ERR_INVALID_ARGUMENT`; `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Any thread, concurrently, as the MPI thread level allows (lavaflow_mpi.h,
+ * "Progress": below `MPI_THREAD_MULTIPLE` with caller progress it makes MPI calls).
  */
 LF_API lf_status_t lf_mpi_pool_bridge_create(lf_mpi_t *mpi, int32_t peer_rank, uint32_t channel_id, int32_t side,
                                                  uint32_t stream_id, const lf_mpi_pool_bridge_params_t *params,
@@ -408,6 +427,8 @@ LF_API lf_status_t lf_mpi_pool_bridge_create(lf_mpi_t *mpi, int32_t peer_rank, u
  *         `LF_ERR_CLOSED` (source: the sink's end was destroyed); `LF_ERR_PROTOCOL` (sink: a
  *         message failed validation; nothing of it was published); `LF_ERR_PEER_DEAD`;
  *         `LF_ERR_AUTH`; the pool's errors; `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety One thread at a time per bridge (externally synchronized), as MPI's thread
+ * level allows.
  */
 LF_API lf_status_t lf_mpi_pool_bridge_forward(lf_mpi_pool_bridge_t *bridge, uint32_t max_frames, int32_t timeout_ms,
                                                   uint32_t *out_frames);
@@ -416,6 +437,10 @@ LF_API lf_status_t lf_mpi_pool_bridge_forward(lf_mpi_pool_bridge_t *bridge, uint
  * The bridge's counters.
  * @param bridge the bridge's end (borrowed)
  * @param[out] out_stats caller-provided, `struct_size` set
+ * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (NULL, `struct_size` too small);
+ *        `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety One thread at a time per bridge (externally synchronized), with its other
+ * calls.
  */
 LF_API lf_status_t lf_mpi_pool_bridge_get_stats(const lf_mpi_pool_bridge_t *bridge,
                                                     lf_mpi_pool_bridge_stats_t *out_stats);
@@ -424,6 +449,8 @@ LF_API lf_status_t lf_mpi_pool_bridge_get_stats(const lf_mpi_pool_bridge_t *brid
  * Destroy this rank's end: the source's channel closes after what was sent (the sink's
  * forward then returns `LF_END_OF_STREAM`); the pool consumer or producer detaches.
  * NULL is a no-op.
+ * @return `LF_OK`; `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Not while another thread is inside a call on this bridge.
  */
 LF_API lf_status_t lf_mpi_pool_bridge_destroy(lf_mpi_pool_bridge_t *bridge);
 
@@ -433,7 +460,8 @@ LF_API lf_status_t lf_mpi_pool_bridge_destroy(lf_mpi_pool_bridge_t *bridge);
  * Which optional features this build of liblavaflow_mpi contains: ::LF_FEATURE_MPI, and
  * ::LF_FEATURE_ZSTD, ::LF_FEATURE_LZ4 and ::LF_FEATURE_SODIUM when it was built with them (a
  * codec or cipher without its library answers `LF_ERR_UNSUPPORTED`).
- * @return a bitwise OR of ::lf_feature_t values (version.h). Thread-safe; never fails.
+ * @return a bitwise OR of ::lf_feature_t values (version.h).
+ * @threadsafety Any thread, concurrently.
  */
 LF_API uint64_t lf_mpi_build_features(void);
 
@@ -441,14 +469,22 @@ LF_API uint64_t lf_mpi_build_features(void);
  * The MPI library liblavaflow_mpi runs with, as it names itself (`MPI_Get_library_version`,
  * which MPI allows before `MPI_Init`), e.g. "Open MPI v4.1.4, package: ...".
  * @return static text, read on the first call (borrowed; never NULL, never freed).
- *         Thread-safe.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API const char *lf_mpi_library_version(void);
 
-/** The name of a compression ("none", "lz4", "zstd", "adaptive"); "invalid" otherwise. */
+/**
+ * The name of a compression ("none", "lz4", "zstd", "adaptive"); "invalid" otherwise.
+ * @return static text (borrowed; never NULL).
+ * @threadsafety Any thread, concurrently.
+ */
 LF_API const char *lf_mpi_compression_name(int32_t compression);
 
-/** The name of a cipher ("none", "xchacha20-poly1305", "aes256-gcm", "mac-only"); "invalid" otherwise. */
+/**
+ * The name of a cipher ("none", "xchacha20-poly1305", "aes256-gcm", "mac-only"); "invalid" otherwise.
+ * @return static text (borrowed; never NULL).
+ * @threadsafety Any thread, concurrently.
+ */
 LF_API const char *lf_mpi_cipher_name(int32_t cipher);
 
 LF_EXTERN_C_END

@@ -52,7 +52,8 @@ LF_EXTERN_C_BEGIN
  * @param callback  the callback, or NULL to remove it (messages then go to stderr only if
  *                  `LAVAFLOW_LOG` is set)
  * @param user_data passed back to the callback (borrowed; must stay valid while installed)
- * @return `LF_OK`. Thread-safe.
+ * @return `LF_OK`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_log_set_callback(lf_log_fn callback, void *user_data);
 
@@ -60,13 +61,14 @@ LF_API lf_status_t lf_log_set_callback(lf_log_fn callback, void *user_data);
  * Set the global log threshold (overrides `LAVAFLOW_LOG`).
  * @param level an ::lf_log_level_t value
  * @return `LF_OK`, or `LF_ERR_INVALID_ARGUMENT` for a value outside `LF_LOG_OFF..LF_LOG_TRACE`.
- * Thread-safe.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_log_set_level(int32_t level);
 
 /**
  * The name of a level ("off", "error", "warn", "info", "debug", "trace").
  * @return static text; "unknown" for other values.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API const char *lf_log_level_name(int32_t level);
 

@@ -154,7 +154,7 @@ LF_EXTERN_C_BEGIN
  * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (bad params, unknown NUMA node (`LF_ERR_NOT_FOUND`),
  *         bad name); `LF_ERR_NO_MEMORY`; `LF_ERR_UNSUPPORTED` (a required feature is missing:
  *         the message says which); `LF_ERR_EXISTS` (the name is taken); `LF_ERR_SYSTEM`.
- * Thread-safe.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_buffer_create(lf_context_t *context, size_t size, const lf_buffer_params_t *params,
                                     lf_buffer_t **out_buffer);
@@ -163,7 +163,9 @@ LF_API lf_status_t lf_buffer_create(lf_context_t *context, size_t size, const lf
  * Release a buffer: unmap and free it, or return it to its pool. Mappings other processes
  * made of shared or device memory stay valid until they release theirs.
  * @param buffer the buffer, or NULL (a no-op)
- * @return `LF_OK` or `LF_ERR_INVALID_HANDLE`. Thread-safe.
+ * @return `LF_OK` or `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Any thread; calls already running with the handle on other threads finish
+ * first.
  */
 LF_API lf_status_t lf_buffer_destroy(lf_buffer_t *buffer);
 
@@ -171,6 +173,9 @@ LF_API lf_status_t lf_buffer_destroy(lf_buffer_t *buffer);
  * What a buffer is and what was obtained.
  * @param buffer the buffer (borrowed)
  * @param[out] out_info caller-provided struct with `struct_size` set; written on success
+ * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (NULL, `struct_size` too small);
+ *        `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_buffer_get_info(const lf_buffer_t *buffer, lf_buffer_info_t *out_info);
 
@@ -180,6 +185,7 @@ LF_API lf_status_t lf_buffer_get_info(const lf_buffer_t *buffer, lf_buffer_info_
  * @param[out] out_pointer the host address (valid until the buffer is destroyed)
  * @param[out] out_size usable bytes (may be NULL)
  * @return `LF_OK`; `LF_ERR_INVALID_STATE` for device-local memory (no host address).
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_buffer_get_data(const lf_buffer_t *buffer, void **out_pointer, size_t *out_size);
 
@@ -189,6 +195,8 @@ LF_API lf_status_t lf_buffer_get_data(const lf_buffer_t *buffer, void **out_poin
  * (madvise)".
  * @param buffer the buffer (borrowed)
  * @param[out] out_text borrowed; valid while the buffer lives
+ * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (NULL); `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_buffer_get_reason(const lf_buffer_t *buffer, const char **out_text);
 
@@ -200,6 +208,7 @@ LF_API lf_status_t lf_buffer_get_reason(const lf_buffer_t *buffer, const char **
  * @param[out] out_fd returned: a new descriptor (close-on-exec) the caller owns and must
  *             close(); written on success
  * @return `LF_OK`; `LF_ERR_INVALID_STATE` for host memory (not exportable); `LF_ERR_SYSTEM`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_buffer_export_fd(const lf_buffer_t *buffer, int *out_fd);
 
@@ -231,6 +240,7 @@ typedef struct lf_buffer_import_params {
  * @param[out] out_buffer returned: destroy with lf_buffer_destroy(); written on success
  * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (not an open fd, not a memory file, unsealed,
  *         wrong size); `LF_ERR_SYSTEM`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_buffer_import_fd(lf_context_t *context, int fd, const lf_buffer_import_params_t *params,
                                        lf_buffer_t **out_buffer);
@@ -245,6 +255,7 @@ LF_API lf_status_t lf_buffer_import_fd(lf_context_t *context, int fd, const lf_b
  * @param[out] out_buffer returned: destroy with lf_buffer_destroy(); written on success
  * @return `LF_OK`; `LF_ERR_NOT_FOUND`; `LF_ERR_INVALID_ARGUMENT` (bad name, wrong size);
  *         `LF_ERR_PERMISSION` (wrong owner or mode, a symlink, not a regular file).
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_buffer_open(lf_context_t *context, const char *name, const lf_buffer_import_params_t *params,
                                   lf_buffer_t **out_buffer);
@@ -258,6 +269,7 @@ LF_API lf_status_t lf_buffer_open(lf_context_t *context, const char *name, const
  * @param buffer the buffer (borrowed)
  * @param socket_fd a connected `AF_UNIX` socket (borrowed)
  * @return `LF_OK`; `LF_ERR_INVALID_STATE` (host memory); `LF_ERR_CLOSED`; `LF_ERR_SYSTEM`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_buffer_send(const lf_buffer_t *buffer, int socket_fd);
 
@@ -271,6 +283,7 @@ LF_API lf_status_t lf_buffer_send(const lf_buffer_t *buffer, int socket_fd);
  * @return `LF_OK`; `LF_TIMEOUT`; `LF_ERR_CLOSED` (the peer closed); `LF_ERR_PROTOCOL` (not a
  *         buffer message); `LF_ERR_CORRUPT`, `LF_ERR_INVALID_ARGUMENT` (validation failed);
  *         `LF_ERR_UNSUPPORTED` (device memory without Vulkan).
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_buffer_recv(lf_context_t *context, int socket_fd, int32_t timeout_ms, lf_buffer_t **out_buffer);
 
@@ -297,6 +310,10 @@ typedef struct lf_buffer_pool_params {
  * @param buffer_params how each buffer is allocated (borrowed; copied; a `name` is refused)
  * @param pool_params NULL for defaults (borrowed)
  * @param[out] out_pool returned: destroy with lf_buffer_pool_destroy(); written on success
+ * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (a size of 0, bad params, unknown field bits); the
+ *        errors of lf_buffer_create() when `preallocate` buffers are made at once;
+ *        `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_buffer_pool_create(lf_context_t *context, size_t buffer_size,
                                          const lf_buffer_params_t *buffer_params,
@@ -307,12 +324,18 @@ LF_API lf_status_t lf_buffer_pool_create(lf_context_t *context, size_t buffer_si
  * whatever the last user left, unless the pool's params ask for `LF_BUFFER_FLAG_ZERO`.
  * @param pool the pool (borrowed)
  * @param[out] out_buffer returned: give it back with lf_buffer_destroy(); written on success
+ * @return `LF_OK`; the errors of lf_buffer_create() when a new buffer is needed;
+ *        `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_buffer_pool_acquire(lf_buffer_pool_t *pool, lf_buffer_t **out_buffer);
 
 /**
  * Release the pool. Buffers still acquired stay valid and are freed when destroyed.
  * @param pool the pool, or NULL (a no-op)
+ * @return `LF_OK`; `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Any thread; calls already running with the handle on other threads finish
+ * first.
  */
 LF_API lf_status_t lf_buffer_pool_destroy(lf_buffer_pool_t *pool);
 
@@ -339,10 +362,17 @@ typedef struct lf_memory_stats {
  * are reported there as a warning (a leak report).
  * @param context the context (borrowed)
  * @param[out] out_stats caller-provided struct with `struct_size` set; written on success
+ * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (NULL, `struct_size` too small);
+ *        `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_context_get_memory_stats(const lf_context_t *context, lf_memory_stats_t *out_stats);
 
-/** The name of a memory kind ("host", "shared", "device"), or "invalid". Static text. */
+/**
+ * The name of a memory kind ("host", "shared", "device"), or "invalid". Static text.
+ * @return static text (borrowed; never NULL).
+ * @threadsafety Any thread, concurrently.
+ */
 LF_API const char *lf_memory_kind_name(int32_t kind);
 
 LF_EXTERN_C_END

@@ -129,6 +129,7 @@ LF_EXTERN_C_BEGIN
  *         (outside the base, a symlink, not a regular file, another owner, loose mode);
  *         `LF_ERR_NOT_FOUND`; `LF_ERR_CORRUPT` (a superblock field, with its name; the size);
  *         `LF_ERR_VERSION_MISMATCH`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_pool_inspect(lf_context_t *context, const char *path, lf_pool_region_info_t *out_region,
                                    lf_pool_frame_info_t *out_frames, uint32_t max_frames, uint32_t *out_frame_count);
@@ -136,6 +137,8 @@ LF_API lf_status_t lf_pool_inspect(lf_context_t *context, const char *path, lf_p
 /**
  * The name of an element type ("float32"), "invalid" for an unknown value. Static text.
  * @param dtype an ::lf_dtype_t value
+ * @return static text (borrowed; never NULL).
+ * @threadsafety Any thread, concurrently.
  */
 LF_API const char *lf_dtype_name(int32_t dtype);
 
@@ -278,7 +281,7 @@ typedef struct lf_pool_stream_info {
 /**
  * Attach as the producer of stream `stream_id`: connects to the driver (starting an embedded
  * one if none listens and the params allow), takes the stream's producer lease and maps the
- * epoch the driver creates for it. Thread-safe.
+ * epoch the driver creates for it.
  * @param context the context (borrowed; kept alive by the producer): its base directory names the driver
  * @param stream_id the stream
  * @param params NULL for defaults (borrowed)
@@ -288,6 +291,7 @@ typedef struct lf_pool_stream_info {
  *         `LF_ERR_LIMIT` (a quota); `LF_ERR_UNSUPPORTED` (huge pages required, not available);
  *         `LF_ERR_PROTOCOL`, `LF_ERR_CORRUPT`, `LF_ERR_PERMISSION` (what the driver sent fails
  *         validation); `LF_TIMEOUT`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_pool_producer_attach(lf_context_t *context, uint32_t stream_id, const lf_pool_producer_params_t *params,
                                            lf_pool_producer_t **out_producer);
@@ -295,6 +299,9 @@ LF_API lf_status_t lf_pool_producer_attach(lf_context_t *context, uint32_t strea
 /**
  * Release the lease (the driver moves the stream to a new epoch) and the handle. NULL is a no-op.
  * @param producer the producer (destroyed)
+ * @return `LF_OK`; `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Any thread; calls already running with the handle on other threads finish
+ * first.
  */
 LF_API lf_status_t lf_pool_producer_detach(lf_pool_producer_t *producer);
 
@@ -307,6 +314,8 @@ LF_API lf_status_t lf_pool_producer_detach(lf_pool_producer_t *producer);
  * @return `LF_OK`; `LF_ERR_LIMIT` (larger than every pool: never truncated);
  *         `LF_ERR_INVALID_STATE` (a frame is claimed already); `LF_ERR_CLOSED` (the driver
  *         revoked the lease; it is being taken again: retry later).
+ * @threadsafety One thread at a time per producer (externally synchronized); other handles
+ * concurrently.
  */
 LF_API lf_status_t lf_pool_producer_claim(lf_pool_producer_t *producer, uint32_t bytes, void **out_payload);
 
@@ -317,12 +326,17 @@ LF_API lf_status_t lf_pool_producer_claim(lf_pool_producer_t *producer, uint32_t
  * @param bytes the payload bytes written, at most the claimed size
  * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (the description; the claim stays open);
  *         `LF_ERR_INVALID_STATE` (nothing claimed).
+ * @threadsafety One thread at a time per producer (externally synchronized); other handles
+ * concurrently.
  */
 LF_API lf_status_t lf_pool_producer_commit(lf_pool_producer_t *producer, const lf_pool_tensor_t *tensor, uint32_t bytes);
 
 /**
  * Give up the claimed frame (nothing is published). No-op without a claim.
  * @param producer the producer
+ * @return `LF_OK`; `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety One thread at a time per producer (externally synchronized); other handles
+ * concurrently.
  */
 LF_API lf_status_t lf_pool_producer_abort(lf_pool_producer_t *producer);
 
@@ -333,6 +347,8 @@ LF_API lf_status_t lf_pool_producer_abort(lf_pool_producer_t *producer);
  * @param data the payload (borrowed)
  * @param bytes its size
  * @return as lf_pool_producer_claim() and lf_pool_producer_commit().
+ * @threadsafety One thread at a time per producer (externally synchronized); other handles
+ * concurrently.
  */
 LF_API lf_status_t lf_pool_producer_publish(lf_pool_producer_t *producer, const lf_pool_tensor_t *tensor, const void *data,
                                             uint32_t bytes);
@@ -343,6 +359,8 @@ LF_API lf_status_t lf_pool_producer_publish(lf_pool_producer_t *producer, const 
  * @param producer the producer
  * @param metadata the record (borrowed; `version` is ignored)
  * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (an over-long or unterminated text, > 16 attributes).
+ * @threadsafety One thread at a time per producer (externally synchronized); other handles
+ * concurrently.
  */
 LF_API lf_status_t lf_pool_producer_set_metadata(lf_pool_producer_t *producer, const lf_pool_metadata_t *metadata);
 
@@ -350,18 +368,23 @@ LF_API lf_status_t lf_pool_producer_set_metadata(lf_pool_producer_t *producer, c
  * The stream as this producer sees it.
  * @param producer the producer
  * @param[out] out_info caller-provided, `struct_size` set
+ * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (NULL, `struct_size` too small);
+ *        `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety One thread at a time per producer (externally synchronized); other handles
+ * concurrently.
  */
 LF_API lf_status_t lf_pool_producer_get_info(lf_pool_producer_t *producer, lf_pool_stream_info_t *out_info);
 
 /**
  * Attach as a consumer of stream `stream_id` (created with the params' profile when the
  * driver has dynamic streams and it does not exist yet). Frames published before the attach
- * are not this consumer's. Thread-safe.
+ * are not this consumer's.
  * @param context the context (borrowed; kept alive by the consumer)
  * @param stream_id the stream
  * @param params NULL for defaults (borrowed)
  * @param[out] out_consumer the consumer (returned; lf_pool_consumer_detach() releases it)
  * @return as lf_pool_producer_attach(), without `LF_ERR_BUSY`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_pool_consumer_attach(lf_context_t *context, uint32_t stream_id, const lf_pool_consumer_params_t *params,
                                            lf_pool_consumer_t **out_consumer);
@@ -369,6 +392,9 @@ LF_API lf_status_t lf_pool_consumer_attach(lf_context_t *context, uint32_t strea
 /**
  * Release the lease and the handle (a view still held is released). NULL is a no-op.
  * @param consumer the consumer (destroyed)
+ * @return `LF_OK`; `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Any thread; calls already running with the handle on other threads finish
+ * first.
  */
 LF_API lf_status_t lf_pool_consumer_detach(lf_pool_consumer_t *consumer);
 
@@ -380,6 +406,8 @@ LF_API lf_status_t lf_pool_consumer_detach(lf_pool_consumer_t *consumer);
  * @return `LF_OK` (release the view when done); `LF_WOULD_BLOCK`; `LF_EPOCH_CHANGED` (asked
  *         for: the stream moved to a new epoch, poll again); `LF_ERR_INVALID_STATE` (a view
  *         is held).
+ * @threadsafety One thread at a time per consumer (externally synchronized); other handles
+ * concurrently.
  */
 LF_API lf_status_t lf_pool_consumer_poll(lf_pool_consumer_t *consumer, lf_pool_view_t *out_view);
 
@@ -390,6 +418,8 @@ LF_API lf_status_t lf_pool_consumer_poll(lf_pool_consumer_t *consumer, lf_pool_v
  * @param[out] out_view as for poll
  * @param timeout_ns nanoseconds
  * @return as poll, `LF_TIMEOUT` instead of `LF_WOULD_BLOCK`.
+ * @threadsafety One thread at a time per consumer (externally synchronized); other handles
+ * concurrently.
  */
 LF_API lf_status_t lf_pool_consumer_wait(lf_pool_consumer_t *consumer, lf_pool_view_t *out_view, int64_t timeout_ns);
 
@@ -399,6 +429,8 @@ LF_API lf_status_t lf_pool_consumer_wait(lf_pool_consumer_t *consumer, lf_pool_v
  * @return `LF_OK` (the frame stayed intact: what was read is good); `LF_OVERWRITTEN` (the
  *         producer reused the slot while it was read: discard it; counted in drops_late);
  *         `LF_ERR_INVALID_STATE` (no view held).
+ * @threadsafety One thread at a time per consumer (externally synchronized); other handles
+ * concurrently.
  */
 LF_API lf_status_t lf_pool_consumer_release(lf_pool_consumer_t *consumer);
 
@@ -406,6 +438,10 @@ LF_API lf_status_t lf_pool_consumer_release(lf_pool_consumer_t *consumer);
  * The consumer's counters (also published in the control region for tools).
  * @param consumer the consumer
  * @param[out] out_counters caller-provided, `struct_size` set
+ * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (NULL, `struct_size` too small);
+ *        `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety One thread at a time per consumer (externally synchronized); other handles
+ * concurrently.
  */
 LF_API lf_status_t lf_pool_consumer_get_counters(lf_pool_consumer_t *consumer, lf_pool_counters_t *out_counters);
 
@@ -414,6 +450,8 @@ LF_API lf_status_t lf_pool_consumer_get_counters(lf_pool_consumer_t *consumer, l
  * @param consumer the consumer
  * @param[out] out_metadata caller-provided, `struct_size` set
  * @return `LF_OK`; `LF_ERR_CORRUPT` (the record fails validation); `LF_ERR_BUSY` (it kept changing).
+ * @threadsafety One thread at a time per consumer (externally synchronized); other handles
+ * concurrently.
  */
 LF_API lf_status_t lf_pool_consumer_get_metadata(lf_pool_consumer_t *consumer, lf_pool_metadata_t *out_metadata);
 
@@ -421,6 +459,10 @@ LF_API lf_status_t lf_pool_consumer_get_metadata(lf_pool_consumer_t *consumer, l
  * The stream as this consumer sees it.
  * @param consumer the consumer
  * @param[out] out_info caller-provided, `struct_size` set
+ * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (NULL, `struct_size` too small);
+ *        `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety One thread at a time per consumer (externally synchronized); other handles
+ * concurrently.
  */
 LF_API lf_status_t lf_pool_consumer_get_info(lf_pool_consumer_t *consumer, lf_pool_stream_info_t *out_info);
 
@@ -507,6 +549,7 @@ typedef struct lf_pool_driver_params {
  * @param[out] out_driver the driver (returned; lf_pool_driver_destroy() stops it)
  * @return `LF_OK`; `LF_ERR_EXISTS` (a driver runs for this base directory already);
  *         `LF_ERR_INVALID_ARGUMENT` (a field or variable, named); `LF_ERR_PERMISSION`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_pool_driver_create(lf_context_t *context, const lf_pool_driver_params_t *params, lf_pool_driver_t **out_driver);
 
@@ -514,6 +557,9 @@ LF_API lf_status_t lf_pool_driver_create(lf_context_t *context, const lf_pool_dr
  * Stop the driver gracefully: clients get a shutdown notice and up to shutdown_drain_ms to
  * leave; they keep their mapped regions and re-attach to the next driver. NULL is a no-op.
  * @param driver the driver (destroyed)
+ * @return `LF_OK`; `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Any thread; calls already running with the handle on other threads finish
+ * first.
  */
 LF_API lf_status_t lf_pool_driver_destroy(lf_pool_driver_t *driver);
 
@@ -522,6 +568,7 @@ LF_API lf_status_t lf_pool_driver_destroy(lf_pool_driver_t *driver);
  * @param driver the driver
  * @param timeout_ms milliseconds; negative: forever
  * @return `LF_OK` (stopped); `LF_TIMEOUT`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_pool_driver_wait(lf_pool_driver_t *driver, int64_t timeout_ms);
 
@@ -532,6 +579,7 @@ LF_API lf_status_t lf_pool_driver_wait(lf_pool_driver_t *driver, int64_t timeout
  * @param timeout_ms for the answer
  * @return `LF_OK` (it is shutting down); `LF_ERR_NOT_FOUND` (no driver); `LF_ERR_PERMISSION`
  *         (the token was refused); `LF_TIMEOUT`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_pool_driver_request_shutdown(lf_context_t *context, int32_t timeout_ms);
 
@@ -555,6 +603,7 @@ typedef struct lf_pool_stream_status {
  * @param max_streams its length
  * @param[out] out_count how many streams there are (may exceed max_streams)
  * @return `LF_OK`; `LF_ERR_NOT_FOUND` (no driver listening); `LF_TIMEOUT`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_pool_list_streams(lf_context_t *context, lf_pool_stream_status_t *out_streams, uint32_t max_streams,
                                         uint32_t *out_count);
@@ -569,6 +618,7 @@ LF_API lf_status_t lf_pool_list_streams(lf_context_t *context, lf_pool_stream_st
  * @param size its size
  * @param[out] out_length the text's length (may be NULL)
  * @return `LF_OK`; `LF_ERR_BUFFER_TOO_SMALL`; `LF_ERR_INVALID_ARGUMENT` (a field or variable, named).
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_pool_driver_describe_config(const lf_pool_driver_params_t *params, char *buffer, size_t size,
                                                   size_t *out_length);
@@ -624,6 +674,7 @@ typedef struct lf_pool_consumer_entry {
  * @param max_entries its length
  * @param[out] out_count how many consumers are attached (may exceed max_entries; may be NULL)
  * @return as lf_pool_inspect(); `LF_ERR_INVALID_ARGUMENT` if the file is not a control region.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_pool_read_control(lf_context_t *context, const char *path, lf_pool_producer_qos_t *out_qos,
                                         lf_pool_consumer_entry_t *out_entries, uint32_t max_entries, uint32_t *out_count);

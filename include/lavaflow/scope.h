@@ -92,7 +92,8 @@ LF_EXTERN_C_BEGIN
  * @param a one endpoint (borrowed)
  * @param b the other endpoint (borrowed)
  * @param[out] out_info caller-provided struct with `struct_size` set; written on success
- * @return `LF_OK`, `LF_ERR_INVALID_HANDLE`, `LF_ERR_INVALID_ARGUMENT`. Thread-safe.
+ * @return `LF_OK`, `LF_ERR_INVALID_HANDLE`, `LF_ERR_INVALID_ARGUMENT`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_scope_decide(const lf_context_t *context, const lf_identity_t *a,
                                    const lf_identity_t *b, lf_scope_info_t *out_info);
@@ -104,18 +105,25 @@ LF_API lf_status_t lf_scope_decide(const lf_context_t *context, const lf_identit
  * @param b the other endpoint (borrowed)
  * @param[out] out_scope returned: destroy with lf_scope_destroy(); written on success
  * @return `LF_OK`, `LF_ERR_INVALID_HANDLE`, `LF_ERR_INVALID_ARGUMENT`, `LF_ERR_NO_MEMORY`.
- * Thread-safe.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_scope_create(lf_context_t *context, const lf_identity_t *a,
                                    const lf_identity_t *b, lf_scope_t **out_scope);
 
-/** Release a scope decision. NULL is a no-op. @return `LF_OK` or `LF_ERR_INVALID_HANDLE`. */
+/**
+ * Release a scope decision. NULL is a no-op. @return `LF_OK` or `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Any thread; calls already running with the handle on other threads finish
+ * first.
+ */
 LF_API lf_status_t lf_scope_destroy(lf_scope_t *scope);
 
 /**
  * The decision.
  * @param scope the scope (borrowed)
  * @param[out] out_info caller-provided struct with `struct_size` set; written on success
+ * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (NULL, `struct_size` too small);
+ *        `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_scope_get_info(const lf_scope_t *scope, lf_scope_info_t *out_info);
 
@@ -124,6 +132,8 @@ LF_API lf_status_t lf_scope_get_info(const lf_scope_t *scope, lf_scope_info_t *o
  * (dev 0:27 ino 1); cpusets 0-1 and 2-3 are in different packages".
  * @param scope the scope (borrowed)
  * @param[out] out_text borrowed; valid while the scope lives
+ * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (NULL); `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_scope_get_reason(const lf_scope_t *scope, const char **out_text);
 
@@ -133,22 +143,32 @@ LF_API lf_status_t lf_scope_get_reason(const lf_scope_t *scope, const char **out
  * @param mechanism exactly one ::lf_mechanism_t bit
  * @param[out] out_text borrowed; valid while the scope lives
  * @return `LF_OK`, `LF_ERR_INVALID_ARGUMENT` (not exactly one known bit), `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_scope_get_mechanism_reason(const lf_scope_t *scope, uint32_t mechanism,
                                                  const char **out_text);
 
-/** The lower-case name of a level ("process", "numa", "package", "host", "isolated",
- *  "remote", "unknown"); "invalid" for other values. Static text. */
+/**
+ * The lower-case name of a level ("process", "numa", "package", "host", "isolated",
+ * "remote", "unknown"); "invalid" for other values. Static text.
+ * @return static text (borrowed; never NULL).
+ * @threadsafety Any thread, concurrently.
+ */
 LF_API const char *lf_scope_level_name(int32_t level);
 
 /**
  * Parse a level name as lf_scope_level_name() writes it (case-insensitive).
  * @return `LF_OK`, or `LF_ERR_INVALID_ARGUMENT` for anything else.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_scope_level_from_name(const char *name, int32_t *out_level);
 
-/** The lower-case name of one mechanism bit ("address_space", "shared_memory", "fd_passing",
- *  "cma", "vulkan_memory", "network"); "invalid" otherwise. Static text. */
+/**
+ * The lower-case name of one mechanism bit ("address_space", "shared_memory", "fd_passing",
+ * "cma", "vulkan_memory", "network"); "invalid" otherwise. Static text.
+ * @return static text (borrowed; never NULL).
+ * @threadsafety Any thread, concurrently.
+ */
 LF_API const char *lf_mechanism_name(uint32_t mechanism);
 
 LF_EXTERN_C_END

@@ -74,14 +74,14 @@ LF_EXTERN_C_BEGIN
 /**
  * A short description of a status ("invalid handle", "timed out").
  * @return static text (borrowed; never NULL). Unknown values give "unknown status".
- * Thread-safe.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API const char *lf_status_string(lf_status_t status);
 
 /**
  * The identifier of a status ("LF_ERR_INVALID_HANDLE"), for logs and bindings.
  * @return static text (borrowed; never NULL). Unknown values give "LF_UNKNOWN_STATUS".
- * Thread-safe.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API const char *lf_status_name(lf_status_t status);
 
@@ -92,17 +92,22 @@ LF_API const char *lf_status_name(lf_status_t status);
  * leave it alone.
  * @return NUL-terminated UTF-8 text owned by lavaflow (borrowed), valid until the next
  *         lavaflow call on this thread that fails. Never NULL: "" when no call has failed
- *         on this thread since the last lf_last_error_clear(). Thread-safe (per thread).
+ *         on this thread since the last lf_last_error_clear().
+ * @threadsafety Any thread; it concerns the calling thread's own error only.
  */
 LF_API const char *lf_last_error_message(void);
 
 /**
  * The status of the last error returned to this thread, or `LF_OK` if none.
- * Thread-safe (per thread).
+ * @return the status, or `LF_OK`.
+ * @threadsafety Any thread; it concerns the calling thread's own error only.
  */
 LF_API lf_status_t lf_last_error_status(void);
 
-/** Forget this thread's last error. Thread-safe (per thread). */
+/**
+ * Forget this thread's last error.
+ * @threadsafety Any thread; it concerns the calling thread's own error only.
+ */
 LF_API void lf_last_error_clear(void);
 
 LF_EXTERN_C_END

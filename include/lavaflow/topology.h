@@ -97,6 +97,7 @@ LF_EXTERN_C_BEGIN
  * @param[out] out_info caller-provided struct with `struct_size` set; written on success
  * @return `LF_OK`, `LF_ERR_INVALID_HANDLE`, or `LF_ERR_INVALID_ARGUMENT` (NULL or
  *         `struct_size` too small).
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_topology_get_info(const lf_context_t *context, lf_topology_info_t *out_info);
 
@@ -105,6 +106,8 @@ LF_API lf_status_t lf_topology_get_info(const lf_context_t *context, lf_topology
  * `synthetic "pack:2 numa:2 core:2 pu:1" (from LAVAFLOW_TOPOLOGY)`.
  * @param context the context (borrowed)
  * @param[out] out_text borrowed; valid while the context lives
+ * @return `LF_OK`; `LF_ERR_INVALID_ARGUMENT` (NULL); `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_topology_get_source(const lf_context_t *context, const char **out_text);
 
@@ -114,6 +117,7 @@ LF_API lf_status_t lf_topology_get_source(const lf_context_t *context, const cha
  * @param type an ::lf_topology_object_type_t value
  * @param[out] out_count written on success
  * @return `LF_OK`, `LF_ERR_INVALID_HANDLE`, or `LF_ERR_INVALID_ARGUMENT` for an unknown type.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_topology_count(const lf_context_t *context, int32_t type, uint32_t *out_count);
 
@@ -125,6 +129,7 @@ LF_API lf_status_t lf_topology_count(const lf_context_t *context, int32_t type, 
  * @param[out] out_object caller-provided struct with `struct_size` set; written on success
  * @return `LF_OK`; `LF_ERR_NOT_FOUND` if `logical_index` >= the count;
  *         `LF_ERR_INVALID_ARGUMENT` for an unknown type or a bad struct; `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_topology_get_object(const lf_context_t *context, int32_t type,
                                           uint32_t logical_index, lf_topology_object_t *out_object);
@@ -145,6 +150,7 @@ LF_API lf_status_t lf_topology_get_object(const lf_context_t *context, int32_t t
  * @param[out] out_length the text's length without its NUL (may be NULL)
  * @return `LF_OK`, `LF_ERR_BUFFER_TOO_SMALL`, `LF_ERR_NOT_FOUND`, `LF_ERR_INVALID_ARGUMENT`,
  *         `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_topology_get_cpuset(const lf_context_t *context, int32_t type,
                                           uint32_t logical_index, char *buffer,
@@ -167,8 +173,7 @@ LF_API lf_status_t lf_topology_get_cpuset(const lf_context_t *context, int32_t t
  * @param[out] out_length the text's length without its NUL (may be NULL)
  * @return `LF_OK`, `LF_ERR_BUFFER_TOO_SMALL`, `LF_ERR_NOT_FOUND`, `LF_ERR_INVALID_ARGUMENT`,
  *         `LF_ERR_INVALID_HANDLE`.
- * @par Thread safety
- * Thread-safe.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_topology_get_nearest_numa_nodes(const lf_context_t *context, int32_t type,
                                                       uint32_t logical_index, char *buffer,
@@ -191,12 +196,17 @@ typedef enum lf_binding_target {
  * @param[out] out_length the text's length without its NUL (may be NULL)
  * @return `LF_OK`, `LF_ERR_BUFFER_TOO_SMALL`, `LF_ERR_SYSTEM`, `LF_ERR_INVALID_ARGUMENT`,
  *         `LF_ERR_INVALID_HANDLE`.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API lf_status_t lf_topology_get_binding(const lf_context_t *context, int32_t target,
                                            char *buffer, size_t buffer_size, size_t *out_length);
 
-/** The name of an object type ("machine", "package", "numa_node", "core", "pu", "pci_device"),
- *  or "unknown". Static text. */
+/**
+ * The name of an object type ("machine", "package", "numa_node", "core", "pu", "pci_device"),
+ * or "unknown". Static text.
+ * @return static text (borrowed; never NULL).
+ * @threadsafety Any thread, concurrently.
+ */
 LF_API const char *lf_topology_object_type_name(int32_t type);
 
 LF_EXTERN_C_END

@@ -63,19 +63,22 @@ LF_EXTERN_C_BEGIN
 
 /**
  * The library's version as `MAJOR * 10000 + MINOR * 100 + PATCH`.
- * Thread-safe; never fails.
+ * @return `MAJOR * 10000 + MINOR * 100 + PATCH`; never fails.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API uint32_t lf_version_number(void);
 
 /**
  * The library's version as "MAJOR.MINOR.PATCH".
- * @return static text (borrowed; never NULL, never freed). Thread-safe.
+ * @return static text (borrowed; never NULL, never freed).
+ * @threadsafety Any thread, concurrently.
  */
 LF_API const char *lf_version_string(void);
 
 /**
  * The ABI version of the library: `N` of the `liblavaflow.so.N` it is.
- * @return ::LF_ABI_VERSION as the library was built. Thread-safe; never fails.
+ * @return ::LF_ABI_VERSION as the library was built.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API uint32_t lf_abi_version(void);
 
@@ -83,13 +86,15 @@ LF_API uint32_t lf_abi_version(void);
  * Which optional features this build of liblavaflow contains: ::LF_FEATURE_NUMA and
  * ::LF_FEATURE_VULKAN. The MPI transport and its codecs and ciphers are liblavaflow_mpi's:
  * ask lf_mpi_build_features() (lavaflow_mpi.h).
- * @return a bitwise OR of ::lf_feature_t values. Thread-safe; never fails.
+ * @return a bitwise OR of ::lf_feature_t values.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API uint64_t lf_build_features(void);
 
 /**
  * The name of one feature bit ("numa", "vulkan", "mpi", "zstd", "lz4", "sodium").
  * @return static text; "unknown" for anything that is not exactly one known bit.
+ * @threadsafety Any thread, concurrently.
  */
 LF_API const char *lf_feature_name(uint64_t feature);
 
