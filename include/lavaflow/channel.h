@@ -35,6 +35,11 @@
 #include "memory.h"
 #include "status.h"
 
+/**
+ * @addtogroup channels
+ * @{
+ */
+
 /** One end of a channel (opaque handle). */
 typedef struct lf_channel lf_channel_t;
 
@@ -442,5 +447,7 @@ LF_API lf_status_t lf_channel_get_reason(const lf_channel_t *channel, const char
 LF_API const char *lf_transport_name(int32_t transport);
 
 LF_EXTERN_C_END
+
+/** @} */
 
 #endif /* LAVAFLOW_CHANNEL_H */

@@ -28,6 +28,11 @@
 #include "log.h"
 #include "status.h"
 
+/**
+ * @addtogroup context
+ * @{
+ */
+
 /** A lavaflow context (opaque handle). */
 typedef struct lf_context lf_context_t;
 
@@ -132,5 +137,7 @@ LF_API lf_status_t lf_context_get_name(const lf_context_t *context, const char *
 LF_API lf_status_t lf_context_get_base_dir(const lf_context_t *context, const char **out_base_dir);
 
 LF_EXTERN_C_END
+
+/** @} */
 
 #endif /* LAVAFLOW_CONTEXT_H */

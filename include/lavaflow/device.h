@@ -22,6 +22,11 @@
 #include "memory.h"
 #include "status.h"
 
+/**
+ * @addtogroup memory
+ * @{
+ */
+
 /** Device types (Vulkan's `VkPhysicalDeviceType`, plus 0 for other). */
 typedef enum lf_device_type {
   LF_DEVICE_OTHER = 0,      /**< another kind of device */
@@ -126,5 +131,7 @@ LF_API lf_status_t lf_buffer_get_vulkan_info(const lf_buffer_t *buffer, lf_vulka
 LF_API const char *lf_device_type_name(int32_t type);
 
 LF_EXTERN_C_END
+
+/** @} */
 
 #endif /* LAVAFLOW_DEVICE_H */

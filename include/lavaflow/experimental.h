@@ -21,6 +21,11 @@
 #include "export.h"
 #include "status.h"
 
+/**
+ * @addtogroup experimental
+ * @{
+ */
+
 #if defined(LF_EXPERIMENTAL)
 
 /* (struct lf_mpi is lavaflow_mpi.h's lf_mpi_t; named by its tag so that this header does not
@@ -91,5 +96,7 @@ LF_API lf_status_t lf_mpi_set_wire_hook(struct lf_mpi *mpi, lf_mpi_wire_hook_fn 
 LF_EXTERN_C_END
 
 #endif /* LF_EXPERIMENTAL */
+
+/** @} */
 
 #endif /* LAVAFLOW_EXPERIMENTAL_H */

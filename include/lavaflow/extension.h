@@ -29,6 +29,11 @@
 #include "export.h"
 #include "status.h"
 
+/**
+ * @addtogroup addon
+ * @{
+ */
+
 #if defined(LF_ADDON_INTERFACE)
 
 /**
@@ -286,5 +291,7 @@ LF_API lf_status_t lf_extension_report(const char *function, lf_status_t status,
 LF_EXTERN_C_END
 
 #endif /* LF_ADDON_INTERFACE */
+
+/** @} */
 
 #endif /* LAVAFLOW_EXTENSION_H */

@@ -21,6 +21,11 @@
 #include "export.h"
 #include "status.h"
 
+/**
+ * @addtogroup scope
+ * @{
+ */
+
 /** An endpoint identity (opaque handle). */
 typedef struct lf_identity lf_identity_t;
 
@@ -186,5 +191,7 @@ LF_API lf_status_t lf_identity_get_text(const lf_identity_t *identity, int32_t w
                                         char *buffer, size_t buffer_size, size_t *out_length);
 
 LF_EXTERN_C_END
+
+/** @} */
 
 #endif /* LAVAFLOW_IDENTITY_H */

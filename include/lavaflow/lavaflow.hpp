@@ -17,6 +17,11 @@
 #include <utility>
 #include <vector>
 
+/**
+ * @addtogroup cpp
+ * @{
+ */
+
 /** The C++ wrapper's namespace. */
 namespace lf {
 
@@ -230,5 +235,7 @@ class scope {
 };
 
 }  // namespace lf
+
+/** @} */
 
 #endif /* LAVAFLOW_HPP */

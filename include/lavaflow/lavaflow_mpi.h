@@ -59,6 +59,11 @@
 #include "scope.h"
 #include "status.h"
 
+/**
+ * @addtogroup mpi
+ * @{
+ */
+
 /** A communicator attached to a context (opaque handle). */
 typedef struct lf_mpi lf_mpi_t;
 
@@ -488,5 +493,7 @@ LF_API const char *lf_mpi_compression_name(int32_t compression);
 LF_API const char *lf_mpi_cipher_name(int32_t cipher);
 
 LF_EXTERN_C_END
+
+/** @} */
 
 #endif /* LAVAFLOW_MPI_H */

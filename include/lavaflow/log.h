@@ -22,6 +22,11 @@
 #include "export.h"
 #include "status.h"
 
+/**
+ * @addtogroup basics
+ * @{
+ */
+
 /** Log levels, from silent to most verbose. */
 typedef enum lf_log_level {
   LF_LOG_OFF = 0,   /**< nothing */
@@ -73,5 +78,7 @@ LF_API lf_status_t lf_log_set_level(int32_t level);
 LF_API const char *lf_log_level_name(int32_t level);
 
 LF_EXTERN_C_END
+
+/** @} */
 
 #endif /* LAVAFLOW_LOG_H */

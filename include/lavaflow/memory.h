@@ -28,6 +28,11 @@
 #include "identity.h"
 #include "status.h"
 
+/**
+ * @addtogroup memory
+ * @{
+ */
+
 /** A buffer (opaque handle). */
 typedef struct lf_buffer lf_buffer_t;
 /** A cache of same-size buffers (opaque handle). */
@@ -376,5 +381,7 @@ LF_API lf_status_t lf_context_get_memory_stats(const lf_context_t *context, lf_m
 LF_API const char *lf_memory_kind_name(int32_t kind);
 
 LF_EXTERN_C_END
+
+/** @} */
 
 #endif /* LAVAFLOW_MEMORY_H */

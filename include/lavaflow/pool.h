@@ -33,6 +33,11 @@
 #include "export.h"
 #include "status.h"
 
+/**
+ * @addtogroup pool
+ * @{
+ */
+
 /** The most dimensions a frame has. */
 #define LF_POOL_MAX_DIMS 8
 
@@ -680,5 +685,7 @@ LF_API lf_status_t lf_pool_read_control(lf_context_t *context, const char *path,
                                         lf_pool_consumer_entry_t *out_entries, uint32_t max_entries, uint32_t *out_count);
 
 LF_EXTERN_C_END
+
+/** @} */
 
 #endif /* LAVAFLOW_POOL_H */

@@ -31,6 +31,11 @@
 #include "identity.h"
 #include "status.h"
 
+/**
+ * @addtogroup scope
+ * @{
+ */
+
 /** Scope levels, from closest to most distant. */
 typedef enum lf_scope_level {
   LF_SCOPE_UNKNOWN = 0,  /**< not decided (only in ::lf_scope_info_t::hardware_level) */
@@ -172,5 +177,7 @@ LF_API lf_status_t lf_scope_level_from_name(const char *name, int32_t *out_level
 LF_API const char *lf_mechanism_name(uint32_t mechanism);
 
 LF_EXTERN_C_END
+
+/** @} */
 
 #endif /* LAVAFLOW_SCOPE_H */

@@ -21,6 +21,11 @@
 
 #include "export.h"
 
+/**
+ * @addtogroup basics
+ * @{
+ */
+
 /** The return type of every fallible lavaflow function; values are ::lf_status_code. */
 typedef int32_t lf_status_t;
 
@@ -111,5 +116,7 @@ LF_API lf_status_t lf_last_error_status(void);
 LF_API void lf_last_error_clear(void);
 
 LF_EXTERN_C_END
+
+/** @} */
 
 #endif /* LAVAFLOW_STATUS_H */

@@ -17,6 +17,11 @@
 #include "export.h"
 #include "status.h"
 
+/**
+ * @addtogroup scope
+ * @{
+ */
+
 /** Object types. */
 typedef enum lf_topology_object_type {
   LF_TOPOLOGY_MACHINE = 1,   /**< the whole machine (exactly one) */
@@ -210,5 +215,7 @@ LF_API lf_status_t lf_topology_get_binding(const lf_context_t *context, int32_t 
 LF_API const char *lf_topology_object_type_name(int32_t type);
 
 LF_EXTERN_C_END
+
+/** @} */
 
 #endif /* LAVAFLOW_TOPOLOGY_H */

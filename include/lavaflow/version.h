@@ -20,6 +20,11 @@
 
 #include "export.h"
 
+/**
+ * @addtogroup basics
+ * @{
+ */
+
 /** Major version of the release. */
 #define LF_VERSION_MAJOR 0
 /** Minor version of the release: new functions, params fields, fixes. */
@@ -99,5 +104,7 @@ LF_API uint64_t lf_build_features(void);
 LF_API const char *lf_feature_name(uint64_t feature);
 
 LF_EXTERN_C_END
+
+/** @} */
 
 #endif /* LAVAFLOW_VERSION_H */
