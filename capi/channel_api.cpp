@@ -292,7 +292,7 @@ lf_status_t lf_channel_get_info(const lf_channel_t *channel, lf_channel_info_t *
     auto ref = capi::acquire<ChannelObject>(channel, core::HandleType::channel, "channel");
     lf_channel_info_t info{};
     ref->end->info(info);
-    capi::write_versioned(out_info, info, sizeof(lf_channel_info_t), "out_info");
+    capi::write_versioned(out_info, info, "out_info");
     return LF_OK;
   });
 }

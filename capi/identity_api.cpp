@@ -125,7 +125,7 @@ lf_status_t lf_identity_get_info(const lf_identity_t *identity, lf_identity_info
     info.numa_node_count = i.numa_nodes.count();
     info.package_count = i.packages.count();
     info.topology_source = i.topology_source;
-    capi::write_versioned(out_info, info, sizeof(lf_identity_info_t), "out_info");
+    capi::write_versioned(out_info, info, "out_info");
     return LF_OK;
   });
 }

@@ -180,7 +180,7 @@ lf_status_t lf_buffer_get_info(const lf_buffer_t *buffer, lf_buffer_info_t *out_
     info.host_pointer = m.host;
     info.numa_node = m.numa_node;
     info.device_index = m.device_index;
-    capi::write_versioned(out_info, info, sizeof(lf_buffer_info_t), "out_info");
+    capi::write_versioned(out_info, info, "out_info");
     return LF_OK;
   });
 }
@@ -358,7 +358,7 @@ lf_status_t lf_context_get_memory_stats(const lf_context_t *context, lf_memory_s
     auto ctx = acquire_context(context);
     lf_memory_stats_t stats{};
     ctx->context->memory_stats().snapshot(stats);
-    capi::write_versioned(out_stats, stats, sizeof(lf_memory_stats_t), "out_stats");
+    capi::write_versioned(out_stats, stats, "out_stats");
     return LF_OK;
   });
 }
@@ -376,7 +376,7 @@ lf_status_t lf_device_get_info(lf_context_t *context, uint32_t index, lf_device_
   return capi::guarded(__func__, [&]() -> lf_status_t {
     auto ctx = acquire_context(context);
     capi::require_out(out_info, "out_info");
-    capi::write_versioned(out_info, mem::device_info(ctx->context->devices(), index), sizeof(lf_device_info_t), "out_info");
+    capi::write_versioned(out_info, mem::device_info(ctx->context->devices(), index), "out_info");
     return LF_OK;
   });
 }
@@ -385,7 +385,7 @@ lf_status_t lf_buffer_get_vulkan_info(const lf_buffer_t *buffer, lf_vulkan_memor
   return capi::guarded(__func__, [&]() -> lf_status_t {
     auto b = acquire_buffer(buffer);
     capi::require_out(out_info, "out_info");
-    capi::write_versioned(out_info, mem::vulkan_info(*b->memory), sizeof(lf_vulkan_memory_info_t), "out_info");
+    capi::write_versioned(out_info, mem::vulkan_info(*b->memory), "out_info");
     return LF_OK;
   });
 }

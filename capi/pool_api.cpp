@@ -44,11 +44,7 @@ lf_status_t lf_pool_inspect(lf_context_t *context, const char *path, lf_pool_reg
     auto ctx = capi::acquire<capi::ContextObject>(context, core::HandleType::context, "context");
     if (path == nullptr) core::fail(LF_ERR_INVALID_ARGUMENT, "path is NULL");
     capi::require_out(out_region, "out_region");
-    if (out_frames == nullptr && max_frames != 0) core::fail(LF_ERR_INVALID_ARGUMENT, "out_frames is NULL but max_frames is %u", max_frames);
-    for (uint32_t i = 0; i < max_frames; ++i)
-      if (out_frames[i].struct_size < sizeof(lf_pool_frame_info_t))
-        core::fail(LF_ERR_INVALID_ARGUMENT, "out_frames[%u].struct_size is %u; set it to sizeof(lf_pool_frame_info_t)", i,
-                   out_frames[i].struct_size);
+    const size_t stride = capi::versioned_array_stride(out_frames, max_frames, "out_frames");
     const std::string allowed = ipc::user_dir_path(ctx->context->config().base_dir, nullptr);
     pool::Inspection found = pool::inspect_region(path, allowed, max_frames);
     lf_pool_region_info_t region{};
@@ -68,9 +64,9 @@ lf_status_t lf_pool_inspect(lf_context_t *context, const char *path, lf_pool_reg
     region.committed_slots = found.committed_slots;
     region.invalid_slots = found.invalid_slots;
     region.newest_seq = found.newest_seq;
-    capi::write_versioned(out_region, region, sizeof(lf_pool_region_info_t), "out_region");
+    capi::write_versioned(out_region, region, "out_region");
     for (size_t i = 0; i < found.newest.size(); ++i)
-      capi::write_versioned(&out_frames[i], frame_info(found.newest[i]), sizeof(lf_pool_frame_info_t), "out_frames[i]");
+      capi::write_versioned(capi::versioned_element(out_frames, stride, i), frame_info(found.newest[i]), "out_frames[i]");
     if (out_frame_count != nullptr) *out_frame_count = static_cast<uint32_t>(found.newest.size());
     return LF_OK;
   });
@@ -82,11 +78,7 @@ lf_status_t lf_pool_read_control(lf_context_t *context, const char *path, lf_poo
     auto ctx = capi::acquire<capi::ContextObject>(context, core::HandleType::context, "context");
     if (path == nullptr) core::fail(LF_ERR_INVALID_ARGUMENT, "path is NULL");
     capi::require_out(out_qos, "out_qos");
-    if (out_entries == nullptr && max_entries != 0) core::fail(LF_ERR_INVALID_ARGUMENT, "out_entries is NULL but max_entries is %u", max_entries);
-    for (uint32_t i = 0; i < max_entries; ++i)
-      if (out_entries[i].struct_size < sizeof(lf_pool_consumer_entry_t))
-        core::fail(LF_ERR_INVALID_ARGUMENT, "out_entries[%u].struct_size is %u; set it to sizeof(lf_pool_consumer_entry_t)", i,
-                   out_entries[i].struct_size);
+    const size_t stride = capi::versioned_array_stride(out_entries, max_entries, "out_entries");
     const std::string allowed = ipc::user_dir_path(ctx->context->config().base_dir, nullptr);
     const pool::ControlSnapshot snap = pool::read_control_region(path, allowed);
     lf_pool_producer_qos_t qos{};
@@ -103,7 +95,7 @@ lf_status_t lf_pool_read_control(lf_context_t *context, const char *path, lf_poo
     qos.lease_id = snap.producer.lease;
     qos.waiters = snap.waiters;
     qos.consumer_entries = snap.superblock.nslots;
-    capi::write_versioned(out_qos, qos, sizeof(lf_pool_producer_qos_t), "out_qos");
+    capi::write_versioned(out_qos, qos, "out_qos");
     for (size_t i = 0; i < snap.consumers.size() && i < max_entries; ++i) {
       const auto &[index, e] = snap.consumers[i];
       lf_pool_consumer_entry_t entry{};
@@ -121,7 +113,7 @@ lf_status_t lf_pool_read_control(lf_context_t *context, const char *path, lf_poo
       entry.invalid = e.invalid;
       entry.heartbeat_ns = e.heartbeat_ns;
       entry.attach_ns = e.attach_ns;
-      capi::write_versioned(&out_entries[i], entry, sizeof(lf_pool_consumer_entry_t), "out_entries[i]");
+      capi::write_versioned(capi::versioned_element(out_entries, stride, i), entry, "out_entries[i]");
     }
     if (out_count != nullptr) *out_count = static_cast<uint32_t>(snap.consumers.size());
     return LF_OK;

@@ -175,7 +175,7 @@ void write_view(lf_pool_view_t *out, const pool::FrameView &v, uint32_t nslots) 
   view.bytes = v.header.values_len_bytes;
   view.slot = static_cast<uint32_t>(v.seq & (nslots - 1));
   view.tensor = tensor_from(v.header);
-  capi::write_versioned(out, view, sizeof(lf_pool_view_t), "out_view");
+  capi::write_versioned(out, view, "out_view");
 }
 
 // poll and wait: check the out struct, get the next frame, lend it as an lf_pool_view_t.
@@ -296,7 +296,7 @@ lf_status_t lf_pool_producer_get_info(lf_pool_producer_t *producer, lf_pool_stre
     uint64_t generation = 0;
     const std::shared_ptr<pool::EpochMapping> m = object.producer->session().mapping(generation);
     if (m == nullptr) core::fail(LF_ERR_INVALID_STATE, "the producer has no epoch mapped");
-    capi::write_versioned(out_info, stream_info(*m, object.producer->session().lease_id()), sizeof(lf_pool_stream_info_t), "out_info");
+    capi::write_versioned(out_info, stream_info(*m, object.producer->session().lease_id()), "out_info");
     return LF_OK;
   });
 }
@@ -374,7 +374,7 @@ lf_status_t lf_pool_consumer_get_counters(lf_pool_consumer_t *consumer, lf_pool_
     counters.epoch = object.consumer->epoch();
     counters.epoch_changes = object.consumer->epoch_changes();
     counters.reattachments = object.consumer->session().reattachments();
-    capi::write_versioned(out_counters, counters, sizeof(lf_pool_counters_t), "out_counters");
+    capi::write_versioned(out_counters, counters, "out_counters");
     return LF_OK;
   });
 }
@@ -393,7 +393,7 @@ lf_status_t lf_pool_consumer_get_metadata(lf_pool_consumer_t *consumer, lf_pool_
       copy_text(out.attributes[i].key, sizeof out.attributes[i].key, meta.attributes[i].first);
       copy_text(out.attributes[i].value, sizeof out.attributes[i].value, meta.attributes[i].second);
     }
-    capi::write_versioned(out_metadata, out, sizeof(lf_pool_metadata_t), "out_metadata");
+    capi::write_versioned(out_metadata, out, "out_metadata");
     return LF_OK;
   });
 }
@@ -403,7 +403,7 @@ lf_status_t lf_pool_consumer_get_info(lf_pool_consumer_t *consumer, lf_pool_stre
     auto &object = static_cast<ConsumerObject &>(capi::peek_handle(consumer, core::HandleType::pool_consumer, "consumer"));
     capi::require_out(out_info, "out_info");
     capi::write_versioned(out_info, stream_info(*object.consumer->mapping(), object.consumer->session().lease_id()),
-                          sizeof(lf_pool_stream_info_t), "out_info");
+                          "out_info");
     return LF_OK;
   });
 }

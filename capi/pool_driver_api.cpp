@@ -151,10 +151,7 @@ lf_status_t lf_pool_list_streams(lf_context_t *context, lf_pool_stream_status_t 
   return capi::guarded(__func__, [&]() -> lf_status_t {
     auto ctx = capi::acquire<capi::ContextObject>(context, core::HandleType::context, "context");
     capi::require_out(out_count, "out_count");
-    if (out_streams == nullptr && max_streams != 0) core::fail(LF_ERR_INVALID_ARGUMENT, "out_streams is NULL but max_streams is %u", max_streams);
-    for (uint32_t i = 0; i < max_streams; ++i)
-      if (out_streams[i].struct_size < sizeof(lf_pool_stream_status_t))
-        core::fail(LF_ERR_INVALID_ARGUMENT, "out_streams[%u].struct_size is %u; set it to sizeof(lf_pool_stream_status_t)", i, out_streams[i].struct_size);
+    const size_t stride = capi::versioned_array_stride(out_streams, max_streams, "out_streams");
     const auto streams = pool::list_driver_streams(ctx->context->config().base_dir, 2000);
     for (size_t i = 0; i < streams.size() && i < max_streams; ++i) {
       lf_pool_stream_status_t s{};
@@ -165,7 +162,7 @@ lf_status_t lf_pool_list_streams(lf_context_t *context, lf_pool_stream_status_t 
       s.nslots = streams[i].nslots;
       s.bytes = streams[i].bytes;
       std::snprintf(s.epoch_dir, sizeof s.epoch_dir, "%s", streams[i].epoch_dir.c_str());
-      capi::write_versioned(&out_streams[i], s, sizeof(lf_pool_stream_status_t), "out_streams[i]");
+      capi::write_versioned(capi::versioned_element(out_streams, stride, i), s, "out_streams[i]");
     }
     *out_count = static_cast<uint32_t>(streams.size());
     return LF_OK;

@@ -52,7 +52,7 @@ lf_status_t lf_scope_decide(const lf_context_t *context, const lf_identity_t *a,
                             lf_scope_info_t *out_info) {
   return capi::guarded(__func__, [&]() -> lf_status_t {
     ScopeInputs inputs = acquire_inputs(context, a, b);
-    capi::write_versioned(out_info, info_of(inputs.decide()), sizeof(lf_scope_info_t), "out_info");
+    capi::write_versioned(out_info, info_of(inputs.decide()), "out_info");
     return LF_OK;
   });
 }
@@ -83,7 +83,7 @@ lf_status_t lf_scope_destroy(lf_scope_t *scope) {
 lf_status_t lf_scope_get_info(const lf_scope_t *scope, lf_scope_info_t *out_info) {
   return capi::guarded(__func__, [&]() -> lf_status_t {
     auto s = acquire_scope(scope);
-    capi::write_versioned(out_info, info_of(s->decision), sizeof(lf_scope_info_t), "out_info");
+    capi::write_versioned(out_info, info_of(s->decision), "out_info");
     return LF_OK;
   });
 }

@@ -24,7 +24,7 @@ lf_status_t lf_topology_get_info(const lf_context_t *context, lf_topology_info_t
     auto ctx = acquire_context(context);
     lf_topology_info_t info{};
     ctx->context->topology().info(info);
-    capi::write_versioned(out_info, info, sizeof(lf_topology_info_t), "out_info");
+    capi::write_versioned(out_info, info, "out_info");
     return LF_OK;
   });
 }
@@ -54,7 +54,7 @@ lf_status_t lf_topology_get_object(const lf_context_t *context, int32_t type, ui
     capi::require_out(out_object, "out_object");
     lf_topology_object_t object{};
     ctx->context->topology().object(type, logical_index, object);
-    capi::write_versioned(out_object, object, sizeof(lf_topology_object_t), "out_object");
+    capi::write_versioned(out_object, object, "out_object");
     return LF_OK;
   });
 }

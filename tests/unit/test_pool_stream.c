@@ -560,6 +560,28 @@ static void the_driver_lists_its_streams(void **state) {
   assert_int_equal(streams[0].consumers, 1);
   assert_int_equal(streams[0].nslots, 16);
   assert_non_null(strstr(streams[0].epoch_dir, "/default/11/"));
+  {
+    /* A program built against newer headers, whose element is larger: the library walks its
+       array with the program's stride (struct_size), writes only what it knows of each, and
+       refuses elements whose sizes differ. */
+    enum { NEWER = sizeof(lf_pool_stream_status_t) + 64 };
+    _Alignas(8) unsigned char newer[3][NEWER];
+    memset(newer, 0xab, sizeof newer);
+    for (int i = 0; i < 3; ++i) ((lf_pool_stream_status_t *)newer[i])->struct_size = NEWER;
+    LF_OK_(lf_pool_list_streams(f->context, (lf_pool_stream_status_t *)newer, 3, &count));
+    assert_int_equal(count, 1);
+    assert_int_equal(((lf_pool_stream_status_t *)newer[0])->stream_id, 11);
+    assert_int_equal(((lf_pool_stream_status_t *)newer[0])->struct_size, NEWER);
+    assert_int_equal(newer[0][sizeof(lf_pool_stream_status_t)], 0xab); /* beyond what it knows: untouched */
+    assert_int_equal(((lf_pool_stream_status_t *)newer[1])->struct_size, NEWER); /* not overwritten at 296 */
+    ((lf_pool_stream_status_t *)newer[2])->struct_size = sizeof(lf_pool_stream_status_t);
+    LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_pool_list_streams(f->context, (lf_pool_stream_status_t *)newer, 3, &count));
+    LF_EXPECT_MESSAGE("set the same in each");
+    streams[0].struct_size = 8;
+    LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_pool_list_streams(f->context, streams, 1, &count));
+    LF_EXPECT_MESSAGE("out_streams[0].struct_size is 8");
+    streams[0].struct_size = sizeof streams[0];
+  }
   /* Its control region is a valid region file. */
   char path[400];
   snprintf(path, sizeof path, "%s/control", streams[0].epoch_dir);
