@@ -591,8 +591,8 @@ static void bench_bridge(lf_context_t *context) {
 static lf_pool_driver_t *start_bridge_driver(lf_context_t *context) {
   static lf_pool_profile_t profile = {.name = "default", .header_slots = 64, .pool_count = 2,
                                       .pools = {{.pool_id = 1, .stride_bytes = 64u << 10}, {.pool_id = 2, .stride_bytes = 1u << 20}}};
-  lf_pool_driver_params_t params = {.field_mask = LF_POOL_DRIVER_FIELD_PROFILES | LF_POOL_DRIVER_FIELD_DYNAMIC_STREAMS |
-                                                  LF_POOL_DRIVER_FIELD_FLAGS,
+  lf_pool_driver_params_t params = {.field_mask = LF_POOL_DRIVER_PARAM_FIELD_PROFILES | LF_POOL_DRIVER_PARAM_FIELD_DYNAMIC_STREAMS |
+                                                  LF_POOL_DRIVER_PARAM_FIELD_FLAGS,
                                     .profiles = &profile, .profile_count = 1, .dynamic_streams = 1,
                                     .flags = LF_POOL_DRIVER_FLAG_IGNORE_ENVIRONMENT};
   lf_pool_driver_t *driver = NULL;

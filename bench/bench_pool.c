@@ -267,7 +267,7 @@ int main(int argc, char **argv) {
   static const lf_pool_profile_t profile = {
       .name = "default", .header_slots = 8, .pool_count = 4, .pools = {{1, 64}, {2, 4096}, {3, 1u << 20}, {4, 16u << 20}}};
   lf_pool_driver_params_t dp = {0};
-  dp.field_mask = LF_POOL_DRIVER_FIELD_PROFILES | LF_POOL_DRIVER_FIELD_DYNAMIC_STREAMS | LF_POOL_DRIVER_FIELD_PREFAULT;
+  dp.field_mask = LF_POOL_DRIVER_PARAM_FIELD_PROFILES | LF_POOL_DRIVER_PARAM_FIELD_DYNAMIC_STREAMS | LF_POOL_DRIVER_PARAM_FIELD_PREFAULT;
   dp.profiles = &profile;
   dp.profile_count = 1;
   dp.dynamic_streams = 1;

@@ -23,7 +23,7 @@ struct DriverObject final : core::Object {
   std::unique_ptr<pool::Driver> driver;
 };
 
-constexpr uint64_t kDriverFields = (LF_POOL_DRIVER_FIELD_ALLOWED_GROUP << 1) - 1;
+constexpr uint64_t kDriverFields = (LF_POOL_DRIVER_PARAM_FIELD_ALLOWED_GROUP << 1) - 1;
 
 std::string profile_name(const char *name, const char *what) {
   if (name == nullptr) core::fail(LF_ERR_INVALID_ARGUMENT, "%s is NULL", what);
@@ -47,30 +47,30 @@ pool::DriverConfig config_from(const std::string &base_dir, const lf_pool_driver
         config.origins[field] = "params";
       }
     };
-    if (m & LF_POOL_DRIVER_FIELD_NAMESPACE) {
+    if (m & LF_POOL_DRIVER_PARAM_FIELD_NAMESPACE) {
       if (params->namespace_name == nullptr) core::fail(LF_ERR_INVALID_ARGUMENT, "params->namespace_name is NULL");
       config.namespace_name = params->namespace_name;
       config.origins["namespace"] = "params";
     }
-    set(LF_POOL_DRIVER_FIELD_ANNOUNCE_PERIOD, "announce_period_ms", config.announce_period_ms, params->announce_period_ms);
-    set(LF_POOL_DRIVER_FIELD_KEEPALIVE, "keepalive_ms", config.keepalive_ms, params->keepalive_ms);
-    set(LF_POOL_DRIVER_FIELD_EXPIRY_INTERVALS, "expiry_intervals", config.expiry_intervals, params->expiry_intervals);
-    set(LF_POOL_DRIVER_FIELD_PREFAULT, "prefault", config.prefault, params->prefault != 0);
-    set(LF_POOL_DRIVER_FIELD_MLOCK, "mlock", config.mlock, params->mlock != 0);
-    set(LF_POOL_DRIVER_FIELD_SHUTDOWN_DRAIN, "shutdown_drain_ms", config.shutdown_drain_ms, params->shutdown_drain_ms);
-    set(LF_POOL_DRIVER_FIELD_DYNAMIC_STREAMS, "dynamic_streams", config.dynamic_streams, params->dynamic_streams != 0);
-    set(LF_POOL_DRIVER_FIELD_CONSUMER_ENTRIES, "consumer_entries", config.consumer_entries, params->consumer_entries);
-    set(LF_POOL_DRIVER_FIELD_MAX_STREAMS_PER_UID, "max_streams_per_uid", config.max_streams_per_uid, params->max_streams_per_uid);
-    set(LF_POOL_DRIVER_FIELD_MAX_BYTES_PER_UID, "max_bytes_per_uid", config.max_bytes_per_uid, params->max_bytes_per_uid);
-    if (m & LF_POOL_DRIVER_FIELD_ALLOWED_GROUP) {
+    set(LF_POOL_DRIVER_PARAM_FIELD_ANNOUNCE_PERIOD, "announce_period_ms", config.announce_period_ms, params->announce_period_ms);
+    set(LF_POOL_DRIVER_PARAM_FIELD_KEEPALIVE, "keepalive_ms", config.keepalive_ms, params->keepalive_ms);
+    set(LF_POOL_DRIVER_PARAM_FIELD_EXPIRY_INTERVALS, "expiry_intervals", config.expiry_intervals, params->expiry_intervals);
+    set(LF_POOL_DRIVER_PARAM_FIELD_PREFAULT, "prefault", config.prefault, params->prefault != 0);
+    set(LF_POOL_DRIVER_PARAM_FIELD_MLOCK, "mlock", config.mlock, params->mlock != 0);
+    set(LF_POOL_DRIVER_PARAM_FIELD_SHUTDOWN_DRAIN, "shutdown_drain_ms", config.shutdown_drain_ms, params->shutdown_drain_ms);
+    set(LF_POOL_DRIVER_PARAM_FIELD_DYNAMIC_STREAMS, "dynamic_streams", config.dynamic_streams, params->dynamic_streams != 0);
+    set(LF_POOL_DRIVER_PARAM_FIELD_CONSUMER_ENTRIES, "consumer_entries", config.consumer_entries, params->consumer_entries);
+    set(LF_POOL_DRIVER_PARAM_FIELD_MAX_STREAMS_PER_UID, "max_streams_per_uid", config.max_streams_per_uid, params->max_streams_per_uid);
+    set(LF_POOL_DRIVER_PARAM_FIELD_MAX_BYTES_PER_UID, "max_bytes_per_uid", config.max_bytes_per_uid, params->max_bytes_per_uid);
+    if (m & LF_POOL_DRIVER_PARAM_FIELD_ALLOWED_GROUP) {
       config.allowed_group = static_cast<gid_t>(params->allowed_gid);
       config.origins["allowed_group"] = "params";
     }
-    if (m & LF_POOL_DRIVER_FIELD_FLAGS) {
+    if (m & LF_POOL_DRIVER_PARAM_FIELD_FLAGS) {
       if (params->flags & ~LF_POOL_DRIVER_FLAG_IGNORE_ENVIRONMENT) core::fail(LF_ERR_INVALID_ARGUMENT, "params->flags has unknown bits 0x%x", params->flags);
       use_environment = (params->flags & LF_POOL_DRIVER_FLAG_IGNORE_ENVIRONMENT) == 0;
     }
-    if (m & LF_POOL_DRIVER_FIELD_PROFILES) {
+    if (m & LF_POOL_DRIVER_PARAM_FIELD_PROFILES) {
       if (params->profiles == nullptr && params->profile_count != 0) core::fail(LF_ERR_INVALID_ARGUMENT, "params->profiles is NULL");
       for (uint32_t i = 0; i < params->profile_count; ++i) {
         const lf_pool_profile_t &p = params->profiles[i];
@@ -87,12 +87,12 @@ pool::DriverConfig config_from(const std::string &base_dir, const lf_pool_driver
         config.profiles[profile.name] = profile;
       }
     }
-    if (m & LF_POOL_DRIVER_FIELD_HEADER_SLOTS) {
+    if (m & LF_POOL_DRIVER_PARAM_FIELD_HEADER_SLOTS) {
       if (!config.profiles.count("default")) config.profiles["default"] = pool::default_profile(params->header_slots);
       else config.profiles["default"].header_slots = params->header_slots;
       config.origins["header_slots"] = "params";
     }
-    if (m & LF_POOL_DRIVER_FIELD_STREAMS) {
+    if (m & LF_POOL_DRIVER_PARAM_FIELD_STREAMS) {
       if (params->streams == nullptr && params->stream_count != 0) core::fail(LF_ERR_INVALID_ARGUMENT, "params->streams is NULL");
       for (uint32_t i = 0; i < params->stream_count; ++i)
         config.streams[params->streams[i].stream_id] = profile_name(params->streams[i].profile, "params->streams[].profile");

@@ -35,7 +35,7 @@ static inline lf_pool_driver_t *start_driver_unless_running(lf_context_t *contex
   static const lf_pool_profile_t frames = {
       .name = "frames", .header_slots = 8, .pool_count = 2, .pools = {{1, 4096}, {2, TENSOR_BYTES}}};
   lf_pool_driver_params_t params = {0};
-  params.field_mask = LF_POOL_DRIVER_FIELD_PROFILES | LF_POOL_DRIVER_FIELD_DYNAMIC_STREAMS;
+  params.field_mask = LF_POOL_DRIVER_PARAM_FIELD_PROFILES | LF_POOL_DRIVER_PARAM_FIELD_DYNAMIC_STREAMS;
   params.profiles = &frames;
   params.profile_count = 1;
   params.dynamic_streams = 1;

@@ -499,25 +499,30 @@ typedef struct lf_pool_stream_config {
   const char *profile; /**< its profile's name (borrowed) */
 } lf_pool_stream_config_t;
 
-#define LF_POOL_DRIVER_FIELD_NAMESPACE (1ull << 0)           /**< namespace_name */
-#define LF_POOL_DRIVER_FIELD_ANNOUNCE_PERIOD (1ull << 1)     /**< announce_period_ms */
-#define LF_POOL_DRIVER_FIELD_KEEPALIVE (1ull << 2)           /**< keepalive_ms */
-#define LF_POOL_DRIVER_FIELD_EXPIRY_INTERVALS (1ull << 3)    /**< expiry_intervals */
-#define LF_POOL_DRIVER_FIELD_PREFAULT (1ull << 4)            /**< prefault */
-#define LF_POOL_DRIVER_FIELD_MLOCK (1ull << 5)               /**< mlock */
-#define LF_POOL_DRIVER_FIELD_SHUTDOWN_DRAIN (1ull << 6)      /**< shutdown_drain_ms */
-#define LF_POOL_DRIVER_FIELD_DYNAMIC_STREAMS (1ull << 7)     /**< dynamic_streams */
-#define LF_POOL_DRIVER_FIELD_HEADER_SLOTS (1ull << 8)        /**< header_slots */
-#define LF_POOL_DRIVER_FIELD_CONSUMER_ENTRIES (1ull << 9)    /**< consumer_entries */
-#define LF_POOL_DRIVER_FIELD_MAX_STREAMS_PER_UID (1ull << 10) /**< max_streams_per_uid */
-#define LF_POOL_DRIVER_FIELD_MAX_BYTES_PER_UID (1ull << 11)  /**< max_bytes_per_uid */
-#define LF_POOL_DRIVER_FIELD_PROFILES (1ull << 12)           /**< profiles, profile_count */
-#define LF_POOL_DRIVER_FIELD_STREAMS (1ull << 13)            /**< streams, stream_count */
-#define LF_POOL_DRIVER_FIELD_FLAGS (1ull << 14)              /**< flags */
-#define LF_POOL_DRIVER_FIELD_ALLOWED_GROUP (1ull << 15)      /**< allowed_gid */
+/** Bits of ::lf_pool_driver_params_t::field_mask. */
+enum lf_pool_driver_param_field {
+  LF_POOL_DRIVER_PARAM_FIELD_NAMESPACE = 1u << 0,            /**< `namespace_name` */
+  LF_POOL_DRIVER_PARAM_FIELD_ANNOUNCE_PERIOD = 1u << 1,      /**< `announce_period_ms` */
+  LF_POOL_DRIVER_PARAM_FIELD_KEEPALIVE = 1u << 2,            /**< `keepalive_ms` */
+  LF_POOL_DRIVER_PARAM_FIELD_EXPIRY_INTERVALS = 1u << 3,     /**< `expiry_intervals` */
+  LF_POOL_DRIVER_PARAM_FIELD_PREFAULT = 1u << 4,             /**< `prefault` */
+  LF_POOL_DRIVER_PARAM_FIELD_MLOCK = 1u << 5,                /**< `mlock` */
+  LF_POOL_DRIVER_PARAM_FIELD_SHUTDOWN_DRAIN = 1u << 6,       /**< `shutdown_drain_ms` */
+  LF_POOL_DRIVER_PARAM_FIELD_DYNAMIC_STREAMS = 1u << 7,      /**< `dynamic_streams` */
+  LF_POOL_DRIVER_PARAM_FIELD_HEADER_SLOTS = 1u << 8,         /**< `header_slots` */
+  LF_POOL_DRIVER_PARAM_FIELD_CONSUMER_ENTRIES = 1u << 9,     /**< `consumer_entries` */
+  LF_POOL_DRIVER_PARAM_FIELD_MAX_STREAMS_PER_UID = 1u << 10, /**< `max_streams_per_uid` */
+  LF_POOL_DRIVER_PARAM_FIELD_MAX_BYTES_PER_UID = 1u << 11,   /**< `max_bytes_per_uid` */
+  LF_POOL_DRIVER_PARAM_FIELD_PROFILES = 1u << 12,            /**< `profiles, profile_count` */
+  LF_POOL_DRIVER_PARAM_FIELD_STREAMS = 1u << 13,             /**< `streams, stream_count` */
+  LF_POOL_DRIVER_PARAM_FIELD_FLAGS = 1u << 14,               /**< `flags` */
+  LF_POOL_DRIVER_PARAM_FIELD_ALLOWED_GROUP = 1u << 15        /**< `allowed_gid` */
+};
 
-/** Ignore LAVAFLOW_DRIVER_* variables (::lf_pool_driver_params_t::flags). */
-#define LF_POOL_DRIVER_FLAG_IGNORE_ENVIRONMENT (1u << 0)
+/** Bits of ::lf_pool_driver_params_t::flags. */
+enum lf_pool_driver_flag {
+  LF_POOL_DRIVER_FLAG_IGNORE_ENVIRONMENT = 1u << 0 /**< ignore the LAVAFLOW_DRIVER_* variables */
+};
 
 /**
  * A driver's configuration; a zeroed struct means the defaults of tensor-pool.md (announce
@@ -526,7 +531,7 @@ typedef struct lf_pool_stream_config {
  * variables override these unless ::LF_POOL_DRIVER_FLAG_IGNORE_ENVIRONMENT.
  */
 typedef struct lf_pool_driver_params {
-  uint64_t field_mask;               /**< LF_POOL_DRIVER_FIELD_* bits */
+  uint64_t field_mask;               /**< ::lf_pool_driver_param_field bits of the fields set */
   const char *namespace_name;        /**< the directory under `<base>/lavaflow-<uid>/` (borrowed; default "default") */
   uint32_t announce_period_ms;       /**< staleness and garbage collection period */
   uint32_t keepalive_ms;             /**< clients' keepalive interval */

@@ -44,8 +44,8 @@ static void fill(uint8_t *out, uint32_t bytes, uint32_t k) {
 static lf_pool_driver_t *start_driver(lf_context_t *context) {
   static lf_pool_profile_t profile = {.name = "default", .header_slots = 64, .pool_count = 2,
                                       .pools = {{.pool_id = 1, .stride_bytes = 4096}, {.pool_id = 2, .stride_bytes = 1u << 20}}};
-  lf_pool_driver_params_t params = {.field_mask = LF_POOL_DRIVER_FIELD_PROFILES | LF_POOL_DRIVER_FIELD_DYNAMIC_STREAMS |
-                                                  LF_POOL_DRIVER_FIELD_PREFAULT | LF_POOL_DRIVER_FIELD_FLAGS,
+  lf_pool_driver_params_t params = {.field_mask = LF_POOL_DRIVER_PARAM_FIELD_PROFILES | LF_POOL_DRIVER_PARAM_FIELD_DYNAMIC_STREAMS |
+                                                  LF_POOL_DRIVER_PARAM_FIELD_PREFAULT | LF_POOL_DRIVER_PARAM_FIELD_FLAGS,
                                     .profiles = &profile, .profile_count = 1, .dynamic_streams = 1, .prefault = 0,
                                     .flags = LF_POOL_DRIVER_FLAG_IGNORE_ENVIRONMENT};
   lf_pool_driver_t *driver = NULL;

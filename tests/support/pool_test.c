@@ -40,9 +40,9 @@ lf_pool_driver_t *pool_test_driver(lf_context_t *context, const pool_test_driver
   profiles[1].pools[0].pool_id = 3;
   profiles[1].pools[0].stride_bytes = 65536;
   lf_pool_driver_params_t params = {0};
-  params.field_mask = LF_POOL_DRIVER_FIELD_PROFILES | LF_POOL_DRIVER_FIELD_DYNAMIC_STREAMS | LF_POOL_DRIVER_FIELD_PREFAULT |
-                      LF_POOL_DRIVER_FIELD_KEEPALIVE | LF_POOL_DRIVER_FIELD_ANNOUNCE_PERIOD | LF_POOL_DRIVER_FIELD_SHUTDOWN_DRAIN |
-                      LF_POOL_DRIVER_FIELD_FLAGS;
+  params.field_mask = LF_POOL_DRIVER_PARAM_FIELD_PROFILES | LF_POOL_DRIVER_PARAM_FIELD_DYNAMIC_STREAMS | LF_POOL_DRIVER_PARAM_FIELD_PREFAULT |
+                      LF_POOL_DRIVER_PARAM_FIELD_KEEPALIVE | LF_POOL_DRIVER_PARAM_FIELD_ANNOUNCE_PERIOD | LF_POOL_DRIVER_PARAM_FIELD_SHUTDOWN_DRAIN |
+                      LF_POOL_DRIVER_PARAM_FIELD_FLAGS;
   params.profiles = profiles;
   params.profile_count = 2;
   params.dynamic_streams = 1;
@@ -52,15 +52,15 @@ lf_pool_driver_t *pool_test_driver(lf_context_t *context, const pool_test_driver
   params.shutdown_drain_ms = o != NULL && o->drain_ms != 0 ? o->drain_ms : 200;
   params.flags = LF_POOL_DRIVER_FLAG_IGNORE_ENVIRONMENT;
   if (o != NULL && o->max_bytes != 0) {
-    params.field_mask |= LF_POOL_DRIVER_FIELD_MAX_BYTES_PER_UID;
+    params.field_mask |= LF_POOL_DRIVER_PARAM_FIELD_MAX_BYTES_PER_UID;
     params.max_bytes_per_uid = o->max_bytes;
   }
   if (o != NULL && o->consumer_entries != 0) {
-    params.field_mask |= LF_POOL_DRIVER_FIELD_CONSUMER_ENTRIES;
+    params.field_mask |= LF_POOL_DRIVER_PARAM_FIELD_CONSUMER_ENTRIES;
     params.consumer_entries = o->consumer_entries;
   }
   if (o != NULL && o->max_streams != 0) {
-    params.field_mask |= LF_POOL_DRIVER_FIELD_MAX_STREAMS_PER_UID;
+    params.field_mask |= LF_POOL_DRIVER_PARAM_FIELD_MAX_STREAMS_PER_UID;
     params.max_streams_per_uid = o->max_streams;
   }
   lf_pool_driver_t *driver = NULL;

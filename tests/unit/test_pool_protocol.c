@@ -331,8 +331,8 @@ static void a_group_shares_a_driver_with_another_uid(void **state) {
   fixture_t *f = *state;
   if (geteuid() != 0) skip(); /* needs other uids and groups: setuid in a child */
   lf_pool_driver_params_t params = {0};
-  params.field_mask = LF_POOL_DRIVER_FIELD_ALLOWED_GROUP | LF_POOL_DRIVER_FIELD_DYNAMIC_STREAMS | LF_POOL_DRIVER_FIELD_PREFAULT |
-                      LF_POOL_DRIVER_FIELD_HEADER_SLOTS | LF_POOL_DRIVER_FIELD_FLAGS | LF_POOL_DRIVER_FIELD_SHUTDOWN_DRAIN;
+  params.field_mask = LF_POOL_DRIVER_PARAM_FIELD_ALLOWED_GROUP | LF_POOL_DRIVER_PARAM_FIELD_DYNAMIC_STREAMS | LF_POOL_DRIVER_PARAM_FIELD_PREFAULT |
+                      LF_POOL_DRIVER_PARAM_FIELD_HEADER_SLOTS | LF_POOL_DRIVER_PARAM_FIELD_FLAGS | LF_POOL_DRIVER_PARAM_FIELD_SHUTDOWN_DRAIN;
   params.allowed_gid = 65534;
   params.shutdown_drain_ms = 200;
   params.dynamic_streams = 1;

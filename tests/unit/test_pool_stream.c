@@ -474,7 +474,7 @@ static void files_written_by_lavaflow_follow_the_tables(void **state) {
 static void the_effective_driver_configuration_is_described(void **state) {
   (void)state;
   lf_pool_driver_params_t params = {0};
-  params.field_mask = LF_POOL_DRIVER_FIELD_KEEPALIVE;
+  params.field_mask = LF_POOL_DRIVER_PARAM_FIELD_KEEPALIVE;
   params.keepalive_ms = 250;
   setenv("LAVAFLOW_DRIVER_EXPIRY_INTERVALS", "5", 1);
   size_t length = 0;
@@ -491,11 +491,11 @@ static void the_effective_driver_configuration_is_described(void **state) {
   setenv("LAVAFLOW_DRIVER_EXPIRY_INTERVALS", "zero", 1);
   LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_pool_driver_describe_config(&params, NULL, 0, &length));
   LF_EXPECT_MESSAGE("LAVAFLOW_DRIVER_EXPIRY_INTERVALS='zero'");
-  params.field_mask |= LF_POOL_DRIVER_FIELD_FLAGS;
+  params.field_mask |= LF_POOL_DRIVER_PARAM_FIELD_FLAGS;
   params.flags = LF_POOL_DRIVER_FLAG_IGNORE_ENVIRONMENT;
   LF_EXPECT(LF_ERR_BUFFER_TOO_SMALL, lf_pool_driver_describe_config(&params, NULL, 0, &length));
   unsetenv("LAVAFLOW_DRIVER_EXPIRY_INTERVALS");
-  params.field_mask = LF_POOL_DRIVER_FIELD_HEADER_SLOTS;
+  params.field_mask = LF_POOL_DRIVER_PARAM_FIELD_HEADER_SLOTS;
   params.header_slots = 1000;
   LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_pool_driver_describe_config(&params, NULL, 0, &length));
   LF_EXPECT_MESSAGE("header_slots 1000 is not a power of two");

@@ -95,7 +95,7 @@ class Reader {
   void flat(const std::string &key, const toml::node &node) {
     if (key == "namespace") {
       p_.namespace_name = text(out_, path_, node, key);
-      claim(node, LF_POOL_DRIVER_FIELD_NAMESPACE, key);
+      claim(node, LF_POOL_DRIVER_PARAM_FIELD_NAMESPACE, key);
     } else if (key == "announce_period_ms") {
       announce_period(node, key);
     } else if (key == "keepalive_ms") {
@@ -112,16 +112,16 @@ class Reader {
       dynamic_streams(node, key);
     } else if (key == "header_slots") {
       p_.header_slots = integer<uint32_t>(path_, node, key, 1, 1 << 24);
-      claim(node, LF_POOL_DRIVER_FIELD_HEADER_SLOTS, key);
+      claim(node, LF_POOL_DRIVER_PARAM_FIELD_HEADER_SLOTS, key);
     } else if (key == "consumer_entries") {
       p_.consumer_entries = integer<uint32_t>(path_, node, key, 1, 65536);
-      claim(node, LF_POOL_DRIVER_FIELD_CONSUMER_ENTRIES, key);
+      claim(node, LF_POOL_DRIVER_PARAM_FIELD_CONSUMER_ENTRIES, key);
     } else if (key == "max_streams_per_uid") {
       p_.max_streams_per_uid = integer<uint32_t>(path_, node, key, 1, 1 << 20);
-      claim(node, LF_POOL_DRIVER_FIELD_MAX_STREAMS_PER_UID, key);
+      claim(node, LF_POOL_DRIVER_PARAM_FIELD_MAX_STREAMS_PER_UID, key);
     } else if (key == "max_bytes_per_uid") {
       p_.max_bytes_per_uid = integer<uint64_t>(path_, node, key, 4096, INT64_MAX);
-      claim(node, LF_POOL_DRIVER_FIELD_MAX_BYTES_PER_UID, key);
+      claim(node, LF_POOL_DRIVER_PARAM_FIELD_MAX_BYTES_PER_UID, key);
     } else if (key == "allowed_group") {
       // A group name or a gid.
       if (node.is_string()) {
@@ -132,37 +132,37 @@ class Reader {
       } else {
         p_.allowed_gid = integer<uint32_t>(path_, node, key, 0, UINT32_MAX - 1);
       }
-      claim(node, LF_POOL_DRIVER_FIELD_ALLOWED_GROUP, key);
+      claim(node, LF_POOL_DRIVER_PARAM_FIELD_ALLOWED_GROUP, key);
     }
   }
 
   void announce_period(const toml::node &n, const std::string &key) {
     p_.announce_period_ms = integer<uint32_t>(path_, n, key, 10, 3600000);
-    claim(n, LF_POOL_DRIVER_FIELD_ANNOUNCE_PERIOD, key);
+    claim(n, LF_POOL_DRIVER_PARAM_FIELD_ANNOUNCE_PERIOD, key);
   }
   void keepalive(const toml::node &n, const std::string &key) {
     p_.keepalive_ms = integer<uint32_t>(path_, n, key, 10, 3600000);
-    claim(n, LF_POOL_DRIVER_FIELD_KEEPALIVE, key);
+    claim(n, LF_POOL_DRIVER_PARAM_FIELD_KEEPALIVE, key);
   }
   void expiry(const toml::node &n, const std::string &key) {
     p_.expiry_intervals = integer<uint32_t>(path_, n, key, 1, 1000);
-    claim(n, LF_POOL_DRIVER_FIELD_EXPIRY_INTERVALS, key);
+    claim(n, LF_POOL_DRIVER_PARAM_FIELD_EXPIRY_INTERVALS, key);
   }
   void prefault(const toml::node &n, const std::string &key) {
     p_.prefault = boolean(path_, n, key);
-    claim(n, LF_POOL_DRIVER_FIELD_PREFAULT, key);
+    claim(n, LF_POOL_DRIVER_PARAM_FIELD_PREFAULT, key);
   }
   void mlock(const toml::node &n, const std::string &key) {
     p_.mlock = boolean(path_, n, key);
-    claim(n, LF_POOL_DRIVER_FIELD_MLOCK, key);
+    claim(n, LF_POOL_DRIVER_PARAM_FIELD_MLOCK, key);
   }
   void drain(const toml::node &n, const std::string &key) {
     p_.shutdown_drain_ms = integer<uint32_t>(path_, n, key, 0, 600000);
-    claim(n, LF_POOL_DRIVER_FIELD_SHUTDOWN_DRAIN, key);
+    claim(n, LF_POOL_DRIVER_PARAM_FIELD_SHUTDOWN_DRAIN, key);
   }
   void dynamic_streams(const toml::node &n, const std::string &key) {
     p_.dynamic_streams = boolean(path_, n, key);
-    claim(n, LF_POOL_DRIVER_FIELD_DYNAMIC_STREAMS, key);
+    claim(n, LF_POOL_DRIVER_PARAM_FIELD_DYNAMIC_STREAMS, key);
   }
 
   void driver(const toml::table &t) {
@@ -281,7 +281,7 @@ class Reader {
     }
     p_.profiles = out_.profiles.data();
     p_.profile_count = static_cast<uint32_t>(out_.profiles.size());
-    p_.field_mask |= LF_POOL_DRIVER_FIELD_PROFILES;
+    p_.field_mask |= LF_POOL_DRIVER_PARAM_FIELD_PROFILES;
   }
 
   // [[streams]] entries (id, profile), or the canonical [streams.NAME] tables (stream_id, profile).
@@ -306,7 +306,7 @@ class Reader {
     }
     p_.streams = out_.streams.data();
     p_.stream_count = static_cast<uint32_t>(out_.streams.size());
-    p_.field_mask |= LF_POOL_DRIVER_FIELD_STREAMS;
+    p_.field_mask |= LF_POOL_DRIVER_PARAM_FIELD_STREAMS;
   }
 
   // policies.default_profile: dynamically created streams use the profile named "default";
