@@ -18,7 +18,9 @@ fn main() {
     if let Ok(dir) = env::var("LAVAFLOW_LIB_DIR") {
         println!("cargo:rustc-link-search=native={dir}");
         if !want_static {
+            // (this crate's tests; dependents get DEP_LAVAFLOW_LIB_DIR to do the same)
             println!("cargo:rustc-link-arg=-Wl,-rpath,{dir}");
+            println!("cargo:lib_dir={dir}");
         }
         for module in &modules {
             println!("cargo:rustc-link-lib={}={module}", if want_static { "static" } else { "dylib" });

@@ -1,0 +1,428 @@
+//! Channels (channel.h): ordered, bounded message channels between threads and processes.
+//!
+//! A channel is made by name by one side (`create_*`) and opened by the other (`open_*`);
+//! the scope between them picks the transport (an in-process ring, a shared-memory ring). A
+//! channel end is used by one thread at a time (channel.h), so [`Producer`] and [`Consumer`]
+//! are `Send` but not `Sync`, and every data call takes `&mut self`: the borrow checker is
+//! the external synchronisation. The zero-copy calls return guards: a [`Loan`] is committed
+//! by [`Loan::commit`] or aborted when dropped; a [`Message`] is released when dropped. Both
+//! borrow their end mutably, so a loan or message cannot outlive the end, and a second one
+//! cannot be taken while the first lives.
+use std::ffi::CStr;
+use std::ops::{Deref, DerefMut};
+use std::ptr;
+use std::time::Duration;
+
+use lavaflow_sys as sys;
+
+use crate::context::{c_string, Context};
+use crate::error::{check, check_timed, Error, Result};
+
+/// How a blocked call waits (channel.h `lf_wait_mode_t`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitMode {
+    /// Spin for `spin_us`, then sleep on a futex (the default).
+    Adaptive,
+    /// Never sleep: lowest latency, a busy core.
+    Spin,
+    /// Sleep at once.
+    Sleep,
+}
+
+/// How to make or open a channel; the defaults are lavaflow's (channel.h).
+#[derive(Clone, Debug, Default)]
+pub struct ChannelOptions {
+    capacity: Option<u64>,
+    max_message_size: Option<u64>,
+    max_producers: Option<u32>,
+    wait_mode: Option<WaitMode>,
+    spin_us: Option<u32>,
+    connect_timeout: Option<Option<Duration>>,
+}
+
+impl ChannelOptions {
+    /// The defaults.
+    pub fn new() -> ChannelOptions {
+        ChannelOptions::default()
+    }
+    /// Bytes per producer ring: a power of two from 4 KiB to 1 GiB (creating only).
+    pub fn capacity(mut self, bytes: u64) -> Self {
+        self.capacity = Some(bytes);
+        self
+    }
+    /// The largest message, at most capacity / 2 - 16 (creating only).
+    pub fn max_message_size(mut self, bytes: u64) -> Self {
+        self.max_message_size = Some(bytes);
+        self
+    }
+    /// 1 for a single producer, up to 64 (creating only).
+    pub fn max_producers(mut self, count: u32) -> Self {
+        self.max_producers = Some(count);
+        self
+    }
+    /// How this end waits.
+    pub fn wait_mode(mut self, mode: WaitMode) -> Self {
+        self.wait_mode = Some(mode);
+        self
+    }
+    /// How long adaptive waiting spins before it sleeps.
+    pub fn spin(mut self, time: Duration) -> Self {
+        self.spin_us = Some(time.as_micros().min(u32::MAX as u128) as u32);
+        self
+    }
+    /// Opening: how long to wait for the channel to be created (`None`: forever).
+    pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    fn raw(&self, role: i32) -> sys::lf_channel_params_t {
+        // SAFETY: zero is every field's default.
+        let mut p: sys::lf_channel_params_t = unsafe { std::mem::zeroed() };
+        p.field_mask = sys::LF_CHANNEL_PARAM_FIELD_ROLE;
+        p.role = role;
+        if let Some(v) = self.capacity {
+            p.field_mask |= sys::LF_CHANNEL_PARAM_FIELD_CAPACITY;
+            p.capacity = v;
+        }
+        if let Some(v) = self.max_message_size {
+            p.field_mask |= sys::LF_CHANNEL_PARAM_FIELD_MAX_MESSAGE_SIZE;
+            p.max_message_size = v;
+        }
+        if let Some(v) = self.max_producers {
+            p.field_mask |= sys::LF_CHANNEL_PARAM_FIELD_MAX_PRODUCERS;
+            p.max_producers = v;
+        }
+        if let Some(mode) = self.wait_mode {
+            p.field_mask |= sys::LF_CHANNEL_PARAM_FIELD_WAIT_MODE;
+            p.wait_mode = match mode {
+                WaitMode::Adaptive => sys::LF_WAIT_ADAPTIVE,
+                WaitMode::Spin => sys::LF_WAIT_SPIN,
+                WaitMode::Sleep => sys::LF_WAIT_SLEEP,
+            };
+        }
+        if let Some(v) = self.spin_us {
+            p.field_mask |= sys::LF_CHANNEL_PARAM_FIELD_SPIN_US;
+            p.spin_us = v;
+        }
+        if let Some(timeout) = self.connect_timeout {
+            p.field_mask |= sys::LF_CHANNEL_PARAM_FIELD_CONNECT_TIMEOUT;
+            p.connect_timeout_ms = timeout_ms(timeout);
+        }
+        p
+    }
+}
+
+/// A timeout as the C API takes it: -1 forever, 0 never wait, else milliseconds (a partial
+/// millisecond counts as one, so that a short timeout still waits).
+pub(crate) fn timeout_ms(timeout: Option<Duration>) -> i32 {
+    match timeout {
+        None => -1,
+        Some(d) if d.is_zero() => 0,
+        Some(d) => ((d.as_nanos() + 999_999) / 1_000_000).min(i32::MAX as u128) as i32,
+    }
+}
+
+/// The state of a channel end.
+#[derive(Clone, Debug)]
+pub struct ChannelInfo {
+    /// "in_process", "shared_memory", "mpi", or "none" before a peer connected.
+    pub transport: String,
+    /// Producers attached now.
+    pub producers: u32,
+    /// Ring bytes per producer.
+    pub capacity: u64,
+    /// The largest message.
+    pub max_message_size: u64,
+    /// Messages this end sent or received.
+    pub messages: u64,
+    /// Payload bytes this end sent or received.
+    pub bytes: u64,
+    /// The peer (for a consumer: every producer) closed.
+    pub peer_closed: bool,
+    /// A peer process died.
+    pub peer_dead: bool,
+}
+
+/// What both ends share: the handle and the info calls.
+#[derive(Debug)]
+struct End {
+    raw: *mut sys::lf_channel_t,
+}
+
+impl End {
+    fn make(context: &Context, name: &str, options: &ChannelOptions, role: i32, create: bool) -> Result<End> {
+        let name = c_string(name)?;
+        let params = options.raw(role);
+        let mut raw = ptr::null_mut();
+        // SAFETY: a live context, a C string and params that live across the call.
+        check(unsafe {
+            if create {
+                sys::lf_channel_create(context.as_raw(), name.as_ptr(), &params, &mut raw)
+            } else {
+                sys::lf_channel_open(context.as_raw(), name.as_ptr(), &params, &mut raw)
+            }
+        })?;
+        Ok(End { raw })
+    }
+
+    fn info(&self) -> Result<ChannelInfo> {
+        // SAFETY: zeroed, then struct_size set, as the C API wants.
+        let mut i: sys::lf_channel_info_t = unsafe { std::mem::zeroed() };
+        i.struct_size = std::mem::size_of::<sys::lf_channel_info_t>() as u32;
+        // SAFETY: a live end and a valid out struct.
+        check(unsafe { sys::lf_channel_get_info(self.raw, &mut i) })?;
+        // SAFETY: static text for any value.
+        let transport = unsafe { CStr::from_ptr(sys::lf_transport_name(i.transport)) }.to_string_lossy().into_owned();
+        Ok(ChannelInfo {
+            transport,
+            producers: i.producers,
+            capacity: i.capacity,
+            max_message_size: i.max_message_size,
+            messages: i.messages,
+            bytes: i.bytes,
+            peer_closed: i.flags & sys::LF_CHANNEL_PEER_CLOSED != 0,
+            peer_dead: i.flags & sys::LF_CHANNEL_PEER_DEAD != 0,
+        })
+    }
+
+    fn reason(&self) -> Result<String> {
+        let mut text = ptr::null();
+        // SAFETY: a live end; the text is valid while it lives and copied at once.
+        check(unsafe { sys::lf_channel_get_reason(self.raw, &mut text) })?;
+        Ok(unsafe { CStr::from_ptr(text) }.to_string_lossy().into_owned())
+    }
+
+    fn close(&mut self) -> Result<()> {
+        // SAFETY: a live end, used by this thread only (&mut).
+        check(unsafe { sys::lf_channel_close(self.raw) })
+    }
+}
+
+impl Drop for End {
+    fn drop(&mut self) {
+        // SAFETY: the end is ours and no call is inside it (we hold it by value).
+        unsafe { sys::lf_channel_destroy(self.raw) };
+    }
+}
+
+/// The sending end of a channel.
+#[derive(Debug)]
+pub struct Producer {
+    end: End,
+}
+
+/// The receiving end of a channel.
+#[derive(Debug)]
+pub struct Consumer {
+    end: End,
+}
+
+// SAFETY: a channel end may move between threads; it is used by one thread at a time, which
+// `&mut self` on every data call and the absence of `Sync` guarantee.
+unsafe impl Send for Producer {}
+// SAFETY: as for Producer.
+unsafe impl Send for Consumer {}
+
+impl Context {
+    /// Create the channel `name` and be its consumer (producers open it).
+    pub fn create_consumer(&self, name: &str, options: &ChannelOptions) -> Result<Consumer> {
+        Ok(Consumer { end: End::make(self, name, options, sys::LF_CHANNEL_CONSUMER, true)? })
+    }
+    /// Open the channel `name` another thread or process created, as a producer.
+    pub fn open_producer(&self, name: &str, options: &ChannelOptions) -> Result<Producer> {
+        Ok(Producer { end: End::make(self, name, options, sys::LF_CHANNEL_PRODUCER, false)? })
+    }
+    /// Create the channel `name` and be a producer (its consumer opens it).
+    pub fn create_producer(&self, name: &str, options: &ChannelOptions) -> Result<Producer> {
+        Ok(Producer { end: End::make(self, name, options, sys::LF_CHANNEL_PRODUCER, true)? })
+    }
+    /// Open the channel `name` another thread or process created, as its consumer.
+    pub fn open_consumer(&self, name: &str, options: &ChannelOptions) -> Result<Consumer> {
+        Ok(Consumer { end: End::make(self, name, options, sys::LF_CHANNEL_CONSUMER, false)? })
+    }
+}
+
+impl Producer {
+    /// Copy `data` into the channel as one message. `Ok(false)`: the ring stayed full for the
+    /// whole timeout (`Some(Duration::ZERO)`: do not wait; `None`: wait for room).
+    pub fn send(&mut self, data: &[u8], timeout: Option<Duration>) -> Result<bool> {
+        // SAFETY: a live end used by this thread; data is valid for its length.
+        check_timed(unsafe { sys::lf_channel_send(self.end.raw, data.as_ptr().cast(), data.len(), timeout_ms(timeout)) })
+    }
+
+    /// Room for a message of up to `size` bytes, to write in place: commit the [`Loan`], or
+    /// drop it to send nothing. `Ok(None)`: the ring stayed full for the timeout.
+    pub fn reserve(&mut self, size: usize, timeout: Option<Duration>) -> Result<Option<Loan<'_>>> {
+        let mut data = ptr::null_mut();
+        // SAFETY: a live end used by this thread; data is an out pointer.
+        let ready = check_timed(unsafe { sys::lf_channel_reserve(self.end.raw, size, timeout_ms(timeout), &mut data) })?;
+        Ok(if ready { Some(Loan { producer: self, data: data.cast(), size, committed: false }) } else { None })
+    }
+
+    /// Close this end: what was committed is still delivered, then the consumer sees the end
+    /// of the stream.
+    pub fn close(&mut self) -> Result<()> {
+        self.end.close()
+    }
+
+    /// The state of this end.
+    pub fn info(&self) -> Result<ChannelInfo> {
+        self.end.info()
+    }
+
+    /// Why this transport, in one line.
+    pub fn reason(&self) -> Result<String> {
+        self.end.reason()
+    }
+}
+
+impl Consumer {
+    /// The next message, in the ring, until the returned [`Message`] is dropped. `Ok(None)`:
+    /// none came within the timeout. The end of the stream (every producer closed and all they
+    /// sent was received) is the error [`crate::ErrorKind::EndOfStream`].
+    pub fn peek(&mut self, timeout: Option<Duration>) -> Result<Option<Message<'_>>> {
+        let mut data = ptr::null();
+        let mut size = 0usize;
+        // SAFETY: a live end used by this thread; data and size are out pointers.
+        let ready =
+            check_timed(unsafe { sys::lf_channel_peek(self.end.raw, timeout_ms(timeout), &mut data, &mut size) })?;
+        Ok(if ready { Some(Message { consumer: self, data: data.cast(), size }) } else { None })
+    }
+
+    /// Copy the next message into `buffer` and return its length; `Ok(None)` when none came
+    /// within the timeout. A message longer than `buffer` stays queued: the error's kind is
+    /// [`crate::ErrorKind::BufferTooSmall`].
+    pub fn recv(&mut self, buffer: &mut [u8], timeout: Option<Duration>) -> Result<Option<usize>> {
+        let mut size = 0usize;
+        // SAFETY: a live end used by this thread; buffer is valid for its length.
+        let ready = check_timed(unsafe {
+            sys::lf_channel_recv(self.end.raw, buffer.as_mut_ptr().cast(), buffer.len(), &mut size, timeout_ms(timeout))
+        })?;
+        Ok(if ready { Some(size) } else { None })
+    }
+
+    /// The next message as a new vector; `Ok(None)` when none came within the timeout.
+    pub fn recv_vec(&mut self, timeout: Option<Duration>) -> Result<Option<Vec<u8>>> {
+        Ok(self.peek(timeout)?.map(|message| message.to_vec()))
+    }
+
+    /// Close this end: producers' sends then fail with [`crate::ErrorKind::Closed`].
+    pub fn close(&mut self) -> Result<()> {
+        self.end.close()
+    }
+
+    /// The state of this end.
+    pub fn info(&self) -> Result<ChannelInfo> {
+        self.end.info()
+    }
+
+    /// Why this transport, in one line.
+    pub fn reason(&self) -> Result<String> {
+        self.end.reason()
+    }
+}
+
+/// Room reserved in the ring for one message: write it, then [`commit`](Loan::commit).
+/// Dropping a loan without committing aborts it (nothing is sent).
+#[derive(Debug)]
+pub struct Loan<'a> {
+    producer: &'a mut Producer,
+    data: *mut u8,
+    size: usize,
+    committed: bool,
+}
+
+impl Loan<'_> {
+    /// Publish the whole reserved length.
+    pub fn commit(self) -> Result<()> {
+        let size = self.size;
+        self.commit_len(size)
+    }
+
+    /// Publish the first `len` bytes (at most the reserved length).
+    pub fn commit_len(mut self, len: usize) -> Result<()> {
+        if len > self.size {
+            return Err(Error::invalid_argument(format!("commit of {len} bytes, {} were reserved", self.size)));
+        }
+        self.committed = true;
+        // SAFETY: a reservation is pending on this end (the loan exists), used by this thread.
+        check(unsafe { sys::lf_channel_commit(self.producer.end.raw, len) })
+    }
+}
+
+impl Deref for Loan<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        if self.size == 0 {
+            return &[];
+        }
+        // SAFETY: the reservation is `size` writable bytes until commit or abort.
+        unsafe { std::slice::from_raw_parts(self.data, self.size) }
+    }
+}
+
+impl DerefMut for Loan<'_> {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        if self.size == 0 {
+            return &mut [];
+        }
+        // SAFETY: as above; the loan is the only access to them.
+        unsafe { std::slice::from_raw_parts_mut(self.data, self.size) }
+    }
+}
+
+impl Drop for Loan<'_> {
+    fn drop(&mut self) {
+        if !self.committed {
+            // SAFETY: the reservation is still pending; aborting cannot fail on a live end.
+            unsafe { sys::lf_channel_abort(self.producer.end.raw) };
+        }
+    }
+}
+
+/// A received message, read in place in the ring; released (its room given back) on drop.
+///
+/// It borrows its consumer, so it cannot outlive it, and no second message can be peeked
+/// while it lives:
+///
+/// ```compile_fail
+/// # fn f(consumer: &mut lavaflow::Consumer) -> lavaflow::Result<()> {
+/// let first = consumer.peek(None)?;
+/// let second = consumer.peek(None)?; // error: `*consumer` is already borrowed
+/// drop(first);
+/// # Ok(()) }
+/// ```
+///
+/// ```compile_fail
+/// # fn f(ctx: &lavaflow::Context) -> lavaflow::Result<()> {
+/// let message = {
+///     let mut consumer = ctx.create_consumer("x", &lavaflow::ChannelOptions::new())?;
+///     consumer.peek(None)?.unwrap()
+/// }; // error: `consumer` does not live long enough
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Message<'a> {
+    consumer: &'a mut Consumer,
+    data: *const u8,
+    size: usize,
+}
+
+impl Deref for Message<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        if self.size == 0 {
+            return &[];
+        }
+        // SAFETY: the peeked message is `size` readable bytes until it is released.
+        unsafe { std::slice::from_raw_parts(self.data, self.size) }
+    }
+}
+
+impl Drop for Message<'_> {
+    fn drop(&mut self) {
+        // SAFETY: this message is the one peeked on this end; releasing it cannot fail then.
+        unsafe { sys::lf_channel_release(self.consumer.end.raw) };
+    }
+}

@@ -1,0 +1,40 @@
+//! lavaflow for Rust: scope-aware data movement between threads and processes.
+//!
+//! The safe API over [`lavaflow_sys`]: RAII handles, [`Result`] with lavaflow's message,
+//! slices instead of pointers, and lifetimes that make misuse a compile error (a [`Message`]
+//! cannot outlive its [`Consumer`], a [`Loan`] is committed once or aborted).
+//!
+//! ```no_run
+//! use lavaflow::{ChannelOptions, Context};
+//! use std::time::Duration;
+//!
+//! # fn main() -> lavaflow::Result<()> {
+//! let ctx = Context::new()?;
+//! let mut consumer = ctx.create_consumer("telemetry", &ChannelOptions::new())?;
+//! let mut producer = ctx.open_producer("telemetry", &ChannelOptions::new())?;
+//!
+//! producer.send(b"hello", None)?;                     // copy in
+//! let mut loan = producer.reserve(4, None)?.unwrap(); // or write in place
+//! loan.copy_from_slice(&7u32.to_le_bytes());
+//! loan.commit()?;
+//!
+//! assert_eq!(consumer.recv_vec(None)?.unwrap(), b"hello");
+//! let message = consumer.peek(Some(Duration::from_secs(1)))?.unwrap(); // read in place
+//! assert_eq!(&message[..], &7u32.to_le_bytes());
+//! # Ok(()) }
+//! ```
+//!
+//! Timeouts are `Option<Duration>`: `None` waits as long as it takes, `Some(Duration::ZERO)`
+//! never waits. Nothing within the timeout is `Ok(None)` (or `Ok(false)` for a send), not an
+//! error. Buffers and the tensor pool come in the next versions of this crate; until then
+//! [`lavaflow_sys`] declares all of lavaflow's C API.
+#![deny(missing_docs)]
+
+mod channel;
+mod context;
+mod error;
+
+pub use channel::{ChannelInfo, ChannelOptions, Consumer, Loan, Message, Producer, WaitMode};
+pub use context::Context;
+pub use error::{Error, ErrorKind, Result};
+pub use lavaflow_sys as sys;
