@@ -26,15 +26,22 @@
 //!
 //! Timeouts are `Option<Duration>`: `None` waits as long as it takes, `Some(Duration::ZERO)`
 //! never waits. Nothing within the timeout is `Ok(None)` (or `Ok(false)` for a send), not an
-//! error. Buffers and the tensor pool come in the next versions of this crate; until then
-//! [`lavaflow_sys`] declares all of lavaflow's C API.
+//! error.
+//!
+//! Also here: [`Identity`] and [`Scope`] (where is my peer?) and [`Buffer`] (host, shared and
+//! device memory; fds exported and imported as `OwnedFd`/`BorrowedFd`). The tensor pool comes
+//! next; until then [`lavaflow_sys`] declares all of lavaflow's C API.
 #![deny(missing_docs)]
 
+mod buffer;
 mod channel;
 mod context;
 mod error;
+mod scope;
 
+pub use buffer::{Buffer, BufferOptions, MemoryKind};
 pub use channel::{ChannelInfo, ChannelOptions, Consumer, Loan, Message, Producer, WaitMode};
 pub use context::Context;
 pub use error::{Error, ErrorKind, Result};
+pub use scope::{Identity, Scope, ScopeLevel};
 pub use lavaflow_sys as sys;

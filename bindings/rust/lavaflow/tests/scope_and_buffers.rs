@@ -1,0 +1,65 @@
+//! Identities, scope and buffers through the safe API.
+use std::os::unix::io::AsFd;
+
+use lavaflow::{BufferOptions, Context, ErrorKind, Identity, MemoryKind, Scope, ScopeLevel};
+
+#[test]
+fn an_identity_round_trips_and_its_scope_with_itself_is_the_process() {
+    let ctx = Context::new().unwrap();
+    let me = Identity::new(&ctx).unwrap();
+    let blob = me.to_blob().unwrap();
+    assert!(blob.len() > 16);
+    let again = Identity::from_blob(&ctx, &blob).unwrap();
+    assert_eq!(again.hostname().unwrap(), me.hostname().unwrap());
+    assert!(!me.cpuset().unwrap().is_empty());
+    let scope = Scope::new(&ctx, &me, &again).unwrap();
+    assert_eq!(scope.level(), ScopeLevel::Process);
+    assert!(scope.reason().unwrap().starts_with("process"), "{}", scope.reason().unwrap());
+    // A damaged blob is refused with lavaflow's reason, never trusted.
+    let mut bad = blob.clone();
+    let middle = bad.len() / 2;
+    bad[middle] ^= 0xff;
+    let error = Identity::from_blob(&ctx, &bad).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Corrupt, "{error}");
+    assert!(Identity::from_blob(&ctx, &blob[..8]).is_err());
+}
+
+#[test]
+fn synthetic_topologies_give_numa_and_package_scopes_elsewhere() {
+    let ctx = Context::with_topology("synthetic:pack:2 numa:2 core:2 pu:1").unwrap();
+    let me = Identity::new(&ctx).unwrap();
+    assert!(Scope::new(&ctx, &me, &me).unwrap().level() <= ScopeLevel::Host);
+}
+
+#[test]
+fn buffers_hold_bytes_and_shared_ones_cross_an_fd() {
+    let ctx = Context::new().unwrap();
+    let mut host = ctx.buffer(4096, &BufferOptions::new().zeroed()).unwrap();
+    assert_eq!(host.kind().unwrap(), MemoryKind::Host);
+    assert_eq!(host.len(), 4096);
+    assert!(host.as_slice().iter().all(|&b| b == 0));
+    host.as_mut_slice()[..5].copy_from_slice(b"hello");
+    assert_eq!(&host.as_slice()[..5], b"hello");
+    assert!(!host.reason().unwrap().is_empty());
+    assert_eq!(ctx.buffer(0, &BufferOptions::new()).unwrap_err().kind(), ErrorKind::InvalidArgument);
+    assert_eq!(
+        ctx.buffer(4096, &BufferOptions::new().alignment(3)).unwrap_err().kind(),
+        ErrorKind::InvalidArgument
+    );
+
+    let mut shared = ctx.buffer(1 << 16, &BufferOptions::new().kind(MemoryKind::Shared)).unwrap();
+    shared.as_mut_slice()[100..104].copy_from_slice(&[1, 2, 3, 4]);
+    // SAFETY: this test is the only writer, and writes only through `shared`.
+    let fd = unsafe { shared.export_fd() }.unwrap();
+    // SAFETY: as above.
+    let imported = unsafe { lavaflow::Buffer::import_fd(&ctx, fd.as_fd(), Some(1 << 16)) }.unwrap();
+    assert_eq!(&imported.as_slice()[100..104], &[1, 2, 3, 4]);
+    shared.as_mut_slice()[100] = 9;
+    assert_eq!(imported.as_slice()[100], 9); // the same memory
+    // SAFETY: as above; the wrong size is refused before anything is mapped.
+    let wrong = unsafe { lavaflow::Buffer::import_fd(&ctx, fd.as_fd(), Some(4096)) }.unwrap_err();
+    assert_eq!(wrong.kind(), ErrorKind::InvalidArgument, "{wrong}");
+    // Private host memory cannot leave the process.
+    // SAFETY: nothing is exported.
+    assert!(unsafe { host.export_fd() }.is_err());
+}
