@@ -29,19 +29,21 @@
 //! error.
 //!
 //! Also here: [`Identity`] and [`Scope`] (where is my peer?) and [`Buffer`] (host, shared and
-//! device memory; fds exported and imported as `OwnedFd`/`BorrowedFd`). The tensor pool comes
-//! next; until then [`lavaflow_sys`] declares all of lavaflow's C API.
+//! device memory; fds exported and imported as `OwnedFd`/`BorrowedFd`), and the tensor pool
+//! ([`PoolProducer`], [`PoolConsumer`] in every [`ConsumerMode`], [`PoolDriver`]).
 #![deny(missing_docs)]
 
 mod buffer;
 mod channel;
 mod context;
 mod error;
+mod pool;
 mod scope;
 
 pub use buffer::{Buffer, BufferOptions, MemoryKind};
 pub use channel::{ChannelInfo, ChannelOptions, Consumer, Loan, Message, Producer, WaitMode};
 pub use context::Context;
 pub use error::{Error, ErrorKind, Result};
+pub use pool::{ConsumerMode, DType, DriverOptions, Frame, FrameDesc, FrameLoan, PoolConsumer, PoolCounters, PoolDriver, PoolOptions, PoolProducer};
 pub use scope::{Identity, Scope, ScopeLevel};
 pub use lavaflow_sys as sys;
