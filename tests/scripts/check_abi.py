@@ -30,31 +30,15 @@ import subprocess
 import sys
 import tempfile
 
+from c_headers import enums, evaluate, integer_macros, strip_comments
+
 ABIDW_FLAGS = ["--drop-private-types", "--exported-interfaces-only", "--no-elf-needed", "--no-corpus-path",
                "--no-show-locs", "--type-id-style", "hash"]
 NOT_FROZEN_HEADERS = {"experimental.h", "extension.h", "export.h"}
-C_LIMITS = {"UINT32_MAX": 2**32 - 1, "INT32_MAX": 2**31 - 1, "INT32_MIN": -2**31, "UINT64_MAX": 2**64 - 1,
-            "INT64_MAX": 2**63 - 1, "UINT16_MAX": 2**16 - 1, "UINT8_MAX": 255}
 RELEASE_MACROS = {"LF_VERSION_MAJOR", "LF_VERSION_MINOR", "LF_VERSION_PATCH", "LF_VERSION_NUMBER"}
 
 
 # ---- constants ---------------------------------------------------------------------------
-
-def strip_comments(text):
-    text = text.replace("\\\n", " ")  # (a macro continued on the next line)
-    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
-    return re.sub(r"//[^\n]*", " ", text)
-
-
-def evaluate(expression, known, where):
-    """The value of a C integer constant expression of literals, LF_* names and operators."""
-    expression = re.sub(r"\b(0[xX][0-9a-fA-F]+|\d+)[uUlL]+\b", r"\1", expression.strip())
-    expression = re.sub(r"\b((?:LF_|U?INT\d+_)\w+)\b",
-                        lambda m: str({**C_LIMITS, **known}.get(m.group(1), m.group(1))), expression)
-    if not re.fullmatch(r"[0-9a-fA-FxX\s()+\-*~|&<>^]+", expression):
-        raise SystemExit("check_abi: cannot evaluate %s = %s" % (where, expression))
-    return int(eval(expression, {"__builtins__": {}}))  # only literals and operators remain
-
 
 def constants_of(include_dir):
     known = {}
@@ -62,21 +46,11 @@ def constants_of(include_dir):
         if os.path.basename(path) in NOT_FROZEN_HEADERS:
             continue
         text = strip_comments(open(path, encoding="utf-8").read())
-        for name, value in re.findall(r"^\s*#\s*define\s+(LF_\w+)[ \t]+([^\n]+)$", text, re.M):
-            value = value.strip()
+        for name, value in integer_macros(text):
             if name in RELEASE_MACROS or '"' in value or not value or value.startswith(("LF_STRINGIFY", "__")):
                 continue
             known[name] = evaluate(value, known, name)
-        for body in re.findall(r"\benum\b[^{;]*\{([^}]*)\}", text):
-            following = -1
-            for item in body.split(","):
-                item = item.strip()
-                if not item:
-                    continue
-                name, _, value = item.partition("=")
-                name = name.strip()
-                following = evaluate(value, known, name) if value.strip() else following + 1
-                known[name] = following
+        enums(text, known)
     return known
 
 

@@ -18,6 +18,8 @@ import re
 import subprocess
 import sys
 
+from c_headers import strip_comments
+
 
 def exported(libraries):
     names = set()
@@ -33,7 +35,7 @@ def exported(libraries):
 def c_arity(include_dir):
     arity = {}
     for path in glob.glob(os.path.join(include_dir, "*.h")):
-        text = re.sub(r"/\*.*?\*/", " ", open(path, encoding="utf-8").read(), flags=re.S)
+        text = strip_comments(open(path, encoding="utf-8").read())
         for name, params in re.findall(r"\bLF_API\s+[^;(]*?\b(lf_\w+)\s*\(([^;]*?)\)\s*;", text, re.S):
             params = params.strip()
             arity[name] = 0 if params in ("", "void") else params.count(",") + 1

@@ -15,6 +15,10 @@ import os
 import re
 import sys
 
+# (the header reading shared with the ABI check)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tests", "scripts"))
+from c_headers import enums, evaluate, integer_macros, strip_comments  # noqa: E402
+
 SKIPPED_HEADERS = {"experimental.h", "extension.h", "export.h", "lavaflow.h"}
 MPI_HEADER = "lavaflow_mpi.h"
 ORDER = ["status.h", "version.h", "log.h", "context.h", "topology.h", "identity.h", "scope.h", "memory.h",
@@ -33,24 +37,6 @@ U32_ENUMS = {"lf_channel_info_flag", "lf_device_flag", "lf_identity_info_flag", 
 MACRO_TYPES = {"LF_IDENTITY_BLOB_MAX_SIZE": "usize", "LF_POOL_MAX_DIMS": "usize", "LF_MECHANISM_ALL": "u32",
                "LF_TOPOLOGY_INDEX_NONE": "u32", "LF_ABI_VERSION": "u32", "LF_VERSION_MAJOR": "u32",
                "LF_VERSION_MINOR": "u32", "LF_VERSION_PATCH": "u32", "LF_VERSION_NUMBER": "u32"}
-LIMITS = {"UINT32_MAX": 2**32 - 1, "INT32_MAX": 2**31 - 1}
-
-
-def strip_comments(text):
-    text = text.replace("\\\n", " ")
-    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
-    return re.sub(r"//[^\n]*", " ", text)
-
-
-def evaluate(expression, known):
-    expression = re.sub(r"\b(0[xX][0-9a-fA-F]+|\d+)[uUlL]+\b", r"\1", expression.strip())
-    expression = re.sub(r"\b([A-Z][A-Z0-9_]+)\b", lambda m: str({**LIMITS, **known}.get(m.group(1), m.group(1))),
-                        expression)
-    if not re.fullmatch(r"[0-9a-fA-FxX\s()+\-*~|&<>^]+", expression):
-        raise SystemExit("generate.py: cannot evaluate " + expression)
-    return int(eval(expression, {"__builtins__": {}}))
-
-
 def rust_type(c_type):
     """A C type (without the declarator's name) as Rust: pointers, const, primitives, typedefs."""
     c_type = " ".join(c_type.split())
@@ -154,10 +140,10 @@ def generate(include_dir):
         out.append("// ---- %s " % header.name + "-" * (86 - len(header.name)))
         text = header.text
         # Integer macros.
-        for name, value in re.findall(r"^\s*#\s*define\s+(LF_\w+)[ \t]+([^\n]+)$", text, re.M):
+        for name, value in integer_macros(text):
             if name not in MACRO_TYPES:
                 continue
-            known_constants[name] = evaluate(value, known_constants)
+            known_constants[name] = evaluate(value, known_constants, name)
             out.append("%spub const %s: %s = %d;" % (gate, name, MACRO_TYPES[name], known_constants[name]))
         # Typedefs of primitives and function pointers, opaque handles.
         for target, name in re.findall(r"typedef\s+(u?int\d+_t)\s+(lf_\w+)\s*;", text):
@@ -170,19 +156,11 @@ def generate(include_dir):
             out.append("%spub type %s = Option<unsafe extern \"C\" fn(%s)%s>;" % (gate, name, ", ".join(args),
                                                                              "" if r == "()" else " -> " + r))
         # Enums: constants with the type their field or parameter has.
-        for enum_name, body in re.findall(r"\benum\s+(lf_\w+)\s*\{([^}]*)\}", text):
+        for enum_name, items in enums(text, known_constants):
             kind = "u64" if enum_name.endswith("_param_field") or enum_name in U64_ENUMS else (
                 "u32" if enum_name in U32_ENUMS else "i32")
-            following = -1
-            for item in body.split(","):
-                item = item.strip()
-                if not item:
-                    continue
-                name, _, value = item.partition("=")
-                name = name.strip()
-                following = evaluate(value, known_constants) if value.strip() else following + 1
-                known_constants[name] = following
-                out.append("%spub const %s: %s = %d;" % (gate, name, kind, following))
+            for name, value in items:
+                out.append("%spub const %s: %s = %d;" % (gate, name, kind, value))
         # Structs with members (an anonymous struct member becomes a named Rust struct).
         for tag, body, name in structs_of(text):
             fields, members = [], []

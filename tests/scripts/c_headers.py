@@ -1,0 +1,48 @@
+"""Reading lavaflow's public C headers: their regular shape (docs/c-api.md) is parsed here once
+for the scripts that need the constants (check_abi.py, bindings/rust/lavaflow-sys/generate.py).
+"""
+import re
+
+C_LIMITS = {"UINT32_MAX": 2**32 - 1, "INT32_MAX": 2**31 - 1, "INT32_MIN": -2**31, "UINT64_MAX": 2**64 - 1,
+            "INT64_MAX": 2**63 - 1, "UINT16_MAX": 2**16 - 1, "UINT8_MAX": 255}
+
+
+def strip_comments(text):
+    """The header's text without comments, each macro on one line."""
+    text = text.replace("\\\n", " ")  # (a macro continued on the next line)
+    text = re.sub(r"/\*.*?\*/", " ", text, flags=re.S)
+    return re.sub(r"//[^\n]*", " ", text)
+
+
+def evaluate(expression, known, where):
+    """The value of a C integer constant expression of literals, names in `known` or C's
+    limits, and operators; anything else stops the calling script, naming `where`."""
+    expression = re.sub(r"\b(0[xX][0-9a-fA-F]+|\d+)[uUlL]+\b", r"\1", expression.strip())
+    expression = re.sub(r"\b([A-Z_][A-Z0-9_]*)\b", lambda m: str({**C_LIMITS, **known}.get(m.group(1), m.group(1))),
+                        expression)
+    if not re.fullmatch(r"[0-9a-fA-FxX\s()+\-*~|&<>^]+", expression):
+        raise SystemExit("cannot evaluate %s = %s" % (where, expression))
+    return int(eval(expression, {"__builtins__": {}}))  # only literals and operators remain
+
+
+def integer_macros(text):
+    """(name, value text) of every `#define LF_X value` (text without comments)."""
+    return [(name, value.strip()) for name, value in re.findall(r"^\s*#\s*define\s+(LF_\w+)[ \t]+([^\n]+)$", text, re.M)]
+
+
+def enums(text, known):
+    """(enum tag, [(enumerator, value)]) of every enum (text without comments), in order; each
+    value is also put in `known`, so that later ones may refer to it."""
+    found = []
+    for tag, body in re.findall(r"\benum\s*(\w*)\s*\{([^}]*)\}", text):
+        items, following = [], -1
+        for item in body.split(","):
+            name, _, value = item.strip().partition("=")
+            name = name.strip()
+            if not name:
+                continue
+            following = evaluate(value, known, name) if value.strip() else following + 1
+            known[name] = following
+            items.append((name, following))
+        found.append((tag, items))
+    return found
