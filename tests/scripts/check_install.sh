@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs lavaflow into a temporary prefix, then builds and runs an outside C program
-# against it three ways: pkg-config, CMake find_package (shared), and find_package (static).
+# against it three ways: pkg-config, CMake find_package (shared), and find_package (static);
+# and an outside C++ program through the installed C++ wrapper.
 # usage: check_install.sh BUILD_DIR CONSUMER_SOURCE_DIR
 set -euo pipefail
 build=$1 consumer=$2
@@ -19,6 +20,12 @@ echo "== pkg-config: $(pkg-config --cflags --libs lavaflow)"
 cc -std=c99 -Wall -Werror -o "$tmp/consumer_pc" "$consumer/consumer.c" $(pkg-config --cflags --libs lavaflow)
 LD_LIBRARY_PATH=$prefix/lib "$tmp/consumer_pc" | tee "$tmp/pc.out"
 grep -q "^consumer: lavaflow $(pkg-config --modversion lavaflow), scope process" "$tmp/pc.out"
+
+echo "== pkg-config, the C++20 wrapper (lavaflow.hpp and its cpp/ headers)"
+c++ -std=c++20 -Wall -Wextra -Wpedantic -Wconversion -Wold-style-cast -Werror -o "$tmp/consumer_cpp" \
+  "$consumer/consumer.cpp" $(pkg-config --cflags --libs lavaflow)
+LD_LIBRARY_PATH=$prefix/lib "$tmp/consumer_cpp" | tee "$tmp/cpp.out"
+grep -q "scope process, received 42" "$tmp/cpp.out"
 
 echo "== pkg-config --static"
 cc -std=c99 -Wall -Werror -o "$tmp/consumer_pc_static" "$consumer/consumer.c" \

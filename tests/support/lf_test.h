@@ -8,6 +8,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#ifdef __cplusplus  /* (the C++ wrapper's tests use these too; cmocka's print_error is C) */
+extern "C" {
+#endif
 #include <cmocka.h>
 
 /* Asserts that `call` returned `expected`; on failure prints both statuses and the
@@ -53,5 +56,9 @@ const char *lf_test_identity_text(const lf_identity_t *identity, int32_t which);
 
 /* Make a fresh temporary directory; returns a malloc'ed path. */
 char *lf_test_temp_dir(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* LF_TEST_H */

@@ -6,6 +6,10 @@
 
 #include "lf_test.h"
 
+#ifdef __cplusplus  /* (the C++ wrapper's tests use these too) */
+extern "C" {
+#endif
+
 /* A fresh base directory under /dev/shm (malloc'ed path) and a context on it. */
 lf_context_t *pool_test_context(char **out_base_dir);
 
@@ -57,5 +61,9 @@ void pool_test_remove_dir(const char *path);
 
 /* Number of entries (not . or ..) in a directory; -1 if it cannot be opened. */
 int pool_test_count_entries(const char *path);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

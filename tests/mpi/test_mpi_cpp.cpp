@@ -1,0 +1,112 @@
+// The C++ wrapper of lavaflow_mpi.h between two ranks: lf::mpi attaches, its info and the
+// peer's scope and reason; a channel forced over MPI (zstd) and one by scope, each carrying
+// numbered values with checksums, peeked in place and copied; the MPI statistics; the end of
+// the stream as a value; misuse as lf::error. Run: mpirun -np 2 test_mpi_cpp
+#include <lavaflow/lavaflow_mpi.hpp>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wold-style-cast"  // (mpi_world.h is C, shared with the C tests)
+#include "mpi_world.h"
+#pragma GCC diagnostic pop
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace {
+
+using namespace std::chrono_literals;
+
+int g_rank;
+
+#define REQUIRE(cond)                                                                       \
+  do {                                                                                      \
+    if (!(cond)) {                                                                          \
+      std::fprintf(stderr, "rank %d: FAILED %s (%s:%d)\n", g_rank, #cond, __FILE__, __LINE__); \
+      MPI_Abort(MPI_COMM_WORLD, 1);                                                         \
+    }                                                                                       \
+  } while (0)
+
+struct sample {
+  uint64_t seq;
+  uint64_t value;
+  uint64_t check;
+};
+
+void exchange(lf::mpi &mpi, uint32_t channel_id, const lf::mpi_channel_options &options, uint32_t count) {
+  const int peer = 1 - g_rank;
+  if (g_rank == 0) {
+    lf::producer out = mpi.open_producer(peer, channel_id, lf::channel_options().connect_timeout(10s), options);
+    for (uint64_t i = 0; i < count; ++i) {
+      const sample s{i, i * 2654435761u, 0};
+      sample with = s;
+      with.check = s.seq ^ s.value ^ 0xA5A5A5A5u;
+      if (i % 2 == 0) {
+        REQUIRE(out.send_value(with));
+      } else {
+        auto loan = out.reserve(sizeof(sample));
+        REQUIRE(loan.has_value());
+        std::memcpy(loan->data(), &with, sizeof with);
+        loan->commit();
+      }
+    }
+    if (out.transport() == "mpi") REQUIRE(mpi.stats(out).peer_rank == peer);
+    out.close();
+  } else {
+    lf::consumer in = mpi.open_consumer(peer, channel_id, lf::channel_options().connect_timeout(10s), options);
+    uint64_t expected = 0;
+    while (true) {
+      if (expected % 2 == 0) {
+        auto m = in.peek(30s);
+        if (m.end_of_stream()) break;
+        REQUIRE(m.has_value());
+        const sample s = m->as<sample>();
+        REQUIRE(s.seq == expected && s.check == (s.seq ^ s.value ^ 0xA5A5A5A5u));
+      } else {
+        auto s = in.recv_value<sample>(30s);
+        if (s.end_of_stream()) break;
+        REQUIRE(s.has_value() && s->seq == expected && s->check == (s->seq ^ s->value ^ 0xA5A5A5A5u));
+      }
+      ++expected;
+    }
+    REQUIRE(expected == count);
+    if (in.transport() == "mpi") REQUIRE(mpi.stats(in).messages == count);
+    std::printf("rank 1: channel %u: %u values over %s\n", channel_id, count, in.transport().c_str());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char **argv) {
+  g_rank = mpi_world_start_pair(&argc, &argv, "test_mpi_cpp");
+  char dir[] = "/dev/shm/lavaflow-mpi-cpp-XXXXXX";
+  const int two_hosts = mpi_world_host_dir(dir, sizeof dir);
+  {
+    lf::context ctx(lf::context_options().base_dir(dir));
+    lf::mpi mpi(ctx, MPI_COMM_WORLD);
+    const lf_mpi_info_t info = mpi.info();
+    REQUIRE(info.rank == g_rank && info.size == 2 && info.progress != LF_MPI_PROGRESS_AUTO);
+    REQUIRE(mpi.peer_scope(g_rank).level == LF_SCOPE_PROCESS);
+    REQUIRE(!mpi.peer_reason(1 - g_rank).empty());
+    bool refused = false;
+    try {
+      (void)mpi.peer_scope(5);
+    } catch (const lf::error &e) {
+      refused = e.status() == LF_ERR_INVALID_ARGUMENT;
+    }
+    REQUIRE(refused);
+    REQUIRE(!lf::mpi_library_version().empty());
+    REQUIRE(lf::mpi_cipher_name(LF_MPI_CIPHER_NONE) == lf_mpi_cipher_name(LF_MPI_CIPHER_NONE));
+
+    exchange(mpi, 1, lf::mpi_channel_options().transport(LF_TRANSPORT_MPI), 2000);
+    if (lf::mpi_build_features() & LF_FEATURE_ZSTD)
+      exchange(mpi, 2, lf::mpi_channel_options().transport(LF_TRANSPORT_MPI).compression(LF_MPI_COMPRESSION_ZSTD, 3), 500);
+    exchange(mpi, 3, lf::mpi_channel_options(), 2000);  // by scope
+    MPI_Barrier(MPI_COMM_WORLD);
+  }
+  mpi_world_remove_host_dir(dir, two_hosts);
+  if (g_rank == 0) std::printf("test_mpi_cpp: PASSED\n");
+  MPI_Finalize();
+  return 0;
+}
