@@ -100,7 +100,7 @@ class loan {
   std::span<T> as() const {
     static_assert(std::is_trivially_copyable_v<T>, "only trivially copyable values travel as bytes");
     if (reinterpret_cast<uintptr_t>(data_) % alignof(T) != 0)
-      throw error(LF_ERR_INVALID_ARGUMENT, "the reservation is not aligned for this element type");
+      detail::fail(LF_ERR_INVALID_ARGUMENT, "the reservation is not aligned for this element type");
     return {reinterpret_cast<T *>(data_), size_ / sizeof(T)};
   }
   /** How many bytes were reserved. */
@@ -111,9 +111,10 @@ class loan {
   void commit() { commit(size_); }
   /** Publishes the first `size` bytes (at most the reserved size). */
   void commit(size_t size) {
-    if (channel_ == nullptr) throw error(LF_ERR_INVALID_STATE, "the loan was already committed or aborted");
-    if (size > size_) throw error(LF_ERR_INVALID_ARGUMENT, "commit of more bytes than were reserved");
-    check(lf_channel_commit(std::exchange(channel_, nullptr), size));
+    if (channel_ == nullptr) [[unlikely]]
+      detail::fail(LF_ERR_INVALID_STATE, "the loan was already committed or aborted");
+    check(lf_channel_commit(channel_, size));  // (a refused commit, e.g. too long, stays pending)
+    channel_ = nullptr;
   }
   /** Gives the room back without sending (what the destructor does). */
   void abort() noexcept {
@@ -165,7 +166,7 @@ class message {
   std::span<const T> as_span() const {
     static_assert(std::is_trivially_copyable_v<T>, "only trivially copyable values travel as bytes");
     if (reinterpret_cast<uintptr_t>(data_) % alignof(T) != 0)
-      throw error(LF_ERR_INVALID_ARGUMENT, "the message is not aligned for this element type");
+      detail::fail(LF_ERR_INVALID_ARGUMENT, "the message is not aligned for this element type");
     return {reinterpret_cast<const T *>(data_), size_ / sizeof(T)};
   }
   /** The length. */
@@ -174,7 +175,7 @@ class message {
   template <typename T>
   T as() const {
     static_assert(std::is_trivially_copyable_v<T>, "only trivially copyable values travel as bytes");
-    if (size_ != sizeof(T)) throw error(LF_ERR_INVALID_ARGUMENT, "the message's size is not the value's");
+    if (size_ != sizeof(T)) detail::fail(LF_ERR_INVALID_ARGUMENT, "the message's size is not the value's");
     T value;
     std::memcpy(&value, data_, sizeof(T));
     return value;
@@ -340,7 +341,7 @@ class consumer : public detail::channel_end {
     size_t size = 0;
     const lf_status_t status = check(lf_channel_peek(get(), wait.milliseconds(), &data, &size));
     if (status != LF_OK) return result<message>::none(status);
-    return result<message>(message(get(), data, size));
+    return result<message>(std::in_place, get(), data, size);
   }
   /** Copies the next message into `out` and gives its length; a longer one stays queued (lf::error LF_ERR_BUFFER_TOO_SMALL). */
   result<size_t> recv(std::span<std::byte> out, lf::timeout wait = wait_forever) {
@@ -364,7 +365,7 @@ class consumer : public detail::channel_end {
     size_t size = 0;
     const lf_status_t status = check(lf_channel_recv(get(), &value, sizeof(T), &size, wait.milliseconds()));
     if (status != LF_OK) return result<T>::none(status);
-    if (size != sizeof(T)) throw error(LF_ERR_INVALID_ARGUMENT, "a message shorter than the value was received");
+    if (size != sizeof(T)) detail::fail(LF_ERR_INVALID_ARGUMENT, "a message shorter than the value was received");
     return result<T>(value);
   }
   /** The next message, plain or buffer reference: inline bytes copied to `out`. */

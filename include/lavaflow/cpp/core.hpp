@@ -38,12 +38,29 @@ class error : public std::runtime_error {
   lf_status_t status_;
 };
 
+namespace detail {
+// The throws live out of line and cold, so that the inline hot calls stay small enough to be
+// inlined into the caller's loop (a throw's string building would otherwise bloat each one).
+
+/** Throws the lf::error of a failed call, with the thread's last error message. */
+[[noreturn, gnu::cold, gnu::noinline]] inline void throw_error(lf_status_t status) {
+  const char *message = lf_last_error_message();
+  throw error(status, (message && *message) ? message : lf_status_string(status));
+}
+/** Throws the lf::error of asking an lf::result for a value it does not have. */
+[[noreturn, gnu::cold, gnu::noinline]] inline void throw_no_value(lf_status_t status) {
+  throw error(status, std::string("no value: ") + lf_status_name(status));
+}
+/** Throws an lf::error the wrapper itself decided on. */
+[[noreturn, gnu::cold, gnu::noinline]] inline void fail(lf_status_t status, const char *message) {
+  throw error(status, message);
+}
+}  // namespace detail
+
 /** Throws lf::error when `status` is an error (negative); returns it otherwise. */
 inline lf_status_t check(lf_status_t status) {
-  if (status < 0) {
-    const char *message = lf_last_error_message();
-    throw error(status, (message && *message) ? message : lf_status_string(status));
-  }
+  if (status < 0) [[unlikely]]
+    detail::throw_error(status);
   return status;
 }
 
@@ -99,6 +116,9 @@ class result {
  public:
   /** A value (status `LF_OK`). */
   result(T value) : status_(LF_OK), value_(std::move(value)) {}  // NOLINT: implicit on purpose
+  /** A value made in place from `args` (status `LF_OK`). */
+  template <typename... Args>
+  explicit result(std::in_place_t, Args &&...args) : status_(LF_OK), value_(std::in_place, std::forward<Args>(args)...) {}
   /** No value, for a positive status (`LF_WOULD_BLOCK`, `LF_TIMEOUT`, ...). */
   static result none(lf_status_t status) noexcept { return result(status, no_value{}); }
 
@@ -118,7 +138,8 @@ class result {
   const T *operator->() const noexcept { return &*value_; }
   /** The value, or lf::error carrying the status when there is none. */
   T &value() & {
-    if (!value_) throw error(status_, std::string("no value: ") + lf_status_name(status_));
+    if (!value_) [[unlikely]]
+      detail::throw_no_value(status_);
     return *value_;
   }
   /** The value moved out, or lf::error carrying the status when there is none. */

@@ -137,7 +137,7 @@ class buffer_view {
     static_assert(std::is_trivially_copyable_v<T>, "a buffer holds trivially copyable elements");
     const auto b = bytes();
     if (reinterpret_cast<uintptr_t>(b.data()) % alignof(T) != 0)
-      throw error(LF_ERR_INVALID_ARGUMENT, "the buffer is not aligned for this element type");
+      detail::fail(LF_ERR_INVALID_ARGUMENT, "the buffer is not aligned for this element type");
     return {reinterpret_cast<T *>(b.data()), b.size() / sizeof(T)};
   }
   /** Usable bytes. */

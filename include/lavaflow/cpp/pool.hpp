@@ -48,7 +48,7 @@ class tensor {
   /** A contiguous array of `dtype` (::lf_dtype_t) with these extents (1..8 of them). */
   tensor(int32_t dtype, std::span<const int32_t> shape, int32_t order = LF_ORDER_ROW) {
     if (shape.empty() || shape.size() > LF_POOL_MAX_DIMS)
-      throw error(LF_ERR_INVALID_ARGUMENT, "a tensor has 1 to LF_POOL_MAX_DIMS dimensions");
+      detail::fail(LF_ERR_INVALID_ARGUMENT, "a tensor has 1 to LF_POOL_MAX_DIMS dimensions");
     raw_.dtype = dtype;
     raw_.major_order = order;
     raw_.ndims = static_cast<uint32_t>(shape.size());
@@ -62,7 +62,7 @@ class tensor {
 
   /** Byte strides, one per dimension (all 0, the default: contiguous). */
   tensor &strides(std::span<const int32_t> strides) {
-    if (strides.size() != raw_.ndims) throw error(LF_ERR_INVALID_ARGUMENT, "one stride per dimension");
+    if (strides.size() != raw_.ndims) detail::fail(LF_ERR_INVALID_ARGUMENT, "one stride per dimension");
     for (size_t i = 0; i < strides.size(); ++i) raw_.strides[i] = strides[i];
     return *this;
   }
@@ -210,7 +210,7 @@ struct pool_metadata {
     auto m = sized<lf_pool_metadata_t>();
     copy_field(m.name, sizeof m.name, name, "name");
     copy_field(m.units, sizeof m.units, units, "units");
-    if (attributes.size() > 16) throw error(LF_ERR_INVALID_ARGUMENT, "metadata has at most 16 attributes");
+    if (attributes.size() > 16) detail::fail(LF_ERR_INVALID_ARGUMENT, "metadata has at most 16 attributes");
     m.attribute_count = static_cast<uint32_t>(attributes.size());
     for (size_t i = 0; i < attributes.size(); ++i) {
       copy_field(m.attributes[i].key, sizeof m.attributes[i].key, attributes[i].first, "attribute key");
@@ -271,8 +271,8 @@ class frame_loan {
   void commit(const tensor &desc) { commit(desc, bytes_); }
   /** Publishes the frame with `bytes` of payload (at most the claimed size). */
   void commit(const tensor &desc, uint32_t bytes) {
-    if (producer_ == nullptr) throw error(LF_ERR_INVALID_STATE, "the frame was already committed or aborted");
-    if (bytes > bytes_) throw error(LF_ERR_INVALID_ARGUMENT, "commit of more bytes than were claimed");
+    if (producer_ == nullptr) detail::fail(LF_ERR_INVALID_STATE, "the frame was already committed or aborted");
+    if (bytes > bytes_) detail::fail(LF_ERR_INVALID_ARGUMENT, "commit of more bytes than were claimed");
     check(lf_pool_producer_commit(std::exchange(producer_, nullptr), &desc.raw(), bytes));
   }
   /** Gives the slot back without publishing (what the destructor does). */
@@ -326,7 +326,7 @@ class pool_producer {
 
  private:
   void publish_bytes(const tensor &desc, const void *data, size_t size) {
-    if (size > UINT32_MAX) throw error(LF_ERR_INVALID_ARGUMENT, "a frame holds less than 4 GiB");
+    if (size > UINT32_MAX) detail::fail(LF_ERR_INVALID_ARGUMENT, "a frame holds less than 4 GiB");
     check(lf_pool_producer_publish(get(), &desc.raw(), data, static_cast<uint32_t>(size)));
   }
   unique_handle<lf_pool_producer_t, lf_pool_producer_detach> handle_;
@@ -372,7 +372,7 @@ class frame {
   const lf_pool_view_t &raw() const noexcept { return view_; }
   /** Releases the frame: true if what was read is intact, false if the producer overwrote it meanwhile (discard it). */
   bool finish() {
-    if (consumer_ == nullptr) throw error(LF_ERR_INVALID_STATE, "the frame was already released");
+    if (consumer_ == nullptr) detail::fail(LF_ERR_INVALID_STATE, "the frame was already released");
     return check(lf_pool_consumer_release(std::exchange(consumer_, nullptr))) == LF_OK;
   }
   /** Releases the frame without asking whether it stayed intact (what the destructor does). */
@@ -402,14 +402,14 @@ class pool_consumer {
     auto view = sized<lf_pool_view_t>();
     const lf_status_t status = check(lf_pool_consumer_poll(get(), &view));
     if (status != LF_OK) return result<frame>::none(status);
-    return result<frame>(frame(get(), view));
+    return result<frame>(std::in_place, get(), view);
   }
   /** The next frame by the mode, waiting up to `wait`. */
   result<frame> wait(lf::timeout wait = wait_forever) {
     auto view = sized<lf_pool_view_t>();
     const lf_status_t status = check(lf_pool_consumer_wait(get(), &view, wait.nanoseconds()));
     if (status != LF_OK) return result<frame>::none(status);
-    return result<frame>(frame(get(), view));
+    return result<frame>(std::in_place, get(), view);
   }
   /** The counters: frames read, dropped, skipped, epochs. */
   lf_pool_counters_t counters() const {
