@@ -115,6 +115,7 @@ impl ChannelOptions {
 
 /// A timeout as the C API takes it: -1 forever, 0 never wait, else milliseconds (a partial
 /// millisecond counts as one, so that a short timeout still waits).
+#[inline]
 pub(crate) fn timeout_ms(timeout: Option<Duration>) -> i32 {
     match timeout {
         None => -1,
@@ -200,6 +201,7 @@ impl End {
 }
 
 impl Drop for End {
+    #[inline]
     fn drop(&mut self) {
         // SAFETY: the end is ours and no call is inside it (we hold it by value).
         unsafe { sys::lf_channel_destroy(self.raw) };
@@ -246,6 +248,7 @@ impl Context {
 impl Producer {
     /// Copy `data` into the channel as one message. `Ok(false)`: the ring stayed full for the
     /// whole timeout (`Some(Duration::ZERO)`: do not wait; `None`: wait for room).
+    #[inline]
     pub fn send(&mut self, data: &[u8], timeout: Option<Duration>) -> Result<bool> {
         // SAFETY: a live end used by this thread; data is valid for its length.
         check_timed(unsafe { sys::lf_channel_send(self.end.raw, data.as_ptr().cast(), data.len(), timeout_ms(timeout)) })
@@ -253,6 +256,7 @@ impl Producer {
 
     /// Room for a message of up to `size` bytes, to write in place: commit the [`Loan`], or
     /// drop it to send nothing. `Ok(None)`: the ring stayed full for the timeout.
+    #[inline]
     pub fn reserve(&mut self, size: usize, timeout: Option<Duration>) -> Result<Option<Loan<'_>>> {
         let mut data = ptr::null_mut();
         // SAFETY: a live end used by this thread; data is an out pointer.
@@ -275,12 +279,19 @@ impl Producer {
     pub fn reason(&self) -> Result<String> {
         self.end.reason()
     }
+
+    /// The C handle, for calls of [`lavaflow_sys`] not wrapped here (still owned by `self`;
+    /// the C API's one-thread-at-a-time rule applies to it).
+    pub fn as_raw(&self) -> *mut sys::lf_channel_t {
+        self.end.raw
+    }
 }
 
 impl Consumer {
     /// The next message, in the ring, until the returned [`Message`] is dropped. `Ok(None)`:
     /// none came within the timeout. The end of the stream (every producer closed and all they
     /// sent was received) is the error [`crate::ErrorKind::EndOfStream`].
+    #[inline]
     pub fn peek(&mut self, timeout: Option<Duration>) -> Result<Option<Message<'_>>> {
         let mut data = ptr::null();
         let mut size = 0usize;
@@ -293,6 +304,7 @@ impl Consumer {
     /// Copy the next message into `buffer` and return its length; `Ok(None)` when none came
     /// within the timeout. A message longer than `buffer` stays queued: the error's kind is
     /// [`crate::ErrorKind::BufferTooSmall`].
+    #[inline]
     pub fn recv(&mut self, buffer: &mut [u8], timeout: Option<Duration>) -> Result<Option<usize>> {
         let mut size = 0usize;
         // SAFETY: a live end used by this thread; buffer is valid for its length.
@@ -321,6 +333,11 @@ impl Consumer {
     pub fn reason(&self) -> Result<String> {
         self.end.reason()
     }
+
+    /// The C handle, for calls of [`lavaflow_sys`] not wrapped here (still owned by `self`).
+    pub fn as_raw(&self) -> *mut sys::lf_channel_t {
+        self.end.raw
+    }
 }
 
 /// Room reserved in the ring for one message: write it, then [`commit`](Loan::commit).
@@ -335,24 +352,33 @@ pub struct Loan<'a> {
 
 impl Loan<'_> {
     /// Publish the whole reserved length.
+    #[inline]
     pub fn commit(self) -> Result<()> {
         let size = self.size;
         self.commit_len(size)
     }
 
     /// Publish the first `len` bytes (at most the reserved length).
+    #[inline]
     pub fn commit_len(mut self, len: usize) -> Result<()> {
         if len > self.size {
-            return Err(Error::invalid_argument(format!("commit of {len} bytes, {} were reserved", self.size)));
+            return Err(commit_too_long(len, self.size));
         }
-        self.committed = true;
         // SAFETY: a reservation is pending on this end (the loan exists), used by this thread.
-        check(unsafe { sys::lf_channel_commit(self.producer.end.raw, len) })
+        check(unsafe { sys::lf_channel_commit(self.producer.end.raw, len) })?;
+        self.committed = true; // (a refused commit stays pending: dropping the loan aborts it)
+        Ok(())
     }
+}
+
+#[cold]
+fn commit_too_long(len: usize, size: usize) -> Error {
+    Error::invalid_argument(format!("commit of {len} bytes, {size} were reserved"))
 }
 
 impl Deref for Loan<'_> {
     type Target = [u8];
+    #[inline]
     fn deref(&self) -> &[u8] {
         if self.size == 0 {
             return &[];
@@ -363,6 +389,7 @@ impl Deref for Loan<'_> {
 }
 
 impl DerefMut for Loan<'_> {
+    #[inline]
     fn deref_mut(&mut self) -> &mut [u8] {
         if self.size == 0 {
             return &mut [];
@@ -373,6 +400,7 @@ impl DerefMut for Loan<'_> {
 }
 
 impl Drop for Loan<'_> {
+    #[inline]
     fn drop(&mut self) {
         if !self.committed {
             // SAFETY: the reservation is still pending; aborting cannot fail on a live end.
@@ -411,6 +439,7 @@ pub struct Message<'a> {
 
 impl Deref for Message<'_> {
     type Target = [u8];
+    #[inline]
     fn deref(&self) -> &[u8] {
         if self.size == 0 {
             return &[];
@@ -421,6 +450,7 @@ impl Deref for Message<'_> {
 }
 
 impl Drop for Message<'_> {
+    #[inline]
     fn drop(&mut self) {
         // SAFETY: this message is the one peeked on this end; releasing it cannot fail then.
         unsafe { sys::lf_channel_release(self.consumer.end.raw) };

@@ -43,7 +43,10 @@ pub struct Error {
 }
 
 impl Error {
-    /// The error of the call that just returned `status` on this thread.
+    /// The error of the call that just returned `status` on this thread. (Cold and out of
+    /// line: the hot calls that may fail stay small enough to be inlined into the caller.)
+    #[cold]
+    #[inline(never)]
     pub(crate) fn last(status: i32) -> Error {
         // SAFETY: lf_last_error_message never returns NULL and the text stays valid until the
         // next failing call on this thread; it is copied at once.
@@ -106,6 +109,7 @@ impl std::error::Error for Error {}
 pub type Result<T> = std::result::Result<T, Error>;
 
 /// `LF_OK` as `Ok`, a failure as the error with its message.
+#[inline]
 pub(crate) fn check(status: i32) -> Result<()> {
     if status == sys::LF_OK {
         Ok(())
@@ -116,11 +120,22 @@ pub(crate) fn check(status: i32) -> Result<()> {
 
 /// For calls that may time out: `Ok(true)` done, `Ok(false)` nothing within the timeout
 /// (`LF_WOULD_BLOCK`, `LF_TIMEOUT`), otherwise the error (the end of a stream included).
+#[inline]
 pub(crate) fn check_timed(status: i32) -> Result<bool> {
     match status {
         sys::LF_OK => Ok(true),
         sys::LF_WOULD_BLOCK | sys::LF_TIMEOUT => Ok(false),
-        sys::LF_END_OF_STREAM => Err(Error { status, message: String::new() }),
-        _ => Err(Error::last(status)),
+        _ => Err(not_timed(status)),
+    }
+}
+
+/// The end of a stream (no message of its own) or the call's error.
+#[cold]
+#[inline(never)]
+fn not_timed(status: i32) -> Error {
+    if status == sys::LF_END_OF_STREAM {
+        Error { status, message: String::new() }
+    } else {
+        Error::last(status)
     }
 }

@@ -190,6 +190,7 @@ impl PoolProducer {
     /// A payload slot of `bytes` to write in place: commit the [`FrameLoan`] with the
     /// frame's description, or drop it to publish nothing. A size larger than every pool is
     /// refused, never truncated.
+    #[inline]
     pub fn claim(&mut self, bytes: usize) -> Result<FrameLoan<'_>> {
         let size = u32::try_from(bytes).map_err(|_| Error::invalid_argument(format!("{bytes} bytes: at most 4 GiB")))?;
         let mut payload = ptr::null_mut();
@@ -199,6 +200,7 @@ impl PoolProducer {
     }
 
     /// Publish a copy of `data` as one frame.
+    #[inline]
     pub fn publish(&mut self, desc: &FrameDesc, data: &[u8]) -> Result<()> {
         let t = desc.raw()?;
         let bytes = u32::try_from(data.len()).map_err(|_| Error::invalid_argument("more than 4 GiB".into()))?;
@@ -226,6 +228,7 @@ pub struct FrameLoan<'a> {
 impl FrameLoan<'_> {
     /// Publish the frame: `desc` must agree with the bytes (dims, strides and dtype), or the
     /// error says why and the claim stays open (drop the loan to abort).
+    #[inline]
     pub fn commit(mut self, desc: &FrameDesc) -> Result<()> {
         let t = desc.raw()?;
         // SAFETY: a claim is pending on this producer (the loan exists).
@@ -237,6 +240,7 @@ impl FrameLoan<'_> {
 
 impl std::ops::Deref for FrameLoan<'_> {
     type Target = [u8];
+    #[inline]
     fn deref(&self) -> &[u8] {
         if self.size == 0 {
             return &[];
@@ -247,6 +251,7 @@ impl std::ops::Deref for FrameLoan<'_> {
 }
 
 impl std::ops::DerefMut for FrameLoan<'_> {
+    #[inline]
     fn deref_mut(&mut self) -> &mut [u8] {
         if self.size == 0 {
             return &mut [];
@@ -317,11 +322,13 @@ impl PoolConsumer {
     }
 
     /// The next frame by the mode, if one is due now.
+    #[inline]
     pub fn poll(&mut self) -> Result<Option<Frame<'_>>> {
         self.wait(Some(Duration::ZERO))
     }
 
     /// The next frame by the mode, waiting up to `timeout` (`None`: as long as it takes).
+    #[inline]
     pub fn wait(&mut self, timeout: Option<Duration>) -> Result<Option<Frame<'_>>> {
         // SAFETY: zeroed with struct_size set.
         let mut view: sys::lf_pool_view_t = unsafe { std::mem::zeroed() };
@@ -381,6 +388,7 @@ impl std::fmt::Debug for Frame<'_> {
 
 impl Frame<'_> {
     /// The payload (read-only shared memory).
+    #[inline]
     pub fn payload(&self) -> &[u8] {
         if self.view.bytes == 0 {
             return &[];
@@ -406,6 +414,7 @@ impl Frame<'_> {
 
     /// Release the frame: `Ok(true)` if what was read is intact, `Ok(false)` if the producer
     /// overwrote it meanwhile (discard what was read; counted as a late drop).
+    #[inline]
     pub fn finish(mut self) -> Result<bool> {
         self.finished = true;
         // SAFETY: this frame's view is the one held by its consumer.
