@@ -3,6 +3,8 @@
 
 usage: check_bindings.py --include DIR LIBRARY... -- BINDING...
   BINDING: rust=CRATE_DIR (its src/generated.rs and UNBOUND)
+           cpp=INCLUDE_DIR (lavaflow.hpp, lavaflow_mpi.hpp, cpp/*.hpp and cpp/UNBOUND: a C++
+               wrapper calls the C prototypes themselves, so its arity is the compiler's check)
 
 For each binding: every lf_* function exported by the given libraries (nm -D) is declared by
 the binding or listed in its UNBOUND file with a reason (a name or an fnmatch pattern, then the
@@ -50,14 +52,24 @@ def rust_declarations(crate_dir):
     return declared
 
 
-def unbound(crate_dir):
+def cpp_uses(include_dir, arity):
+    used = {}
+    for path in glob.glob(os.path.join(include_dir, "*.hpp")) + glob.glob(os.path.join(include_dir, "cpp", "*.hpp")):
+        text = strip_comments(open(path, encoding="utf-8").read())
+        for name in re.findall(r"\b(lf_[a-z0-9_]+)\b", text):
+            if name in arity:  # a C function (called, or a destroy function as a template argument)
+                used[name] = arity[name]
+    return used
+
+
+def unbound(unbound_file):
     patterns = []
-    for line in open(os.path.join(crate_dir, "UNBOUND"), encoding="utf-8"):
+    for line in open(unbound_file, encoding="utf-8"):
         line = line.strip()
         if line and not line.startswith("#"):
             pattern, _, reason = line.partition(" ")
             if not reason.strip():
-                sys.exit("check_bindings: %s/UNBOUND: '%s' has no reason" % (crate_dir, pattern))
+                sys.exit("check_bindings: %s: '%s' has no reason" % (unbound_file, pattern))
             patterns.append(pattern)
     return patterns
 
@@ -75,10 +87,14 @@ def main():
     failures = 0
     for binding in bindings:
         language, _, where = binding.partition("=")
-        if language != "rust":
+        if language == "rust":
+            declared = rust_declarations(where)
+            skipped = unbound(os.path.join(where, "UNBOUND"))
+        elif language == "cpp":
+            declared = cpp_uses(where, arity)
+            skipped = unbound(os.path.join(where, "cpp", "UNBOUND"))
+        else:
             sys.exit("check_bindings: unknown binding %s" % binding)
-        declared = rust_declarations(where)
-        skipped = unbound(where)
         missing = sorted(s for s in symbols if s not in declared and not any(fnmatch.fnmatch(s, p) for p in skipped))
         extra = sorted(d for d in declared if d not in symbols)
         wrong = sorted(d for d in declared if d in arity and declared[d] != arity[d])

@@ -236,6 +236,11 @@ class scope {
 
 /** A scope level's name ("process", "numa", ...). */
 inline std::string scope_level_name(int32_t level) { return lf_scope_level_name(level); }
+/** A mechanism's name ("shared_memory", ...). */
+inline std::string mechanism_name(uint32_t mechanism) { return lf_mechanism_name(mechanism); }
+/** A topology object type's name ("numa_node", ...). */
+inline std::string topology_object_type_name(int32_t type) { return lf_topology_object_type_name(type); }
+
 /** A scope level from its name. */
 inline int32_t scope_level_from_name(const std::string &name) {
   int32_t level = 0;

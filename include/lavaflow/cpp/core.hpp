@@ -235,6 +235,11 @@ inline uint32_t abi_version() noexcept { return lf_abi_version(); }
 /** Whether the library loaded was built with an optional feature (an ::lf_feature bit). */
 inline bool has_feature(uint64_t feature) noexcept { return (lf_build_features() & feature) == feature; }
 
+/** An optional feature's name ("vulkan", "zstd", ...). */
+inline std::string feature_name(uint64_t feature) { return lf_feature_name(feature); }
+/** A log level's name. */
+inline std::string log_level_name(int32_t level) { return lf_log_level_name(level); }
+
 /** Sets the lowest level the library logs (an ::lf_log_level_t value). */
 inline void set_log_level(int32_t level) { check(lf_log_set_level(level)); }
 /** Sends the library's log to `callback` (nullptr: back to stderr). */

@@ -268,6 +268,9 @@ class buffer_pool {
   unique_handle<lf_buffer_pool_t, lf_buffer_pool_destroy> handle_;
 };
 
+/** A device type's name ("discrete", "cpu", ...). */
+inline std::string device_type_name(int32_t type) { return lf_device_type_name(type); }
+
 /** A memory kind's name ("host", "shared", "device"). */
 inline std::string memory_kind_name(int32_t kind) { return lf_memory_kind_name(kind); }
 
