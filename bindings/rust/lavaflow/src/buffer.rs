@@ -78,6 +78,11 @@ impl Buffer {
         Ok(buffer)
     }
 
+    /// The C handle (still owned by `self`).
+    pub fn as_raw(&self) -> *mut sys::lf_buffer_t {
+        self.raw
+    }
+
     fn raw_info(&self) -> Result<sys::lf_buffer_info_t> {
         // SAFETY: zeroed with struct_size set, as the C API wants.
         let mut info: sys::lf_buffer_info_t = unsafe { std::mem::zeroed() };

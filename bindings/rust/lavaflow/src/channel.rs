@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use lavaflow_sys as sys;
 
+use crate::buffer::Buffer;
 use crate::context::{c_string, Context};
 use crate::error::{check, check_timed, Error, Result};
 
@@ -167,6 +168,20 @@ impl End {
         Ok(End { raw })
     }
 
+    fn make_in(context: &Context, memory: &Buffer, options: &ChannelOptions, role: i32, create: bool) -> Result<End> {
+        let params = options.raw(role);
+        let mut raw = ptr::null_mut();
+        // SAFETY: a live context and buffer, params that live across the call.
+        check(unsafe {
+            if create {
+                sys::lf_channel_create_in_buffer(context.as_raw(), memory.as_raw(), &params, &mut raw)
+            } else {
+                sys::lf_channel_open_buffer(context.as_raw(), memory.as_raw(), &params, &mut raw)
+            }
+        })?;
+        Ok(End { raw })
+    }
+
     fn info(&self) -> Result<ChannelInfo> {
         // SAFETY: zeroed, then struct_size set, as the C API wants.
         let mut i: sys::lf_channel_info_t = unsafe { std::mem::zeroed() };
@@ -243,6 +258,24 @@ impl Context {
     pub fn open_consumer(&self, name: &str, options: &ChannelOptions) -> Result<Consumer> {
         Ok(Consumer { end: End::make(self, name, options, sys::LF_CHANNEL_CONSUMER, false)? })
     }
+    /// Create a channel in shared memory you provide ([`channel_buffer_size`] bytes, e.g. a
+    /// buffer you pass to another process yourself) and be its consumer.
+    pub fn create_consumer_in(&self, memory: &Buffer, options: &ChannelOptions) -> Result<Consumer> {
+        Ok(Consumer { end: End::make_in(self, memory, options, sys::LF_CHANNEL_CONSUMER, true)? })
+    }
+    /// Open, as a producer, a channel another end created in `memory`.
+    pub fn open_producer_in(&self, memory: &Buffer, options: &ChannelOptions) -> Result<Producer> {
+        Ok(Producer { end: End::make_in(self, memory, options, sys::LF_CHANNEL_PRODUCER, false)? })
+    }
+}
+
+/// Bytes of shared memory a channel of `capacity` bytes per ring and `max_producers` needs
+/// (for [`Context::create_consumer_in`]).
+pub fn channel_buffer_size(capacity: u64, max_producers: u32) -> Result<u64> {
+    let mut size = 0u64;
+    // SAFETY: plain values and an out pointer.
+    check(unsafe { sys::lf_channel_buffer_size(capacity, max_producers, &mut size) })?;
+    Ok(size)
 }
 
 impl Producer {
@@ -262,6 +295,24 @@ impl Producer {
         // SAFETY: a live end used by this thread; data is an out pointer.
         let ready = check_timed(unsafe { sys::lf_channel_reserve(self.end.raw, size, timeout_ms(timeout), &mut data) })?;
         Ok(if ready { Some(Loan { producer: self, data: data.cast(), size, committed: false }) } else { None })
+    }
+
+    /// Send a reference to `len` bytes at `offset` of shared (or device) memory, with `inline`
+    /// bytes of your own (a header): the consumer reads the memory in place, mapped once per
+    /// buffer. The channel keeps the buffer alive until [`Producer::forget_buffer`]. `Ok(false)`:
+    /// the ring stayed full for the timeout. Private host memory is refused (`Unsupported`).
+    pub fn send_buffer(&mut self, memory: &Buffer, offset: u64, len: u64, inline: &[u8], timeout: Option<Duration>) -> Result<bool> {
+        // SAFETY: a live end and buffer; inline valid for its length.
+        check_timed(unsafe {
+            sys::lf_channel_send_buffer(self.end.raw, memory.as_raw(), offset, len, inline.as_ptr().cast(), inline.len(), timeout_ms(timeout))
+        })
+    }
+
+    /// Stop referring to `memory`: the consumer drops its mapping once it has received past
+    /// this point. `Ok(false)`: the ring stayed full for the timeout.
+    pub fn forget_buffer(&mut self, memory: &Buffer, timeout: Option<Duration>) -> Result<bool> {
+        // SAFETY: a live end and buffer.
+        check_timed(unsafe { sys::lf_channel_forget_buffer(self.end.raw, memory.as_raw(), timeout_ms(timeout)) })
     }
 
     /// Close this end: what was committed is still delivered, then the consumer sees the end
@@ -312,6 +363,23 @@ impl Consumer {
             sys::lf_channel_recv(self.end.raw, buffer.as_mut_ptr().cast(), buffer.len(), &mut size, timeout_ms(timeout))
         })?;
         Ok(if ready { Some(size) } else { None })
+    }
+
+    /// The next message, plain or a buffer reference: its inline bytes are copied to `inline`
+    /// and the referred memory, if any, is readable in place through the [`BufferRef`]
+    /// (borrowing this consumer: the channel owns the mapping). `Ok(None)`: nothing within
+    /// the timeout.
+    pub fn recv_buffer(&mut self, inline: &mut [u8], timeout: Option<Duration>) -> Result<Option<(usize, Option<BufferRef<'_>>)>> {
+        let (mut raw, mut offset, mut len, mut size) = (ptr::null_mut(), 0u64, 0u64, 0usize);
+        // SAFETY: a live end used by this thread; out pointers and a buffer valid for its length.
+        let ready = check_timed(unsafe {
+            sys::lf_channel_recv_buffer(self.end.raw, &mut raw, &mut offset, &mut len, inline.as_mut_ptr().cast(), inline.len(), &mut size, timeout_ms(timeout))
+        })?;
+        if !ready {
+            return Ok(None);
+        }
+        let reference = if raw.is_null() { None } else { Some(BufferRef::new(raw, offset, len)?) };
+        Ok(Some((size, reference)))
     }
 
     /// The next message as a new vector; `Ok(None)` when none came within the timeout.
@@ -446,6 +514,69 @@ impl Deref for Message<'_> {
         }
         // SAFETY: the peeked message is `size` readable bytes until it is released.
         unsafe { std::slice::from_raw_parts(self.data, self.size) }
+    }
+}
+
+impl Message<'_> {
+    /// The memory this message refers to, for a buffer-reference message (its bytes are the
+    /// inline data); `Ok(None)` for a plain message.
+    pub fn buffer(&self) -> Result<Option<BufferRef<'_>>> {
+        let (mut raw, mut offset, mut len) = (ptr::null_mut(), 0u64, 0u64);
+        // SAFETY: this end holds the peeked message; out pointers.
+        let status = unsafe { sys::lf_channel_peeked_buffer(self.consumer.end.raw, &mut raw, &mut offset, &mut len) };
+        if status == sys::LF_ERR_NOT_FOUND {
+            return Ok(None);
+        }
+        check(status)?;
+        Ok(Some(BufferRef::new(raw, offset, len)?))
+    }
+}
+
+/// The bytes a buffer-reference message points at, mapped by the consumer's channel end (which
+/// owns the mapping): readable while this borrow of the consumer lives. The next receive,
+/// which may drop the mapping, cannot happen before it is gone:
+///
+/// ```compile_fail
+/// # fn f(consumer: &mut lavaflow::Consumer) -> lavaflow::Result<()> {
+/// let (mut a, mut b) = ([0u8; 8], [0u8; 8]);
+/// let (_, reference) = consumer.recv_buffer(&mut a, None)?.unwrap();
+/// consumer.recv_buffer(&mut b, None)?; // error: `*consumer` is already borrowed
+/// drop(reference);
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct BufferRef<'a> {
+    data: *const u8,
+    offset: u64,
+    len: usize,
+    _consumer: std::marker::PhantomData<&'a Consumer>,
+}
+
+impl BufferRef<'_> {
+    fn new(raw: *mut sys::lf_buffer_t, offset: u64, len: u64) -> Result<Self> {
+        let (mut data, mut size) = (ptr::null_mut(), 0usize);
+        // SAFETY: the channel's live buffer; out pointers. (Device-local memory: InvalidState.)
+        check(unsafe { sys::lf_buffer_get_data(raw, &mut data, &mut size) })?;
+        if offset.checked_add(len).map_or(true, |end| end > size as u64) {
+            return Err(Error::invalid_argument(format!("reference {offset}+{len} outside a buffer of {size} bytes")));
+        }
+        // SAFETY: offset is within the mapping (checked above).
+        Ok(BufferRef { data: unsafe { data.cast::<u8>().add(offset as usize) }, offset, len: len as usize, _consumer: std::marker::PhantomData })
+    }
+    /// Where the referred bytes start in the buffer.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+}
+
+impl Deref for BufferRef<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        if self.len == 0 {
+            return &[];
+        }
+        // SAFETY: `len` bytes of the channel's mapping, valid while the consumer is borrowed.
+        unsafe { std::slice::from_raw_parts(self.data, self.len) }
     }
 }
 

@@ -41,9 +41,15 @@ mod pool;
 mod scope;
 
 pub use buffer::{Buffer, BufferOptions, MemoryKind};
-pub use channel::{ChannelInfo, ChannelOptions, Consumer, Loan, Message, Producer, WaitMode};
+pub use channel::{channel_buffer_size, BufferRef, ChannelInfo, ChannelOptions, Consumer, Loan, Message, Producer, WaitMode};
 pub use context::Context;
 pub use error::{Error, ErrorKind, Result};
-pub use pool::{ConsumerMode, DType, DriverOptions, Frame, FrameDesc, FrameLoan, PoolConsumer, PoolCounters, PoolDriver, PoolOptions, PoolProducer};
+pub use pool::{ConsumerMode, DType, DriverOptions, Frame, FrameDesc, FrameLoan, Metadata, PoolConsumer, PoolCounters, PoolDriver, PoolOptions, PoolProducer};
 pub use scope::{Identity, Scope, ScopeLevel};
 pub use lavaflow_sys as sys;
+
+/// The version of the lavaflow library loaded, e.g. "0.1.0".
+pub fn version() -> String {
+    // SAFETY: static text.
+    unsafe { std::ffi::CStr::from_ptr(sys::lf_version_string()) }.to_string_lossy().into_owned()
+}

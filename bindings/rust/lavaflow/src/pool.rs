@@ -199,6 +199,14 @@ impl PoolProducer {
         Ok(FrameLoan { producer: self, data: payload.cast(), size: bytes, done: false })
     }
 
+    /// Set the stream's metadata record (a new version; consumers read it with
+    /// [`PoolConsumer::metadata`]). Fields that do not fit are refused, never truncated.
+    pub fn set_metadata(&mut self, metadata: &Metadata) -> Result<()> {
+        let m = metadata.raw()?;
+        // SAFETY: a live producer used by this thread; m valid across the call.
+        check(unsafe { sys::lf_pool_producer_set_metadata(self.raw, &m) })
+    }
+
     /// Publish a copy of `data` as one frame.
     #[inline]
     pub fn publish(&mut self, desc: &FrameDesc, data: &[u8]) -> Result<()> {
@@ -285,6 +293,58 @@ pub struct PoolCounters {
     pub skipped: u64,
     /// The current epoch.
     pub epoch: u64,
+    /// Epochs followed since attaching.
+    pub epoch_changes: u64,
+    /// Times the driver went away and the lease was taken again.
+    pub reattachments: u64,
+}
+
+/// A stream's metadata record: a name, units and up to 16 key/value attributes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Metadata {
+    /// 0 when none was set; frames carry the version they were made with.
+    pub version: u32,
+    /// At most 63 bytes.
+    pub name: String,
+    /// At most 31 bytes.
+    pub units: String,
+    /// Keys of 1..31 bytes, values of at most 127.
+    pub attributes: Vec<(String, String)>,
+}
+
+fn copy_text(to: &mut [std::os::raw::c_char], from: &str, what: &str) -> Result<()> {
+    if from.len() >= to.len() || from.as_bytes().contains(&0) {
+        return Err(Error::invalid_argument(format!("metadata {what} {from:?}: at most {} bytes, no NUL", to.len() - 1)));
+    }
+    for (t, &b) in to.iter_mut().zip(from.as_bytes()) {
+        *t = b as std::os::raw::c_char;
+    }
+    to[from.len()] = 0;
+    Ok(())
+}
+
+fn read_text(from: &[std::os::raw::c_char]) -> String {
+    let bytes: Vec<u8> = from.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
+impl Metadata {
+    fn raw(&self) -> Result<sys::lf_pool_metadata_t> {
+        // SAFETY: zero is every field's default.
+        let mut m: sys::lf_pool_metadata_t = unsafe { std::mem::zeroed() };
+        m.struct_size = std::mem::size_of::<sys::lf_pool_metadata_t>() as u32;
+        copy_text(&mut m.name, &self.name, "name")?;
+        copy_text(&mut m.units, &self.units, "units")?;
+        if self.attributes.len() > m.attributes.len() {
+            return Err(Error::invalid_argument(format!("{} metadata attributes: at most 16", self.attributes.len())));
+        }
+        m.attribute_count = self.attributes.len() as u32;
+        for (slot, (key, value)) in m.attributes.iter_mut().zip(&self.attributes) {
+            copy_text(&mut slot.key, key, "key")?;
+            copy_text(&mut slot.value, value, "value")?;
+        }
+        Ok(m)
+    }
 }
 
 impl PoolConsumer {
@@ -346,6 +406,22 @@ impl PoolConsumer {
         }
     }
 
+    /// The stream's metadata record (version 0: none was set).
+    pub fn metadata(&mut self) -> Result<Metadata> {
+        // SAFETY: zeroed with struct_size set.
+        let mut m: sys::lf_pool_metadata_t = unsafe { std::mem::zeroed() };
+        m.struct_size = std::mem::size_of::<sys::lf_pool_metadata_t>() as u32;
+        // SAFETY: a live consumer and a valid out struct.
+        check(unsafe { sys::lf_pool_consumer_get_metadata(self.raw, &mut m) })?;
+        let count = (m.attribute_count as usize).min(m.attributes.len());
+        Ok(Metadata {
+            version: m.version,
+            name: read_text(&m.name),
+            units: read_text(&m.units),
+            attributes: m.attributes[..count].iter().map(|a| (read_text(&a.key), read_text(&a.value))).collect(),
+        })
+    }
+
     /// The counters.
     pub fn counters(&mut self) -> Result<PoolCounters> {
         // SAFETY: zeroed with struct_size set.
@@ -360,6 +436,8 @@ impl PoolConsumer {
             invalid: c.invalid,
             skipped: c.skipped,
             epoch: c.epoch,
+            epoch_changes: c.epoch_changes,
+            reattachments: c.reattachments,
         })
     }
 }

@@ -155,3 +155,50 @@ fn contexts_and_ends_move_between_threads() {
     let other = std::sync::Arc::clone(&shared);
     thread::spawn(move || other.base_dir().unwrap()).join().unwrap();
 }
+
+#[test]
+fn buffer_references_are_read_in_place_and_host_memory_is_refused() {
+    use lavaflow::{BufferOptions, MemoryKind};
+    let ctx = Context::new().unwrap();
+    let name = unique("refs");
+    let mut consumer = ctx.create_consumer(&name, &ChannelOptions::new()).unwrap();
+    let mut producer = ctx.open_producer(&name, &ChannelOptions::new()).unwrap();
+    let mut shared = ctx.buffer(8192, &BufferOptions::new().kind(MemoryKind::Shared)).unwrap();
+    for (i, b) in shared.as_mut_slice().iter_mut().enumerate() {
+        *b = (i % 251) as u8;
+    }
+    assert!(producer.send_buffer(&shared, 4096, 100, b"hdr", None).unwrap());
+    assert!(producer.send(b"plain", None).unwrap());
+    let mut inline = [0u8; 16];
+    {
+        let (size, reference) = consumer.recv_buffer(&mut inline, Some(Duration::from_secs(1))).unwrap().unwrap();
+        assert_eq!(&inline[..size], b"hdr");
+        let reference = reference.expect("a buffer message");
+        assert_eq!(reference.offset(), 4096);
+        assert_eq!(reference.len(), 100);
+        assert_eq!(reference[0], (4096 % 251) as u8);
+        assert_eq!(reference[99], ((4096 + 99) % 251) as u8);
+    }
+    let message = consumer.peek(NO_WAIT).unwrap().unwrap();
+    assert_eq!(&message[..], b"plain");
+    assert!(message.buffer().unwrap().is_none());
+    drop(message);
+    assert!(producer.forget_buffer(&shared, None).unwrap());
+    let host = ctx.buffer(64, &BufferOptions::new()).unwrap();
+    assert_eq!(producer.send_buffer(&host, 0, 64, &[], None).unwrap_err().kind(), ErrorKind::Unsupported);
+    assert_eq!(producer.forget_buffer(&shared, None).unwrap_err().kind(), ErrorKind::NotFound);
+}
+
+#[test]
+fn a_channel_in_memory_the_caller_provides() {
+    use lavaflow::{channel_buffer_size, BufferOptions, MemoryKind};
+    let ctx = Context::new().unwrap();
+    let size = channel_buffer_size(1 << 14, 1).unwrap();
+    let memory = ctx.buffer(size as usize, &BufferOptions::new().kind(MemoryKind::Shared)).unwrap();
+    let mut consumer = ctx.create_consumer_in(&memory, &ChannelOptions::new().capacity(1 << 14)).unwrap();
+    let mut producer = ctx.open_producer_in(&memory, &ChannelOptions::new()).unwrap();
+    assert!(producer.send(b"in caller memory", None).unwrap());
+    assert_eq!(consumer.recv_vec(NO_WAIT).unwrap().unwrap(), b"in caller memory");
+    assert!(channel_buffer_size(1000, 1).is_err()); // not a power of two
+    assert!(!lavaflow::version().is_empty());
+}

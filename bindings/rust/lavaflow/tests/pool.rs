@@ -95,3 +95,30 @@ fn bad_frames_are_refused_and_an_aborted_claim_publishes_nothing() {
     let missing = PoolProducer::attach(&other, 1, &quick).unwrap_err();
     assert_eq!(missing.kind(), lavaflow::ErrorKind::NotFound, "{missing}");
 }
+
+#[test]
+fn metadata_round_trips_and_what_does_not_fit_is_refused() {
+    use lavaflow::Metadata;
+    let dir = TempDir::new("metadata");
+    let ctx = Context::with_base_dir(&dir.0).unwrap();
+    let _driver = PoolDriver::start_with(&ctx, &DriverOptions::new().dynamic_streams(true)).unwrap();
+    let options = PoolOptions::new().start_driver(false).connect_timeout(Duration::from_secs(5));
+    let mut producer = PoolProducer::attach(&ctx, 3, &options).unwrap();
+    let mut consumer = PoolConsumer::attach(&ctx, 3, ConsumerMode::Latest, &options).unwrap();
+    assert_eq!(consumer.metadata().unwrap().version, 0);
+    let mut metadata = Metadata {
+        name: "camera".into(),
+        units: "counts".into(),
+        attributes: vec![("exposure_us".into(), "250".into()), ("gain".into(), "1.5".into())],
+        ..Metadata::default()
+    };
+    producer.set_metadata(&metadata).unwrap();
+    let read = consumer.metadata().unwrap();
+    assert!(read.version > 0);
+    assert_eq!((read.name.as_str(), read.units.as_str()), ("camera", "counts"));
+    assert_eq!(read.attributes, metadata.attributes);
+    metadata.name = "x".repeat(64);
+    assert_eq!(producer.set_metadata(&metadata).unwrap_err().kind(), lavaflow::ErrorKind::InvalidArgument);
+    let counters = consumer.counters().unwrap();
+    assert_eq!(counters.reattachments, 0);
+}
