@@ -76,8 +76,10 @@ class loan {
   /** A pending reservation of `size` bytes at `data` on `channel` (see lf::producer::reserve()). */
   loan(lf_channel_t *channel, void *data, size_t size) noexcept
       : channel_(channel), data_(static_cast<std::byte *>(data)), size_(size) {}
+  /** Takes over what `other` holds (`other` is left empty). */
   loan(loan &&other) noexcept
       : channel_(std::exchange(other.channel_, nullptr)), data_(other.data_), size_(other.size_) {}
+  /** Releases what this holds, then takes over what `other` holds. */
   loan &operator=(loan &&other) noexcept {
     if (this != &other) {
       abort();
@@ -142,8 +144,10 @@ class message {
   /** The peeked message of `channel` (see lf::consumer::peek()). */
   message(lf_channel_t *channel, const void *data, size_t size) noexcept
       : channel_(channel), data_(static_cast<const std::byte *>(data)), size_(size) {}
+  /** Takes over what `other` holds (`other` is left empty). */
   message(message &&other) noexcept
       : channel_(std::exchange(other.channel_, nullptr)), data_(other.data_), size_(other.size_) {}
+  /** Releases what this holds, then takes over what `other` holds. */
   message &operator=(message &&other) noexcept {
     if (this != &other) {
       release();

@@ -204,7 +204,10 @@ class buffer : public buffer_view {
     return buffer(raw);
   }
 
+  /** Takes over what `other` holds (`other` is left empty). */
+
   buffer(buffer &&other) noexcept : buffer_view(std::exchange(other.raw_, nullptr)) {}
+  /** Releases what this holds, then takes over what `other` holds. */
   buffer &operator=(buffer &&other) noexcept {
     if (this != &other) {
       reset();

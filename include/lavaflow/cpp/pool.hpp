@@ -244,8 +244,10 @@ class frame_loan {
   /** A claim of `bytes` at `payload` on `producer` (see lf::pool_producer::claim()). */
   frame_loan(lf_pool_producer_t *producer, void *payload, uint32_t bytes) noexcept
       : producer_(producer), payload_(static_cast<std::byte *>(payload)), bytes_(bytes) {}
+  /** Takes over what `other` holds (`other` is left empty). */
   frame_loan(frame_loan &&other) noexcept
       : producer_(std::exchange(other.producer_, nullptr)), payload_(other.payload_), bytes_(other.bytes_) {}
+  /** Releases what this holds, then takes over what `other` holds. */
   frame_loan &operator=(frame_loan &&other) noexcept {
     if (this != &other) {
       abort();
@@ -337,7 +339,9 @@ class frame {
  public:
   /** The view `view` held by `consumer` (see lf::pool_consumer::poll()). */
   frame(lf_pool_consumer_t *consumer, const lf_pool_view_t &view) noexcept : consumer_(consumer), view_(view) {}
+  /** Takes over what `other` holds (`other` is left empty). */
   frame(frame &&other) noexcept : consumer_(std::exchange(other.consumer_, nullptr)), view_(other.view_) {}
+  /** Releases what this holds, then takes over what `other` holds. */
   frame &operator=(frame &&other) noexcept {
     if (this != &other) {
       release();
