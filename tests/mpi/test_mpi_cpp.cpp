@@ -1,7 +1,8 @@
 // The C++ wrapper of lavaflow_mpi.h between two ranks: lf::mpi attaches, its info and the
 // peer's scope and reason; a channel forced over MPI (zstd) and one by scope, each carrying
 // numbered values with checksums, peeked in place and copied; the MPI statistics; the end of
-// the stream as a value; misuse as lf::error. Run: mpirun -np 2 test_mpi_cpp
+// the stream as a value; misuse as lf::error; a tensor-pool stream through lf::mpi_pool_bridge.
+// Run: mpirun -np 2 test_mpi_cpp
 #include <lavaflow/lavaflow_mpi.hpp>
 
 #pragma GCC diagnostic push
@@ -12,7 +13,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -76,6 +79,45 @@ void exchange(lf::mpi &mpi, uint32_t channel_id, const lf::mpi_channel_options &
   }
 }
 
+// lf::mpi_pool_bridge: rank 0 publishes frames into stream 7 of its pool and its source end
+// forwards them; rank 1's sink end publishes them into stream 9, where an lf::pool_consumer
+// reads each with its shape; the source's end ends the sink's stream (a value, not an error).
+void bridge(lf::mpi &mpi, const lf::context &ctx) {
+  constexpr uint32_t kFrames = 30;
+  if (g_rank == 0) {
+    lf::pool_producer producer(ctx, 7);
+    lf::pool_metadata m;
+    m.name = "bridged";
+    producer.set_metadata(m);
+    lf::mpi_pool_bridge source(mpi, 1, 40, LF_MPI_POOL_BRIDGE_SOURCE, 7);
+    REQUIRE(source.forward(1, lf::no_wait).value() == 0);  // nothing published yet
+    std::vector<float> values(4 * 16);
+    for (uint32_t k = 0; k < kFrames; ++k) {
+      for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(k * 1000 + i);
+      producer.publish(lf::tensor(LF_DTYPE_FLOAT32, {4, 16}), std::span<const float>(values));
+      REQUIRE(source.forward(1, 30s).value() == 1);
+    }
+    const auto stats = source.stats();
+    REQUIRE(stats.side == LF_MPI_POOL_BRIDGE_SOURCE && stats.frames == kFrames && stats.source_drops == 0);
+  } else {
+    lf::mpi_pool_bridge sink(mpi, 0, 40, LF_MPI_POOL_BRIDGE_SINK, 9);
+    lf::pool_consumer consumer(ctx, 9);
+    for (uint32_t k = 0; k < kFrames; ++k) {
+      REQUIRE(sink.forward(1, 30s).value() == 1);
+      auto frame = consumer.wait(5s);
+      for (int tries = 0; !frame && frame.epoch_changed() && tries < 100; ++tries) frame = consumer.wait(5s);
+      REQUIRE(frame.has_value());
+      REQUIRE(frame->dtype() == LF_DTYPE_FLOAT32 && frame->shape().size() == 2 && frame->shape()[0] == 4 && frame->shape()[1] == 16);
+      REQUIRE(frame->as<float>()[5] == static_cast<float>(k * 1000 + 5));
+    }
+    REQUIRE(consumer.metadata().name == "bridged");
+    auto end = sink.forward(1, 30s);
+    REQUIRE(end.end_of_stream());
+    REQUIRE(sink.stats().frames == kFrames && sink.stats().rejected == 0);
+    std::printf("rank 1: %u frames through lf::mpi_pool_bridge\n", kFrames);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char **argv) {
@@ -103,7 +145,18 @@ int main(int argc, char **argv) {
     if (lf::mpi_build_features() & LF_FEATURE_ZSTD)
       exchange(mpi, 2, lf::mpi_channel_options().transport(LF_TRANSPORT_MPI).compression(LF_MPI_COMPRESSION_ZSTD, 3), 500);
     exchange(mpi, 3, lf::mpi_channel_options(), 2000);  // by scope
-    MPI_Barrier(MPI_COMM_WORLD);
+
+    // One pool per host (rank 0's driver serves both ranks on one host).
+    lf_pool_driver_params_t params{};
+    params.field_mask = LF_POOL_DRIVER_PARAM_FIELD_DYNAMIC_STREAMS | LF_POOL_DRIVER_PARAM_FIELD_PREFAULT |
+                        LF_POOL_DRIVER_PARAM_FIELD_FLAGS;
+    params.dynamic_streams = 1;
+    params.flags = LF_POOL_DRIVER_FLAG_IGNORE_ENVIRONMENT;
+    std::optional<lf::pool_driver> driver;
+    if (g_rank == 0 || two_hosts) driver.emplace(ctx, &params);
+    MPI_Barrier(MPI_COMM_WORLD);  // (the driver listens before the other rank attaches)
+    bridge(mpi, ctx);
+    MPI_Barrier(MPI_COMM_WORLD);  // (every client detached before its driver goes)
   }
   mpi_world_remove_host_dir(dir, two_hosts);
   if (g_rank == 0) std::printf("test_mpi_cpp: PASSED\n");
