@@ -19,12 +19,42 @@ pub enum MemoryKind {
     Device,
 }
 
+/// Where a buffer's pages go (`lf_placement_t`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Placement {
+    /// The operating system's default (first touch).
+    Default,
+    /// Bound to this NUMA node (its OS index).
+    NumaNode(u32),
+    /// Bound to the NUMA node(s) of the calling thread's binding.
+    Local,
+    /// Interleaved page by page across all NUMA nodes.
+    Interleave,
+    /// Bound to the NUMA node of the selected Vulkan device.
+    NearDevice,
+}
+
+/// Huge pages (`lf_huge_pages_t`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HugePages {
+    /// Normal pages.
+    None,
+    /// Reserved huge pages if any, else transparent huge pages, else normal (see the reason).
+    Prefer,
+    /// Reserved huge pages or an error.
+    Require,
+}
+
 /// How to allocate a buffer; the defaults are host memory, default placement.
 #[derive(Clone, Debug, Default)]
 pub struct BufferOptions {
     kind: Option<MemoryKind>,
     alignment: Option<u64>,
     zeroed: bool,
+    prefault: bool,
+    placement: Option<Placement>,
+    huge_pages: Option<HugePages>,
+    device_to_host_fallback: bool,
 }
 
 impl BufferOptions {
@@ -45,6 +75,26 @@ impl BufferOptions {
     /// Zero the memory (`LF_BUFFER_FLAG_ZERO`).
     pub fn zeroed(mut self) -> Self {
         self.zeroed = true;
+        self
+    }
+    /// Touch every page now, so that placement happens at allocation (`LF_BUFFER_FLAG_PREFAULT`).
+    pub fn prefault(mut self) -> Self {
+        self.prefault = true;
+        self
+    }
+    /// Where the pages go (NUMA binding).
+    pub fn placement(mut self, placement: Placement) -> Self {
+        self.placement = Some(placement);
+        self
+    }
+    /// Huge pages.
+    pub fn huge_pages(mut self, huge_pages: HugePages) -> Self {
+        self.huge_pages = Some(huge_pages);
+        self
+    }
+    /// Device memory that cannot be had falls back to shared host memory (the reason says so).
+    pub fn fall_back_to_host(mut self) -> Self {
+        self.device_to_host_fallback = true;
         self
     }
 }
@@ -194,9 +244,35 @@ impl Context {
             params.field_mask |= sys::LF_BUFFER_PARAM_FIELD_ALIGNMENT;
             params.alignment = alignment;
         }
-        if options.zeroed {
+        if options.zeroed || options.prefault {
             params.field_mask |= sys::LF_BUFFER_PARAM_FIELD_FLAGS;
-            params.flags |= sys::LF_BUFFER_FLAG_ZERO;
+            params.flags |= if options.zeroed { sys::LF_BUFFER_FLAG_ZERO } else { 0 };
+            params.flags |= if options.prefault { sys::LF_BUFFER_FLAG_PREFAULT } else { 0 };
+        }
+        if let Some(placement) = options.placement {
+            params.field_mask |= sys::LF_BUFFER_PARAM_FIELD_PLACEMENT;
+            params.placement = match placement {
+                Placement::Default => sys::LF_PLACEMENT_DEFAULT,
+                Placement::NumaNode(node) => {
+                    params.numa_node = node;
+                    sys::LF_PLACEMENT_NUMA_NODE
+                }
+                Placement::Local => sys::LF_PLACEMENT_LOCAL,
+                Placement::Interleave => sys::LF_PLACEMENT_INTERLEAVE,
+                Placement::NearDevice => sys::LF_PLACEMENT_NEAR_DEVICE,
+            };
+        }
+        if let Some(huge_pages) = options.huge_pages {
+            params.field_mask |= sys::LF_BUFFER_PARAM_FIELD_HUGE_PAGES;
+            params.huge_pages = match huge_pages {
+                HugePages::None => sys::LF_HUGE_PAGES_NONE,
+                HugePages::Prefer => sys::LF_HUGE_PAGES_PREFER,
+                HugePages::Require => sys::LF_HUGE_PAGES_REQUIRE,
+            };
+        }
+        if options.device_to_host_fallback {
+            params.field_mask |= sys::LF_BUFFER_PARAM_FIELD_FALLBACK;
+            params.fallback = sys::LF_FALLBACK_DEVICE_TO_HOST;
         }
         let mut raw = ptr::null_mut();
         // SAFETY: a live context, params valid across the call, raw an out pointer.

@@ -40,7 +40,7 @@ mod error;
 mod pool;
 mod scope;
 
-pub use buffer::{Buffer, BufferOptions, MemoryKind};
+pub use buffer::{Buffer, BufferOptions, HugePages, MemoryKind, Placement};
 pub use channel::{channel_buffer_size, BufferRef, ChannelInfo, ChannelOptions, Consumer, Loan, Message, Producer, WaitMode};
 pub use context::Context;
 pub use error::{Error, ErrorKind, Result};

@@ -63,3 +63,19 @@ fn buffers_hold_bytes_and_shared_ones_cross_an_fd() {
     // SAFETY: nothing is exported.
     assert!(unsafe { host.export_fd() }.is_err());
 }
+
+#[test]
+fn placement_and_huge_pages_are_applied_or_refused_with_a_reason() {
+    use lavaflow::{HugePages, Placement};
+    let ctx = Context::new().unwrap();
+    // NUMA node 0 exists on every Linux machine; the reason names the binding.
+    let bound = ctx.buffer(1 << 20, &BufferOptions::new().placement(Placement::NumaNode(0)).prefault()).unwrap();
+    assert!(bound.reason().unwrap().contains("node 0"), "{}", bound.reason().unwrap());
+    let interleaved = ctx.buffer(1 << 20, &BufferOptions::new().placement(Placement::Interleave)).unwrap();
+    assert_eq!(interleaved.len(), 1 << 20);
+    let error = ctx.buffer(4096, &BufferOptions::new().placement(Placement::NumaNode(4000))).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::NotFound, "{error}");
+    // Preferred huge pages always give a buffer; the reason says which pages it got.
+    let huge = ctx.buffer(4 << 20, &BufferOptions::new().huge_pages(HugePages::Prefer)).unwrap();
+    assert!(!huge.reason().unwrap().is_empty());
+}
