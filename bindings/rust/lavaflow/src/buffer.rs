@@ -118,6 +118,10 @@ unsafe impl Send for Buffer {}
 unsafe impl Sync for Buffer {}
 
 impl Buffer {
+    pub(crate) fn from_raw(raw: *mut sys::lf_buffer_t) -> Result<Buffer> {
+        Buffer::wrap(raw)
+    }
+
     fn wrap(raw: *mut sys::lf_buffer_t) -> Result<Buffer> {
         let mut buffer = Buffer { raw, data: ptr::null_mut(), len: 0 }; // (destroyed if the next call fails)
         let info = buffer.raw_info()?;
@@ -224,15 +228,12 @@ impl Drop for Buffer {
     }
 }
 
-impl Context {
-    /// Allocate a buffer of `size` bytes.
-    pub fn buffer(&self, size: usize, options: &BufferOptions) -> Result<Buffer> {
-        if size == 0 {
-            return Err(Error::invalid_argument("a buffer of 0 bytes".into()));
-        }
+impl BufferOptions {
+    /// The C params these options make.
+    pub(crate) fn raw(&self) -> Result<sys::lf_buffer_params_t> {
         // SAFETY: zero is every field's default.
         let mut params: sys::lf_buffer_params_t = unsafe { std::mem::zeroed() };
-        if let Some(kind) = options.kind {
+        if let Some(kind) = self.kind {
             params.field_mask |= sys::LF_BUFFER_PARAM_FIELD_KIND;
             params.kind = match kind {
                 MemoryKind::Host => sys::LF_MEMORY_HOST,
@@ -240,16 +241,16 @@ impl Context {
                 MemoryKind::Device => sys::LF_MEMORY_DEVICE,
             };
         }
-        if let Some(alignment) = options.alignment {
+        if let Some(alignment) = self.alignment {
             params.field_mask |= sys::LF_BUFFER_PARAM_FIELD_ALIGNMENT;
             params.alignment = alignment;
         }
-        if options.zeroed || options.prefault {
+        if self.zeroed || self.prefault {
             params.field_mask |= sys::LF_BUFFER_PARAM_FIELD_FLAGS;
-            params.flags |= if options.zeroed { sys::LF_BUFFER_FLAG_ZERO } else { 0 };
-            params.flags |= if options.prefault { sys::LF_BUFFER_FLAG_PREFAULT } else { 0 };
+            params.flags |= if self.zeroed { sys::LF_BUFFER_FLAG_ZERO } else { 0 };
+            params.flags |= if self.prefault { sys::LF_BUFFER_FLAG_PREFAULT } else { 0 };
         }
-        if let Some(placement) = options.placement {
+        if let Some(placement) = self.placement {
             params.field_mask |= sys::LF_BUFFER_PARAM_FIELD_PLACEMENT;
             params.placement = match placement {
                 Placement::Default => sys::LF_PLACEMENT_DEFAULT,
@@ -262,7 +263,7 @@ impl Context {
                 Placement::NearDevice => sys::LF_PLACEMENT_NEAR_DEVICE,
             };
         }
-        if let Some(huge_pages) = options.huge_pages {
+        if let Some(huge_pages) = self.huge_pages {
             params.field_mask |= sys::LF_BUFFER_PARAM_FIELD_HUGE_PAGES;
             params.huge_pages = match huge_pages {
                 HugePages::None => sys::LF_HUGE_PAGES_NONE,
@@ -270,10 +271,21 @@ impl Context {
                 HugePages::Require => sys::LF_HUGE_PAGES_REQUIRE,
             };
         }
-        if options.device_to_host_fallback {
+        if self.device_to_host_fallback {
             params.field_mask |= sys::LF_BUFFER_PARAM_FIELD_FALLBACK;
             params.fallback = sys::LF_FALLBACK_DEVICE_TO_HOST;
         }
+        Ok(params)
+    }
+}
+
+impl Context {
+    /// Allocate a buffer of `size` bytes.
+    pub fn buffer(&self, size: usize, options: &BufferOptions) -> Result<Buffer> {
+        if size == 0 {
+            return Err(Error::invalid_argument("a buffer of 0 bytes".into()));
+        }
+        let params = options.raw()?;
         let mut raw = ptr::null_mut();
         // SAFETY: a live context, params valid across the call, raw an out pointer.
         check(unsafe { sys::lf_buffer_create(self.as_raw(), size, &params, &mut raw) })?;

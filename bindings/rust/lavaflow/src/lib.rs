@@ -36,6 +36,7 @@
 mod buffer;
 mod channel;
 mod context;
+mod device;
 mod error;
 mod pool;
 mod scope;
@@ -43,8 +44,9 @@ mod scope;
 pub use buffer::{Buffer, BufferOptions, HugePages, MemoryKind, Placement};
 pub use channel::{channel_buffer_size, BufferRef, ChannelInfo, ChannelOptions, Consumer, Loan, Message, Producer, WaitMode};
 pub use context::Context;
+pub use device::{BufferPool, DeviceInfo};
 pub use error::{Error, ErrorKind, Result};
-pub use pool::{ConsumerMode, DType, DriverOptions, Frame, FrameDesc, FrameLoan, Metadata, PoolConsumer, PoolCounters, PoolDriver, PoolOptions, PoolProducer};
+pub use pool::{ConsumerMode, DType, DriverOptions, Frame, FrameDesc, FrameLoan, list_streams, Metadata, PoolConsumer, PoolCounters, StreamInfo, StreamStatus, PoolDriver, PoolOptions, PoolProducer};
 pub use scope::{Identity, Scope, ScopeLevel};
 pub use lavaflow_sys as sys;
 

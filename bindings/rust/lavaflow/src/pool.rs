@@ -199,6 +199,12 @@ impl PoolProducer {
         Ok(FrameLoan { producer: self, data: payload.cast(), size: bytes, done: false })
     }
 
+    /// The stream as this producer sees it (epoch, slots, pools, frames published).
+    pub fn info(&mut self) -> Result<StreamInfo> {
+        // SAFETY: a live producer and a valid out struct.
+        stream_info(|i| unsafe { sys::lf_pool_producer_get_info(self.raw, i) })
+    }
+
     /// Set the stream's metadata record (a new version; consumers read it with
     /// [`PoolConsumer::metadata`]). Fields that do not fit are refused, never truncated.
     pub fn set_metadata(&mut self, metadata: &Metadata) -> Result<()> {
@@ -297,6 +303,93 @@ pub struct PoolCounters {
     pub epoch_changes: u64,
     /// Times the driver went away and the lease was taken again.
     pub reattachments: u64,
+}
+
+/// A stream as its producer or a consumer sees it (`lf_pool_stream_info_t`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamInfo {
+    /// The stream.
+    pub stream_id: u32,
+    /// The current epoch.
+    pub epoch: u64,
+    /// Header slots.
+    pub slots: u32,
+    /// The payload pools' strides: the largest is the largest frame.
+    pub pool_strides: Vec<u32>,
+    /// Frames published in this epoch.
+    pub published: u64,
+    /// Where the epoch's region files are.
+    pub epoch_dir: String,
+}
+
+impl StreamInfo {
+    fn from_raw(i: &sys::lf_pool_stream_info_t) -> StreamInfo {
+        let pools = (i.pool_count as usize).min(i.pool_strides.len());
+        StreamInfo {
+            stream_id: i.stream_id,
+            epoch: i.epoch,
+            slots: i.nslots,
+            pool_strides: i.pool_strides[..pools].to_vec(),
+            published: i.published,
+            epoch_dir: read_text(&i.epoch_dir),
+        }
+    }
+}
+
+fn stream_info(get: impl FnOnce(*mut sys::lf_pool_stream_info_t) -> i32) -> Result<StreamInfo> {
+    // SAFETY: zeroed with struct_size set.
+    let mut i: sys::lf_pool_stream_info_t = unsafe { std::mem::zeroed() };
+    i.struct_size = std::mem::size_of::<sys::lf_pool_stream_info_t>() as u32;
+    check(get(&mut i))?;
+    Ok(StreamInfo::from_raw(&i))
+}
+
+/// A stream the context's driver serves (`lf_pool_list_streams`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamStatus {
+    /// The stream.
+    pub stream_id: u32,
+    /// Its current epoch.
+    pub epoch: u64,
+    /// The producer's process, if one is attached.
+    pub producer_pid: Option<u32>,
+    /// Attached consumers.
+    pub consumers: u32,
+    /// Bytes of the epoch's region files.
+    pub bytes: u64,
+    /// The epoch's directory.
+    pub epoch_dir: String,
+}
+
+/// The streams the driver of the context's base directory serves (`NotFound`: no driver).
+pub fn list_streams(context: &Context) -> Result<Vec<StreamStatus>> {
+    let mut count = 0u32;
+    // SAFETY: a live context; NULL with 0 asks for the count.
+    check(unsafe { sys::lf_pool_list_streams(context.as_raw(), ptr::null_mut(), 0, &mut count) })?;
+    loop {
+        // SAFETY: zero is valid for every field; struct_size set below.
+        let mut streams: Vec<sys::lf_pool_stream_status_t> = vec![unsafe { std::mem::zeroed() }; count as usize];
+        for s in &mut streams {
+            s.struct_size = std::mem::size_of::<sys::lf_pool_stream_status_t>() as u32;
+        }
+        let mut now = 0u32;
+        // SAFETY: an array of `count` entries with struct_size set.
+        check(unsafe { sys::lf_pool_list_streams(context.as_raw(), streams.as_mut_ptr(), count, &mut now) })?;
+        if now <= count {
+            return Ok(streams[..now as usize]
+                .iter()
+                .map(|s| StreamStatus {
+                    stream_id: s.stream_id,
+                    epoch: s.epoch,
+                    producer_pid: if s.producer_pid == 0 { None } else { Some(s.producer_pid) },
+                    consumers: s.consumers,
+                    bytes: s.bytes,
+                    epoch_dir: read_text(&s.epoch_dir),
+                })
+                .collect());
+        }
+        count = now; // more streams appeared meanwhile
+    }
 }
 
 /// A stream's metadata record: a name, units and up to 16 key/value attributes.
@@ -404,6 +497,12 @@ impl PoolConsumer {
             sys::LF_WOULD_BLOCK | sys::LF_TIMEOUT | sys::LF_EPOCH_CHANGED => Ok(None),
             _ => Err(Error::last(status)),
         }
+    }
+
+    /// The stream as this consumer sees it.
+    pub fn info(&mut self) -> Result<StreamInfo> {
+        // SAFETY: a live consumer and a valid out struct.
+        stream_info(|i| unsafe { sys::lf_pool_consumer_get_info(self.raw, i) })
     }
 
     /// The stream's metadata record (version 0: none was set).

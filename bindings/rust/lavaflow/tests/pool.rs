@@ -122,3 +122,25 @@ fn metadata_round_trips_and_what_does_not_fit_is_refused() {
     let counters = consumer.counters().unwrap();
     assert_eq!(counters.reattachments, 0);
 }
+
+#[test]
+fn stream_info_and_the_drivers_list_agree() {
+    let dir = TempDir::new("info");
+    let ctx = Context::with_base_dir(&dir.0).unwrap();
+    assert_eq!(lavaflow::list_streams(&ctx).unwrap_err().kind(), lavaflow::ErrorKind::NotFound); // no driver yet
+    let _driver = PoolDriver::start_with(&ctx, &DriverOptions::new().dynamic_streams(true)).unwrap();
+    let options = PoolOptions::new().start_driver(false).connect_timeout(Duration::from_secs(5));
+    let mut producer = PoolProducer::attach(&ctx, 21, &options).unwrap();
+    let mut consumer = PoolConsumer::attach(&ctx, 21, ConsumerMode::Stream, &options).unwrap();
+    producer.publish(&FrameDesc::new(DType::U8, &[3]), b"abc").unwrap();
+    let info = producer.info().unwrap();
+    assert_eq!((info.stream_id, info.published), (21, 1));
+    assert!(!info.pool_strides.is_empty() && info.slots > 0);
+    assert_eq!(consumer.info().unwrap().epoch, info.epoch);
+    let streams = lavaflow::list_streams(&ctx).unwrap();
+    assert_eq!(streams.len(), 1);
+    assert_eq!(streams[0].stream_id, 21);
+    assert_eq!(streams[0].producer_pid, Some(std::process::id()));
+    assert_eq!(streams[0].consumers, 1);
+    assert_eq!(streams[0].epoch_dir, info.epoch_dir);
+}

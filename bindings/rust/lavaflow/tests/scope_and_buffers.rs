@@ -79,3 +79,20 @@ fn placement_and_huge_pages_are_applied_or_refused_with_a_reason() {
     let huge = ctx.buffer(4 << 20, &BufferOptions::new().huge_pages(HugePages::Prefer)).unwrap();
     assert!(!huge.reason().unwrap().is_empty());
 }
+
+#[test]
+fn a_buffer_pool_reuses_what_was_dropped_and_devices_are_listed() {
+    let ctx = Context::new().unwrap();
+    let pool = ctx.buffer_pool(65536, &BufferOptions::new().kind(MemoryKind::Shared), 4, 1).unwrap();
+    let first = pool.acquire().unwrap();
+    let address = first.as_slice().as_ptr();
+    assert_eq!(first.len(), 65536);
+    drop(first); // back to the pool
+    let again = pool.acquire().unwrap();
+    assert_eq!(again.as_slice().as_ptr(), address, "the dropped buffer is reused");
+    assert!(ctx.buffer_pool(0, &BufferOptions::new(), 0, 0).is_err());
+    // Devices: whatever Vulkan finds here (lavapipe, a GPU, or none), each with a name.
+    for device in ctx.devices().unwrap() {
+        assert!(!device.name.is_empty() && !device.kind.is_empty());
+    }
+}

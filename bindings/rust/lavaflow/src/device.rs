@@ -1,0 +1,104 @@
+//! Vulkan devices lavaflow can allocate device memory on (device.h), and buffer pools (memory.h).
+use std::ffi::CStr;
+use std::ptr;
+
+use lavaflow_sys as sys;
+
+use crate::buffer::{Buffer, BufferOptions};
+use crate::context::Context;
+use crate::error::{check, Result};
+
+/// One device, as `lf_device_get_info` describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeviceInfo {
+    /// Its index (`BufferOptions` selects devices by it).
+    pub index: u32,
+    /// The device's name.
+    pub name: String,
+    /// "discrete", "integrated", "virtual", "cpu" (e.g. Mesa's lavapipe), "other".
+    pub kind: String,
+    /// PCI vendor id (0x10de NVIDIA, 0x1002 AMD, 0x8086 Intel, 0x10005 Mesa).
+    pub vendor_id: u32,
+    /// The device's UUID (the same in every process and API).
+    pub uuid: [u8; 16],
+    /// OS index of its NUMA node, or `u32::MAX`.
+    pub numa_node: u32,
+    /// Size of its largest device-local heap.
+    pub device_local_bytes: u64,
+}
+
+impl Context {
+    /// The Vulkan devices lavaflow can allocate on (empty without Vulkan).
+    pub fn devices(&self) -> Result<Vec<DeviceInfo>> {
+        let mut count = 0u32;
+        // SAFETY: a live context and an out pointer.
+        check(unsafe { sys::lf_device_count(self.as_raw(), &mut count) })?;
+        (0..count)
+            .map(|index| {
+                // SAFETY: zeroed with struct_size set, as the C API wants.
+                let mut d: sys::lf_device_info_t = unsafe { std::mem::zeroed() };
+                d.struct_size = std::mem::size_of::<sys::lf_device_info_t>() as u32;
+                // SAFETY: a live context and a valid out struct.
+                check(unsafe { sys::lf_device_get_info(self.as_raw(), index, &mut d) })?;
+                Ok(DeviceInfo {
+                    index: d.index,
+                    // SAFETY: the name is NUL-terminated within its 256 bytes; static type names.
+                    name: unsafe { CStr::from_ptr(d.name.as_ptr()) }.to_string_lossy().into_owned(),
+                    kind: unsafe { CStr::from_ptr(sys::lf_device_type_name(d.type_)) }.to_string_lossy().into_owned(),
+                    vendor_id: d.vendor_id,
+                    uuid: d.device_uuid,
+                    numa_node: d.numa_node,
+                    device_local_bytes: d.device_local_bytes,
+                })
+            })
+            .collect()
+    }
+
+    /// A cache of buffers of `size` bytes: [`BufferPool::acquire`] reuses a dropped one before
+    /// allocating. Keeps up to `max_cached` (0: the default) and makes `preallocate` now.
+    pub fn buffer_pool(&self, size: usize, options: &BufferOptions, max_cached: u32, preallocate: u32) -> Result<BufferPool> {
+        let params = options.raw()?;
+        // SAFETY: zero is every field's default.
+        let mut pool_params: sys::lf_buffer_pool_params_t = unsafe { std::mem::zeroed() };
+        if max_cached != 0 {
+            pool_params.field_mask |= sys::LF_BUFFER_POOL_PARAM_FIELD_MAX_CACHED;
+            pool_params.max_cached = max_cached;
+        }
+        if preallocate != 0 {
+            pool_params.field_mask |= sys::LF_BUFFER_POOL_PARAM_FIELD_PREALLOCATE;
+            pool_params.preallocate = preallocate;
+        }
+        let mut raw = ptr::null_mut();
+        // SAFETY: a live context, params valid across the call, an out pointer.
+        check(unsafe { sys::lf_buffer_pool_create(self.as_raw(), size, &params, &pool_params, &mut raw) })?;
+        Ok(BufferPool { raw })
+    }
+}
+
+/// Same-size buffers kept for reuse. The pool calls are thread-safe (memory.h): `Send + Sync`.
+#[derive(Debug)]
+pub struct BufferPool {
+    raw: *mut sys::lf_buffer_pool_t,
+}
+
+// SAFETY: every buffer-pool call is thread-safe.
+unsafe impl Send for BufferPool {}
+// SAFETY: as above.
+unsafe impl Sync for BufferPool {}
+
+impl BufferPool {
+    /// A buffer from the cache, or a new one; dropping it gives it back.
+    pub fn acquire(&self) -> Result<Buffer> {
+        let mut raw = ptr::null_mut();
+        // SAFETY: a live pool and an out pointer.
+        check(unsafe { sys::lf_buffer_pool_acquire(self.raw, &mut raw) })?;
+        Buffer::from_raw(raw)
+    }
+}
+
+impl Drop for BufferPool {
+    fn drop(&mut self) {
+        // SAFETY: ours; buffers acquired from it stay valid (memory.h).
+        unsafe { sys::lf_buffer_pool_destroy(self.raw) };
+    }
+}
