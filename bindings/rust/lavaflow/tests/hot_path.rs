@@ -10,7 +10,7 @@ use lavaflow::{BufferOptions, ChannelOptions, ConsumerMode, Context, DType, Driv
 struct Counting;
 
 thread_local! {
-    static ALLOCATIONS: Cell<u64> = Cell::new(0);
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
 }
 
 // SAFETY: every call is forwarded to the system allocator; only a counter is added.
