@@ -27,7 +27,44 @@ pub struct DeviceInfo {
     pub device_local_bytes: u64,
 }
 
+/// What a context's buffers use now (`lf_memory_stats_t`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MemoryStats {
+    /// Live bytes of host, shared and device memory.
+    pub live_bytes: [u64; 3],
+    /// Live buffers of host, shared and device memory.
+    pub live_count: [u64; 3],
+    /// The most bytes live at once.
+    pub high_water_bytes: u64,
+    /// Buffers created (imports and pool misses included).
+    pub allocations: u64,
+    /// Allocations that fell back to another kind.
+    pub fallbacks: u64,
+    /// Pool acquisitions served from a cache.
+    pub pool_hits: u64,
+    /// Pool acquisitions that allocated.
+    pub pool_misses: u64,
+}
+
 impl Context {
+    /// What this context's buffers use now.
+    pub fn memory_stats(&self) -> Result<MemoryStats> {
+        // SAFETY: zeroed with struct_size set.
+        let mut m: sys::lf_memory_stats_t = unsafe { std::mem::zeroed() };
+        m.struct_size = std::mem::size_of::<sys::lf_memory_stats_t>() as u32;
+        // SAFETY: a live context and a valid out struct.
+        check(unsafe { sys::lf_context_get_memory_stats(self.as_raw(), &mut m) })?;
+        Ok(MemoryStats {
+            live_bytes: [m.live_bytes[1], m.live_bytes[2], m.live_bytes[3]],
+            live_count: [m.live_count[1], m.live_count[2], m.live_count[3]],
+            high_water_bytes: m.high_water_bytes,
+            allocations: m.allocations,
+            fallbacks: m.fallbacks,
+            pool_hits: m.pool_hits,
+            pool_misses: m.pool_misses,
+        })
+    }
+
     /// The Vulkan devices lavaflow can allocate on (empty without Vulkan).
     pub fn devices(&self) -> Result<Vec<DeviceInfo>> {
         let mut count = 0u32;

@@ -38,13 +38,15 @@ mod channel;
 mod context;
 mod device;
 mod error;
+mod log;
 mod pool;
 mod scope;
 
 pub use buffer::{Buffer, BufferOptions, HugePages, MemoryKind, Placement};
 pub use channel::{channel_buffer_size, BufferRef, ChannelInfo, ChannelOptions, Consumer, Loan, Message, Producer, WaitMode};
 pub use context::Context;
-pub use device::{BufferPool, DeviceInfo};
+pub use device::{BufferPool, DeviceInfo, MemoryStats};
+pub use log::{set_log_handler, set_log_level, LogHandler, LogLevel};
 pub use error::{Error, ErrorKind, Result};
 pub use pool::{ConsumerMode, DType, DriverOptions, Frame, FrameDesc, FrameLoan, list_streams, Metadata, PoolConsumer, PoolCounters, StreamInfo, StreamStatus, PoolDriver, PoolOptions, PoolProducer};
 pub use scope::{Identity, Scope, ScopeLevel};

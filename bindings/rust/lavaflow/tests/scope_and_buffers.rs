@@ -96,3 +96,28 @@ fn a_buffer_pool_reuses_what_was_dropped_and_devices_are_listed() {
         assert!(!device.name.is_empty() && !device.kind.is_empty());
     }
 }
+
+#[test]
+fn memory_statistics_and_the_log_handler() {
+    use lavaflow::{set_log_handler, set_log_level, LogLevel};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static LINES: AtomicUsize = AtomicUsize::new(0);
+    fn count(_level: LogLevel, line: &str) {
+        assert!(!line.is_empty());
+        LINES.fetch_add(1, Ordering::Relaxed);
+    }
+    set_log_handler(Some(count)).unwrap();
+    set_log_level(LogLevel::Debug).unwrap();
+    let ctx = Context::new().unwrap();
+    let _ = ctx.buffer(4096, &BufferOptions::new().alignment(3)); // a failing call is logged at debug
+    set_log_handler(None).unwrap();
+    set_log_level(LogLevel::Warn).unwrap();
+    assert!(LINES.load(Ordering::Relaxed) > 0);
+    let before = ctx.memory_stats().unwrap();
+    let shared = ctx.buffer(1 << 16, &BufferOptions::new().kind(MemoryKind::Shared)).unwrap();
+    let during = ctx.memory_stats().unwrap();
+    assert_eq!(during.live_count[1], before.live_count[1] + 1);
+    assert!(during.live_bytes[1] >= before.live_bytes[1] + (1 << 16));
+    drop(shared);
+    assert_eq!(ctx.memory_stats().unwrap().live_count[1], before.live_count[1]);
+}
