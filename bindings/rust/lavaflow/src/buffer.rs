@@ -132,6 +132,17 @@ impl Buffer {
         Ok(buffer)
     }
 
+    /// The Vulkan objects of device memory (instance, physical device, device, memory, memory
+    /// type), to use it from your own Vulkan code (`InvalidState` for other kinds).
+    pub fn vulkan_info(&self) -> Result<sys::lf_vulkan_memory_info_t> {
+        // SAFETY: zeroed with struct_size set.
+        let mut info: sys::lf_vulkan_memory_info_t = unsafe { std::mem::zeroed() };
+        info.struct_size = std::mem::size_of::<sys::lf_vulkan_memory_info_t>() as u32;
+        // SAFETY: a live buffer and a valid out struct.
+        check(unsafe { sys::lf_buffer_get_vulkan_info(self.raw, &mut info) })?;
+        Ok(info)
+    }
+
     /// The C handle (still owned by `self`).
     pub fn as_raw(&self) -> *mut sys::lf_buffer_t {
         self.raw

@@ -48,7 +48,7 @@ pub use context::Context;
 pub use device::{BufferPool, DeviceInfo, MemoryStats};
 pub use log::{set_log_handler, set_log_level, LogHandler, LogLevel};
 pub use error::{Error, ErrorKind, Result};
-pub use pool::{ConsumerMode, DType, DriverOptions, Frame, FrameDesc, FrameLoan, list_streams, Metadata, PoolConsumer, PoolCounters, StreamInfo, StreamStatus, PoolDriver, PoolOptions, PoolProducer};
+pub use pool::{ConsumerMode, DType, DriverOptions, Frame, FrameDesc, FrameLoan, inspect_region, list_streams, read_control, Metadata, PoolConsumer, PoolCounters, StreamInfo, StreamStatus, PoolDriver, PoolOptions, PoolProducer};
 pub use scope::{Identity, Scope, ScopeLevel};
 pub use lavaflow_sys as sys;
 

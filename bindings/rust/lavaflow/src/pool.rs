@@ -7,6 +7,7 @@
 //! [`Frame::finish`] says whether what was read is intact, and a frame dropped without it is
 //! released all the same. The driver is started on a thread of the first process that needs
 //! one, unless told not to; [`PoolDriver`] starts one explicitly.
+use std::path::Path;
 use std::ptr;
 use std::time::Duration;
 
@@ -390,6 +391,50 @@ pub fn list_streams(context: &Context) -> Result<Vec<StreamStatus>> {
         }
         count = now; // more streams appeared meanwhile
     }
+}
+
+/// A region file's superblock and its header slots, read and validated before use
+/// (`lf_pool_inspect`; the C structs, as the `lavaflow pool inspect` command shows them).
+/// `path` must lie under the context's base directory.
+pub fn inspect_region(context: &Context, path: &Path, max_frames: u32) -> Result<(sys::lf_pool_region_info_t, Vec<sys::lf_pool_frame_info_t>)> {
+    let path = c_path(path)?;
+    // SAFETY: zero is valid for every field; struct_size set below.
+    let mut region: sys::lf_pool_region_info_t = unsafe { std::mem::zeroed() };
+    region.struct_size = std::mem::size_of::<sys::lf_pool_region_info_t>() as u32;
+    // SAFETY: as above.
+    let mut frames: Vec<sys::lf_pool_frame_info_t> = vec![unsafe { std::mem::zeroed() }; max_frames as usize];
+    for f in &mut frames {
+        f.struct_size = std::mem::size_of::<sys::lf_pool_frame_info_t>() as u32;
+    }
+    let mut count = 0u32;
+    // SAFETY: a live context, a C path, out structs with struct_size set.
+    check(unsafe { sys::lf_pool_inspect(context.as_raw(), path.as_ptr(), &mut region, frames.as_mut_ptr(), max_frames, &mut count) })?;
+    frames.truncate(count.min(max_frames) as usize);
+    Ok((region, frames))
+}
+
+/// A stream's control region: the producer's QoS and the consumers' table
+/// (`lf_pool_read_control`; `path` is `<epoch_dir>/control`, validated before use).
+pub fn read_control(context: &Context, path: &Path, max_consumers: u32) -> Result<(sys::lf_pool_producer_qos_t, Vec<sys::lf_pool_consumer_entry_t>)> {
+    let path = c_path(path)?;
+    // SAFETY: zero is valid for every field; struct_size set below.
+    let mut qos: sys::lf_pool_producer_qos_t = unsafe { std::mem::zeroed() };
+    qos.struct_size = std::mem::size_of::<sys::lf_pool_producer_qos_t>() as u32;
+    // SAFETY: as above.
+    let mut entries: Vec<sys::lf_pool_consumer_entry_t> = vec![unsafe { std::mem::zeroed() }; max_consumers as usize];
+    for e in &mut entries {
+        e.struct_size = std::mem::size_of::<sys::lf_pool_consumer_entry_t>() as u32;
+    }
+    let mut count = 0u32;
+    // SAFETY: a live context, a C path, out structs with struct_size set.
+    check(unsafe { sys::lf_pool_read_control(context.as_raw(), path.as_ptr(), &mut qos, entries.as_mut_ptr(), max_consumers, &mut count) })?;
+    entries.truncate(count.min(max_consumers) as usize);
+    Ok((qos, entries))
+}
+
+fn c_path(path: &Path) -> Result<std::ffi::CString> {
+    use std::os::unix::ffi::OsStrExt;
+    std::ffi::CString::new(path.as_os_str().as_bytes()).map_err(|_| Error::invalid_argument(format!("{path:?} contains a NUL byte")))
 }
 
 /// A stream's metadata record: a name, units and up to 16 key/value attributes.

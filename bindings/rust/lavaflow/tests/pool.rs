@@ -144,3 +144,29 @@ fn stream_info_and_the_drivers_list_agree() {
     assert_eq!(streams[0].consumers, 1);
     assert_eq!(streams[0].epoch_dir, info.epoch_dir);
 }
+
+#[test]
+fn region_files_and_the_control_region_read_back() {
+    let dir = TempDir::new("regions");
+    let ctx = Context::with_base_dir(&dir.0).unwrap();
+    let _driver = PoolDriver::start_with(&ctx, &DriverOptions::new().dynamic_streams(true)).unwrap();
+    let options = PoolOptions::new().start_driver(false).connect_timeout(Duration::from_secs(5));
+    let mut producer = PoolProducer::attach(&ctx, 5, &options).unwrap();
+    let _consumer = PoolConsumer::attach(&ctx, 5, ConsumerMode::Latest, &options).unwrap();
+    producer.publish(&FrameDesc::new(DType::U8, &[2]), b"ok").unwrap();
+    let epoch_dir = PathBuf::from(producer.info().unwrap().epoch_dir);
+    let (region, frames) = lavaflow::inspect_region(&ctx, &epoch_dir.join("header.ring"), 64).unwrap();
+    assert_eq!(region.region_type, lavaflow::sys::LF_POOL_REGION_HEADER_RING);
+    assert!(!frames.is_empty());
+    let (qos, consumers) = lavaflow::read_control(&ctx, &epoch_dir.join("control"), 16).unwrap();
+    assert_eq!(qos.published, 1);
+    assert_eq!(consumers.len(), 1);
+    assert_eq!(consumers[0].mode, lavaflow::sys::LF_POOL_MODE_LATEST);
+    // Paths outside the base directory are refused before anything is mapped.
+    match lavaflow::inspect_region(&ctx, std::path::Path::new("/etc/passwd"), 1) {
+        Err(e) => assert_eq!(e.kind(), lavaflow::ErrorKind::PermissionDenied, "{e}"),
+        Ok(_) => panic!("a file outside the base directory was read"),
+    }
+    let shared = ctx.buffer(4096, &lavaflow::BufferOptions::new()).unwrap();
+    assert!(shared.vulkan_info().is_err()); // host memory has no Vulkan objects
+}
