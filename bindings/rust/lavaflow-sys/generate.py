@@ -17,7 +17,7 @@ import sys
 
 # (the header reading shared with the ABI check)
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tests", "scripts"))
-from c_headers import enums, evaluate, integer_macros, strip_comments  # noqa: E402
+from c_headers import declarator, enums, evaluate, integer_macros, split_parameters, strip_comments, structs_of  # noqa: E402
 
 SKIPPED_HEADERS = {"experimental.h", "extension.h", "export.h", "lavaflow.h"}
 MPI_HEADER = "lavaflow_mpi.h"
@@ -65,46 +65,8 @@ def rust_type(c_type):
     return rust
 
 
-def split_parameters(text):
-    depth, current, parts = 0, "", []
-    for ch in text:
-        if ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-        if ch == "," and depth == 0:
-            parts.append(current)
-            current = ""
-        else:
-            current += ch
-    if current.strip():
-        parts.append(current)
-    return [p.strip() for p in parts]
-
-
-def declarator(text):
-    """'const char *name' -> ('const char *', 'name'); 'char name[64]' -> ('char', 'name', '64')."""
-    match = re.fullmatch(r"(.*?)(\b\w+)\s*(?:\[\s*([^\]]+)\s*\])?", text.strip(), re.S)
-    return match.group(1).strip(), match.group(2), match.group(3)
-
-
 def rust_name(name):
     return name + "_" if name in ("type", "ref", "mod", "fn", "use", "match", "in", "loop", "move", "self") else name
-
-
-def structs_of(text):
-    """(tag, body, typedef name) of every `typedef struct TAG { ... } NAME;`, nested braces included."""
-    found = []
-    for match in re.finditer(r"typedef\s+struct\s+(lf_\w+)\s*\{", text):
-        depth, i = 1, match.end()
-        while depth:
-            depth += {"{": 1, "}": -1}.get(text[i], 0)
-            i += 1
-        tail = re.match(r"\s*(lf_\w+)\s*;", text[i:])
-        if not tail:
-            raise SystemExit("generate.py: cannot read the struct %s" % match.group(1))
-        found.append((match.group(1), text[match.end():i - 1], tail.group(1)))
-    return found
 
 
 def struct_members(body, name, _):
