@@ -3,6 +3,7 @@
 
 usage: check_bindings.py --include DIR LIBRARY... -- BINDING...
   BINDING: rust=CRATE_DIR (its src/generated.rs and UNBOUND)
+           python=PACKAGE_ROOT (its lavaflow/_c.py FUNCTIONS table and UNBOUND)
            cpp=INCLUDE_DIR (lavaflow.hpp, lavaflow_mpi.hpp, cpp/*.hpp and cpp/UNBOUND: a C++
                wrapper calls the C prototypes themselves, so its arity is the compiler's check)
 
@@ -52,6 +53,16 @@ def rust_declarations(crate_dir):
     return declared
 
 
+def python_declarations(root):
+    text = open(os.path.join(root, "lavaflow", "_c.py"), encoding="utf-8").read()
+    text = text[text.index("FUNCTIONS = {"):]
+    text = text[:text.index("\n}\n")]
+    declared = {}
+    for name, args in re.findall(r"^    '(lf_\w+)': \(.*?, \[(.*)\]\),$", text, re.M):
+        declared[name] = 0 if not args.strip() else args.count(", ") + 1
+    return declared
+
+
 def cpp_uses(include_dir, arity):
     used = {}
     for path in glob.glob(os.path.join(include_dir, "*.hpp")) + glob.glob(os.path.join(include_dir, "cpp", "*.hpp")):
@@ -89,6 +100,9 @@ def main():
         language, _, where = binding.partition("=")
         if language == "rust":
             declared = rust_declarations(where)
+            skipped = unbound(os.path.join(where, "UNBOUND"))
+        elif language == "python":
+            declared = python_declarations(where)
             skipped = unbound(os.path.join(where, "UNBOUND"))
         elif language == "cpp":
             declared = cpp_uses(where, arity)

@@ -1,0 +1,164 @@
+"""Channels (channel.h): ordered, bounded messages between threads and processes.
+
+Copies: `send(bytes_like)`, `recv()`. Zero-copy: `with producer.reserve(n) as view:` gives a
+writable memoryview of the ring (committed on a normal exit, aborted on an exception), and
+`with consumer.peek() as view:` a read-only one (released on exit). Each view is released when
+its block ends: using it afterwards raises ValueError instead of reading freed memory.
+Timeouts are seconds (None: wait as long as it takes; 0: never wait).
+"""
+import ctypes as C
+
+from . import _c
+from ._handle import Handle
+from ._library import lib
+from .errors import LavaflowError, check
+
+
+def _ms(timeout):
+    if timeout is None:
+        return -1
+    if timeout <= 0:
+        return 0
+    return max(1, min(int(timeout * 1000 + 0.999), 2**31 - 1))
+
+
+def _params(role, capacity=None, max_message_size=None, max_producers=None, connect_timeout=None):
+    p = _c.lf_channel_params_t(field_mask=_c.LF_CHANNEL_PARAM_FIELD_ROLE, role=role)
+    if capacity is not None:
+        p.field_mask |= _c.LF_CHANNEL_PARAM_FIELD_CAPACITY
+        p.capacity = capacity
+    if max_message_size is not None:
+        p.field_mask |= _c.LF_CHANNEL_PARAM_FIELD_MAX_MESSAGE_SIZE
+        p.max_message_size = max_message_size
+    if max_producers is not None:
+        p.field_mask |= _c.LF_CHANNEL_PARAM_FIELD_MAX_PRODUCERS
+        p.max_producers = max_producers
+    if connect_timeout is not None:
+        p.field_mask |= _c.LF_CHANNEL_PARAM_FIELD_CONNECT_TIMEOUT
+        p.connect_timeout_ms = _ms(connect_timeout)
+    return p
+
+
+class _End(Handle):
+    def __init__(self, context, name, role, create, **options):
+        params = _params(role, **options)
+        raw = C.c_void_p()
+        make = lib.lf_channel_create if create else lib.lf_channel_open
+        check(make(context.handle, name.encode(), C.byref(params), C.byref(raw)))
+        super().__init__(raw, lib.lf_channel_destroy)
+        self._view = None
+
+    @property
+    def transport(self):
+        """"in_process", "shared_memory", "mpi", or "none" before a peer connected."""
+        info = _c.lf_channel_info_t(struct_size=C.sizeof(_c.lf_channel_info_t))
+        check(lib.lf_channel_get_info(self.handle, C.byref(info)))
+        return lib.lf_transport_name(info.transport).decode()
+
+    @property
+    def reason(self):
+        """Why this transport, in one line."""
+        text = C.c_char_p()
+        check(lib.lf_channel_get_reason(self.handle, C.byref(text)))
+        return text.value.decode()
+
+    def close_end(self):
+        """Close this end: the peer sees the end of the stream (or ClosedError)."""
+        check(lib.lf_channel_close(self.handle))
+
+
+class _Guard:
+    """A memoryview over ring memory, valid inside its `with` block only."""
+
+    def __init__(self, end, address, size, readonly, finish):
+        self._end, self._finish = end, finish
+        array = (C.c_char * size).from_address(address) if size else (C.c_char * 0)()
+        view = memoryview(array).cast("B")
+        self.view = view.toreadonly() if readonly else view
+
+    def __enter__(self):
+        return self.view
+
+    def __exit__(self, kind, value, traceback):
+        try:
+            self.view.release()
+        except BufferError as error:  # (an export of the view, e.g. a numpy array, still lives)
+            self._finish(kind is None)
+            raise LavaflowError(_c.LF_ERR_INVALID_STATE, "an object made from the zero-copy view outlives its "
+                                "block: %s" % error) from None
+        self._finish(kind is None)
+        self._end._view = None
+
+
+class Producer(_End):
+    """The sending end. `Producer.open(ctx, name)` a channel a consumer created."""
+
+    @classmethod
+    def open(cls, context, name, **options):
+        """Open the channel `name` as a producer (options: connect_timeout in seconds)."""
+        return cls(context, name, _c.LF_CHANNEL_PRODUCER, False, **options)
+
+    @classmethod
+    def create(cls, context, name, **options):
+        """Create the channel `name` as its producer (its consumer opens it)."""
+        return cls(context, name, _c.LF_CHANNEL_PRODUCER, True, **options)
+
+    def send(self, data, timeout=None):
+        """Copy a bytes-like object in as one message; False if the ring stayed full."""
+        view = memoryview(data).cast("B")
+        buffer = (C.c_char * len(view)).from_buffer_copy(view) if view.readonly or not view.c_contiguous \
+            else (C.c_char * len(view)).from_buffer(view)
+        return check(lib.lf_channel_send(self.handle, buffer, len(view), _ms(timeout))) == _c.LF_OK
+
+    def reserve(self, size, timeout=None):
+        """A writable memoryview of `size` bytes in the ring, as a context manager: committed
+        when the block ends normally, aborted on an exception. LavaflowError(LF_TIMEOUT) if the
+        ring stayed full."""
+        data = C.c_void_p()
+        status = check(lib.lf_channel_reserve(self.handle, size, _ms(timeout), C.byref(data)))
+        if status != _c.LF_OK:
+            raise LavaflowError(status, "the ring stayed full")
+
+        def finish(ok):
+            check(lib.lf_channel_commit(self.handle, size) if ok else lib.lf_channel_abort(self.handle))
+
+        return _Guard(self, data.value, size, False, finish)
+
+
+class Consumer(_End):
+    """The receiving end. `Consumer.create(ctx, name)` makes the channel producers open."""
+
+    @classmethod
+    def create(cls, context, name, **options):
+        """Create the channel `name` (options: capacity, max_message_size, max_producers)."""
+        return cls(context, name, _c.LF_CHANNEL_CONSUMER, True, **options)
+
+    @classmethod
+    def open(cls, context, name, **options):
+        """Open the channel `name` a producer created."""
+        return cls(context, name, _c.LF_CHANNEL_CONSUMER, False, **options)
+
+    def recv(self, timeout=None):
+        """The next message as bytes; None if none came within the timeout; EOFError at the end
+        of the stream."""
+        with self.peek(timeout) as view:
+            return None if view is None else bytes(view)
+
+    def peek(self, timeout=None):
+        """The next message as a read-only memoryview in the ring, as a context manager (None
+        inside the block if none came within the timeout); EOFError at the end of the stream."""
+        data, size = C.c_void_p(), C.c_size_t()
+        status = check(lib.lf_channel_peek(self.handle, _ms(timeout), C.byref(data), C.byref(size)))
+        if status == _c.LF_END_OF_STREAM:
+            raise EOFError("the producers closed and everything they sent was received")
+        if status != _c.LF_OK:
+            return _Nothing()
+        return _Guard(self, data.value, size.value, True, lambda ok: check(lib.lf_channel_release(self.handle)))
+
+
+class _Nothing:
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        return False
