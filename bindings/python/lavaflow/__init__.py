@@ -7,9 +7,10 @@ from ._library import LibraryNotFound, lib
 from .channel import Consumer, Producer
 from .context import Context, Identity, Scope
 from .errors import ClosedError, LavaflowError, PeerDeadError
+from .memory import Buffer
 from .pool import Frame, FrameOverwritten, PoolConsumer, PoolDriver, PoolProducer
 
-__all__ = ["ClosedError", "Consumer", "Context", "Frame", "FrameOverwritten", "Identity", "LavaflowError",
+__all__ = ["Buffer", "ClosedError", "Consumer", "Context", "Frame", "FrameOverwritten", "Identity", "LavaflowError",
            "LibraryNotFound", "PeerDeadError", "PoolConsumer", "PoolDriver", "PoolProducer", "Producer", "Scope",
            "version"]
 

@@ -113,3 +113,31 @@ def test_a_channel_between_two_python_processes(ctx):
             count += 1
         assert child.wait(30) == 0
         assert count == 2000 and consumer.transport == "shared_memory"
+
+
+def mix(ident, seq):
+    """tests/support/channel_message.h's channel_message_mix, in uint32 arithmetic."""
+    x = ((ident * 0x9E3779B9) ^ (seq * 0x85EBCA6B)) & 0xFFFFFFFF
+    x ^= x >> 15
+    x = (x * 0x2C1B3C6D) & 0xFFFFFFFF
+    x ^= x >> 12
+    return x
+
+
+def expected_message(ident, seq):
+    size = 12 + mix(ident, seq) % (1024 - 11)
+    body = bytes((mix(ident, seq) >> (i % 24)) & 0xFF for i in range(12, size))
+    return ident.to_bytes(4, "little") + seq.to_bytes(4, "little") + size.to_bytes(4, "little") + body
+
+
+@pytest.mark.skipif(not os.environ.get("LF_TEST_HELPER"), reason="LF_TEST_HELPER names the C test helper (ctest sets it)")
+def test_a_channel_from_a_c_process(ctx):
+    name = fresh("from-c")
+    with lf.Consumer.create(ctx, name, capacity=1 << 16) as consumer:
+        helper = subprocess.Popen([os.environ["LF_TEST_HELPER"], "channel-produce", name, "3000", "5"])
+        for seq in range(3000):
+            with consumer.peek(30) as message:
+                assert message is not None, "nothing after %d messages" % seq
+                assert bytes(message) == expected_message(5, seq), "message %d" % seq
+        assert helper.wait(30) == 0
+        assert consumer.transport == "shared_memory"
