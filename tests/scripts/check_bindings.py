@@ -3,6 +3,7 @@
 
 usage: check_bindings.py --include DIR LIBRARY... -- BINDING...
   BINDING: rust=CRATE_DIR (its src/generated.rs and UNBOUND)
+           fortran=DIR (its src/*.f90 bind(C) interfaces and UNBOUND)
            python=PACKAGE_ROOT (its lavaflow/_c.py FUNCTIONS table and UNBOUND)
            cpp=INCLUDE_DIR (lavaflow.hpp, lavaflow_mpi.hpp, cpp/*.hpp and cpp/UNBOUND: a C++
                wrapper calls the C prototypes themselves, so its arity is the compiler's check)
@@ -53,6 +54,15 @@ def rust_declarations(crate_dir):
     return declared
 
 
+def fortran_declarations(root):
+    declared = {}
+    for path in glob.glob(os.path.join(root, "src", "*.f90")):
+        text = re.sub(r"&\s*\n\s*", "", open(path, encoding="utf-8").read())  # (continued lines joined)
+        for name, args in re.findall(r"^\s*(?:function|subroutine)\s+(lf_\w+)\(([^)]*)\)\s*bind\(C", text, re.M):
+            declared[name] = 0 if not args.strip() else args.count(",") + 1
+    return declared
+
+
 def python_declarations(root):
     text = open(os.path.join(root, "lavaflow", "_c.py"), encoding="utf-8").read()
     text = text[text.index("FUNCTIONS = {"):]
@@ -100,6 +110,9 @@ def main():
         language, _, where = binding.partition("=")
         if language == "rust":
             declared = rust_declarations(where)
+            skipped = unbound(os.path.join(where, "UNBOUND"))
+        elif language == "fortran":
+            declared = fortran_declarations(where)
             skipped = unbound(os.path.join(where, "UNBOUND"))
         elif language == "python":
             declared = python_declarations(where)
