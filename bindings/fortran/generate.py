@@ -22,7 +22,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "scripts"))
-from c_headers import declarator, enums, evaluate, integer_macros, split_parameters, strip_comments, structs_of  # noqa: E402
+from c_headers import (declarator, enums, evaluate, functions, integer_macros, nested_structs,  # noqa: E402
+                       split_parameters, strip_comments, structs_of)
 
 # The integer size each enum's constants take is the field's or parameter's that receives them:
 # the Rust generator's table of that is the one truth.
@@ -106,17 +107,15 @@ def module(name, headers, include_dir, uses, structs, callbacks, layouts):
             for item, value in items:
                 lines.append(constant(item, value, kind))
         for _, body, struct in structs_of(text):
-            for inner_body, inner_field, _ in re.findall(r"struct\s*\{([^{}]*)\}\s*(\w+)\s*\[\s*(\w+)\s*\]\s*;", body):
-                inner = "%s_%s_t" % (struct[:-2], inner_field)
+            nested, body = nested_structs(struct, body)
+            for inner, inner_body, _ in nested:
                 structs.add(inner)
                 lines += derived_type(inner, inner_body, structs, callbacks, known)
                 layouts.append((inner, []))
-            body = re.sub(r"struct\s*\{[^{}]*\}\s*(\w+)\s*\[\s*(\w+)\s*\]\s*;",
-                          lambda m: "%s_%s_t %s[%s];" % (struct[:-2], m.group(1), m.group(1), m.group(2)), body)
             structs.add(struct)
             lines += derived_type(struct, body, structs, callbacks, known)
             layouts.append((struct, [declarator(m)[1] for m in body.split(";") if m.strip()]))
-        for ret, function, params in re.findall(r"\bLF_API\s+([^;(]*?)\b(lf_\w+)\s*\(([^;]*?)\)\s*;", text, re.S):
+        for ret, function, params in functions(text):
             interfaces += interface(ret, function, params, structs, callbacks)
         lines.append("")
     lines += ["  interface"] + interfaces + ["  end interface", "end module %s" % name, ""]

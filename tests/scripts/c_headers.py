@@ -1,5 +1,6 @@
 """Reading lavaflow's public C headers: their regular shape (docs/c-api.md) is parsed here once
-for the scripts that need the constants (check_abi.py, bindings/rust/lavaflow-sys/generate.py).
+for the scripts that need them (check_abi.py, check_bindings.py, and the generators of
+bindings/rust, bindings/python and bindings/fortran).
 """
 import re
 
@@ -84,3 +85,21 @@ def structs_of(text):
             raise SystemExit("c_headers: cannot read the struct %s" % match.group(1))
         found.append((match.group(1), text[match.end():i - 1], tail.group(1)))
     return found
+
+
+def functions(text):
+    """(return type, name, parameter text) of every `LF_API` function declaration."""
+    return re.findall(r"\bLF_API\s+([^;(]*?)\b(lf_\w+)\s*\(([^;]*?)\)\s*;", text, re.S)
+
+
+NESTED_STRUCT = r"struct\s*\{([^{}]*)\}\s*(\w+)\s*\[\s*(\w+)\s*\]\s*;"
+
+
+def nested_structs(name, body):
+    """A struct's anonymous member structs (`struct { ... } field[N];`), each named
+    `<name without _t>_<field>_t`: ([(inner name, inner body, field)], the body with each one
+    replaced by a member of the named type)."""
+    inner = [("%s_%s_t" % (name[:-2], field), inner_body, field)
+             for inner_body, field, _ in re.findall(NESTED_STRUCT, body)]
+    flat = re.sub(NESTED_STRUCT, lambda m: "%s_%s_t %s[%s];" % (name[:-2], m.group(2), m.group(2), m.group(3)), body)
+    return inner, flat

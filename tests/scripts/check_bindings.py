@@ -22,7 +22,7 @@ import re
 import subprocess
 import sys
 
-from c_headers import strip_comments
+from c_headers import functions, strip_comments
 
 
 def exported(libraries):
@@ -40,7 +40,7 @@ def c_arity(include_dir):
     arity = {}
     for path in glob.glob(os.path.join(include_dir, "*.h")):
         text = strip_comments(open(path, encoding="utf-8").read())
-        for name, params in re.findall(r"\bLF_API\s+[^;(]*?\b(lf_\w+)\s*\(([^;]*?)\)\s*;", text, re.S):
+        for _, name, params in functions(text):
             params = params.strip()
             arity[name] = 0 if params in ("", "void") else params.count(",") + 1
     return arity

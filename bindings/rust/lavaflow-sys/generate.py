@@ -17,7 +17,8 @@ import sys
 
 # (the header reading shared with the ABI check)
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tests", "scripts"))
-from c_headers import declarator, enums, evaluate, integer_macros, split_parameters, strip_comments, structs_of  # noqa: E402
+from c_headers import (declarator, enums, evaluate, functions, integer_macros, nested_structs,  # noqa: E402
+                       split_parameters, strip_comments, structs_of)
 
 SKIPPED_HEADERS = {"experimental.h", "extension.h", "export.h", "lavaflow.h"}
 MPI_HEADER = "lavaflow_mpi.h"
@@ -126,23 +127,20 @@ def generate(include_dir):
         # Structs with members (an anonymous struct member becomes a named Rust struct).
         for tag, body, name in structs_of(text):
             fields, members = [], []
-            nested = re.findall(r"struct\s*\{([^{}]*)\}\s*(\w+)\s*\[\s*(\w+)\s*\]\s*;", body)
-            for inner_body, inner_field, _ in nested:
-                inner_name = "%s_%s_t" % (name[:-2], inner_field)
+            nested, body = nested_structs(name, body)
+            for inner_name, inner_body, inner_field in nested:
                 inner_fields, inner_members = struct_members(inner_body, inner_name, {})
                 out.append("%s#[repr(C)]\n#[derive(Clone, Copy)]\npub struct %s {\n%s\n}" % (gate, inner_name,
                                                                                            "\n".join(inner_fields)))
                 layouts.append((inner_name, [], bool(gate), "((%s *)0)->%s[0]" % (name, inner_field)))
-            body = re.sub(r"struct\s*\{[^{}]*\}\s*(\w+)\s*\[\s*(\w+)\s*\]\s*;",
-                          lambda m: "%s_%s_t %s[%s];" % (name[:-2], m.group(1), m.group(1), m.group(2)), body)
             fields, members = struct_members(body, name, {})
             out.append("%s#[repr(C)]\n#[derive(Clone, Copy)]\npub struct %s {\n%s\n}" % (gate, name, "\n".join(fields)))
             layouts.append((name, members, bool(gate), None))
         # Functions.
-        functions = re.findall(r"\bLF_API\s+([^;(]*?)\b(lf_\w+)\s*\(([^;]*?)\)\s*;", text, re.S)
-        if functions:
+        declared = functions(text)
+        if declared:
             out.append("%sextern \"C\" {" % gate)
-            for ret, name, params in functions:
+            for ret, name, params in declared:
                 args = []
                 for p in split_parameters(params):
                     if p == "void":
