@@ -5,6 +5,7 @@
 #include <lavaflow/lavaflow.hpp>
 
 #include "lf_test.h"
+#include "expect_error.hpp"
 
 #include <array>
 #include <cstring>
@@ -21,19 +22,6 @@ using namespace std::chrono_literals;
 std::string fresh_name() {
   static int counter;
   return "cpp-" + std::to_string(getpid()) + "-" + std::to_string(++counter);
-}
-
-// Runs `f`, which must throw lf::error with `status`; returns the message.
-template <typename F>
-std::string expect_error(lf_status_t status, F f) {
-  try {
-    f();
-  } catch (const lf::error &e) {
-    if (e.status() != status) fail_msg("lf::error %s (%s), expected %s", e.name(), e.what(), lf_status_name(status));
-    return e.what();
-  }
-  fail_msg("no lf::error, expected %s", lf_status_name(status));
-  return {};
 }
 
 struct pair_of_ends {

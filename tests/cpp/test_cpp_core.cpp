@@ -4,6 +4,7 @@
 #include <lavaflow/lavaflow.hpp>
 
 #include "lf_test.h"
+#include "expect_error.hpp"
 
 #include <cstring>
 #include <numeric>
@@ -13,18 +14,6 @@
 #include <vector>
 
 namespace {
-
-template <typename F>
-std::string expect_error(lf_status_t status, F f) {
-  try {
-    f();
-  } catch (const lf::error &e) {
-    if (e.status() != status) fail_msg("lf::error %s (%s), expected %s", e.name(), e.what(), lf_status_name(status));
-    return e.what();
-  }
-  fail_msg("no lf::error, expected %s", lf_status_name(status));
-  return {};
-}
 
 void versions_match_the_c_calls(void **) {
   assert_string_equal(lf::version_string().c_str(), lf_version_string());

@@ -5,6 +5,7 @@
 #include <lavaflow/lavaflow.hpp>
 
 #include "pool_test.h"
+#include "expect_error.hpp"
 
 #include <cstdlib>
 #include <cstring>
@@ -15,18 +16,6 @@
 namespace {
 
 using namespace std::chrono_literals;
-
-template <typename F>
-std::string expect_error(lf_status_t status, F f) {
-  try {
-    f();
-  } catch (const lf::error &e) {
-    if (e.status() != status) fail_msg("lf::error %s (%s), expected %s", e.name(), e.what(), lf_status_name(status));
-    return e.what();
-  }
-  fail_msg("no lf::error, expected %s", lf_status_name(status));
-  return {};
-}
 
 // A context on a fresh base directory under /dev/shm (no other test's driver is there).
 struct pool_world {
