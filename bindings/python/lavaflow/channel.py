@@ -11,6 +11,7 @@ import ctypes as C
 from . import _c
 from ._handle import Handle
 from ._library import lib
+from ._views import memory_at
 from .errors import LavaflowError, check
 
 
@@ -72,9 +73,7 @@ class _Guard:
 
     def __init__(self, end, address, size, readonly, finish):
         self._end, self._finish = end, finish
-        array = (C.c_char * size).from_address(address) if size else (C.c_char * 0)()
-        view = memoryview(array).cast("B")
-        self.view = view.toreadonly() if readonly else view
+        self.view = memory_at(address, size, readonly)
 
     def __enter__(self):
         return self.view

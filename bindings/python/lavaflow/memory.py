@@ -6,11 +6,11 @@ raises ValueError) and refuses, with LavaflowError, while an array made from it 
 Shared memory travels to another process as an fd (`export_fd`, `Buffer.import_fd`).
 """
 import ctypes as C
-import weakref
 
 from . import _c
 from ._handle import Handle
 from ._library import lib
+from ._views import escaped, memory_at, watched_array
 from .errors import LavaflowError, check
 
 try:
@@ -99,16 +99,13 @@ class Buffer(Handle):
         pointer, size = C.c_void_p(), C.c_size_t()
         check(lib.lf_buffer_get_data(self.handle, C.byref(pointer), C.byref(size)))
         info = self._info()
-        view = memoryview((C.c_char * size.value).from_address(pointer.value)).cast("B")
-        if info.flags & _c.LF_BUFFER_READ_ONLY:
-            view = view.toreadonly()
+        view = memory_at(pointer.value, size.value, readonly=bool(info.flags & _c.LF_BUFFER_READ_ONLY))
         self._views.append(view)
         return view
 
     def array(self, dtype, shape=None):
         """A numpy array of `dtype` over the bytes (all of them, or `shape`)."""
-        flat = np.frombuffer(self.view, dtype=dtype)
-        self._arrays.append(weakref.ref(flat))
+        flat = watched_array(np, self.view, dtype, self._arrays)
         return flat if shape is None else flat[:int(np.prod(shape, dtype=np.int64))].reshape(shape)
 
     def export_fd(self):
@@ -121,7 +118,7 @@ class Buffer(Handle):
         """Free the buffer: its views die (ValueError on use); refused while an array of it lives."""
         if self.closed:
             return
-        if any(ref() is not None for ref in self._arrays):
+        if escaped(self._arrays):
             raise LavaflowError(_c.LF_ERR_BUSY, "a numpy array of this buffer is still alive: delete it first")
         for view in self._views:
             view.release()

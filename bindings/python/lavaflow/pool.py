@@ -12,11 +12,11 @@ as numpy arrays over the shared memory, zero-copy, inside a `with` block:
 numpy is needed for arrays; without it, frames are memoryviews (`frame.view`).
 """
 import ctypes as C
-import weakref
 
 from . import _c
 from ._handle import Handle
 from ._library import lib
+from ._views import escaped, memory_at, watched_array
 from .errors import LavaflowError, check
 
 try:
@@ -29,20 +29,6 @@ _DTYPES = {_c.LF_DTYPE_UINT8: "u1", _c.LF_DTYPE_INT8: "i1", _c.LF_DTYPE_UINT16: 
            _c.LF_DTYPE_FLOAT32: "<f4", _c.LF_DTYPE_FLOAT64: "<f8", _c.LF_DTYPE_BOOLEAN: "?", _c.LF_DTYPE_BYTES: "u1"}
 _MODES = {"stream": _c.LF_POOL_MODE_STREAM, "latest": _c.LF_POOL_MODE_LATEST,
           "decimated": _c.LF_POOL_MODE_DECIMATED, "rate_limited": _c.LF_POOL_MODE_RATE_LIMITED}
-
-
-def _watched_array(view, dtype, watch):
-    """A numpy array over `view`, its base watched by `watch` (a list that receives a weak
-    reference): numpy keeps the memoryview object, not an export of it, so releasing the view
-    does not notice an array that outlives its block — the weak reference does."""
-    flat = np.frombuffer(view, dtype=dtype)
-    watch.append(weakref.ref(flat))
-    return flat
-
-
-def _escaped(watch):
-    """Whether an array made by _watched_array is still alive."""
-    return any(ref() is not None for ref in watch)
 
 
 class FrameOverwritten(LavaflowError):
@@ -142,9 +128,9 @@ class PoolProducer(Handle):
 class _Claim:
     def __init__(self, producer, address, nbytes, dtype, shape, code):
         self._producer, self._nbytes, self._code = producer, nbytes, code
-        self._view = memoryview((C.c_char * nbytes).from_address(address)).cast("B")
+        self._view = memory_at(address, nbytes)
         self._watch = []
-        self.array = _watched_array(self._view, dtype, self._watch).reshape(shape)
+        self.array = watched_array(np, self._view, dtype, self._watch).reshape(shape)
 
     def __enter__(self):
         return self
@@ -154,7 +140,7 @@ class _Claim:
         self.array = None
         try:
             self._view.release()
-            if _escaped(self._watch):
+            if escaped(self._watch):
                 raise BufferError("an array of the claimed frame outlives its block")
         except BufferError:
             lib.lf_pool_producer_abort(self._producer.handle)
@@ -181,15 +167,14 @@ class Frame:
         self.column_major = t.major_order == _c.LF_ORDER_COLUMN
         self.timestamp_ns = t.timestamp_ns
         size = view.bytes
-        self.view = memoryview((C.c_char * size).from_address(view.payload) if size else (C.c_char * 0)()).cast("B")
-        self.view = self.view.toreadonly()
+        self.view = memory_at(view.payload, size, readonly=True)
         self._watch = []
         self.array = self._array() if np is not None and self.dtype_code in _DTYPES else None
         self.intact = None
 
     def _array(self):
         dtype = np.dtype(_DTYPES[self.dtype_code])
-        flat = _watched_array(self.view, dtype, self._watch)
+        flat = watched_array(np, self.view, dtype, self._watch)
         if any(self.strides):  # the header's byte strides, as numpy takes them
             return np.lib.stride_tricks.as_strided(flat, shape=self.shape, strides=self.strides, writeable=False)
         return flat[:int(np.prod(self.shape, dtype=np.int64))].reshape(self.shape, order="F" if self.column_major else "C")
@@ -201,13 +186,13 @@ class Frame:
         self.array = None
         try:
             self.view.release()
-            escaped = "an array of the frame outlives its block" if _escaped(self._watch) else None
+            problem = "an array of the frame outlives its block" if escaped(self._watch) else None
         except BufferError as error:
-            escaped = str(error)
+            problem = str(error)
         status = check(lib.lf_pool_consumer_release(self._consumer.handle))
         self.intact = status == _c.LF_OK
-        if escaped is not None:
-            raise LavaflowError(_c.LF_ERR_INVALID_STATE, "%s: it must not be used (copy it inside the block)" % escaped)
+        if problem is not None:
+            raise LavaflowError(_c.LF_ERR_INVALID_STATE, "%s: it must not be used (copy it inside the block)" % problem)
         if not self.intact and kind is None:
             raise FrameOverwritten(_c.LF_OVERWRITTEN, "frame %d was overwritten while it was read" % self.seq)
         return False
