@@ -6,7 +6,8 @@
 #include <lavaflow/lavaflow_mpi.hpp>
 
 #pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wold-style-cast"  // (mpi_world.h is C, shared with the C tests)
+#pragma GCC diagnostic ignored "-Wold-style-cast"  // (C headers shared with the C tests)
+#include "mpi_check.h"
 #include "mpi_world.h"
 #pragma GCC diagnostic pop
 
@@ -23,14 +24,6 @@ using namespace std::chrono_literals;
 
 int g_rank;
 
-#define REQUIRE(cond)                                                                       \
-  do {                                                                                      \
-    if (!(cond)) {                                                                          \
-      std::fprintf(stderr, "rank %d: FAILED %s (%s:%d)\n", g_rank, #cond, __FILE__, __LINE__); \
-      MPI_Abort(MPI_COMM_WORLD, 1);                                                         \
-    }                                                                                       \
-  } while (0)
-
 struct sample {
   uint64_t seq;
   uint64_t value;
@@ -46,15 +39,15 @@ void exchange(lf::mpi &mpi, uint32_t channel_id, const lf::mpi_channel_options &
       sample with = s;
       with.check = s.seq ^ s.value ^ 0xA5A5A5A5u;
       if (i % 2 == 0) {
-        REQUIRE(out.send_value(with));
+        MPI_CHECK(out.send_value(with));
       } else {
         auto loan = out.reserve(sizeof(sample));
-        REQUIRE(loan.has_value());
+        MPI_CHECK(loan.has_value());
         std::memcpy(loan->data(), &with, sizeof with);
         loan->commit();
       }
     }
-    if (out.transport() == "mpi") REQUIRE(mpi.stats(out).peer_rank == peer);
+    if (out.transport() == "mpi") MPI_CHECK(mpi.stats(out).peer_rank == peer);
     out.close();
   } else {
     lf::consumer in = mpi.open_consumer(peer, channel_id, lf::channel_options().connect_timeout(10s), options);
@@ -63,18 +56,18 @@ void exchange(lf::mpi &mpi, uint32_t channel_id, const lf::mpi_channel_options &
       if (expected % 2 == 0) {
         auto m = in.peek(30s);
         if (m.end_of_stream()) break;
-        REQUIRE(m.has_value());
+        MPI_CHECK(m.has_value());
         const sample s = m->as<sample>();
-        REQUIRE(s.seq == expected && s.check == (s.seq ^ s.value ^ 0xA5A5A5A5u));
+        MPI_CHECK(s.seq == expected && s.check == (s.seq ^ s.value ^ 0xA5A5A5A5u));
       } else {
         auto s = in.recv_value<sample>(30s);
         if (s.end_of_stream()) break;
-        REQUIRE(s.has_value() && s->seq == expected && s->check == (s->seq ^ s->value ^ 0xA5A5A5A5u));
+        MPI_CHECK(s.has_value() && s->seq == expected && s->check == (s->seq ^ s->value ^ 0xA5A5A5A5u));
       }
       ++expected;
     }
-    REQUIRE(expected == count);
-    if (in.transport() == "mpi") REQUIRE(mpi.stats(in).messages == count);
+    MPI_CHECK(expected == count);
+    if (in.transport() == "mpi") MPI_CHECK(mpi.stats(in).messages == count);
     std::printf("rank 1: channel %u: %u values over %s\n", channel_id, count, in.transport().c_str());
   }
 }
@@ -90,30 +83,30 @@ void bridge(lf::mpi &mpi, const lf::context &ctx) {
     m.name = "bridged";
     producer.set_metadata(m);
     lf::mpi_pool_bridge source(mpi, 1, 40, LF_MPI_POOL_BRIDGE_SOURCE, 7);
-    REQUIRE(source.forward(1, lf::no_wait).value() == 0);  // nothing published yet
+    MPI_CHECK(source.forward(1, lf::no_wait).value() == 0);  // nothing published yet
     std::vector<float> values(4 * 16);
     for (uint32_t k = 0; k < kFrames; ++k) {
       for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(k * 1000 + i);
       producer.publish(lf::tensor(LF_DTYPE_FLOAT32, {4, 16}), std::span<const float>(values));
-      REQUIRE(source.forward(1, 30s).value() == 1);
+      MPI_CHECK(source.forward(1, 30s).value() == 1);
     }
     const auto stats = source.stats();
-    REQUIRE(stats.side == LF_MPI_POOL_BRIDGE_SOURCE && stats.frames == kFrames && stats.source_drops == 0);
+    MPI_CHECK(stats.side == LF_MPI_POOL_BRIDGE_SOURCE && stats.frames == kFrames && stats.source_drops == 0);
   } else {
     lf::mpi_pool_bridge sink(mpi, 0, 40, LF_MPI_POOL_BRIDGE_SINK, 9);
     lf::pool_consumer consumer(ctx, 9);
     for (uint32_t k = 0; k < kFrames; ++k) {
-      REQUIRE(sink.forward(1, 30s).value() == 1);
+      MPI_CHECK(sink.forward(1, 30s).value() == 1);
       auto frame = consumer.wait(5s);
       for (int tries = 0; !frame && frame.epoch_changed() && tries < 100; ++tries) frame = consumer.wait(5s);
-      REQUIRE(frame.has_value());
-      REQUIRE(frame->dtype() == LF_DTYPE_FLOAT32 && frame->shape().size() == 2 && frame->shape()[0] == 4 && frame->shape()[1] == 16);
-      REQUIRE(frame->as<float>()[5] == static_cast<float>(k * 1000 + 5));
+      MPI_CHECK(frame.has_value());
+      MPI_CHECK(frame->dtype() == LF_DTYPE_FLOAT32 && frame->shape().size() == 2 && frame->shape()[0] == 4 && frame->shape()[1] == 16);
+      MPI_CHECK(frame->as<float>()[5] == static_cast<float>(k * 1000 + 5));
     }
-    REQUIRE(consumer.metadata().name == "bridged");
+    MPI_CHECK(consumer.metadata().name == "bridged");
     auto end = sink.forward(1, 30s);
-    REQUIRE(end.end_of_stream());
-    REQUIRE(sink.stats().frames == kFrames && sink.stats().rejected == 0);
+    MPI_CHECK(end.end_of_stream());
+    MPI_CHECK(sink.stats().frames == kFrames && sink.stats().rejected == 0);
     std::printf("rank 1: %u frames through lf::mpi_pool_bridge\n", kFrames);
   }
 }
@@ -128,18 +121,18 @@ int main(int argc, char **argv) {
     lf::context ctx(lf::context_options().base_dir(dir));
     lf::mpi mpi(ctx, MPI_COMM_WORLD);
     const lf_mpi_info_t info = mpi.info();
-    REQUIRE(info.rank == g_rank && info.size == 2 && info.progress != LF_MPI_PROGRESS_AUTO);
-    REQUIRE(mpi.peer_scope(g_rank).level == LF_SCOPE_PROCESS);
-    REQUIRE(!mpi.peer_reason(1 - g_rank).empty());
+    MPI_CHECK(info.rank == g_rank && info.size == 2 && info.progress != LF_MPI_PROGRESS_AUTO);
+    MPI_CHECK(mpi.peer_scope(g_rank).level == LF_SCOPE_PROCESS);
+    MPI_CHECK(!mpi.peer_reason(1 - g_rank).empty());
     bool refused = false;
     try {
       (void)mpi.peer_scope(5);
     } catch (const lf::error &e) {
       refused = e.status() == LF_ERR_INVALID_ARGUMENT;
     }
-    REQUIRE(refused);
-    REQUIRE(!lf::mpi_library_version().empty());
-    REQUIRE(lf::mpi_cipher_name(LF_MPI_CIPHER_NONE) == lf_mpi_cipher_name(LF_MPI_CIPHER_NONE));
+    MPI_CHECK(refused);
+    MPI_CHECK(!lf::mpi_library_version().empty());
+    MPI_CHECK(lf::mpi_cipher_name(LF_MPI_CIPHER_NONE) == lf_mpi_cipher_name(LF_MPI_CIPHER_NONE));
 
     exchange(mpi, 1, lf::mpi_channel_options().transport(LF_TRANSPORT_MPI), 2000);
     if (lf::mpi_build_features() & LF_FEATURE_ZSTD)
