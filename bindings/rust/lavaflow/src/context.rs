@@ -79,6 +79,12 @@ impl Drop for Context {
 }
 
 /// A Rust string as a C string; an interior NUL is an invalid argument, as C would say.
+/// The text in a fixed-size C char array (up to its NUL, never past its end).
+pub(crate) fn read_text(from: &[std::os::raw::c_char]) -> String {
+    let bytes: Vec<u8> = from.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+    String::from_utf8_lossy(&bytes).into_owned()
+}
+
 pub(crate) fn c_string(text: &str) -> Result<CString> {
     CString::new(text).map_err(|_| Error::invalid_argument(format!("'{}' contains a NUL byte", text.escape_debug())))
 }

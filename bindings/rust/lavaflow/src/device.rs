@@ -5,7 +5,7 @@ use std::ptr;
 use lavaflow_sys as sys;
 
 use crate::buffer::{Buffer, BufferOptions};
-use crate::context::Context;
+use crate::context::{read_text, Context};
 use crate::error::{check, Result};
 
 /// One device, as `lf_device_get_info` describes it.
@@ -79,8 +79,8 @@ impl Context {
                 check(unsafe { sys::lf_device_get_info(self.as_raw(), index, &mut d) })?;
                 Ok(DeviceInfo {
                     index: d.index,
-                    // SAFETY: the name is NUL-terminated within its 256 bytes; static type names.
-                    name: unsafe { CStr::from_ptr(d.name.as_ptr()) }.to_string_lossy().into_owned(),
+                    name: read_text(&d.name),
+                    // SAFETY: static text for any value.
                     kind: unsafe { CStr::from_ptr(sys::lf_device_type_name(d.type_)) }.to_string_lossy().into_owned(),
                     vendor_id: d.vendor_id,
                     uuid: d.device_uuid,

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use lavaflow_sys as sys;
 
-use crate::context::Context;
+use crate::context::{read_text, Context};
 use crate::error::{check, Error, Result};
 
 /// Element types (`lf_dtype_t`, the wire spec's values).
@@ -459,11 +459,6 @@ fn copy_text(to: &mut [std::os::raw::c_char], from: &str, what: &str) -> Result<
     }
     to[from.len()] = 0;
     Ok(())
-}
-
-fn read_text(from: &[std::os::raw::c_char]) -> String {
-    let bytes: Vec<u8> = from.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
-    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 impl Metadata {
