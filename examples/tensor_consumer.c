@@ -11,11 +11,21 @@ static int compare(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-static int frame_ok(const float *values, uint64_t n) {
-  const uint32_t probes[][2] = {{0, 0}, {TENSOR_ROWS / 2, TENSOR_COLS / 3}, {TENSOR_ROWS - 1, TENSOR_COLS - 1}};
-  for (int i = 0; i < 3; ++i) {
+/* A frame is the producers' TENSOR_ROWS x TENSOR_COLS float32 grid, element (r, c) = n + r/1000
+ * + c/1e6, laid out as its header says: row-major (C, Python) or column-major (Fortran). */
+static int frame_ok(const lf_pool_view_t *view) {
+  const lf_pool_tensor_t *t = &view->tensor;
+  if (view->bytes != TENSOR_BYTES || t->dtype != LF_DTYPE_FLOAT32 || t->ndims != 2 || t->dims[0] != TENSOR_ROWS ||
+      t->dims[1] != TENSOR_COLS || t->strides[0] != 0 || t->strides[1] != 0)
+    return 0;
+  const int column_major = t->major_order == LF_ORDER_COLUMN;
+  const float *values = view->payload;
+  const float n = values[0];
+  const uint32_t probes[][2] = {{0, 0}, {TENSOR_ROWS / 2, TENSOR_COLS / 3}, {TENSOR_ROWS - 1, TENSOR_COLS - 1}, {1, 2}};
+  for (int i = 0; i < 4; ++i) {
     const uint32_t r = probes[i][0], c = probes[i][1];
-    if (values[r * TENSOR_COLS + c] != (float)n + (float)r * 0.001f + (float)c * 0.000001f) return 0;
+    const float value = column_major ? values[c * TENSOR_ROWS + r] : values[r * TENSOR_COLS + c];
+    if (value != n + (float)r * 0.001f + (float)c * 0.000001f) return 0;
   }
   return 1;
 }
@@ -64,7 +74,7 @@ int main(int argc, char **argv) {
 
   enum { kMaxSamples = 100000 };
   static uint64_t latency[kMaxSamples];
-  uint32_t samples = 0, bad = 0;
+  uint32_t samples = 0, bad = 0, row_major = 0, column_major = 0;
   uint64_t first_ns = 0, last_ns = 0, idle_since = monotonic_ns();
   lf_pool_metadata_t meta = {.struct_size = sizeof meta};
   while (1) {
@@ -72,8 +82,9 @@ int main(int argc, char **argv) {
     status = lf_pool_consumer_wait(consumer, &view, 100 * 1000 * 1000);
     const uint64_t now = monotonic_ns();
     if (status == LF_OK) {
-      const int ok = view.bytes == TENSOR_BYTES && view.tensor.dtype == LF_DTYPE_FLOAT32 &&
-                     frame_ok(view.payload, (uint64_t)((const float *)view.payload)[0]);
+      const int ok = frame_ok(&view);
+      column_major += ok && view.tensor.major_order == LF_ORDER_COLUMN;
+      row_major += ok && view.tensor.major_order != LF_ORDER_COLUMN;
       const uint64_t stamp = view.tensor.timestamp_ns;
       if (lf_pool_consumer_release(consumer) == LF_OK) { /* else overwritten while read: counted late */
         bad += !ok;
@@ -98,6 +109,8 @@ int main(int argc, char **argv) {
   printf("consumer %-12s stream %u ('%s'): read %llu (%.0f frames/s), drops_gap %llu, drops_late %llu, skipped %llu, bad %u\n",
          mode_text, stream, meta.name, (unsigned long long)c.frames_read, seconds > 0 ? (double)c.frames_read / seconds : 0,
          (unsigned long long)c.drops_gap, (unsigned long long)c.drops_late, (unsigned long long)c.skipped, bad);
+  printf("consumer %-12s frames of %ux%u float32: %u row-major, %u column-major\n", mode_text, TENSOR_ROWS, TENSOR_COLS,
+         row_major, column_major);
   if (samples > 0)
     printf("consumer %-12s latency: p50 %.1f us, p90 %.1f us, p99 %.1f us, max %.1f us (%u frames)\n", mode_text,
            (double)latency[samples / 2] / 1e3, (double)latency[samples * 9 / 10] / 1e3,
