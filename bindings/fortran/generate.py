@@ -2,11 +2,11 @@
 """Writes the Fortran modules' raw layer from lavaflow's C headers.
 
 usage: generate.py INCLUDE_DIR FORTRAN_DIR          (write src/lavaflow_c.f90, src/lavaflow_mpi_c.f90,
-                                                     tests/layout_table.f90)
+                                                     tests/layout_table.F90, and kinds.py's files)
        generate.py --check INCLUDE_DIR FORTRAN_DIR  (fail if they are not what would be written)
 
 As for Rust and Python, nothing is declared by hand. Module `lavaflow_c`: every constant as a
-named integer, every struct as a `bind(C)` derived type, every function as a `bind(C)` interface
+named integer, every struct as a `bind(C)` derived type (members zeroed by default), every function as a `bind(C)` interface
 in which every pointer is `type(c_ptr), value` (pass `c_loc(x)` or `c_null_ptr`: params structs
 are optional in C) and every function pointer `type(c_funptr), value`. `lavaflow_mpi_c` holds
 lavaflow_mpi.h's. LF_VERSION_NUMBER and LF_ABI_VERSION are LF_VERSION_NUMBER_HEADER and
@@ -22,6 +22,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "scripts"))
+sys.path.insert(0, HERE)
+import kinds  # noqa: E402
 from c_headers import (declarator, enums, evaluate, functions, integer_macros, nested_structs,  # noqa: E402
                        split_parameters, strip_comments, structs_of)
 
@@ -122,6 +124,14 @@ def module(name, headers, include_dir, uses, structs, callbacks, layouts):
     return lines
 
 
+def default_value(fortran_type):
+    """Every member starts zeroed, as a C `= {0}` struct does: declare one and set what you need."""
+    if fortran_type.startswith(("integer", "real")):
+        return " = 0"
+    return {"type(c_ptr)": " = c_null_ptr", "type(c_funptr)": " = c_null_funptr",
+            "character(kind=c_char)": " = c_null_char"}.get(fortran_type, "")  # (nested types: their own)
+
+
 def derived_type(name, body, structs, callbacks, known):
     out = ["  type, bind(C) :: %s" % name]
     for member in body.split(";"):
@@ -133,7 +143,7 @@ def derived_type(name, body, structs, callbacks, known):
         dimension = ""
         if count is not None:
             dimension = "(%d)" % (int(count) if count.isdigit() else known[count])
-        out.append("    %s :: %s%s" % (t, field, dimension))
+        out.append("    %s :: %s%s%s" % (t, field, dimension, default_value(t)))
     out.append("  end type %s" % name)
     return out
 
@@ -191,8 +201,10 @@ def generate(include_dir):
     structs, layouts = set(), []
     core = module("lavaflow_c", CORE, include_dir, [], structs, callbacks, layouts)
     mpi = module("lavaflow_mpi_c", MPI, include_dir, ["lavaflow_c"], structs, callbacks, layouts)
-    return {"src/lavaflow_c.f90": "\n".join(core), "src/lavaflow_mpi_c.f90": "\n".join(mpi),
-            "tests/layout_table.F90": layout_program(layouts)}
+    files = {"src/lavaflow_c.f90": "\n".join(core), "src/lavaflow_mpi_c.f90": "\n".join(mpi),
+             "tests/layout_table.F90": layout_program(layouts)}
+    files.update(kinds.generate())  # the friendly modules' per-kind procedures
+    return files
 
 
 def main():

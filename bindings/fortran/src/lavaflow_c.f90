@@ -62,15 +62,15 @@ module lavaflow_c
   integer(c_int64_t), parameter :: LF_CONTEXT_PARAM_FIELD_NAME = 64_c_int64_t
   integer(c_int64_t), parameter :: LF_CONTEXT_FLAG_IGNORE_ENVIRONMENT = 1_c_int64_t
   type, bind(C) :: lf_context_params_t
-    integer(c_int64_t) :: field_mask
-    integer(c_int64_t) :: flags
-    type(c_ptr) :: topology
-    type(c_ptr) :: base_dir
-    type(c_funptr) :: log_callback
-    type(c_ptr) :: log_user_data
-    integer(c_int32_t) :: log_level
-    integer(c_int32_t) :: scope_override
-    type(c_ptr) :: name
+    integer(c_int64_t) :: field_mask = 0
+    integer(c_int64_t) :: flags = 0
+    type(c_ptr) :: topology = c_null_ptr
+    type(c_ptr) :: base_dir = c_null_ptr
+    type(c_funptr) :: log_callback = c_null_funptr
+    type(c_ptr) :: log_user_data = c_null_ptr
+    integer(c_int32_t) :: log_level = 0
+    integer(c_int32_t) :: scope_override = 0
+    type(c_ptr) :: name = c_null_ptr
   end type lf_context_params_t
 
   ! ---- topology.h
@@ -88,36 +88,36 @@ module lavaflow_c
   integer(c_int32_t), parameter :: LF_BINDING_PROCESS = 1
   integer(c_int32_t), parameter :: LF_BINDING_THREAD = 2
   type, bind(C) :: lf_topology_info_t
-    integer(c_int32_t) :: struct_size
-    integer(c_int32_t) :: source_kind
-    integer(c_int32_t) :: packages
-    integer(c_int32_t) :: numa_nodes
-    integer(c_int32_t) :: cores
-    integer(c_int32_t) :: pus
-    integer(c_int32_t) :: pci_devices
-    integer(c_int32_t) :: is_this_system
-    integer(c_int64_t) :: total_memory_bytes
-    integer(c_int64_t) :: digest
+    integer(c_int32_t) :: struct_size = 0
+    integer(c_int32_t) :: source_kind = 0
+    integer(c_int32_t) :: packages = 0
+    integer(c_int32_t) :: numa_nodes = 0
+    integer(c_int32_t) :: cores = 0
+    integer(c_int32_t) :: pus = 0
+    integer(c_int32_t) :: pci_devices = 0
+    integer(c_int32_t) :: is_this_system = 0
+    integer(c_int64_t) :: total_memory_bytes = 0
+    integer(c_int64_t) :: digest = 0
   end type lf_topology_info_t
   type, bind(C) :: lf_topology_object_t
-    integer(c_int32_t) :: struct_size
-    integer(c_int32_t) :: type
-    integer(c_int32_t) :: logical_index
-    integer(c_int32_t) :: os_index
-    integer(c_int32_t) :: package
-    integer(c_int32_t) :: numa_node
-    integer(c_int32_t) :: pu_count
-    integer(c_int32_t) :: flags
-    integer(c_int64_t) :: memory_bytes
-    integer(c_int32_t) :: pci_domain
-    integer(c_int32_t) :: pci_bus
-    integer(c_int32_t) :: pci_device
-    integer(c_int32_t) :: pci_function
-    integer(c_int32_t) :: pci_vendor_id
-    integer(c_int32_t) :: pci_device_id
-    integer(c_int32_t) :: pci_class_id
-    integer(c_int32_t) :: reserved0
-    character(kind=c_char) :: name(96)
+    integer(c_int32_t) :: struct_size = 0
+    integer(c_int32_t) :: type = 0
+    integer(c_int32_t) :: logical_index = 0
+    integer(c_int32_t) :: os_index = 0
+    integer(c_int32_t) :: package = 0
+    integer(c_int32_t) :: numa_node = 0
+    integer(c_int32_t) :: pu_count = 0
+    integer(c_int32_t) :: flags = 0
+    integer(c_int64_t) :: memory_bytes = 0
+    integer(c_int32_t) :: pci_domain = 0
+    integer(c_int32_t) :: pci_bus = 0
+    integer(c_int32_t) :: pci_device = 0
+    integer(c_int32_t) :: pci_function = 0
+    integer(c_int32_t) :: pci_vendor_id = 0
+    integer(c_int32_t) :: pci_device_id = 0
+    integer(c_int32_t) :: pci_class_id = 0
+    integer(c_int32_t) :: reserved0 = 0
+    character(kind=c_char) :: name(96) = c_null_char
   end type lf_topology_object_t
 
   ! ---- identity.h
@@ -144,32 +144,32 @@ module lavaflow_c
   integer(c_int32_t), parameter :: LF_IDENTITY_TEXT_LOCAL_NUMA_NODES = 8
   integer(c_int32_t), parameter :: LF_IDENTITY_TEXT_LOCAL_PACKAGES = 9
   type, bind(C) :: lf_identity_params_t
-    integer(c_int64_t) :: field_mask
-    type(c_ptr) :: cpuset
-    integer(c_int64_t) :: flags
+    integer(c_int64_t) :: field_mask = 0
+    type(c_ptr) :: cpuset = c_null_ptr
+    integer(c_int64_t) :: flags = 0
   end type lf_identity_params_t
   type, bind(C) :: lf_identity_info_t
-    integer(c_int32_t) :: struct_size
-    integer(c_int32_t) :: flags
-    integer(c_int8_t) :: boot_id(16)
-    integer(c_int8_t) :: machine_id(16)
-    integer(c_int64_t) :: ipc_namespace
-    integer(c_int64_t) :: mnt_namespace
-    integer(c_int64_t) :: pid_namespace
-    integer(c_int64_t) :: net_namespace
-    integer(c_int64_t) :: user_namespace
-    integer(c_int64_t) :: base_dir_device
-    integer(c_int64_t) :: base_dir_inode
-    integer(c_int64_t) :: start_time_ticks
-    integer(c_int64_t) :: topology_digest
-    integer(c_int32_t) :: uid
-    integer(c_int32_t) :: gid
-    integer(c_int32_t) :: pid
-    integer(c_int32_t) :: ptrace_scope
-    integer(c_int32_t) :: pu_count
-    integer(c_int32_t) :: numa_node_count
-    integer(c_int32_t) :: package_count
-    integer(c_int32_t) :: topology_source
+    integer(c_int32_t) :: struct_size = 0
+    integer(c_int32_t) :: flags = 0
+    integer(c_int8_t) :: boot_id(16) = 0
+    integer(c_int8_t) :: machine_id(16) = 0
+    integer(c_int64_t) :: ipc_namespace = 0
+    integer(c_int64_t) :: mnt_namespace = 0
+    integer(c_int64_t) :: pid_namespace = 0
+    integer(c_int64_t) :: net_namespace = 0
+    integer(c_int64_t) :: user_namespace = 0
+    integer(c_int64_t) :: base_dir_device = 0
+    integer(c_int64_t) :: base_dir_inode = 0
+    integer(c_int64_t) :: start_time_ticks = 0
+    integer(c_int64_t) :: topology_digest = 0
+    integer(c_int32_t) :: uid = 0
+    integer(c_int32_t) :: gid = 0
+    integer(c_int32_t) :: pid = 0
+    integer(c_int32_t) :: ptrace_scope = 0
+    integer(c_int32_t) :: pu_count = 0
+    integer(c_int32_t) :: numa_node_count = 0
+    integer(c_int32_t) :: package_count = 0
+    integer(c_int32_t) :: topology_source = 0
   end type lf_identity_info_t
 
   ! ---- scope.h
@@ -191,12 +191,12 @@ module lavaflow_c
   integer(c_int32_t), parameter :: LF_SCOPE_FLAG_OVERRIDE_IGNORED = 2
   integer(c_int32_t), parameter :: LF_SCOPE_FLAG_TOPOLOGIES_DIFFER = 4
   type, bind(C) :: lf_scope_info_t
-    integer(c_int32_t) :: struct_size
-    integer(c_int32_t) :: level
-    integer(c_int32_t) :: detected_level
-    integer(c_int32_t) :: hardware_level
-    integer(c_int32_t) :: mechanisms
-    integer(c_int32_t) :: flags
+    integer(c_int32_t) :: struct_size = 0
+    integer(c_int32_t) :: level = 0
+    integer(c_int32_t) :: detected_level = 0
+    integer(c_int32_t) :: hardware_level = 0
+    integer(c_int32_t) :: mechanisms = 0
+    integer(c_int32_t) :: flags = 0
   end type lf_scope_info_t
 
   ! ---- memory.h
@@ -244,55 +244,55 @@ module lavaflow_c
   integer(c_int64_t), parameter :: LF_BUFFER_POOL_PARAM_FIELD_MAX_CACHED = 1_c_int64_t
   integer(c_int64_t), parameter :: LF_BUFFER_POOL_PARAM_FIELD_PREALLOCATE = 2_c_int64_t
   type, bind(C) :: lf_buffer_params_t
-    integer(c_int64_t) :: field_mask
-    integer(c_int32_t) :: kind
-    integer(c_int32_t) :: placement
-    integer(c_int32_t) :: numa_node
-    integer(c_int32_t) :: huge_pages
-    integer(c_int64_t) :: alignment
-    integer(c_int64_t) :: flags
-    integer(c_int64_t) :: fallback
-    type(c_ptr) :: peer
-    integer(c_int32_t) :: device_index
-    integer(c_int32_t) :: reserved0
-    type(c_ptr) :: device_uuid
-    type(c_ptr) :: name
+    integer(c_int64_t) :: field_mask = 0
+    integer(c_int32_t) :: kind = 0
+    integer(c_int32_t) :: placement = 0
+    integer(c_int32_t) :: numa_node = 0
+    integer(c_int32_t) :: huge_pages = 0
+    integer(c_int64_t) :: alignment = 0
+    integer(c_int64_t) :: flags = 0
+    integer(c_int64_t) :: fallback = 0
+    type(c_ptr) :: peer = c_null_ptr
+    integer(c_int32_t) :: device_index = 0
+    integer(c_int32_t) :: reserved0 = 0
+    type(c_ptr) :: device_uuid = c_null_ptr
+    type(c_ptr) :: name = c_null_ptr
   end type lf_buffer_params_t
   type, bind(C) :: lf_buffer_info_t
-    integer(c_int32_t) :: struct_size
-    integer(c_int32_t) :: kind
-    integer(c_int32_t) :: requested_kind
-    integer(c_int32_t) :: flags
-    integer(c_int64_t) :: size
-    integer(c_int64_t) :: mapped_size
-    integer(c_int64_t) :: page_size
-    integer(c_int64_t) :: alignment
-    type(c_ptr) :: host_pointer
-    integer(c_int32_t) :: numa_node
-    integer(c_int32_t) :: device_index
+    integer(c_int32_t) :: struct_size = 0
+    integer(c_int32_t) :: kind = 0
+    integer(c_int32_t) :: requested_kind = 0
+    integer(c_int32_t) :: flags = 0
+    integer(c_int64_t) :: size = 0
+    integer(c_int64_t) :: mapped_size = 0
+    integer(c_int64_t) :: page_size = 0
+    integer(c_int64_t) :: alignment = 0
+    type(c_ptr) :: host_pointer = c_null_ptr
+    integer(c_int32_t) :: numa_node = 0
+    integer(c_int32_t) :: device_index = 0
   end type lf_buffer_info_t
   type, bind(C) :: lf_buffer_import_params_t
-    integer(c_int64_t) :: field_mask
-    integer(c_int64_t) :: size
-    integer(c_int64_t) :: flags
+    integer(c_int64_t) :: field_mask = 0
+    integer(c_int64_t) :: size = 0
+    integer(c_int64_t) :: flags = 0
   end type lf_buffer_import_params_t
   type, bind(C) :: lf_buffer_pool_params_t
-    integer(c_int64_t) :: field_mask
-    integer(c_int32_t) :: max_cached
-    integer(c_int32_t) :: preallocate
+    integer(c_int64_t) :: field_mask = 0
+    integer(c_int32_t) :: max_cached = 0
+    integer(c_int32_t) :: preallocate = 0
   end type lf_buffer_pool_params_t
   type, bind(C) :: lf_memory_stats_t
-    integer(c_int32_t) :: struct_size
-    integer(c_int32_t) :: reserved0
-    integer(c_int64_t) :: live_bytes(4)
-    integer(c_int64_t) :: live_count(4)
-    integer(c_int64_t) :: live_bytes_by_node(64)
-    integer(c_int64_t) :: high_water_bytes
-    integer(c_int64_t) :: allocations
-    integer(c_int64_t) :: fallbacks
-    integer(c_int64_t) :: pool_hits
-    integer(c_int64_t) :: pool_misses
-    integer(c_int64_t) :: pooled_bytes
+    integer(c_int32_t) :: struct_size = 0
+    integer(c_int32_t) :: reserved0 = 0
+    integer(c_int64_t) :: live_bytes(4) = 0
+    integer(c_int64_t) :: live_count(4) = 0
+    integer(c_int64_t) :: live_bytes_by_node(64) = 0
+    integer(c_int64_t) :: high_water_bytes = 0
+    integer(c_int64_t) :: allocations = 0
+    integer(c_int64_t) :: fallbacks = 0
+    integer(c_int64_t) :: pool_hits = 0
+    integer(c_int64_t) :: pool_misses = 0
+    integer(c_int64_t) :: pooled_bytes = 0
   end type lf_memory_stats_t
 
   ! ---- device.h
@@ -306,37 +306,37 @@ module lavaflow_c
   integer(c_int32_t), parameter :: LF_DEVICE_PCI_KNOWN = 4
   integer(c_int32_t), parameter :: LF_DEVICE_NUMA_KNOWN = 8
   type, bind(C) :: lf_device_info_t
-    integer(c_int32_t) :: struct_size
-    integer(c_int32_t) :: index
-    integer(c_int32_t) :: type
-    integer(c_int32_t) :: flags
-    integer(c_int32_t) :: vendor_id
-    integer(c_int32_t) :: device_id
-    integer(c_int32_t) :: api_version
-    integer(c_int32_t) :: driver_version
-    integer(c_int8_t) :: device_uuid(16)
-    integer(c_int8_t) :: driver_uuid(16)
-    integer(c_int32_t) :: pci_domain
-    integer(c_int32_t) :: pci_bus
-    integer(c_int32_t) :: pci_device
-    integer(c_int32_t) :: pci_function
-    integer(c_int32_t) :: numa_node
-    integer(c_int32_t) :: memory_type_count
-    integer(c_int64_t) :: device_local_bytes
-    character(kind=c_char) :: name(256)
+    integer(c_int32_t) :: struct_size = 0
+    integer(c_int32_t) :: index = 0
+    integer(c_int32_t) :: type = 0
+    integer(c_int32_t) :: flags = 0
+    integer(c_int32_t) :: vendor_id = 0
+    integer(c_int32_t) :: device_id = 0
+    integer(c_int32_t) :: api_version = 0
+    integer(c_int32_t) :: driver_version = 0
+    integer(c_int8_t) :: device_uuid(16) = 0
+    integer(c_int8_t) :: driver_uuid(16) = 0
+    integer(c_int32_t) :: pci_domain = 0
+    integer(c_int32_t) :: pci_bus = 0
+    integer(c_int32_t) :: pci_device = 0
+    integer(c_int32_t) :: pci_function = 0
+    integer(c_int32_t) :: numa_node = 0
+    integer(c_int32_t) :: memory_type_count = 0
+    integer(c_int64_t) :: device_local_bytes = 0
+    character(kind=c_char) :: name(256) = c_null_char
   end type lf_device_info_t
   type, bind(C) :: lf_vulkan_memory_info_t
-    integer(c_int32_t) :: struct_size
-    integer(c_int32_t) :: memory_type_index
-    integer(c_int32_t) :: memory_property_flags
-    integer(c_int32_t) :: handle_types
-    integer(c_int64_t) :: allocation_size
-    type(c_ptr) :: instance
-    type(c_ptr) :: physical_device
-    type(c_ptr) :: device
-    integer(c_int64_t) :: memory
-    integer(c_int8_t) :: device_uuid(16)
-    integer(c_int8_t) :: driver_uuid(16)
+    integer(c_int32_t) :: struct_size = 0
+    integer(c_int32_t) :: memory_type_index = 0
+    integer(c_int32_t) :: memory_property_flags = 0
+    integer(c_int32_t) :: handle_types = 0
+    integer(c_int64_t) :: allocation_size = 0
+    type(c_ptr) :: instance = c_null_ptr
+    type(c_ptr) :: physical_device = c_null_ptr
+    type(c_ptr) :: device = c_null_ptr
+    integer(c_int64_t) :: memory = 0
+    integer(c_int8_t) :: device_uuid(16) = 0
+    integer(c_int8_t) :: driver_uuid(16) = 0
   end type lf_vulkan_memory_info_t
 
   ! ---- channel.h
@@ -360,31 +360,31 @@ module lavaflow_c
   integer(c_int32_t), parameter :: LF_CHANNEL_PEER_CLOSED = 2
   integer(c_int32_t), parameter :: LF_CHANNEL_PEER_DEAD = 4
   type, bind(C) :: lf_channel_params_t
-    integer(c_int64_t) :: field_mask
-    integer(c_int32_t) :: role
-    integer(c_int32_t) :: wait_mode
-    integer(c_int64_t) :: capacity
-    integer(c_int64_t) :: max_message_size
-    integer(c_int32_t) :: max_producers
-    integer(c_int32_t) :: spin_us
-    integer(c_int32_t) :: connect_timeout_ms
-    integer(c_int32_t) :: reserved0
+    integer(c_int64_t) :: field_mask = 0
+    integer(c_int32_t) :: role = 0
+    integer(c_int32_t) :: wait_mode = 0
+    integer(c_int64_t) :: capacity = 0
+    integer(c_int64_t) :: max_message_size = 0
+    integer(c_int32_t) :: max_producers = 0
+    integer(c_int32_t) :: spin_us = 0
+    integer(c_int32_t) :: connect_timeout_ms = 0
+    integer(c_int32_t) :: reserved0 = 0
   end type lf_channel_params_t
   type, bind(C) :: lf_channel_info_t
-    integer(c_int32_t) :: struct_size
-    integer(c_int32_t) :: role
-    integer(c_int32_t) :: transport
-    integer(c_int32_t) :: scope
-    integer(c_int32_t) :: flags
-    integer(c_int32_t) :: max_producers
-    integer(c_int32_t) :: producers
-    integer(c_int32_t) :: producer_index
-    integer(c_int64_t) :: capacity
-    integer(c_int64_t) :: max_message_size
-    integer(c_int64_t) :: messages
-    integer(c_int64_t) :: bytes
-    integer(c_int64_t) :: sleeps
-    integer(c_int64_t) :: wakes
+    integer(c_int32_t) :: struct_size = 0
+    integer(c_int32_t) :: role = 0
+    integer(c_int32_t) :: transport = 0
+    integer(c_int32_t) :: scope = 0
+    integer(c_int32_t) :: flags = 0
+    integer(c_int32_t) :: max_producers = 0
+    integer(c_int32_t) :: producers = 0
+    integer(c_int32_t) :: producer_index = 0
+    integer(c_int64_t) :: capacity = 0
+    integer(c_int64_t) :: max_message_size = 0
+    integer(c_int64_t) :: messages = 0
+    integer(c_int64_t) :: bytes = 0
+    integer(c_int64_t) :: sleeps = 0
+    integer(c_int64_t) :: wakes = 0
   end type lf_channel_info_t
 
   ! ---- pool.h
@@ -447,203 +447,203 @@ module lavaflow_c
   integer(c_int64_t), parameter :: LF_POOL_DRIVER_PARAM_FIELD_ALLOWED_GROUP = 32768_c_int64_t
   integer(c_int32_t), parameter :: LF_POOL_DRIVER_FLAG_IGNORE_ENVIRONMENT = 1
   type, bind(C) :: lf_pool_region_info_t
-    integer(c_int32_t) :: struct_size
-    integer(c_int32_t) :: region_type
-    integer(c_int32_t) :: layout_version
-    integer(c_int32_t) :: stream_id
-    integer(c_int64_t) :: epoch
-    integer(c_int32_t) :: pool_id
-    integer(c_int32_t) :: nslots
-    integer(c_int32_t) :: slot_bytes
-    integer(c_int32_t) :: stride_bytes
-    integer(c_int64_t) :: pid
-    integer(c_int64_t) :: start_timestamp_ns
-    integer(c_int64_t) :: activity_timestamp_ns
-    integer(c_int64_t) :: file_bytes
-    integer(c_int32_t) :: committed_slots
-    integer(c_int32_t) :: invalid_slots
-    integer(c_int64_t) :: newest_seq
+    integer(c_int32_t) :: struct_size = 0
+    integer(c_int32_t) :: region_type = 0
+    integer(c_int32_t) :: layout_version = 0
+    integer(c_int32_t) :: stream_id = 0
+    integer(c_int64_t) :: epoch = 0
+    integer(c_int32_t) :: pool_id = 0
+    integer(c_int32_t) :: nslots = 0
+    integer(c_int32_t) :: slot_bytes = 0
+    integer(c_int32_t) :: stride_bytes = 0
+    integer(c_int64_t) :: pid = 0
+    integer(c_int64_t) :: start_timestamp_ns = 0
+    integer(c_int64_t) :: activity_timestamp_ns = 0
+    integer(c_int64_t) :: file_bytes = 0
+    integer(c_int32_t) :: committed_slots = 0
+    integer(c_int32_t) :: invalid_slots = 0
+    integer(c_int64_t) :: newest_seq = 0
   end type lf_pool_region_info_t
   type, bind(C) :: lf_pool_frame_info_t
-    integer(c_int32_t) :: struct_size
-    integer(c_int32_t) :: slot
-    integer(c_int64_t) :: seq
-    integer(c_int64_t) :: timestamp_ns
-    integer(c_int32_t) :: values_len_bytes
-    integer(c_int32_t) :: payload_slot
-    integer(c_int32_t) :: pool_id
-    integer(c_int32_t) :: meta_version
-    integer(c_int32_t) :: dtype
-    integer(c_int32_t) :: major_order
-    integer(c_int32_t) :: ndims
-    integer(c_int32_t) :: progress_unit
-    integer(c_int32_t) :: progress_stride_bytes
-    integer(c_int32_t) :: dims(8)
-    integer(c_int32_t) :: strides(8)
+    integer(c_int32_t) :: struct_size = 0
+    integer(c_int32_t) :: slot = 0
+    integer(c_int64_t) :: seq = 0
+    integer(c_int64_t) :: timestamp_ns = 0
+    integer(c_int32_t) :: values_len_bytes = 0
+    integer(c_int32_t) :: payload_slot = 0
+    integer(c_int32_t) :: pool_id = 0
+    integer(c_int32_t) :: meta_version = 0
+    integer(c_int32_t) :: dtype = 0
+    integer(c_int32_t) :: major_order = 0
+    integer(c_int32_t) :: ndims = 0
+    integer(c_int32_t) :: progress_unit = 0
+    integer(c_int32_t) :: progress_stride_bytes = 0
+    integer(c_int32_t) :: dims(8) = 0
+    integer(c_int32_t) :: strides(8) = 0
   end type lf_pool_frame_info_t
   type, bind(C) :: lf_pool_tensor_t
-    integer(c_int32_t) :: dtype
-    integer(c_int32_t) :: major_order
-    integer(c_int32_t) :: ndims
-    integer(c_int32_t) :: dims(8)
-    integer(c_int32_t) :: strides(8)
-    integer(c_int64_t) :: timestamp_ns
-    integer(c_int32_t) :: meta_version
-    integer(c_int32_t) :: progress_unit
-    integer(c_int32_t) :: progress_stride_bytes
+    integer(c_int32_t) :: dtype = 0
+    integer(c_int32_t) :: major_order = 0
+    integer(c_int32_t) :: ndims = 0
+    integer(c_int32_t) :: dims(8) = 0
+    integer(c_int32_t) :: strides(8) = 0
+    integer(c_int64_t) :: timestamp_ns = 0
+    integer(c_int32_t) :: meta_version = 0
+    integer(c_int32_t) :: progress_unit = 0
+    integer(c_int32_t) :: progress_stride_bytes = 0
   end type lf_pool_tensor_t
   type, bind(C) :: lf_pool_producer_params_t
-    integer(c_int64_t) :: field_mask
-    integer(c_int64_t) :: client_id
-    type(c_ptr) :: profile
-    integer(c_int32_t) :: require_hugepages
-    integer(c_int32_t) :: start_driver
-    integer(c_int32_t) :: connect_timeout_ms
-    integer(c_int32_t) :: driver_uid
+    integer(c_int64_t) :: field_mask = 0
+    integer(c_int64_t) :: client_id = 0
+    type(c_ptr) :: profile = c_null_ptr
+    integer(c_int32_t) :: require_hugepages = 0
+    integer(c_int32_t) :: start_driver = 0
+    integer(c_int32_t) :: connect_timeout_ms = 0
+    integer(c_int32_t) :: driver_uid = 0
   end type lf_pool_producer_params_t
   type, bind(C) :: lf_pool_consumer_params_t
-    integer(c_int64_t) :: field_mask
-    integer(c_int64_t) :: client_id
-    type(c_ptr) :: profile
-    integer(c_int32_t) :: start_driver
-    integer(c_int32_t) :: connect_timeout_ms
-    integer(c_int32_t) :: mode
-    integer(c_int32_t) :: decimation
-    real(c_double) :: max_rate_hz
-    integer(c_int32_t) :: notify_epoch
-    integer(c_int32_t) :: spin_us
-    integer(c_int32_t) :: driver_uid
-    integer(c_int32_t) :: reserved
+    integer(c_int64_t) :: field_mask = 0
+    integer(c_int64_t) :: client_id = 0
+    type(c_ptr) :: profile = c_null_ptr
+    integer(c_int32_t) :: start_driver = 0
+    integer(c_int32_t) :: connect_timeout_ms = 0
+    integer(c_int32_t) :: mode = 0
+    integer(c_int32_t) :: decimation = 0
+    real(c_double) :: max_rate_hz = 0
+    integer(c_int32_t) :: notify_epoch = 0
+    integer(c_int32_t) :: spin_us = 0
+    integer(c_int32_t) :: driver_uid = 0
+    integer(c_int32_t) :: reserved = 0
   end type lf_pool_consumer_params_t
   type, bind(C) :: lf_pool_view_t
-    integer(c_int32_t) :: struct_size
-    integer(c_int32_t) :: pool_id
-    integer(c_int64_t) :: seq
-    integer(c_int64_t) :: epoch
-    type(c_ptr) :: payload
-    integer(c_int32_t) :: bytes
-    integer(c_int32_t) :: slot
+    integer(c_int32_t) :: struct_size = 0
+    integer(c_int32_t) :: pool_id = 0
+    integer(c_int64_t) :: seq = 0
+    integer(c_int64_t) :: epoch = 0
+    type(c_ptr) :: payload = c_null_ptr
+    integer(c_int32_t) :: bytes = 0
+    integer(c_int32_t) :: slot = 0
     type(lf_pool_tensor_t) :: tensor
   end type lf_pool_view_t
   type, bind(C) :: lf_pool_counters_t
-    integer(c_int32_t) :: struct_size
-    integer(c_int32_t) :: reserved
-    integer(c_int64_t) :: frames_read
-    integer(c_int64_t) :: drops_gap
-    integer(c_int64_t) :: drops_late
-    integer(c_int64_t) :: invalid
-    integer(c_int64_t) :: skipped
-    integer(c_int64_t) :: epoch
-    integer(c_int64_t) :: epoch_changes
-    integer(c_int64_t) :: reattachments
+    integer(c_int32_t) :: struct_size = 0
+    integer(c_int32_t) :: reserved = 0
+    integer(c_int64_t) :: frames_read = 0
+    integer(c_int64_t) :: drops_gap = 0
+    integer(c_int64_t) :: drops_late = 0
+    integer(c_int64_t) :: invalid = 0
+    integer(c_int64_t) :: skipped = 0
+    integer(c_int64_t) :: epoch = 0
+    integer(c_int64_t) :: epoch_changes = 0
+    integer(c_int64_t) :: reattachments = 0
   end type lf_pool_counters_t
   type, bind(C) :: lf_pool_metadata_attributes_t
-    character(kind=c_char) :: key(32)
-    character(kind=c_char) :: value(128)
+    character(kind=c_char) :: key(32) = c_null_char
+    character(kind=c_char) :: value(128) = c_null_char
   end type lf_pool_metadata_attributes_t
   type, bind(C) :: lf_pool_metadata_t
-    integer(c_int32_t) :: struct_size
-    integer(c_int32_t) :: version
-    character(kind=c_char) :: name(64)
-    character(kind=c_char) :: units(32)
-    integer(c_int32_t) :: attribute_count
-    integer(c_int32_t) :: reserved
+    integer(c_int32_t) :: struct_size = 0
+    integer(c_int32_t) :: version = 0
+    character(kind=c_char) :: name(64) = c_null_char
+    character(kind=c_char) :: units(32) = c_null_char
+    integer(c_int32_t) :: attribute_count = 0
+    integer(c_int32_t) :: reserved = 0
     type(lf_pool_metadata_attributes_t) :: attributes(16)
   end type lf_pool_metadata_t
   type, bind(C) :: lf_pool_stream_info_t
-    integer(c_int32_t) :: struct_size
-    integer(c_int32_t) :: stream_id
-    integer(c_int64_t) :: epoch
-    integer(c_int64_t) :: lease_id
-    integer(c_int32_t) :: nslots
-    integer(c_int32_t) :: pool_count
-    integer(c_int32_t) :: pool_ids(15)
-    integer(c_int32_t) :: pool_strides(15)
-    integer(c_int64_t) :: published
-    character(kind=c_char) :: epoch_dir(256)
+    integer(c_int32_t) :: struct_size = 0
+    integer(c_int32_t) :: stream_id = 0
+    integer(c_int64_t) :: epoch = 0
+    integer(c_int64_t) :: lease_id = 0
+    integer(c_int32_t) :: nslots = 0
+    integer(c_int32_t) :: pool_count = 0
+    integer(c_int32_t) :: pool_ids(15) = 0
+    integer(c_int32_t) :: pool_strides(15) = 0
+    integer(c_int64_t) :: published = 0
+    character(kind=c_char) :: epoch_dir(256) = c_null_char
   end type lf_pool_stream_info_t
   type, bind(C) :: lf_pool_stride_t
-    integer(c_int32_t) :: pool_id
-    integer(c_int32_t) :: stride_bytes
+    integer(c_int32_t) :: pool_id = 0
+    integer(c_int32_t) :: stride_bytes = 0
   end type lf_pool_stride_t
   type, bind(C) :: lf_pool_profile_t
-    type(c_ptr) :: name
-    integer(c_int32_t) :: header_slots
-    integer(c_int32_t) :: pool_count
+    type(c_ptr) :: name = c_null_ptr
+    integer(c_int32_t) :: header_slots = 0
+    integer(c_int32_t) :: pool_count = 0
     type(lf_pool_stride_t) :: pools(15)
-    integer(c_int32_t) :: require_hugepages
-    integer(c_int32_t) :: reserved
+    integer(c_int32_t) :: require_hugepages = 0
+    integer(c_int32_t) :: reserved = 0
   end type lf_pool_profile_t
   type, bind(C) :: lf_pool_stream_config_t
-    integer(c_int32_t) :: stream_id
-    integer(c_int32_t) :: reserved
-    type(c_ptr) :: profile
+    integer(c_int32_t) :: stream_id = 0
+    integer(c_int32_t) :: reserved = 0
+    type(c_ptr) :: profile = c_null_ptr
   end type lf_pool_stream_config_t
   type, bind(C) :: lf_pool_driver_params_t
-    integer(c_int64_t) :: field_mask
-    type(c_ptr) :: namespace_name
-    integer(c_int32_t) :: announce_period_ms
-    integer(c_int32_t) :: keepalive_ms
-    integer(c_int32_t) :: expiry_intervals
-    integer(c_int32_t) :: prefault
-    integer(c_int32_t) :: mlock
-    integer(c_int32_t) :: shutdown_drain_ms
-    integer(c_int32_t) :: dynamic_streams
-    integer(c_int32_t) :: header_slots
-    integer(c_int32_t) :: consumer_entries
-    integer(c_int32_t) :: max_streams_per_uid
-    integer(c_int64_t) :: max_bytes_per_uid
-    type(c_ptr) :: profiles
-    integer(c_int32_t) :: profile_count
-    integer(c_int32_t) :: stream_count
-    type(c_ptr) :: streams
-    integer(c_int32_t) :: flags
-    integer(c_int32_t) :: allowed_gid
+    integer(c_int64_t) :: field_mask = 0
+    type(c_ptr) :: namespace_name = c_null_ptr
+    integer(c_int32_t) :: announce_period_ms = 0
+    integer(c_int32_t) :: keepalive_ms = 0
+    integer(c_int32_t) :: expiry_intervals = 0
+    integer(c_int32_t) :: prefault = 0
+    integer(c_int32_t) :: mlock = 0
+    integer(c_int32_t) :: shutdown_drain_ms = 0
+    integer(c_int32_t) :: dynamic_streams = 0
+    integer(c_int32_t) :: header_slots = 0
+    integer(c_int32_t) :: consumer_entries = 0
+    integer(c_int32_t) :: max_streams_per_uid = 0
+    integer(c_int64_t) :: max_bytes_per_uid = 0
+    type(c_ptr) :: profiles = c_null_ptr
+    integer(c_int32_t) :: profile_count = 0
+    integer(c_int32_t) :: stream_count = 0
+    type(c_ptr) :: streams = c_null_ptr
+    integer(c_int32_t) :: flags = 0
+    integer(c_int32_t) :: allowed_gid = 0
   end type lf_pool_driver_params_t
   type, bind(C) :: lf_pool_stream_status_t
-    integer(c_int32_t) :: struct_size
-    integer(c_int32_t) :: stream_id
-    integer(c_int64_t) :: epoch
-    integer(c_int32_t) :: producer_pid
-    integer(c_int32_t) :: consumers
-    integer(c_int32_t) :: nslots
-    integer(c_int32_t) :: reserved
-    integer(c_int64_t) :: bytes
-    character(kind=c_char) :: epoch_dir(256)
+    integer(c_int32_t) :: struct_size = 0
+    integer(c_int32_t) :: stream_id = 0
+    integer(c_int64_t) :: epoch = 0
+    integer(c_int32_t) :: producer_pid = 0
+    integer(c_int32_t) :: consumers = 0
+    integer(c_int32_t) :: nslots = 0
+    integer(c_int32_t) :: reserved = 0
+    integer(c_int64_t) :: bytes = 0
+    character(kind=c_char) :: epoch_dir(256) = c_null_char
   end type lf_pool_stream_status_t
   type, bind(C) :: lf_pool_producer_qos_t
-    integer(c_int32_t) :: struct_size
-    integer(c_int32_t) :: meta_version
-    integer(c_int64_t) :: stream_id
-    integer(c_int64_t) :: epoch
-    integer(c_int64_t) :: published
-    integer(c_int64_t) :: frames_published
-    integer(c_int64_t) :: bytes_published
-    integer(c_int64_t) :: frames_refused
-    integer(c_int64_t) :: last_publish_ns
-    integer(c_int64_t) :: heartbeat_ns
-    integer(c_int64_t) :: pid
-    integer(c_int64_t) :: lease_id
-    integer(c_int32_t) :: waiters
-    integer(c_int32_t) :: consumer_entries
+    integer(c_int32_t) :: struct_size = 0
+    integer(c_int32_t) :: meta_version = 0
+    integer(c_int64_t) :: stream_id = 0
+    integer(c_int64_t) :: epoch = 0
+    integer(c_int64_t) :: published = 0
+    integer(c_int64_t) :: frames_published = 0
+    integer(c_int64_t) :: bytes_published = 0
+    integer(c_int64_t) :: frames_refused = 0
+    integer(c_int64_t) :: last_publish_ns = 0
+    integer(c_int64_t) :: heartbeat_ns = 0
+    integer(c_int64_t) :: pid = 0
+    integer(c_int64_t) :: lease_id = 0
+    integer(c_int32_t) :: waiters = 0
+    integer(c_int32_t) :: consumer_entries = 0
   end type lf_pool_producer_qos_t
   type, bind(C) :: lf_pool_consumer_entry_t
-    integer(c_int32_t) :: struct_size
-    integer(c_int32_t) :: index
-    integer(c_int32_t) :: mode
-    integer(c_int32_t) :: reserved
-    integer(c_int64_t) :: lease_id
-    integer(c_int64_t) :: client_id
-    integer(c_int64_t) :: pid
-    integer(c_int64_t) :: mode_arg
-    integer(c_int64_t) :: next_seq
-    integer(c_int64_t) :: frames_read
-    integer(c_int64_t) :: drops_gap
-    integer(c_int64_t) :: drops_late
-    integer(c_int64_t) :: skipped
-    integer(c_int64_t) :: invalid
-    integer(c_int64_t) :: heartbeat_ns
-    integer(c_int64_t) :: attach_ns
+    integer(c_int32_t) :: struct_size = 0
+    integer(c_int32_t) :: index = 0
+    integer(c_int32_t) :: mode = 0
+    integer(c_int32_t) :: reserved = 0
+    integer(c_int64_t) :: lease_id = 0
+    integer(c_int64_t) :: client_id = 0
+    integer(c_int64_t) :: pid = 0
+    integer(c_int64_t) :: mode_arg = 0
+    integer(c_int64_t) :: next_seq = 0
+    integer(c_int64_t) :: frames_read = 0
+    integer(c_int64_t) :: drops_gap = 0
+    integer(c_int64_t) :: drops_late = 0
+    integer(c_int64_t) :: skipped = 0
+    integer(c_int64_t) :: invalid = 0
+    integer(c_int64_t) :: heartbeat_ns = 0
+    integer(c_int64_t) :: attach_ns = 0
   end type lf_pool_consumer_entry_t
 
   interface

@@ -38,68 +38,68 @@ module lavaflow_mpi_c
   integer(c_int64_t), parameter :: LF_MPI_POOL_BRIDGE_PARAM_FIELD_PRODUCER = 2_c_int64_t
   integer(c_int64_t), parameter :: LF_MPI_POOL_BRIDGE_PARAM_FIELD_CHANNEL = 4_c_int64_t
   type, bind(C) :: lf_mpi_params_t
-    integer(c_int64_t) :: field_mask
-    integer(c_int32_t) :: progress
-    integer(c_int32_t) :: peer_timeout_ms
-    integer(c_int32_t) :: flags
-    integer(c_int32_t) :: worker_threads
+    integer(c_int64_t) :: field_mask = 0
+    integer(c_int32_t) :: progress = 0
+    integer(c_int32_t) :: peer_timeout_ms = 0
+    integer(c_int32_t) :: flags = 0
+    integer(c_int32_t) :: worker_threads = 0
   end type lf_mpi_params_t
   type, bind(C) :: lf_mpi_info_t
-    integer(c_int32_t) :: struct_size
-    integer(c_int32_t) :: rank
-    integer(c_int32_t) :: size
-    integer(c_int32_t) :: thread_level
-    integer(c_int32_t) :: progress
-    integer(c_int32_t) :: local_ranks
-    integer(c_int32_t) :: channels
-    integer(c_int32_t) :: worker_threads
+    integer(c_int32_t) :: struct_size = 0
+    integer(c_int32_t) :: rank = 0
+    integer(c_int32_t) :: size = 0
+    integer(c_int32_t) :: thread_level = 0
+    integer(c_int32_t) :: progress = 0
+    integer(c_int32_t) :: local_ranks = 0
+    integer(c_int32_t) :: channels = 0
+    integer(c_int32_t) :: worker_threads = 0
   end type lf_mpi_info_t
   type, bind(C) :: lf_mpi_channel_params_t
-    integer(c_int64_t) :: field_mask
-    integer(c_int32_t) :: compression
-    integer(c_int32_t) :: compression_level
-    integer(c_int32_t) :: cipher
-    integer(c_int32_t) :: pipeline_depth
-    type(c_ptr) :: key
-    integer(c_int64_t) :: chunk_size
-    integer(c_int32_t) :: adaptive_min_gain_percent
-    integer(c_int32_t) :: transport
-    integer(c_int32_t) :: flags
+    integer(c_int64_t) :: field_mask = 0
+    integer(c_int32_t) :: compression = 0
+    integer(c_int32_t) :: compression_level = 0
+    integer(c_int32_t) :: cipher = 0
+    integer(c_int32_t) :: pipeline_depth = 0
+    type(c_ptr) :: key = c_null_ptr
+    integer(c_int64_t) :: chunk_size = 0
+    integer(c_int32_t) :: adaptive_min_gain_percent = 0
+    integer(c_int32_t) :: transport = 0
+    integer(c_int32_t) :: flags = 0
   end type lf_mpi_channel_params_t
   type, bind(C) :: lf_mpi_channel_stats_t
-    integer(c_int32_t) :: struct_size
-    integer(c_int32_t) :: cipher
-    integer(c_int32_t) :: compression
-    integer(c_int32_t) :: peer_rank
-    integer(c_int64_t) :: messages
-    integer(c_int64_t) :: payload_bytes
-    integer(c_int64_t) :: wire_bytes
-    integer(c_int64_t) :: frames
-    integer(c_int64_t) :: compressed_chunks
-    integer(c_int64_t) :: raw_chunks
-    integer(c_int64_t) :: auth_failures
-    integer(c_int64_t) :: credit_stalls
-    integer(c_int64_t) :: worker_chunks
-    integer(c_int64_t) :: chunk_size
-    integer(c_int32_t) :: pipeline_depth
-    integer(c_int32_t) :: reserved0
-    integer(c_int64_t) :: zero_copy_messages
+    integer(c_int32_t) :: struct_size = 0
+    integer(c_int32_t) :: cipher = 0
+    integer(c_int32_t) :: compression = 0
+    integer(c_int32_t) :: peer_rank = 0
+    integer(c_int64_t) :: messages = 0
+    integer(c_int64_t) :: payload_bytes = 0
+    integer(c_int64_t) :: wire_bytes = 0
+    integer(c_int64_t) :: frames = 0
+    integer(c_int64_t) :: compressed_chunks = 0
+    integer(c_int64_t) :: raw_chunks = 0
+    integer(c_int64_t) :: auth_failures = 0
+    integer(c_int64_t) :: credit_stalls = 0
+    integer(c_int64_t) :: worker_chunks = 0
+    integer(c_int64_t) :: chunk_size = 0
+    integer(c_int32_t) :: pipeline_depth = 0
+    integer(c_int32_t) :: reserved0 = 0
+    integer(c_int64_t) :: zero_copy_messages = 0
   end type lf_mpi_channel_stats_t
   type, bind(C) :: lf_mpi_pool_bridge_params_t
-    integer(c_int64_t) :: field_mask
-    type(c_ptr) :: consumer
-    type(c_ptr) :: producer
-    type(c_ptr) :: channel
-    type(c_ptr) :: mpi_channel
+    integer(c_int64_t) :: field_mask = 0
+    type(c_ptr) :: consumer = c_null_ptr
+    type(c_ptr) :: producer = c_null_ptr
+    type(c_ptr) :: channel = c_null_ptr
+    type(c_ptr) :: mpi_channel = c_null_ptr
   end type lf_mpi_pool_bridge_params_t
   type, bind(C) :: lf_mpi_pool_bridge_stats_t
-    integer(c_int32_t) :: struct_size
-    integer(c_int32_t) :: side
-    integer(c_int64_t) :: frames
-    integer(c_int64_t) :: payload_bytes
-    integer(c_int64_t) :: metadata
-    integer(c_int64_t) :: source_drops
-    integer(c_int64_t) :: rejected
+    integer(c_int32_t) :: struct_size = 0
+    integer(c_int32_t) :: side = 0
+    integer(c_int64_t) :: frames = 0
+    integer(c_int64_t) :: payload_bytes = 0
+    integer(c_int64_t) :: metadata = 0
+    integer(c_int64_t) :: source_drops = 0
+    integer(c_int64_t) :: rejected = 0
   end type lf_mpi_pool_bridge_stats_t
 
   interface
