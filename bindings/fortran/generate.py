@@ -43,11 +43,15 @@ KINDS = {"uint8_t": "integer(c_int8_t)", "int8_t": "integer(c_int8_t)", "uint16_
          "MPI_Fint": "integer(c_int)"}
 
 
+# Functions Fortran cannot call as declared (listed in UNBOUND with the reason).
+NOT_DECLARED = {"lf_mpi_attach"}  # (its C MPI_Comm is the MPI library's type: Fortran uses lf_mpi_attach_f)
+
+
 def f_type(c_type, structs, callbacks):
     """The Fortran type of a C field or value parameter (pointers: type(c_ptr))."""
     tokens = re.findall(r"\*|[A-Za-z_]\w*", c_type)
     name = [t for t in tokens if t not in ("const", "*")][0]
-    if "*" in tokens or name == "MPI_Comm":  # (Open MPI's MPI_Comm is a pointer)
+    if "*" in tokens:
         return "type(c_ptr)"
     if name in callbacks:
         return "type(c_funptr)"
@@ -118,6 +122,8 @@ def module(name, headers, include_dir, uses, structs, callbacks, layouts):
             lines += derived_type(struct, body, structs, callbacks, known)
             layouts.append((struct, [declarator(m)[1] for m in body.split(";") if m.strip()]))
         for ret, function, params in functions(text):
+            if function in NOT_DECLARED:
+                continue
             interfaces += interface(ret, function, params, structs, callbacks)
         lines.append("")
     lines += ["  interface"] + interfaces + ["  end interface", "end module %s" % name, ""]

@@ -103,14 +103,6 @@ module lavaflow_mpi_c
   end type lf_mpi_pool_bridge_stats_t
 
   interface
-    function lf_mpi_attach(context, comm, params, out_mpi) bind(C, name="lf_mpi_attach")
-      import
-      integer(c_int32_t) :: lf_mpi_attach
-      type(c_ptr), value :: context
-      type(c_ptr), value :: comm
-      type(c_ptr), value :: params
-      type(c_ptr), value :: out_mpi
-    end function lf_mpi_attach
     function lf_mpi_attach_f(context, comm, params, out_mpi) bind(C, name="lf_mpi_attach_f")
       import
       integer(c_int32_t) :: lf_mpi_attach_f
