@@ -1,7 +1,9 @@
 # Installation: headers, both libraries, the CLI (tools/), lavaflow.pc, and a CMake package
 # (lavaflowConfig.cmake + version file) exporting lavaflow::lavaflow and
 # lavaflow::lavaflow_static; with MPI also liblavaflow_mpi, lavaflow_mpi.pc and
-# lavaflow::lavaflow_mpi.
+# lavaflow::lavaflow_mpi; with Fortran the modules (.mod files in <includedir>/lavaflow/fortran),
+# their static libraries, lavaflow-fortran.pc (lavaflow_mpi-fortran.pc) and lavaflow::fortran
+# (lavaflow::mpi_fortran).
 include(CMakePackageConfigHelpers)
 
 install(DIRECTORY include/lavaflow DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.h" PATTERN "*.hpp")
@@ -50,4 +52,32 @@ if(TARGET lavaflow_mpi)
   install(EXPORT lavaflowMpiTargets NAMESPACE lavaflow:: DESTINATION ${LAVAFLOW_CMAKE_DIR})
   configure_file(pkgconfig/lavaflow_mpi.pc.in ${PROJECT_BINARY_DIR}/lavaflow_mpi.pc @ONLY)
   install(FILES ${PROJECT_BINARY_DIR}/lavaflow_mpi.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endif()
+
+# The Fortran modules, where they were built: their .mod files (one compiler's: the directory is
+# documented in docs/fortran.md), static libraries, pkg-config files, and lavaflow::fortran
+# (lavaflow::mpi_fortran) in an export set of their own (component "fortran").
+if(TARGET lavaflow_fortran)
+  set(LAVAFLOW_FORTRAN_MODULE_DIR ${CMAKE_INSTALL_INCLUDEDIR}/lavaflow/fortran)
+  set(_lf_fortran_targets lavaflow_fortran)
+  if(TARGET lavaflow_mpi_fortran)
+    list(APPEND _lf_fortran_targets lavaflow_mpi_fortran)
+  endif()
+  foreach(target ${_lf_fortran_targets})
+    target_include_directories(${target} INTERFACE $<INSTALL_INTERFACE:${LAVAFLOW_FORTRAN_MODULE_DIR}>)
+  endforeach()
+  get_target_property(_lf_module_dir lavaflow_fortran Fortran_MODULE_DIRECTORY)  # (both modules' .mod files)
+  set_target_properties(lavaflow_fortran PROPERTIES EXPORT_NAME fortran)
+  install(TARGETS lavaflow_fortran EXPORT lavaflowFortranTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  install(EXPORT lavaflowFortranTargets NAMESPACE lavaflow:: DESTINATION ${LAVAFLOW_CMAKE_DIR})
+  install(DIRECTORY ${_lf_module_dir}/ DESTINATION ${LAVAFLOW_FORTRAN_MODULE_DIR} FILES_MATCHING PATTERN "*.mod")
+  configure_file(pkgconfig/lavaflow-fortran.pc.in ${PROJECT_BINARY_DIR}/lavaflow-fortran.pc @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/lavaflow-fortran.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+  if(TARGET lavaflow_mpi_fortran)
+    set_target_properties(lavaflow_mpi_fortran PROPERTIES EXPORT_NAME mpi_fortran)
+    install(TARGETS lavaflow_mpi_fortran EXPORT lavaflowMpiFortranTargets ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
+    install(EXPORT lavaflowMpiFortranTargets NAMESPACE lavaflow:: DESTINATION ${LAVAFLOW_CMAKE_DIR})
+    configure_file(pkgconfig/lavaflow_mpi-fortran.pc.in ${PROJECT_BINARY_DIR}/lavaflow_mpi-fortran.pc @ONLY)
+    install(FILES ${PROJECT_BINARY_DIR}/lavaflow_mpi-fortran.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+  endif()
 endif()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs lavaflow into a temporary prefix, then builds and runs an outside C program
 # against it three ways: pkg-config, CMake find_package (shared), and find_package (static);
-# and an outside C++ program through the installed C++ wrapper.
+# and an outside C++ program through the installed C++ wrapper; where built, liblavaflow_mpi and
+# the Fortran modules likewise.
 # usage: check_install.sh BUILD_DIR CONSUMER_SOURCE_DIR
 set -euo pipefail
 build=$1 consumer=$2
@@ -55,6 +56,29 @@ if [ -e "$prefix/lib/liblavaflow_mpi.so" ]; then
   cmake --build "$tmp/cmake-mpi" > "$tmp/build-mpi.log"
   LD_LIBRARY_PATH=$prefix/lib OMPI_MCA_btl=self "$tmp/cmake-mpi/consumer_mpi" | tee "$tmp/mpi.out"
   grep -q "rank 0 of 1" "$tmp/mpi.out"
+fi
+# The Fortran modules, where they were built: pkg-config (gfortran; mpifort for lavaflow_mpi)
+# and find_package(lavaflow COMPONENTS fortran [mpi mpi_fortran]).
+if [ -e "$prefix/lib/liblavaflow_fortran.a" ]; then
+  [ -e "$prefix/include/lavaflow/fortran/lavaflow.mod" ] || { echo "FAIL: lavaflow.mod was not installed"; exit 1; }
+  echo "== pkg-config lavaflow-fortran: $(pkg-config --cflags --libs lavaflow-fortran)"
+  gfortran -o "$tmp/consumer_f_pc" "$consumer/consumer.f90" $(pkg-config --cflags --libs lavaflow-fortran)
+  LD_LIBRARY_PATH=$prefix/lib "$tmp/consumer_f_pc" | tee "$tmp/f_pc.out"
+  grep -q "received 42.0" "$tmp/f_pc.out"
+  echo "== find_package(lavaflow COMPONENTS fortran)"
+  cmake -S "$consumer" -B "$tmp/cmake-f" -DCMAKE_PREFIX_PATH="$prefix" -DCONSUMER_FORTRAN=ON > "$tmp/cmake-f.log"
+  cmake --build "$tmp/cmake-f" > "$tmp/build-f.log"
+  LD_LIBRARY_PATH=$prefix/lib "$tmp/cmake-f/consumer_f" | grep "received 42.0"
+  if [ -e "$prefix/lib/liblavaflow_mpi_fortran.a" ]; then
+    echo "== pkg-config lavaflow_mpi-fortran: $(pkg-config --cflags --libs lavaflow_mpi-fortran)"
+    mpifort -o "$tmp/consumer_mpi_f_pc" "$consumer/consumer_mpi.f90" $(pkg-config --cflags --libs lavaflow_mpi-fortran)
+    LD_LIBRARY_PATH=$prefix/lib OMPI_MCA_btl=self "$tmp/consumer_mpi_f_pc" | grep "rank 0 of 1"
+    echo "== find_package(lavaflow COMPONENTS fortran mpi mpi_fortran)"
+    cmake -S "$consumer" -B "$tmp/cmake-mpi-f" -DCMAKE_PREFIX_PATH="$prefix" -DCONSUMER_FORTRAN=ON -DCONSUMER_MPI=ON \
+      > "$tmp/cmake-mpi-f.log"
+    cmake --build "$tmp/cmake-mpi-f" > "$tmp/build-mpi-f.log"
+    LD_LIBRARY_PATH=$prefix/lib OMPI_MCA_btl=self "$tmp/cmake-mpi-f/consumer_mpi_f" | grep "rank 0 of 1"
+  fi
 fi
 # the version file refuses an incompatible major version
 if cmake -S "$consumer" -B "$tmp/cmake-v99" -DCMAKE_PREFIX_PATH="$prefix" -DCONSUMER_VERSION=99.0 > "$tmp/v99.log" 2>&1; then
