@@ -122,7 +122,7 @@ def arrays_module():
              "",
              "  !> `call lf_c_f_pointer(address, array, extents)`: `array` (a pointer of any kind above and",
              "  !> rank) points at `extents(1:rank(array))` elements at `address`, or is disassociated when",
-             "  !> `address` is null.",
+             "  !> `address` is null. (`extents` is assumed-size: no descriptor on the zero-copy path.)",
              "  interface lf_c_f_pointer"]
     lines += ["    module procedure point_%s" % suffix for suffix, *_ in KINDS]
     lines += ["  end interface lf_c_f_pointer", "", "contains", ""]
@@ -130,7 +130,7 @@ def arrays_module():
         lines += ["  subroutine point_%s(address, array, extents)" % suffix,
                   "    type(c_ptr), intent(in) :: address",
                   "    %s, pointer, intent(inout) :: array(..)" % ftype,
-                  "    integer, intent(in) :: extents(:)",
+                  "    integer, intent(in) :: extents(*)",
                   "    select rank (array)"]
         for rank in range(MAX_RANK + 1):
             lines += ["    rank (%d)" % rank,

@@ -18,7 +18,7 @@ module lavaflow_arrays
 
   !> `call lf_c_f_pointer(address, array, extents)`: `array` (a pointer of any kind above and
   !> rank) points at `extents(1:rank(array))` elements at `address`, or is disassociated when
-  !> `address` is null.
+  !> `address` is null. (`extents` is assumed-size: no descriptor on the zero-copy path.)
   interface lf_c_f_pointer
     module procedure point_int8
     module procedure point_int16
@@ -35,7 +35,7 @@ contains
   subroutine point_int8(address, array, extents)
     type(c_ptr), intent(in) :: address
     integer(int8), pointer, intent(inout) :: array(..)
-    integer, intent(in) :: extents(:)
+    integer, intent(in) :: extents(*)
     select rank (array)
     rank (0)
       if (c_associated(address)) then
@@ -99,7 +99,7 @@ contains
   subroutine point_int16(address, array, extents)
     type(c_ptr), intent(in) :: address
     integer(int16), pointer, intent(inout) :: array(..)
-    integer, intent(in) :: extents(:)
+    integer, intent(in) :: extents(*)
     select rank (array)
     rank (0)
       if (c_associated(address)) then
@@ -163,7 +163,7 @@ contains
   subroutine point_int32(address, array, extents)
     type(c_ptr), intent(in) :: address
     integer(int32), pointer, intent(inout) :: array(..)
-    integer, intent(in) :: extents(:)
+    integer, intent(in) :: extents(*)
     select rank (array)
     rank (0)
       if (c_associated(address)) then
@@ -227,7 +227,7 @@ contains
   subroutine point_int64(address, array, extents)
     type(c_ptr), intent(in) :: address
     integer(int64), pointer, intent(inout) :: array(..)
-    integer, intent(in) :: extents(:)
+    integer, intent(in) :: extents(*)
     select rank (array)
     rank (0)
       if (c_associated(address)) then
@@ -291,7 +291,7 @@ contains
   subroutine point_real32(address, array, extents)
     type(c_ptr), intent(in) :: address
     real(real32), pointer, intent(inout) :: array(..)
-    integer, intent(in) :: extents(:)
+    integer, intent(in) :: extents(*)
     select rank (array)
     rank (0)
       if (c_associated(address)) then
@@ -355,7 +355,7 @@ contains
   subroutine point_real64(address, array, extents)
     type(c_ptr), intent(in) :: address
     real(real64), pointer, intent(inout) :: array(..)
-    integer, intent(in) :: extents(:)
+    integer, intent(in) :: extents(*)
     select rank (array)
     rank (0)
       if (c_associated(address)) then
@@ -419,7 +419,7 @@ contains
   subroutine point_complex_real32(address, array, extents)
     type(c_ptr), intent(in) :: address
     complex(real32), pointer, intent(inout) :: array(..)
-    integer, intent(in) :: extents(:)
+    integer, intent(in) :: extents(*)
     select rank (array)
     rank (0)
       if (c_associated(address)) then
@@ -483,7 +483,7 @@ contains
   subroutine point_complex_real64(address, array, extents)
     type(c_ptr), intent(in) :: address
     complex(real64), pointer, intent(inout) :: array(..)
-    integer, intent(in) :: extents(:)
+    integer, intent(in) :: extents(*)
     select rank (array)
     rank (0)
       if (c_associated(address)) then

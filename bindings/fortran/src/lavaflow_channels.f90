@@ -14,7 +14,7 @@ module lavaflow_channels
   use, intrinsic :: iso_c_binding
   use, intrinsic :: iso_fortran_env, only: int8, int16, int32, int64, real32, real64
   use lavaflow_c
-  use lavaflow_text, only: c_string, f_string, f_string_of, lf_finish, lf_refuse, lf_timeout_ms
+  use lavaflow_text, only: c_string, f_string, lf_finish, lf_refuse
   use lavaflow_arrays
   use lavaflow_extents
   use lavaflow_core, only: lf_context
@@ -140,7 +140,15 @@ contains
     integer(c_size_t), intent(in) :: nbytes
     integer, intent(in), optional :: timeout_ms
     integer, intent(out), optional :: status
-    call lf_finish(lf_channel_send(self%handle, address, nbytes, lf_timeout_ms(timeout_ms)), "lf_channel_send", status)
+    integer(c_int32_t) :: code, timeout
+    timeout = -1
+    if (present(timeout_ms)) timeout = int(timeout_ms, c_int32_t)
+    code = lf_channel_send(self%handle, address, nbytes, timeout)
+    if (code == LF_OK .and. present(status)) then  ! (the hot path: no call to lf_finish)
+      status = LF_OK
+    else if (code /= LF_OK) then
+      call lf_finish(code, "lf_channel_send", status)
+    end if
   end subroutine send_at
 
   subroutine recv_at(self, address, capacity, timeout_ms, nbytes, status)
@@ -151,11 +159,17 @@ contains
     integer(c_size_t), intent(out), optional :: nbytes
     integer, intent(out), optional :: status
     integer(c_size_t), target :: got
-    integer(c_int32_t) :: code
+    integer(c_int32_t) :: code, timeout
+    timeout = -1
+    if (present(timeout_ms)) timeout = int(timeout_ms, c_int32_t)
     got = 0
-    code = lf_channel_recv(self%handle, address, capacity, c_loc(got), lf_timeout_ms(timeout_ms))
+    code = lf_channel_recv(self%handle, address, capacity, c_loc(got), timeout)
     if (present(nbytes)) nbytes = got
-    call lf_finish(code, "lf_channel_recv", status)
+    if (code == LF_OK .and. present(status)) then
+      status = LF_OK
+    else if (code /= LF_OK) then
+      call lf_finish(code, "lf_channel_recv", status)
+    end if
   end subroutine recv_at
 
   !> peek of any pointer array: the oldest message, whose bytes must be exactly the extents'
@@ -167,31 +181,34 @@ contains
     integer, intent(in) :: rank
     type(lf_element_kind), intent(in) :: element
     type(c_ptr), intent(out) :: address
-    integer, intent(out) :: extents_of(:)
+    integer, intent(inout) :: extents_of(LF_POOL_MAX_DIMS)
     integer, intent(in), optional :: extents(:)
     integer, intent(in), optional :: timeout_ms
     integer, intent(out), optional :: status
     type(c_ptr), target :: data
     integer(c_size_t), target :: nbytes
-    integer(c_int32_t) :: code
-    character(len=:), allocatable :: why
+    integer(c_int32_t) :: code, timeout
     address = c_null_ptr
-    extents_of = 0
     data = self%peeked
     nbytes = self%peeked_bytes
     code = LF_OK
-    if (.not. c_associated(data)) code = lf_channel_peek(self%handle, lf_timeout_ms(timeout_ms), c_loc(data), c_loc(nbytes))
-    if (code == LF_OK) then
-      self%peeked = data
-      self%peeked_bytes = nbytes
+    if (.not. c_associated(data)) then
+      timeout = -1
+      if (present(timeout_ms)) timeout = int(timeout_ms, c_int32_t)
+      code = lf_channel_peek(self%handle, timeout, c_loc(data), c_loc(nbytes))
+      if (code == LF_OK) then
+        self%peeked = data
+        self%peeked_bytes = nbytes
+      end if
     end if
     if (code /= LF_OK) then
       call lf_finish(code, "lf_channel_peek", status)
-    else if (.not. lf_extents_fit(rank, element, int(nbytes, c_int64_t), extents, .true., extents_of, why)) then
-      call lf_refuse(LF_ERR_INVALID_ARGUMENT, "peek", "the message does not fit the pointer array: " // why, status)
+    else if (.not. lf_extents_fit(rank, element, int(nbytes, c_int64_t), extents, .true., extents_of)) then
+      call lf_refuse(LF_ERR_INVALID_ARGUMENT, "peek", "the message does not fit the pointer array: " // &
+                     lf_extents_misfit(rank, element, int(nbytes, c_int64_t), extents, .true.), status)
     else
       address = data
-      call lf_finish(code, "lf_channel_peek", status)
+      if (present(status)) status = LF_OK
     end if
   end subroutine peek_at
 
@@ -201,32 +218,35 @@ contains
     integer, intent(in) :: rank
     type(lf_element_kind), intent(in) :: element
     type(c_ptr), intent(out) :: address
-    integer, intent(out) :: extents_of(:)
+    integer, intent(inout) :: extents_of(LF_POOL_MAX_DIMS)
     integer, intent(in), optional :: extents(:)
     integer, intent(in), optional :: timeout_ms
     integer, intent(out), optional :: status
     type(c_ptr), target :: data
     integer(c_size_t) :: nbytes
-    integer(c_int32_t) :: code
-    character(len=:), allocatable :: why
+    integer(c_int32_t) :: code, timeout
     address = c_null_ptr
-    extents_of = 0
     if (.not. present(extents) .and. rank > 0) then
       call lf_refuse(LF_ERR_INVALID_ARGUMENT, "reserve", "reserve needs the extents of the message", status)
       return
     end if
-    if (.not. lf_extents_fit(rank, element, huge(0_c_int64_t), extents, .false., extents_of, why)) then
-      call lf_refuse(LF_ERR_INVALID_ARGUMENT, "reserve", why, status)
+    if (.not. lf_extents_fit(rank, element, huge(0_c_int64_t), extents, .false., extents_of)) then
+      call lf_refuse(LF_ERR_INVALID_ARGUMENT, "reserve", lf_extents_misfit(rank, element, huge(0_c_int64_t), extents, .false.), &
+                     status)
       return
     end if
     nbytes = int(product(int(extents_of(1:rank), c_int64_t)) * element%bytes, c_size_t)
+    timeout = -1
+    if (present(timeout_ms)) timeout = int(timeout_ms, c_int32_t)
     data = c_null_ptr
-    code = lf_channel_reserve(self%handle, nbytes, lf_timeout_ms(timeout_ms), c_loc(data))
+    code = lf_channel_reserve(self%handle, nbytes, timeout, c_loc(data))
     if (code == LF_OK) then
       address = data
       self%reserved_bytes = nbytes
+      if (present(status)) status = LF_OK
+    else
+      call lf_finish(code, "lf_channel_reserve", status)
     end if
-    call lf_finish(code, "lf_channel_reserve", status)
   end subroutine reserve_at
 
   !> Send what reserve() lent (all of it, or its first `nbytes` bytes).
@@ -239,8 +259,12 @@ contains
     length = self%reserved_bytes
     if (present(nbytes)) length = nbytes
     code = lf_channel_commit(self%handle, length)
-    if (code == LF_OK) self%reserved_bytes = 0
-    call lf_finish(code, "lf_channel_commit", status)
+    if (code == LF_OK) then
+      self%reserved_bytes = 0
+      if (present(status)) status = LF_OK
+    else
+      call lf_finish(code, "lf_channel_commit", status)
+    end if
   end subroutine channel_commit
 
   subroutine channel_abort(self, status)
@@ -258,8 +282,12 @@ contains
     integer, intent(out), optional :: status
     integer(c_int32_t) :: code
     code = lf_channel_release(self%handle)
-    if (code == LF_OK) self%peeked = c_null_ptr
-    call lf_finish(code, "lf_channel_release", status)
+    if (code == LF_OK) then
+      self%peeked = c_null_ptr
+      if (present(status)) status = LF_OK
+    else
+      call lf_finish(code, "lf_channel_release", status)
+    end if
   end subroutine channel_release
 
   !> The transport in use, an LF_TRANSPORT_* value (lf_transport_name() prints it).

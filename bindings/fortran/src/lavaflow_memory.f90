@@ -145,22 +145,21 @@ contains
     integer, intent(in) :: rank
     type(lf_element_kind), intent(in) :: element
     type(c_ptr), intent(out) :: address
-    integer, intent(out) :: extents_of(:)
+    integer, intent(inout) :: extents_of(LF_POOL_MAX_DIMS)
     integer, intent(in), optional :: extents(:)
     integer, intent(out), optional :: status
     type(c_ptr), target :: data
     integer(c_size_t), target :: nbytes
     integer(c_int32_t) :: code
-    character(len=:), allocatable :: why
     address = c_null_ptr
-    extents_of = 0
     data = c_null_ptr
     nbytes = 0
     code = lf_buffer_get_data(self%handle, c_loc(data), c_loc(nbytes))
     if (code /= LF_OK) then
       call lf_finish(code, "lf_buffer_get_data", status)
-    else if (.not. lf_extents_fit(rank, element, int(nbytes, c_int64_t), extents, .false., extents_of, why)) then
-      call lf_refuse(LF_ERR_INVALID_ARGUMENT, "array", "the buffer does not hold the pointer array: " // why, status)
+    else if (.not. lf_extents_fit(rank, element, int(nbytes, c_int64_t), extents, .false., extents_of)) then
+      call lf_refuse(LF_ERR_INVALID_ARGUMENT, "array", "the buffer does not hold the pointer array: " // &
+                     lf_extents_misfit(rank, element, int(nbytes, c_int64_t), extents, .false.), status)
     else
       address = data
       call lf_finish(code, "lf_buffer_get_data", status)

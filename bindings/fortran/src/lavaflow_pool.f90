@@ -170,7 +170,6 @@ contains
     character(len=:), allocatable, intent(out) :: why
     integer :: first
     describe = .false.
-    why = ""
     first = merge(1, 0, element%complex)
     if (rank + first > LF_POOL_MAX_DIMS) then
       why = "a frame has at most 8 dimensions (a complex array's count one more)"
@@ -218,7 +217,7 @@ contains
     integer, intent(in) :: rank
     type(lf_element_kind), intent(in) :: element
     type(c_ptr), intent(out) :: address
-    integer, intent(out) :: extents_of(:)
+    integer, intent(inout) :: extents_of(LF_POOL_MAX_DIMS)
     integer, intent(in) :: extents(:)
     integer, intent(out), optional :: status
     type(c_ptr), target :: payload
@@ -226,9 +225,9 @@ contains
     integer(c_int32_t) :: code
     character(len=:), allocatable :: why
     address = c_null_ptr
-    extents_of = 0
-    if (.not. lf_extents_fit(rank, element, huge(0_c_int64_t), extents, .false., extents_of, why)) then
-      call lf_refuse(LF_ERR_INVALID_ARGUMENT, "claim", why, status)
+    if (.not. lf_extents_fit(rank, element, huge(0_c_int64_t), extents, .false., extents_of)) then
+      call lf_refuse(LF_ERR_INVALID_ARGUMENT, "claim", lf_extents_misfit(rank, element, huge(0_c_int64_t), extents, .false.), &
+                     status)
       return
     end if
     nbytes = product(int(extents_of(1:rank), c_int64_t)) * element%bytes
@@ -448,13 +447,11 @@ contains
     integer, intent(in) :: rank
     type(lf_element_kind), intent(in) :: element
     type(c_ptr), intent(out) :: address
-    integer, intent(out) :: extents_of(:)
+    integer, intent(inout) :: extents_of(LF_POOL_MAX_DIMS)
     integer, intent(out), optional :: status
     integer :: first, n
     integer(int64) :: expected
-    character(len=:), allocatable :: why
     address = c_null_ptr
-    extents_of = 0
     first = merge(2, 1, element%complex)
     if (.not. c_associated(self%view%payload)) then
       call lf_refuse(LF_ERR_INVALID_STATE, "frame array", "no frame: wait() or poll() gave none", status)
