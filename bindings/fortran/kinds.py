@@ -38,6 +38,25 @@ VALUE_TEMPLATE = """\
   end subroutine {op}_{k}
 """
 
+# An array published as a tensor-pool frame: its address, bytes and extents (taken one by one:
+# shape() of an assumed-rank array is a heap temporary, and publishing allocates nothing).
+PUBLISH_TEMPLATE = """\
+  subroutine {op}_{k}(self, array, {args}status)
+    class({cls}), intent(inout) :: self
+    {type}, dimension(..), intent({intent}), target, contiguous :: array
+{decls}    integer, intent(out), optional :: status
+    type(c_ptr) :: address
+    integer :: extents_of({max_rank}), n
+    address = c_null_ptr
+    if (size(array) > 0) address = c_loc(array)
+    do n = 1, min(rank(array), {max_rank})
+      extents_of(n) = size(array, n)
+    end do
+    call self%{op}_at(address, size(array, kind=c_size_t) * {bytes}_c_size_t, &
+      {passes}{args}status)
+  end subroutine {op}_{k}
+"""
+
 # Memory lavaflow lends, as a pointer array: the module's *_at procedure checks the kind and the
 # extents and gives the address (null on failure: the pointer is then disassociated).
 POINTER_TEMPLATE = """\
@@ -70,7 +89,7 @@ OPERATIONS = [
         ("array", POINTER_TEMPLATE, None, "{element}, ", "extents, ", EXTENTS),
     ]),
     ("producer", "lf_pool_producer", [
-        ("publish", VALUE_TEMPLATE, "in", "{element}, rank(array), shape(array), &\n      ", "timestamp_ns, ", "    integer(int64), intent(in), optional :: timestamp_ns\n"),
+        ("publish", PUBLISH_TEMPLATE, "in", "{element}, rank(array), extents_of, &\n      ", "timestamp_ns, ", "    integer(int64), intent(in), optional :: timestamp_ns\n"),
         ("claim", POINTER_TEMPLATE, None, "{element}, ", "extents, ", "    integer, intent(in) :: extents(:)\n"),
     ]),
     ("frame", "lf_frame", [
