@@ -11,16 +11,9 @@ import ctypes as C
 from . import _c
 from ._handle import Handle
 from ._library import lib
+from ._timeouts import timeout_ms
 from ._views import memory_at
 from .errors import LavaflowError, check
-
-
-def _ms(timeout):
-    if timeout is None:
-        return -1
-    if timeout <= 0:
-        return 0
-    return max(1, min(int(timeout * 1000 + 0.999), 2**31 - 1))
 
 
 def _params(role, capacity=None, max_message_size=None, max_producers=None, connect_timeout=None):
@@ -36,7 +29,7 @@ def _params(role, capacity=None, max_message_size=None, max_producers=None, conn
         p.max_producers = max_producers
     if connect_timeout is not None:
         p.field_mask |= _c.LF_CHANNEL_PARAM_FIELD_CONNECT_TIMEOUT
-        p.connect_timeout_ms = _ms(connect_timeout)
+        p.connect_timeout_ms = timeout_ms(connect_timeout)
     return p
 
 
@@ -107,14 +100,14 @@ class Producer(_End):
         view = memoryview(data).cast("B")
         buffer = (C.c_char * len(view)).from_buffer_copy(view) if view.readonly or not view.c_contiguous \
             else (C.c_char * len(view)).from_buffer(view)
-        return check(lib.lf_channel_send(self.handle, buffer, len(view), _ms(timeout))) == _c.LF_OK
+        return check(lib.lf_channel_send(self.handle, buffer, len(view), timeout_ms(timeout))) == _c.LF_OK
 
     def reserve(self, size, timeout=None):
         """A writable memoryview of `size` bytes in the ring, as a context manager: committed
         when the block ends normally, aborted on an exception. LavaflowError(LF_TIMEOUT) if the
         ring stayed full."""
         data = C.c_void_p()
-        status = check(lib.lf_channel_reserve(self.handle, size, _ms(timeout), C.byref(data)))
+        status = check(lib.lf_channel_reserve(self.handle, size, timeout_ms(timeout), C.byref(data)))
         if status != _c.LF_OK:
             raise LavaflowError(status, "the ring stayed full")
 
@@ -147,7 +140,7 @@ class Consumer(_End):
         """The next message as a read-only memoryview in the ring, as a context manager (None
         inside the block if none came within the timeout); EOFError at the end of the stream."""
         data, size = C.c_void_p(), C.c_size_t()
-        status = check(lib.lf_channel_peek(self.handle, _ms(timeout), C.byref(data), C.byref(size)))
+        status = check(lib.lf_channel_peek(self.handle, timeout_ms(timeout), C.byref(data), C.byref(size)))
         if status == _c.LF_END_OF_STREAM:
             raise EOFError("the producers closed and everything they sent was received")
         if status != _c.LF_OK:

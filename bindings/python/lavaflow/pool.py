@@ -16,6 +16,7 @@ import ctypes as C
 from . import _c
 from ._handle import Handle
 from ._library import lib
+from ._timeouts import timeout_ms
 from ._views import escaped, memory_at, watched_array
 from .errors import LavaflowError, check
 
@@ -53,10 +54,6 @@ def _tensor(dtype_code, shape, order, timestamp_ns=0):
     return t
 
 
-def _ms(timeout, default):
-    return default if timeout is None else max(0, min(int(timeout * 1000), 2**31 - 1))
-
-
 class PoolDriver(Handle):
     """A driver for the context's base directory on a thread of this process, until closed."""
 
@@ -79,7 +76,7 @@ class PoolProducer(Handle):
                                          start_driver=int(start_driver))
         if connect_timeout is not None:
             p.field_mask |= _c.LF_POOL_PRODUCER_PARAM_FIELD_CONNECT_TIMEOUT
-            p.connect_timeout_ms = _ms(connect_timeout, 5000)
+            p.connect_timeout_ms = timeout_ms(connect_timeout)
         name = profile.encode() if profile else None
         if name:
             p.field_mask |= _c.LF_POOL_PRODUCER_PARAM_FIELD_PROFILE
@@ -223,7 +220,7 @@ class PoolConsumer(Handle):
             p.max_rate_hz = float(argument)
         if connect_timeout is not None:
             p.field_mask |= _c.LF_POOL_CONSUMER_PARAM_FIELD_CONNECT_TIMEOUT
-            p.connect_timeout_ms = _ms(connect_timeout, 5000)
+            p.connect_timeout_ms = timeout_ms(connect_timeout)
         raw = C.c_void_p()
         check(lib.lf_pool_consumer_attach(context.handle, stream_id, C.byref(p), C.byref(raw)))
         super().__init__(raw, lib.lf_pool_consumer_detach)
