@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # The tensor pool demo: a producer of 1024x1024 float32 frames, consumers in different modes,
 # and the driver embedded in whichever process starts first; or, with --standalone, the
-# `lavaflow driver` daemon configured by tensor_pool.toml.
+# `lavaflow driver` daemon configured by tensor_pool.toml. --viewer DIR: also the Python package
+# in DIR (bindings/python) shows the newest frame (python3 -m lavaflow.show; needs numpy, and
+# LAVAFLOW_LIB_DIR naming liblavaflow's directory unless it is installed).
 #   tensor_demo.sh BIN_DIR LAVAFLOW [--standalone] [--modes "stream latest ..."] [--frames N] [--rate HZ]
+#                  [--viewer DIR]
 set -euo pipefail
 bin=$1 lf=$2; shift 2
-standalone=0 modes="stream latest" frames=300 rate=200
+standalone=0 modes="stream latest" frames=300 rate=200 viewer=
 while [ $# -gt 0 ]; do
   case $1 in
     --standalone) standalone=1 ;;
     --modes) modes=$2; shift ;;
     --frames) frames=$2; shift ;;
     --rate) rate=$2; shift ;;
+    --viewer) viewer=$2; shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -36,6 +40,11 @@ for mode in $modes; do
   outs+=("$base/consumer-${mode//:/-}.out")
 done
 sleep 0.3
+if [ -n "$viewer" ]; then
+  PYTHONPATH=$viewer /usr/bin/python3 -m lavaflow.show 1 --timeout 10 > "$base/viewer.out" 2>&1 &
+  pids+=($!)
+  outs+=("$base/viewer.out")
+fi
 "$bin/tensor_producer" --frames "$frames" --rate "$rate" "${start[@]}"
 status=0
 for pid in "${pids[@]}"; do wait "$pid" || status=1; done
