@@ -5,6 +5,8 @@ usage: check_bindings.py --include DIR LIBRARY... -- BINDING...
   BINDING: rust=CRATE_DIR (its src/generated.rs and UNBOUND)
            fortran=DIR (its src/*.f90 bind(C) interfaces and UNBOUND)
            python=PACKAGE_ROOT (its lavaflow/_c.py FUNCTIONS table and UNBOUND)
+           julia=DIR (the ccalls of its LavaFlow/src/*.jl and UNBOUND; check_julia.py checks their
+                 types and the structs)
            cpp=INCLUDE_DIR (lavaflow.hpp, lavaflow_mpi.hpp, cpp/*.hpp and cpp/UNBOUND: a C++
                wrapper calls the C prototypes themselves, so its arity is the compiler's check)
 
@@ -73,6 +75,16 @@ def python_declarations(root):
     return declared
 
 
+def julia_declarations(root):
+    declared = {}
+    for path in glob.glob(os.path.join(root, "LavaFlow", "src", "*.jl")):
+        text = open(path, encoding="utf-8").read()
+        for name, types in re.findall(r"ccall\(\(:(lf_\w+),\s*\w+\),\s*[^,]+,\s*\(([^()]*)\)", text):
+            types = types.strip().rstrip(",")
+            declared[name] = 0 if not types else len(re.sub(r"\{[^{}]*\}", "", re.sub(r"\{[^{}]*\}", "", types)).split(","))
+    return declared
+
+
 def cpp_uses(include_dir, arity):
     used = {}
     for path in glob.glob(os.path.join(include_dir, "*.hpp")) + glob.glob(os.path.join(include_dir, "cpp", "*.hpp")):
@@ -116,6 +128,9 @@ def main():
             skipped = unbound(os.path.join(where, "UNBOUND"))
         elif language == "python":
             declared = python_declarations(where)
+            skipped = unbound(os.path.join(where, "UNBOUND"))
+        elif language == "julia":
+            declared = julia_declarations(where)
             skipped = unbound(os.path.join(where, "UNBOUND"))
         elif language == "cpp":
             declared = cpp_uses(where, arity)
