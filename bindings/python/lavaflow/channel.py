@@ -97,6 +97,8 @@ class Producer(_End):
 
     def send(self, data, timeout=None):
         """Copy a bytes-like object in as one message; False if the ring stayed full."""
+        if type(data) is bytes:  # (the common case: ctypes passes the bytes' own buffer)
+            return check(lib.lf_channel_send(self.handle, data, len(data), timeout_ms(timeout))) == _c.LF_OK
         view = memoryview(data).cast("B")
         buffer = (C.c_char * len(view)).from_buffer_copy(view) if view.readonly or not view.c_contiguous \
             else (C.c_char * len(view)).from_buffer(view)
@@ -106,15 +108,17 @@ class Producer(_End):
         """A writable memoryview of `size` bytes in the ring, as a context manager: committed
         when the block ends normally, aborted on an exception. LavaflowError(LF_TIMEOUT) if the
         ring stayed full."""
-        data = C.c_void_p()
-        status = check(lib.lf_channel_reserve(self.handle, size, timeout_ms(timeout), C.byref(data)))
+        if not hasattr(self, "_data"):  # (made once: one thread at a time per channel end)
+            self._data = C.c_void_p()
+            self._out = C.byref(self._data)
+        status = check(lib.lf_channel_reserve(self.handle, size, timeout_ms(timeout), self._out))
         if status != _c.LF_OK:
             raise LavaflowError(status, "the ring stayed full")
 
         def finish(ok):
             check(lib.lf_channel_commit(self.handle, size) if ok else lib.lf_channel_abort(self.handle))
 
-        return _Guard(self, data.value, size, False, finish)
+        return _Guard(self, self._data.value, size, False, finish)
 
 
 class Consumer(_End):
@@ -133,19 +137,33 @@ class Consumer(_End):
     def recv(self, timeout=None):
         """The next message as bytes; None if none came within the timeout; EOFError at the end
         of the stream."""
-        with self.peek(timeout) as view:
-            return None if view is None else bytes(view)
+        if not self._peek(timeout):
+            return None
+        try:
+            return C.string_at(self._data.value, self._size.value)  # (the one copy, straight out of the ring)
+        finally:
+            check(lib.lf_channel_release(self.handle))
 
     def peek(self, timeout=None):
         """The next message as a read-only memoryview in the ring, as a context manager (None
         inside the block if none came within the timeout); EOFError at the end of the stream."""
-        data, size = C.c_void_p(), C.c_size_t()
-        status = check(lib.lf_channel_peek(self.handle, timeout_ms(timeout), C.byref(data), C.byref(size)))
+        if not self._peek(timeout):
+            return _Nothing()
+        return _Guard(self, self._data.value, self._size.value, True, self._release)
+
+    def _peek(self, timeout):
+        # The out parameters are the consumer's own (one thread at a time per channel end, as
+        # channel.h requires): made once, not per message.
+        if not hasattr(self, "_data"):
+            self._data, self._size = C.c_void_p(), C.c_size_t()
+            self._out = (C.byref(self._data), C.byref(self._size))
+        status = check(lib.lf_channel_peek(self.handle, timeout_ms(timeout), *self._out))
         if status == _c.LF_END_OF_STREAM:
             raise EOFError("the producers closed and everything they sent was received")
-        if status != _c.LF_OK:
-            return _Nothing()
-        return _Guard(self, data.value, size.value, True, lambda ok: check(lib.lf_channel_release(self.handle)))
+        return status == _c.LF_OK
+
+    def _release(self, _ok):
+        check(lib.lf_channel_release(self.handle))
 
 
 class _Nothing:
