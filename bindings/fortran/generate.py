@@ -26,6 +26,7 @@ sys.path.insert(0, HERE)
 import kinds  # noqa: E402
 from c_headers import (declarator, enums, evaluate, functions, integer_macros, nested_structs,  # noqa: E402
                        split_parameters, strip_comments, structs_of)
+from generated_files import write_or_check  # noqa: E402
 
 # The integer size each enum's constants take is the field's or parameter's that receives them:
 # the Rust generator's table of that is the one truth.
@@ -214,23 +215,7 @@ def generate(include_dir):
 
 
 def main():
-    args = sys.argv[1:]
-    check = args[:1] == ["--check"]
-    if check:
-        args = args[1:]
-    if len(args) != 2:
-        sys.exit(__doc__)
-    for relative, text in generate(args[0]).items():
-        path = os.path.join(args[1], relative)
-        if check:
-            if not os.path.exists(path) or open(path, encoding="utf-8").read() != text:
-                sys.exit("FAIL: %s is not what generate.py writes from %s: run it and commit the result" % (path, args[0]))
-        else:
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "w", encoding="utf-8") as out:
-                out.write(text)
-    print("%s: %s" % ("ok, up to date" if check else "wrote", args[1]))
-
+    write_or_check(__doc__, generate)
 
 if __name__ == "__main__":
     main()

@@ -17,6 +17,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "scripts"))
 from c_headers import (declarator, enums, evaluate, functions, integer_macros, nested_structs,  # noqa: E402
                        split_parameters, strip_comments, structs_of)
+from generated_files import write_or_check  # noqa: E402
 
 ORDER = ["status.h", "version.h", "log.h", "context.h", "topology.h", "identity.h", "scope.h", "memory.h",
          "device.h", "channel.h", "pool.h", "lavaflow_mpi.h"]
@@ -123,22 +124,7 @@ def struct_class(name, body, opaque, structs, callbacks, known):
 
 
 def main():
-    args = sys.argv[1:]
-    check = args[:1] == ["--check"]
-    if check:
-        args = args[1:]
-    if len(args) != 2:
-        sys.exit(__doc__)
-    text = generate(args[0])
-    path = os.path.join(args[1], "_c.py")
-    if check:
-        if not os.path.exists(path) or open(path, encoding="utf-8").read() != text:
-            sys.exit("FAIL: %s is not what generate.py writes from %s: run it and commit the result" % (path, args[0]))
-    else:
-        with open(path, "w", encoding="utf-8") as out:
-            out.write(text)
-    print("%s: %s" % ("ok, up to date" if check else "wrote", path))
-
+    write_or_check(__doc__, lambda include_dir: {"_c.py": generate(include_dir)})
 
 if __name__ == "__main__":
     main()

@@ -19,6 +19,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tests", "scripts"))
 from c_headers import (declarator, enums, evaluate, functions, integer_macros, nested_structs,  # noqa: E402
                        split_parameters, strip_comments, structs_of)
+from generated_files import write_or_check  # noqa: E402
 
 SKIPPED_HEADERS = {"experimental.h", "extension.h", "export.h", "lavaflow.h"}
 MPI_HEADER = "lavaflow_mpi.h"
@@ -193,23 +194,8 @@ def c_layout(layouts):
 
 
 def main():
-    args = sys.argv[1:]
-    check = args[:1] == ["--check"]
-    if check:
-        args = args[1:]
-    if len(args) != 2:
-        sys.exit(__doc__)
-    rust, c = generate(args[0])
-    outputs = {os.path.join(args[1], "src", "generated.rs"): rust, os.path.join(args[1], "tests", "layout.c"): c}
-    for path, text in outputs.items():
-        if check:
-            if not os.path.exists(path) or open(path, encoding="utf-8").read() != text:
-                sys.exit("FAIL: %s is not what generate.py writes from %s: run it and commit the result" % (path, args[0]))
-        else:
-            with open(path, "w", encoding="utf-8") as out:
-                out.write(text)
-    print("%s: %s" % ("ok, up to date" if check else "wrote", ", ".join(sorted(outputs))))
-
+    write_or_check(__doc__, lambda include_dir: dict(zip((os.path.join("src", "generated.rs"),
+                                                          os.path.join("tests", "layout.c")), generate(include_dir))))
 
 if __name__ == "__main__":
     main()
