@@ -95,6 +95,11 @@ def cpp_uses(include_dir, arity):
     return used
 
 
+# How each generated binding's declarations are read (its UNBOUND file lies beside them).
+DECLARATIONS = {"rust": rust_declarations, "fortran": fortran_declarations, "python": python_declarations,
+                "julia": julia_declarations}
+
+
 def unbound(unbound_file):
     patterns = []
     for line in open(unbound_file, encoding="utf-8"):
@@ -120,21 +125,12 @@ def main():
     failures = 0
     for binding in bindings:
         language, _, where = binding.partition("=")
-        if language == "rust":
-            declared = rust_declarations(where)
-            skipped = unbound(os.path.join(where, "UNBOUND"))
-        elif language == "fortran":
-            declared = fortran_declarations(where)
-            skipped = unbound(os.path.join(where, "UNBOUND"))
-        elif language == "python":
-            declared = python_declarations(where)
-            skipped = unbound(os.path.join(where, "UNBOUND"))
-        elif language == "julia":
-            declared = julia_declarations(where)
-            skipped = unbound(os.path.join(where, "UNBOUND"))
-        elif language == "cpp":
+        if language == "cpp":
             declared = cpp_uses(where, arity)
             skipped = unbound(os.path.join(where, "cpp", "UNBOUND"))
+        elif language in DECLARATIONS:
+            declared = DECLARATIONS[language](where)
+            skipped = unbound(os.path.join(where, "UNBOUND"))
         else:
             sys.exit("check_bindings: unknown binding %s" % binding)
         missing = sorted(s for s in symbols if s not in declared and not any(fnmatch.fnmatch(s, p) for p in skipped))
