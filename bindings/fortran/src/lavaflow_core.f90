@@ -4,7 +4,7 @@
 module lavaflow_core
   use, intrinsic :: iso_c_binding
   use lavaflow_c
-  use lavaflow_text, only: c_string, f_string, f_string_of, lf_finish, lf_refuse, lf_timeout_ms
+  use lavaflow_text, only: c_string, f_string, f_string_of, lf_finish
   implicit none
   private
   public :: lf_context, lf_identity, lf_scope

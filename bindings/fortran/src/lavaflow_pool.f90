@@ -12,7 +12,7 @@ module lavaflow_pool
   use, intrinsic :: iso_c_binding
   use, intrinsic :: iso_fortran_env, only: int8, int16, int32, int64, real32, real64
   use lavaflow_c
-  use lavaflow_text, only: c_string, f_string_of, lf_finish, lf_refuse
+  use lavaflow_text, only: c_string, f_string_of, lf_finish, lf_refuse, dtype_name_text => lf_dtype_name
   use lavaflow_arrays
   use lavaflow_extents
   use lavaflow_core, only: lf_context
@@ -449,7 +449,7 @@ contains
     type(c_ptr), intent(out) :: address
     integer, intent(inout) :: extents_of(LF_POOL_MAX_DIMS)
     integer, intent(out), optional :: status
-    integer :: first, n
+    integer :: first
     integer(int64) :: expected
     address = c_null_ptr
     first = merge(2, 1, element%complex)
@@ -458,7 +458,7 @@ contains
       return
     end if
     if (.not. dtype_matches(self%dtype, element)) then
-      call lf_refuse(LF_ERR_INVALID_ARGUMENT, "frame array", "the frame's dtype is " // dtype_text(self%dtype) // &
+      call lf_refuse(LF_ERR_INVALID_ARGUMENT, "frame array", "the frame's dtype is " // dtype_name_text(self%dtype) // &
                      ", not the pointer array's kind", status)
       return
     end if
@@ -482,10 +482,7 @@ contains
                      "the frame has strides that are not contiguous: read frame%view (payload, strides)", status)
       return
     end if
-    expected = element%bytes
-    do n = 1, max(rank, 1)
-      if (rank > 0) expected = expected * extents_of(n)
-    end do
+    expected = element%bytes * product(int(extents_of(1:rank), int64))
     if (expected > self%nbytes) then
       call lf_refuse(LF_ERR_CORRUPT, "frame array", "the frame's extents need more bytes than its payload has", status)
       return
@@ -510,14 +507,6 @@ contains
       dtype_matches = dtype == element%dtype
     end select
   end function dtype_matches
-
-  function dtype_text(dtype) result(text)
-    integer, intent(in) :: dtype
-    character(len=:), allocatable :: text
-    character(len=12) :: digits
-    write (digits, '(i0)') dtype
-    text = trim(digits)
-  end function dtype_text
 
   !> Strides all zero, or exactly the contiguous ones of the frame's order.
   logical function contiguous(tensor, element_bytes)

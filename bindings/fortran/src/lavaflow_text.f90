@@ -64,7 +64,7 @@ module lavaflow_text
   interface lf_dtype_name
     module procedure dtype_name_text
   end interface lf_dtype_name
-  public :: c_string, f_string, f_string_of, lf_finish, lf_refuse, lf_stop_with, lf_timeout_ms
+  public :: c_string, f_string, f_string_of, lf_finish, lf_refuse, lf_stop_with
   ! lavaflow's functions that return C text, returning Fortran strings (the same names as the C
   ! functions: module `lavaflow` re-exports these instead of lavaflow_c's c_ptr versions).
   public :: lf_status_string, lf_status_name, lf_last_error_message, lf_version_string, lf_feature_name, &
@@ -152,13 +152,6 @@ contains
       call lf_stop_with(code, what)
     end if
   end subroutine lf_refuse
-
-  !> An optional timeout in milliseconds as the C calls take it: absent means forever (-1).
-  integer(c_int32_t) function lf_timeout_ms(timeout_ms)
-    integer, intent(in), optional :: timeout_ms
-    lf_timeout_ms = -1
-    if (present(timeout_ms)) lf_timeout_ms = int(timeout_ms, c_int32_t)
-  end function lf_timeout_ms
 
   subroutine lf_stop_with(code, what)
     integer(c_int32_t), intent(in) :: code

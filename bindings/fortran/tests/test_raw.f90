@@ -1,9 +1,11 @@
 ! The raw layer (module lavaflow_c) called from Fortran as the C API is: a context, a channel
 ! created and opened by name, a 3-D real(8) array sent and received whole, every element
-! checked; a refused call's status and lavaflow's message read back as Fortran strings.
+! checked; a refused call's status and lavaflow's message read back as Fortran strings
+! (lavaflow_text's conversions, the ones module lavaflow uses).
 program test_raw
   use, intrinsic :: iso_c_binding
   use lavaflow_c
+  use lavaflow_text, only: c_string, f_string
   implicit none
   type(c_ptr) :: context, consumer, producer, text
   type(lf_channel_params_t), target :: params
@@ -11,14 +13,16 @@ program test_raw
   integer(c_size_t), target :: got
   integer(c_int32_t) :: status
   character(len=64) :: name
+  character(kind=c_char), allocatable, target :: name_chars(:)
   integer :: i, j, k
 
   call check(lf_context_create(c_null_ptr, c_loc_ptr(context)), "lf_context_create")
   write (name, '(a, i0)') "fortran-raw-", getpid()  ! (gfortran's intrinsic)
+  name_chars = c_string(name)
   params%field_mask = LF_CHANNEL_PARAM_FIELD_CAPACITY
   params%capacity = 65536_c_int64_t
-  call check(lf_channel_create(context, c_string(name), c_loc(params), c_loc_ptr(consumer)), "lf_channel_create")
-  call check(lf_channel_open(context, c_string(name), c_null_ptr, c_loc_ptr(producer)), "lf_channel_open")
+  call check(lf_channel_create(context, c_loc(name_chars), c_loc(params), c_loc_ptr(consumer)), "lf_channel_create")
+  call check(lf_channel_open(context, c_loc(name_chars), c_null_ptr, c_loc_ptr(producer)), "lf_channel_open")
   do k = 1, 4
     do j = 1, 6
       do i = 1, 8
@@ -61,37 +65,5 @@ contains
     type(c_ptr) :: address
     address = c_loc(handle)
   end function c_loc_ptr
-
-  function c_string(text) result(address)
-    character(len=*), intent(in) :: text
-    type(c_ptr) :: address
-    character(kind=c_char), allocatable, target, save :: buffer(:)
-    integer :: n
-    if (allocated(buffer)) deallocate (buffer)
-    allocate (buffer(len_trim(text) + 1))
-    do n = 1, len_trim(text)
-      buffer(n) = text(n:n)
-    end do
-    buffer(len_trim(text) + 1) = c_null_char
-    address = c_loc(buffer)
-  end function c_string
-
-  function f_string(address) result(text)
-    type(c_ptr), intent(in) :: address
-    character(len=:), allocatable :: text
-    character(kind=c_char), pointer :: chars(:)
-    integer :: n
-    if (.not. c_associated(address)) then
-      text = ""
-      return
-    end if
-    call c_f_pointer(address, chars, [4096])
-    n = 0
-    do while (chars(n + 1) /= c_null_char)
-      n = n + 1
-    end do
-    allocate (character(len=n) :: text)
-    text = transfer(chars(1:n), text)
-  end function f_string
 
 end program test_raw
