@@ -40,7 +40,10 @@ class _End(Handle):
         make = lib.lf_channel_create if create else lib.lf_channel_open
         check(make(context.handle, name.encode(), C.byref(params), C.byref(raw)))
         super().__init__(raw, lib.lf_channel_destroy)
-        self._view = None
+        # The out parameters of reserve and peek, made once (one thread at a time per channel
+        # end, as channel.h requires), not per message.
+        self._data, self._size = C.c_void_p(), C.c_size_t()
+        self._data_out, self._size_out = C.byref(self._data), C.byref(self._size)
 
     @property
     def transport(self):
@@ -64,8 +67,8 @@ class _End(Handle):
 class _Guard:
     """A memoryview over ring memory, valid inside its `with` block only."""
 
-    def __init__(self, end, address, size, readonly, finish):
-        self._end, self._finish = end, finish
+    def __init__(self, address, size, readonly, finish):
+        self._finish = finish
         self.view = memory_at(address, size, readonly)
 
     def __enter__(self):
@@ -79,7 +82,6 @@ class _Guard:
             raise LavaflowError(_c.LF_ERR_INVALID_STATE, "an object made from the zero-copy view outlives its "
                                 "block: %s" % error) from None
         self._finish(kind is None)
-        self._end._view = None
 
 
 class Producer(_End):
@@ -108,17 +110,14 @@ class Producer(_End):
         """A writable memoryview of `size` bytes in the ring, as a context manager: committed
         when the block ends normally, aborted on an exception. LavaflowError(LF_TIMEOUT) if the
         ring stayed full."""
-        if not hasattr(self, "_data"):  # (made once: one thread at a time per channel end)
-            self._data = C.c_void_p()
-            self._out = C.byref(self._data)
-        status = check(lib.lf_channel_reserve(self.handle, size, timeout_ms(timeout), self._out))
+        status = check(lib.lf_channel_reserve(self.handle, size, timeout_ms(timeout), self._data_out))
         if status != _c.LF_OK:
             raise LavaflowError(status, "the ring stayed full")
 
         def finish(ok):
             check(lib.lf_channel_commit(self.handle, size) if ok else lib.lf_channel_abort(self.handle))
 
-        return _Guard(self, self._data.value, size, False, finish)
+        return _Guard(self._data.value, size, False, finish)
 
 
 class Consumer(_End):
@@ -149,15 +148,10 @@ class Consumer(_End):
         inside the block if none came within the timeout); EOFError at the end of the stream."""
         if not self._peek(timeout):
             return _Nothing()
-        return _Guard(self, self._data.value, self._size.value, True, self._release)
+        return _Guard(self._data.value, self._size.value, True, self._release)
 
     def _peek(self, timeout):
-        # The out parameters are the consumer's own (one thread at a time per channel end, as
-        # channel.h requires): made once, not per message.
-        if not hasattr(self, "_data"):
-            self._data, self._size = C.c_void_p(), C.c_size_t()
-            self._out = (C.byref(self._data), C.byref(self._size))
-        status = check(lib.lf_channel_peek(self.handle, timeout_ms(timeout), *self._out))
+        status = check(lib.lf_channel_peek(self.handle, timeout_ms(timeout), self._data_out, self._size_out))
         if status == _c.LF_END_OF_STREAM:
             raise EOFError("the producers closed and everything they sent was received")
         return status == _c.LF_OK
