@@ -82,6 +82,14 @@ end
 
 take_handle(out::Ref{Ptr{Cvoid}}) = out[]
 
+# What every object's `close` does: destroy (or detach) the handle once, then forget it.
+function release!(object, destroy)
+    object.handle == C_NULL && return nothing
+    destroy(object.handle)
+    object.handle = C_NULL
+    return nothing
+end
+
 # ---- context, identity, scope ----------------------------------------------------------------
 
 """
@@ -121,12 +129,7 @@ function Context(f::Function; kwargs...)
     end
 end
 
-function Base.close(ctx::Context)
-    ctx.handle == C_NULL && return nothing
-    L.lf_context_destroy(ctx.handle)
-    ctx.handle = C_NULL
-    return nothing
-end
+Base.close(ctx::Context) = release!(ctx, handle -> L.lf_context_destroy(handle))
 Base.isopen(ctx::Context) = ctx.handle != C_NULL
 
 """The context's base directory (where its shared-memory files go)."""
@@ -157,12 +160,7 @@ mutable struct Identity
     end
 end
 
-function Base.close(identity::Identity)
-    identity.handle == C_NULL && return nothing
-    L.lf_identity_destroy(identity.handle)
-    identity.handle = C_NULL
-    return nothing
-end
+Base.close(identity::Identity) = release!(identity, handle -> L.lf_identity_destroy(handle))
 
 """The identity as bytes for a peer."""
 function Base.Vector{UInt8}(identity::Identity)
@@ -189,12 +187,7 @@ mutable struct Scope
     end
 end
 
-function Base.close(scope::Scope)
-    scope.handle == C_NULL && return nothing
-    L.lf_scope_destroy(scope.handle)
-    scope.handle = C_NULL
-    return nothing
-end
+Base.close(scope::Scope) = release!(scope, handle -> L.lf_scope_destroy(handle))
 
 function level(scope::Scope)
     info = Ref(L.lf_scope_info_t(struct_size = sizeof(L.lf_scope_info_t)))
@@ -239,12 +232,7 @@ function Buffer(f::Function, ctx::Context, nbytes::Integer; kwargs...)
     end
 end
 
-function Base.close(buffer::Buffer)
-    buffer.handle == C_NULL && return nothing
-    L.lf_buffer_destroy(buffer.handle)
-    buffer.handle = C_NULL
-    return nothing
-end
+Base.close(buffer::Buffer) = release!(buffer, handle -> L.lf_buffer_destroy(handle))
 
 """`dims` elements of `T` over the buffer's memory (an `Array` that does not own it)."""
 function array(buffer::Buffer, ::Type{T}, dims::Dims) where {T}
@@ -302,12 +290,7 @@ end
 
 const ChannelEnd = Union{Producer,Consumer}
 
-function Base.close(channel::ChannelEnd)
-    channel.handle == C_NULL && return nothing
-    L.lf_channel_destroy(channel.handle)
-    channel.handle = C_NULL
-    return nothing
-end
+Base.close(channel::ChannelEnd) = release!(channel, handle -> L.lf_channel_destroy(handle))
 Base.isopen(channel::ChannelEnd) = channel.handle != C_NULL
 
 """A producer says it is done: the consumer reads what was sent, then `recv` throws EOFError."""
@@ -460,12 +443,7 @@ mutable struct PoolDriver
     end
 end
 
-function Base.close(driver::PoolDriver)
-    driver.handle == C_NULL && return nothing
-    L.lf_pool_driver_destroy(driver.handle)
-    driver.handle = C_NULL
-    return nothing
-end
+Base.close(driver::PoolDriver) = release!(driver, handle -> L.lf_pool_driver_destroy(handle))
 
 """
     PoolProducer(ctx, stream; start_driver=true, profile=nothing, connect_timeout=nothing)
@@ -492,12 +470,7 @@ mutable struct PoolProducer
     end
 end
 
-function Base.close(producer::PoolProducer)
-    producer.handle == C_NULL && return nothing
-    L.lf_pool_producer_detach(producer.handle)
-    producer.handle = C_NULL
-    return nothing
-end
+Base.close(producer::PoolProducer) = release!(producer, handle -> L.lf_pool_producer_detach(handle))
 
 # A Julia array's frame header: column-major (Julia's own order), dims = size(A).
 function tensor_of(::Type{T}, dims::Dims, timestamp_ns::Integer) where {T}
@@ -581,12 +554,7 @@ mutable struct PoolConsumer
     end
 end
 
-function Base.close(consumer::PoolConsumer)
-    consumer.handle == C_NULL && return nothing
-    L.lf_pool_consumer_detach(consumer.handle)
-    consumer.handle = C_NULL
-    return nothing
-end
+Base.close(consumer::PoolConsumer) = release!(consumer, handle -> L.lf_pool_consumer_detach(handle))
 
 """
 A frame held inside `wait`/`poll`'s block: `seq`, `epoch`, `timestamp_ns`, `dims` (the logical
@@ -692,12 +660,8 @@ mutable struct MPIAttachment
     end
 end
 
-function Base.close(mpi::MPIAttachment)
-    mpi.handle == C_NULL && return nothing
-    L.lf_mpi_detach(mpi.handle)  # (collective: close it on every rank, in the same order)
-    mpi.handle = C_NULL
-    return nothing
-end
+# (collective: close it on every rank, in the same order)
+Base.close(mpi::MPIAttachment) = release!(mpi, handle -> L.lf_mpi_detach(handle))
 
 function mpi_channel(mpi::MPIAttachment, peer::Integer, id::Integer, role, force_mpi::Bool)
     params = Ref(L.lf_mpi_channel_params_t(field_mask = force_mpi ? L.LF_MPI_CHANNEL_PARAM_FIELD_TRANSPORT : 0,
