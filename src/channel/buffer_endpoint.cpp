@@ -1,5 +1,6 @@
 #include "channel/buffer_endpoint.hpp"
 
+#include "channel/process_watch.hpp"
 #include "channel/monitor.hpp"
 #include "context/context.hpp"
 #include "core/error.hpp"
@@ -66,55 +67,6 @@ std::optional<topo::Identity> read_identity(ChannelRegion &region, int32_t role,
   const uint8_t *area = identity_area(region, role, slot);
   std::vector<uint8_t> copy(area, area + length);
   return topo::decode_identity(copy);
-}
-
-// One peer process watched for its death: a pidfd turns readable when the process exits.
-class ProcessWatch {
- public:
-  ProcessWatch(core::UniqueFd pidfd, std::function<void()> on_death) : pidfd_(std::move(pidfd)) {
-    watch_ = Monitor::instance().watch(pidfd_.get(), Monitor::Event::readable, [this, on_death = std::move(on_death)] {
-      on_death();
-      Monitor::instance().unwatch(watch_.load());  // (the pidfd stays readable)
-    });
-  }
-  ProcessWatch(const ProcessWatch &) = delete;
-  ProcessWatch &operator=(const ProcessWatch &) = delete;
-  ~ProcessWatch() { Monitor::instance().unwatch(watch_.load()); }
-
- private:
-  core::UniqueFd pidfd_;
-  std::atomic<uint64_t> watch_{0};
-};
-
-// Starts watching `peer`; calls on_death at once if it is already gone. nullptr when there is
-// nothing to watch (this process) or no way to (another pid namespace: its pid means nothing
-// here; no pidfd_open): `why` then says so.
-std::unique_ptr<ProcessWatch> watch_process(const topo::Identity &me, const topo::Identity &peer,
-                                            const std::function<void()> &on_death, std::string &why) {
-  if (topo::same_process(me, peer)) return nullptr;
-  if (!me.has(LF_IDENTITY_KNOWN_NAMESPACES) || !peer.has(LF_IDENTITY_KNOWN_NAMESPACES) ||
-      me.namespaces[topo::kPidNs] != peer.namespaces[topo::kPidNs]) {
-    why = "the peer is in another pid namespace: its death is not detected";
-    return nullptr;
-  }
-  const long fd = syscall(SYS_pidfd_open, static_cast<pid_t>(peer.pid), 0u);
-  if (fd < 0 && errno == ESRCH) {
-    on_death();
-    return nullptr;
-  }
-  if (fd < 0) {
-    why = core::format_text("pidfd_open failed (%s): the peer's death is not detected", std::strerror(errno));
-    return nullptr;
-  }
-  core::UniqueFd pidfd(static_cast<int>(fd));
-  // The pid may have been reused since the peer wrote its identity: the pidfd is the peer's
-  // only if the start time still matches (read after opening it, so it cannot change after).
-  uint64_t start = 0;
-  if (!topo::read_start_time_ticks(peer.pid, start) || start != peer.start_time_ticks) {
-    on_death();
-    return nullptr;
-  }
-  return std::make_unique<ProcessWatch>(std::move(pidfd), on_death);
 }
 
 // Waits for the peers of one end to attach and watches each one's process. A consumer's peers
