@@ -24,7 +24,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "tests", "scripts"))
 sys.path.insert(0, HERE)
 import kinds  # noqa: E402
-from c_headers import (declarator, enums, evaluate, functions, integer_macros, nested_structs,  # noqa: E402
+from c_headers import (CORE_HEADERS, MPI_HEADER,  # noqa: E402
+                       declarator, enums, evaluate, functions, integer_macros, nested_structs,  # noqa: E402
                        split_parameters, strip_comments, structs_of)
 from generated_files import write_or_check  # noqa: E402
 
@@ -34,9 +35,8 @@ _spec = importlib.util.spec_from_file_location("rust_generate", os.path.join(HER
 _rust = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_rust)
 
-CORE = ["status.h", "version.h", "log.h", "context.h", "topology.h", "identity.h", "scope.h", "memory.h", "device.h",
-        "channel.h", "pool.h"]
-MPI = ["lavaflow_mpi.h"]
+CORE = CORE_HEADERS
+MPI = [MPI_HEADER]
 KINDS = {"uint8_t": "integer(c_int8_t)", "int8_t": "integer(c_int8_t)", "uint16_t": "integer(c_int16_t)",
          "int16_t": "integer(c_int16_t)", "uint32_t": "integer(c_int32_t)", "int32_t": "integer(c_int32_t)",
          "uint64_t": "integer(c_int64_t)", "int64_t": "integer(c_int64_t)", "size_t": "integer(c_size_t)",

@@ -20,12 +20,12 @@ import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "scripts"))
-from c_headers import (declarator, evaluate, functions, integer_macros, nested_structs, split_parameters,  # noqa: E402
+from c_headers import (CORE_HEADERS, MPI_HEADER,  # noqa: E402
+                       declarator, evaluate, functions, integer_macros, nested_structs, split_parameters,  # noqa: E402
                        strip_comments, structs_of)
 from c_layout import c_layout_table  # noqa: E402
 
-HEADERS = ["status.h", "version.h", "log.h", "context.h", "topology.h", "identity.h", "scope.h", "memory.h",
-           "device.h", "channel.h", "pool.h", "lavaflow_mpi.h"]
+HEADERS = CORE_HEADERS + [MPI_HEADER]
 # Julia's names for the same type, and what each primitive is.
 ALIASES = {"Cint": "Int32", "Cuint": "UInt32", "Clong": "Int64", "Culong": "UInt64", "Csize_t": "UInt64",
            "Cssize_t": "Int64", "Clonglong": "Int64", "Culonglong": "UInt64", "Cdouble": "Float64",
@@ -196,7 +196,7 @@ def main():
                 failures.append("%s: not a function of the stable headers" % where)
                 continue
             header, c_result, c_params = found[name]
-            want_library = "liblavaflow_mpi" if header == "lavaflow_mpi.h" else "liblavaflow"
+            want_library = "liblavaflow_mpi" if header == MPI_HEADER else "liblavaflow"
             if library != want_library:
                 failures.append("%s: calls %s, but %s is in %s" % (where, library, name, want_library))
             if not (len(types) == arguments == len(c_params)):

@@ -18,13 +18,13 @@ import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "scripts"))
-from c_headers import (declarator, enums, evaluate, functions, integer_macros, nested_structs,  # noqa: E402
+from c_headers import (CORE_HEADERS, MPI_HEADER,  # noqa: E402
+                       declarator, enums, evaluate, functions, integer_macros, nested_structs,  # noqa: E402
                        split_parameters, strip_comments, structs_of)
 from generated_files import write_or_check  # noqa: E402
 
-CORE = ["status.h", "version.h", "log.h", "context.h", "topology.h", "identity.h", "scope.h", "memory.h",
-        "device.h", "channel.h", "pool.h"]
-MPI = ["lavaflow_mpi.h"]
+CORE = CORE_HEADERS
+MPI = [MPI_HEADER]
 PRIMITIVES = {
     "uint8_t": "UInt8", "uint16_t": "UInt16", "uint32_t": "UInt32", "uint64_t": "UInt64",
     "int8_t": "Int8", "int16_t": "Int16", "int32_t": "Int32", "int64_t": "Int64",

@@ -15,12 +15,12 @@ import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests", "scripts"))
-from c_headers import (declarator, enums, evaluate, functions, integer_macros, nested_structs,  # noqa: E402
+from c_headers import (CORE_HEADERS, MPI_HEADER,  # noqa: E402
+                       declarator, enums, evaluate, functions, integer_macros, nested_structs,  # noqa: E402
                        split_parameters, strip_comments, structs_of)
 from generated_files import write_or_check  # noqa: E402
 
-ORDER = ["status.h", "version.h", "log.h", "context.h", "topology.h", "identity.h", "scope.h", "memory.h",
-         "device.h", "channel.h", "pool.h", "lavaflow_mpi.h"]
+ORDER = CORE_HEADERS + [MPI_HEADER]
 PRIMITIVES = {
     "uint8_t": "C.c_uint8", "uint16_t": "C.c_uint16", "uint32_t": "C.c_uint32", "uint64_t": "C.c_uint64",
     "int8_t": "C.c_int8", "int16_t": "C.c_int16", "int32_t": "C.c_int32", "int64_t": "C.c_int64",

@@ -17,14 +17,13 @@ import sys
 
 # (the header reading shared with the ABI check)
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "tests", "scripts"))
-from c_headers import (declarator, enums, evaluate, functions, integer_macros, nested_structs,  # noqa: E402
+from c_headers import (CORE_HEADERS, MPI_HEADER,  # noqa: E402
+                       declarator, enums, evaluate, functions, integer_macros, nested_structs,  # noqa: E402
                        split_parameters, strip_comments, structs_of)
 from generated_files import write_or_check  # noqa: E402
 
 SKIPPED_HEADERS = {"experimental.h", "extension.h", "export.h", "lavaflow.h"}
-MPI_HEADER = "lavaflow_mpi.h"
-ORDER = ["status.h", "version.h", "log.h", "context.h", "topology.h", "identity.h", "scope.h", "memory.h",
-         "device.h", "channel.h", "pool.h", MPI_HEADER]
+ORDER = CORE_HEADERS + [MPI_HEADER]
 
 PRIMITIVES = {
     "uint8_t": "u8", "uint16_t": "u16", "uint32_t": "u32", "uint64_t": "u64", "int8_t": "i8", "int16_t": "i16",
