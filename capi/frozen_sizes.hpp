@@ -48,6 +48,8 @@ LF_FROZEN_SIZE(lf_pool_counters_t, 72);
 LF_FROZEN_SIZE(lf_pool_metadata_t, 2672);
 LF_FROZEN_SIZE(lf_pool_stream_info_t, 416);
 LF_FROZEN_SIZE(lf_pool_stream_status_t, 296);
+LF_FROZEN_SIZE(lf_semaphore_info_t, 64);
+LF_FROZEN_SIZE(lf_vulkan_semaphore_info_t, 72);
 LF_FROZEN_SIZE(lf_pool_producer_qos_t, 96);
 LF_FROZEN_SIZE(lf_pool_consumer_entry_t, 112);
 

@@ -32,5 +32,6 @@
 #include "device.h"
 #include "channel.h"
 #include "pool.h"
+#include "sync.h"
 
 #endif /* LAVAFLOW_H */

@@ -29,5 +29,6 @@
 #include "cpp/memory.hpp"
 #include "cpp/channel.hpp"
 #include "cpp/pool.hpp"
+#include "cpp/sync.hpp"
 
 #endif /* LAVAFLOW_HPP */

@@ -40,6 +40,7 @@ const char *handle_type_name(HandleType type) noexcept {
     case HandleType::pool_producer: return "pool producer";
     case HandleType::pool_consumer: return "pool consumer";
     case HandleType::pool_driver: return "pool driver";
+    case HandleType::semaphore: return "semaphore";
   }
   return "unknown";
 }

@@ -29,6 +29,7 @@ enum class HandleType : uint8_t {
   pool_producer = 7,
   pool_consumer = 8,
   pool_driver = 9,
+  semaphore = 10,
 };
 
 const char *handle_type_name(HandleType type) noexcept;

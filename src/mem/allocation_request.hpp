@@ -25,6 +25,7 @@ struct AllocationRequest {
   uint64_t flags = 0;      // lf_buffer_flag
   uint64_t fallback = 0;   // lf_fallback
   std::string name;        // shared: publish under this name
+  const char *name_folder = "buffers";  // ... in this folder of the user directory (semaphores: "semaphores")
   int32_t device_index = 0;
   std::optional<std::array<uint8_t, 16>> device_uuid;
 };

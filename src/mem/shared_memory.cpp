@@ -108,8 +108,8 @@ MemoryPtr allocate_shared(const topo::Topology *topology, const std::string &bas
     // be sealed, so they are shared by name (owner and mode checked by the opener).
     if (plan.require_hugetlb) fail(LF_ERR_UNSUPPORTED, "named shared buffers cannot use hugetlbfs pages");
     ipc::validate_name(request.name, "buffer name");
-    UniqueFd dir = ipc::open_user_dir(base_dir, "buffers", true);
-    std::string path = ipc::user_dir_path(base_dir, "buffers") + "/" + request.name;
+    UniqueFd dir = ipc::open_user_dir(base_dir, request.name_folder, true);
+    std::string path = ipc::user_dir_path(base_dir, request.name_folder) + "/" + request.name;
     UniqueFd fd(openat(dir.get(), request.name.c_str(), O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!fd) {
       if (errno == EEXIST) fail(LF_ERR_EXISTS, "a shared buffer named '%s' already exists (%s)", request.name.c_str(), path.c_str());
@@ -202,10 +202,11 @@ MemoryPtr import_shared_fd(int fd, uint64_t expected_size, bool read_only) {
   return map_imported(std::move(copy), static_cast<uint64_t>(st.st_size), read_only, LF_BUFFER_SEALED);
 }
 
-MemoryPtr open_named_shared(const std::string &base_dir, const std::string &name, uint64_t expected_size, bool read_only) {
+MemoryPtr open_named_shared(const std::string &base_dir, const std::string &name, uint64_t expected_size, bool read_only,
+                            const char *folder) {
   ipc::validate_name(name, "buffer name");
-  UniqueFd dir = ipc::open_user_dir(base_dir, "buffers", false);
-  std::string path = ipc::user_dir_path(base_dir, "buffers") + "/" + name;
+  UniqueFd dir = ipc::open_user_dir(base_dir, folder, false);
+  std::string path = ipc::user_dir_path(base_dir, folder) + "/" + name;
   // O_NONBLOCK: a FIFO planted under the name must not hang the open (fstat refuses it next).
   UniqueFd fd(openat(dir.get(), name.c_str(), (read_only ? O_RDONLY : O_RDWR) | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
   if (!fd) {

@@ -21,7 +21,8 @@ MemoryPtr allocate_shared(const topo::Topology *topology, const std::string &bas
 // for anything unsafe to map, naming the problem.
 MemoryPtr import_shared_fd(int fd, uint64_t expected_size, bool read_only);
 
+// `folder`: the folder of the user directory the name lives in (see AllocationRequest).
 MemoryPtr open_named_shared(const std::string &base_dir, const std::string &name, uint64_t expected_size,
-                            bool read_only);
+                            bool read_only, const char *folder = "buffers");
 
 }  // namespace lavaflow::mem

@@ -9,6 +9,8 @@
 #include "pool/protocol.hpp"
 #include "pool/wire.hpp"
 #include "seed_writer.hpp"
+#include "sync/semaphore_descriptor.hpp"
+#include "sync/semaphore_region.hpp"
 
 #include <lavaflow/lavaflow.h>
 
@@ -17,6 +19,9 @@
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include <new>
+#include <unistd.h>
 
 using namespace lavaflow;
 using seeds::Bytes;
@@ -172,6 +177,26 @@ int main(int argc, char **argv) {
   shared.usable = 60000;
   ipc::encode_buffer_descriptor(shared, descriptor);
   write("fuzz_buffer_descriptor", 2, with_selector(0, Bytes(descriptor, descriptor + sizeof descriptor)));
+
+  // A semaphore message and its region: fresh, and with two holders (one of them this process).
+  sync::SemaphoreDescriptor semaphore;
+  semaphore.value = 7;
+  uint8_t semaphore_message[sync::kSemaphoreDescriptorBytes];
+  sync::encode_semaphore_descriptor(semaphore, semaphore_message);
+  std::vector<uint8_t> region_bytes(sync::kRegionBytes, 0);
+  auto *region = new (region_bytes.data()) sync::Region{};
+  sync::initialize_region(*region, 7);
+  Bytes fresh(semaphore_message, semaphore_message + sizeof semaphore_message);
+  fresh.insert(fresh.end(), region_bytes.begin(), region_bytes.begin() + 192);  // (the rest reads as zeros)
+  write("fuzz_semaphore", 1, with_selector(0, fresh));
+  for (uint32_t slot = 0; slot < 2; ++slot) {
+    region->holders[slot].state.store(sync::kHolderLive | sync::kHolderGeneration, std::memory_order_relaxed);
+    region->holders[slot].pid.store(slot == 0 ? static_cast<uint32_t>(getpid()) : 1u, std::memory_order_relaxed);
+    region->holders[slot].flags.store(slot == 1 ? sync::kHolderWaitOnly : 0u, std::memory_order_relaxed);
+  }
+  Bytes held(semaphore_message, semaphore_message + sizeof semaphore_message);
+  held.insert(held.end(), region_bytes.begin(), region_bytes.begin() + 256);
+  write("fuzz_semaphore", 2, with_selector(1, held));
 
   write("fuzz_channel_region", 1, channel_region(ctx, LF_CHANNEL_CONSUMER));  // even: opened as a producer
   Bytes consumer_side = channel_region(ctx, LF_CHANNEL_PRODUCER);

@@ -7,7 +7,7 @@ import re
 # The headers every binding declares, in dependency order (each uses only types of those before
 # it), and the MPI library's header, bound separately (liblavaflow_mpi).
 CORE_HEADERS = ["status.h", "version.h", "log.h", "context.h", "topology.h", "identity.h", "scope.h", "memory.h",
-                "device.h", "channel.h", "pool.h"]
+                "device.h", "channel.h", "pool.h", "sync.h"]
 MPI_HEADER = "lavaflow_mpi.h"
 
 C_LIMITS = {"UINT32_MAX": 2**32 - 1, "INT32_MAX": 2**31 - 1, "INT32_MIN": -2**31, "UINT64_MAX": 2**64 - 1,

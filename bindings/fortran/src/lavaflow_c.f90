@@ -646,6 +646,64 @@ module lavaflow_c
     integer(c_int64_t) :: attach_ns = 0
   end type lf_pool_consumer_entry_t
 
+  ! ---- sync.h
+  integer(c_int32_t), parameter :: LF_SEMAPHORE_SHARED = 1
+  integer(c_int32_t), parameter :: LF_SEMAPHORE_VULKAN = 2
+  integer(c_int64_t), parameter :: LF_SEMAPHORE_PARAM_FIELD_KIND = 1_c_int64_t
+  integer(c_int64_t), parameter :: LF_SEMAPHORE_PARAM_FIELD_INITIAL_VALUE = 2_c_int64_t
+  integer(c_int64_t), parameter :: LF_SEMAPHORE_PARAM_FIELD_WAIT_MODE = 4_c_int64_t
+  integer(c_int64_t), parameter :: LF_SEMAPHORE_PARAM_FIELD_SPIN_US = 8_c_int64_t
+  integer(c_int64_t), parameter :: LF_SEMAPHORE_PARAM_FIELD_FLAGS = 16_c_int64_t
+  integer(c_int64_t), parameter :: LF_SEMAPHORE_PARAM_FIELD_FALLBACK = 32_c_int64_t
+  integer(c_int64_t), parameter :: LF_SEMAPHORE_PARAM_FIELD_DEVICE = 64_c_int64_t
+  integer(c_int64_t), parameter :: LF_SEMAPHORE_PARAM_FIELD_NAME = 128_c_int64_t
+  integer(c_int64_t), parameter :: LF_SEMAPHORE_FLAG_WAIT_ONLY = 1_c_int64_t
+  integer(c_int64_t), parameter :: LF_SEMAPHORE_FALLBACK_TO_SHARED = 1_c_int64_t
+  integer(c_int32_t), parameter :: LF_SEMAPHORE_FELL_BACK = 1
+  integer(c_int32_t), parameter :: LF_SEMAPHORE_IMPORTED = 2
+  integer(c_int32_t), parameter :: LF_SEMAPHORE_NAMED = 4
+  integer(c_int32_t), parameter :: LF_SEMAPHORE_EXPORTABLE = 8
+  integer(c_int32_t), parameter :: LF_SEMAPHORE_WAIT_ONLY = 16
+  integer(c_int32_t), parameter :: LF_SEMAPHORE_PEER_DEAD = 32
+  integer(c_int32_t), parameter :: LF_SEMAPHORE_DEATH_UNWATCHED = 64
+  type, bind(C) :: lf_semaphore_params_t
+    integer(c_int64_t) :: field_mask = 0
+    integer(c_int32_t) :: kind = 0
+    integer(c_int32_t) :: wait_mode = 0
+    integer(c_int64_t) :: initial_value = 0
+    integer(c_int32_t) :: spin_us = 0
+    integer(c_int32_t) :: device_index = 0
+    type(c_ptr) :: device_uuid = c_null_ptr
+    integer(c_int64_t) :: flags = 0
+    integer(c_int64_t) :: fallback = 0
+    type(c_ptr) :: name = c_null_ptr
+  end type lf_semaphore_params_t
+  type, bind(C) :: lf_semaphore_info_t
+    integer(c_int32_t) :: struct_size = 0
+    integer(c_int32_t) :: kind = 0
+    integer(c_int32_t) :: requested_kind = 0
+    integer(c_int32_t) :: flags = 0
+    integer(c_int64_t) :: value = 0
+    integer(c_int32_t) :: holders = 0
+    integer(c_int32_t) :: dead_holders = 0
+    integer(c_int32_t) :: wait_mode = 0
+    integer(c_int32_t) :: spin_us = 0
+    integer(c_int32_t) :: device_index = 0
+    integer(c_int32_t) :: reserved0 = 0
+    integer(c_int64_t) :: sleeps = 0
+    integer(c_int64_t) :: wakes = 0
+  end type lf_semaphore_info_t
+  type, bind(C) :: lf_vulkan_semaphore_info_t
+    integer(c_int32_t) :: struct_size = 0
+    integer(c_int32_t) :: handle_types = 0
+    type(c_ptr) :: instance = c_null_ptr
+    type(c_ptr) :: physical_device = c_null_ptr
+    type(c_ptr) :: device = c_null_ptr
+    integer(c_int64_t) :: semaphore = 0
+    integer(c_int8_t) :: device_uuid(16) = 0
+    integer(c_int8_t) :: driver_uuid(16) = 0
+  end type lf_vulkan_semaphore_info_t
+
   interface
     function lf_status_string(status) bind(C, name="lf_status_string")
       import
@@ -1342,5 +1400,96 @@ module lavaflow_c
       integer(c_int32_t), value :: max_entries
       type(c_ptr), value :: out_count
     end function lf_pool_read_control
+    function lf_semaphore_create(context, params, out_semaphore) bind(C, name="lf_semaphore_create")
+      import
+      integer(c_int32_t) :: lf_semaphore_create
+      type(c_ptr), value :: context
+      type(c_ptr), value :: params
+      type(c_ptr), value :: out_semaphore
+    end function lf_semaphore_create
+    function lf_semaphore_destroy(semaphore) bind(C, name="lf_semaphore_destroy")
+      import
+      integer(c_int32_t) :: lf_semaphore_destroy
+      type(c_ptr), value :: semaphore
+    end function lf_semaphore_destroy
+    function lf_semaphore_signal(semaphore, value) bind(C, name="lf_semaphore_signal")
+      import
+      integer(c_int32_t) :: lf_semaphore_signal
+      type(c_ptr), value :: semaphore
+      integer(c_int64_t), value :: value
+    end function lf_semaphore_signal
+    function lf_semaphore_wait(semaphore, value, timeout_ns) bind(C, name="lf_semaphore_wait")
+      import
+      integer(c_int32_t) :: lf_semaphore_wait
+      type(c_ptr), value :: semaphore
+      integer(c_int64_t), value :: value
+      integer(c_int64_t), value :: timeout_ns
+    end function lf_semaphore_wait
+    function lf_semaphore_get_value(semaphore, out_value) bind(C, name="lf_semaphore_get_value")
+      import
+      integer(c_int32_t) :: lf_semaphore_get_value
+      type(c_ptr), value :: semaphore
+      type(c_ptr), value :: out_value
+    end function lf_semaphore_get_value
+    function lf_semaphore_get_info(semaphore, out_info) bind(C, name="lf_semaphore_get_info")
+      import
+      integer(c_int32_t) :: lf_semaphore_get_info
+      type(c_ptr), value :: semaphore
+      type(c_ptr), value :: out_info
+    end function lf_semaphore_get_info
+    function lf_semaphore_get_reason(semaphore, out_text) bind(C, name="lf_semaphore_get_reason")
+      import
+      integer(c_int32_t) :: lf_semaphore_get_reason
+      type(c_ptr), value :: semaphore
+      type(c_ptr), value :: out_text
+    end function lf_semaphore_get_reason
+    function lf_semaphore_export_fd(semaphore, out_fd) bind(C, name="lf_semaphore_export_fd")
+      import
+      integer(c_int32_t) :: lf_semaphore_export_fd
+      type(c_ptr), value :: semaphore
+      type(c_ptr), value :: out_fd
+    end function lf_semaphore_export_fd
+    function lf_semaphore_import_fd(context, fd, params, out_semaphore) bind(C, name="lf_semaphore_import_fd")
+      import
+      integer(c_int32_t) :: lf_semaphore_import_fd
+      type(c_ptr), value :: context
+      integer(c_int), value :: fd
+      type(c_ptr), value :: params
+      type(c_ptr), value :: out_semaphore
+    end function lf_semaphore_import_fd
+    function lf_semaphore_open(context, name, params, out_semaphore) bind(C, name="lf_semaphore_open")
+      import
+      integer(c_int32_t) :: lf_semaphore_open
+      type(c_ptr), value :: context
+      type(c_ptr), value :: name
+      type(c_ptr), value :: params
+      type(c_ptr), value :: out_semaphore
+    end function lf_semaphore_open
+    function lf_semaphore_send(semaphore, socket_fd) bind(C, name="lf_semaphore_send")
+      import
+      integer(c_int32_t) :: lf_semaphore_send
+      type(c_ptr), value :: semaphore
+      integer(c_int), value :: socket_fd
+    end function lf_semaphore_send
+    function lf_semaphore_recv(context, socket_fd, params, timeout_ms, out_semaphore) bind(C, name="lf_semaphore_recv")
+      import
+      integer(c_int32_t) :: lf_semaphore_recv
+      type(c_ptr), value :: context
+      integer(c_int), value :: socket_fd
+      type(c_ptr), value :: params
+      integer(c_int32_t), value :: timeout_ms
+      type(c_ptr), value :: out_semaphore
+    end function lf_semaphore_recv
+    function lf_semaphore_get_vulkan_info(semaphore, out_info) bind(C, name="lf_semaphore_get_vulkan_info")
+      import
+      integer(c_int32_t) :: lf_semaphore_get_vulkan_info
+      type(c_ptr), value :: semaphore
+      type(c_ptr), value :: out_info
+    end function lf_semaphore_get_vulkan_info
+    function lf_semaphore_kind_name(kind) bind(C, name="lf_semaphore_kind_name")
+      import
+      type(c_ptr) :: lf_semaphore_kind_name
+      integer(c_int32_t), value :: kind
+    end function lf_semaphore_kind_name
   end interface
 end module lavaflow_c

@@ -458,6 +458,49 @@ program layout_table
     print '(a, 1x, i0)', 'lf_pool_consumer_entry_t.heartbeat_ns', offset(c_loc(v), c_loc(v%heartbeat_ns))
     print '(a, 1x, i0)', 'lf_pool_consumer_entry_t.attach_ns', offset(c_loc(v), c_loc(v%attach_ns))
   end block
+  block
+    type(lf_semaphore_params_t), target :: v
+    print '(a, 1x, i0)', 'lf_semaphore_params_t', c_sizeof(v)
+    print '(a, 1x, i0)', 'lf_semaphore_params_t.field_mask', offset(c_loc(v), c_loc(v%field_mask))
+    print '(a, 1x, i0)', 'lf_semaphore_params_t.kind', offset(c_loc(v), c_loc(v%kind))
+    print '(a, 1x, i0)', 'lf_semaphore_params_t.wait_mode', offset(c_loc(v), c_loc(v%wait_mode))
+    print '(a, 1x, i0)', 'lf_semaphore_params_t.initial_value', offset(c_loc(v), c_loc(v%initial_value))
+    print '(a, 1x, i0)', 'lf_semaphore_params_t.spin_us', offset(c_loc(v), c_loc(v%spin_us))
+    print '(a, 1x, i0)', 'lf_semaphore_params_t.device_index', offset(c_loc(v), c_loc(v%device_index))
+    print '(a, 1x, i0)', 'lf_semaphore_params_t.device_uuid', offset(c_loc(v), c_loc(v%device_uuid))
+    print '(a, 1x, i0)', 'lf_semaphore_params_t.flags', offset(c_loc(v), c_loc(v%flags))
+    print '(a, 1x, i0)', 'lf_semaphore_params_t.fallback', offset(c_loc(v), c_loc(v%fallback))
+    print '(a, 1x, i0)', 'lf_semaphore_params_t.name', offset(c_loc(v), c_loc(v%name))
+  end block
+  block
+    type(lf_semaphore_info_t), target :: v
+    print '(a, 1x, i0)', 'lf_semaphore_info_t', c_sizeof(v)
+    print '(a, 1x, i0)', 'lf_semaphore_info_t.struct_size', offset(c_loc(v), c_loc(v%struct_size))
+    print '(a, 1x, i0)', 'lf_semaphore_info_t.kind', offset(c_loc(v), c_loc(v%kind))
+    print '(a, 1x, i0)', 'lf_semaphore_info_t.requested_kind', offset(c_loc(v), c_loc(v%requested_kind))
+    print '(a, 1x, i0)', 'lf_semaphore_info_t.flags', offset(c_loc(v), c_loc(v%flags))
+    print '(a, 1x, i0)', 'lf_semaphore_info_t.value', offset(c_loc(v), c_loc(v%value))
+    print '(a, 1x, i0)', 'lf_semaphore_info_t.holders', offset(c_loc(v), c_loc(v%holders))
+    print '(a, 1x, i0)', 'lf_semaphore_info_t.dead_holders', offset(c_loc(v), c_loc(v%dead_holders))
+    print '(a, 1x, i0)', 'lf_semaphore_info_t.wait_mode', offset(c_loc(v), c_loc(v%wait_mode))
+    print '(a, 1x, i0)', 'lf_semaphore_info_t.spin_us', offset(c_loc(v), c_loc(v%spin_us))
+    print '(a, 1x, i0)', 'lf_semaphore_info_t.device_index', offset(c_loc(v), c_loc(v%device_index))
+    print '(a, 1x, i0)', 'lf_semaphore_info_t.reserved0', offset(c_loc(v), c_loc(v%reserved0))
+    print '(a, 1x, i0)', 'lf_semaphore_info_t.sleeps', offset(c_loc(v), c_loc(v%sleeps))
+    print '(a, 1x, i0)', 'lf_semaphore_info_t.wakes', offset(c_loc(v), c_loc(v%wakes))
+  end block
+  block
+    type(lf_vulkan_semaphore_info_t), target :: v
+    print '(a, 1x, i0)', 'lf_vulkan_semaphore_info_t', c_sizeof(v)
+    print '(a, 1x, i0)', 'lf_vulkan_semaphore_info_t.struct_size', offset(c_loc(v), c_loc(v%struct_size))
+    print '(a, 1x, i0)', 'lf_vulkan_semaphore_info_t.handle_types', offset(c_loc(v), c_loc(v%handle_types))
+    print '(a, 1x, i0)', 'lf_vulkan_semaphore_info_t.instance', offset(c_loc(v), c_loc(v%instance))
+    print '(a, 1x, i0)', 'lf_vulkan_semaphore_info_t.physical_device', offset(c_loc(v), c_loc(v%physical_device))
+    print '(a, 1x, i0)', 'lf_vulkan_semaphore_info_t.device', offset(c_loc(v), c_loc(v%device))
+    print '(a, 1x, i0)', 'lf_vulkan_semaphore_info_t.semaphore', offset(c_loc(v), c_loc(v%semaphore))
+    print '(a, 1x, i0)', 'lf_vulkan_semaphore_info_t.device_uuid', offset(c_loc(v), c_loc(v%device_uuid))
+    print '(a, 1x, i0)', 'lf_vulkan_semaphore_info_t.driver_uuid', offset(c_loc(v), c_loc(v%driver_uuid))
+  end block
 #ifdef LF_TEST_MPI
   block
     type(lf_mpi_params_t), target :: v

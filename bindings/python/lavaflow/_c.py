@@ -710,6 +710,70 @@ class lf_pool_consumer_entry_t(C.Structure):
     ]
 
 
+# ---- sync.h ----------------------------------------------------------------------------------
+LF_SEMAPHORE_SHARED = 1
+LF_SEMAPHORE_VULKAN = 2
+LF_SEMAPHORE_PARAM_FIELD_KIND = 1
+LF_SEMAPHORE_PARAM_FIELD_INITIAL_VALUE = 2
+LF_SEMAPHORE_PARAM_FIELD_WAIT_MODE = 4
+LF_SEMAPHORE_PARAM_FIELD_SPIN_US = 8
+LF_SEMAPHORE_PARAM_FIELD_FLAGS = 16
+LF_SEMAPHORE_PARAM_FIELD_FALLBACK = 32
+LF_SEMAPHORE_PARAM_FIELD_DEVICE = 64
+LF_SEMAPHORE_PARAM_FIELD_NAME = 128
+LF_SEMAPHORE_FLAG_WAIT_ONLY = 1
+LF_SEMAPHORE_FALLBACK_TO_SHARED = 1
+LF_SEMAPHORE_FELL_BACK = 1
+LF_SEMAPHORE_IMPORTED = 2
+LF_SEMAPHORE_NAMED = 4
+LF_SEMAPHORE_EXPORTABLE = 8
+LF_SEMAPHORE_WAIT_ONLY = 16
+LF_SEMAPHORE_PEER_DEAD = 32
+LF_SEMAPHORE_DEATH_UNWATCHED = 64
+class lf_semaphore_params_t(C.Structure):
+    _fields_ = [
+        ('field_mask', C.c_uint64),
+        ('kind', C.c_int32),
+        ('wait_mode', C.c_int32),
+        ('initial_value', C.c_uint64),
+        ('spin_us', C.c_uint32),
+        ('device_index', C.c_int32),
+        ('device_uuid', C.POINTER(C.c_uint8)),
+        ('flags', C.c_uint64),
+        ('fallback', C.c_uint64),
+        ('name', C.c_char_p),
+    ]
+
+class lf_semaphore_info_t(C.Structure):
+    _fields_ = [
+        ('struct_size', C.c_uint32),
+        ('kind', C.c_int32),
+        ('requested_kind', C.c_int32),
+        ('flags', C.c_uint32),
+        ('value', C.c_uint64),
+        ('holders', C.c_uint32),
+        ('dead_holders', C.c_uint32),
+        ('wait_mode', C.c_int32),
+        ('spin_us', C.c_uint32),
+        ('device_index', C.c_int32),
+        ('reserved0', C.c_uint32),
+        ('sleeps', C.c_uint64),
+        ('wakes', C.c_uint64),
+    ]
+
+class lf_vulkan_semaphore_info_t(C.Structure):
+    _fields_ = [
+        ('struct_size', C.c_uint32),
+        ('handle_types', C.c_uint32),
+        ('instance', C.c_void_p),
+        ('physical_device', C.c_void_p),
+        ('device', C.c_void_p),
+        ('semaphore', C.c_uint64),
+        ('device_uuid', C.c_uint8 * 16),
+        ('driver_uuid', C.c_uint8 * 16),
+    ]
+
+
 # ---- lavaflow_mpi.h --------------------------------------------------------------------------
 LF_MPI_PROGRESS_AUTO = 0
 LF_MPI_PROGRESS_THREAD = 1
@@ -926,6 +990,20 @@ FUNCTIONS = {
     'lf_pool_list_streams': (C.c_int32, [C.c_void_p, C.POINTER(lf_pool_stream_status_t), C.c_uint32, C.POINTER(C.c_uint32)]),
     'lf_pool_driver_describe_config': (C.c_int32, [C.POINTER(lf_pool_driver_params_t), C.c_char_p, C.c_size_t, C.POINTER(C.c_size_t)]),
     'lf_pool_read_control': (C.c_int32, [C.c_void_p, C.c_char_p, C.POINTER(lf_pool_producer_qos_t), C.POINTER(lf_pool_consumer_entry_t), C.c_uint32, C.POINTER(C.c_uint32)]),
+    'lf_semaphore_create': (C.c_int32, [C.c_void_p, C.POINTER(lf_semaphore_params_t), C.POINTER(C.c_void_p)]),
+    'lf_semaphore_destroy': (C.c_int32, [C.c_void_p]),
+    'lf_semaphore_signal': (C.c_int32, [C.c_void_p, C.c_uint64]),
+    'lf_semaphore_wait': (C.c_int32, [C.c_void_p, C.c_uint64, C.c_int64]),
+    'lf_semaphore_get_value': (C.c_int32, [C.c_void_p, C.POINTER(C.c_uint64)]),
+    'lf_semaphore_get_info': (C.c_int32, [C.c_void_p, C.POINTER(lf_semaphore_info_t)]),
+    'lf_semaphore_get_reason': (C.c_int32, [C.c_void_p, C.POINTER(C.c_char_p)]),
+    'lf_semaphore_export_fd': (C.c_int32, [C.c_void_p, C.POINTER(C.c_int)]),
+    'lf_semaphore_import_fd': (C.c_int32, [C.c_void_p, C.c_int, C.POINTER(lf_semaphore_params_t), C.POINTER(C.c_void_p)]),
+    'lf_semaphore_open': (C.c_int32, [C.c_void_p, C.c_char_p, C.POINTER(lf_semaphore_params_t), C.POINTER(C.c_void_p)]),
+    'lf_semaphore_send': (C.c_int32, [C.c_void_p, C.c_int]),
+    'lf_semaphore_recv': (C.c_int32, [C.c_void_p, C.c_int, C.POINTER(lf_semaphore_params_t), C.c_int32, C.POINTER(C.c_void_p)]),
+    'lf_semaphore_get_vulkan_info': (C.c_int32, [C.c_void_p, C.POINTER(lf_vulkan_semaphore_info_t)]),
+    'lf_semaphore_kind_name': (C.c_char_p, [C.c_int32]),
     'lf_mpi_attach': (C.c_int32, [C.c_void_p, C.c_void_p, C.POINTER(lf_mpi_params_t), C.POINTER(C.c_void_p)]),
     'lf_mpi_attach_f': (C.c_int32, [C.c_void_p, C.c_int, C.POINTER(lf_mpi_params_t), C.POINTER(C.c_void_p)]),
     'lf_mpi_detach': (C.c_int32, [C.c_void_p]),
@@ -979,6 +1057,9 @@ STRUCTS = {
     'lf_pool_stream_status_t': (lf_pool_stream_status_t, ['struct_size', 'stream_id', 'epoch', 'producer_pid', 'consumers', 'nslots', 'reserved', 'bytes', 'epoch_dir']),
     'lf_pool_producer_qos_t': (lf_pool_producer_qos_t, ['struct_size', 'meta_version', 'stream_id', 'epoch', 'published', 'frames_published', 'bytes_published', 'frames_refused', 'last_publish_ns', 'heartbeat_ns', 'pid', 'lease_id', 'waiters', 'consumer_entries']),
     'lf_pool_consumer_entry_t': (lf_pool_consumer_entry_t, ['struct_size', 'index', 'mode', 'reserved', 'lease_id', 'client_id', 'pid', 'mode_arg', 'next_seq', 'frames_read', 'drops_gap', 'drops_late', 'skipped', 'invalid', 'heartbeat_ns', 'attach_ns']),
+    'lf_semaphore_params_t': (lf_semaphore_params_t, ['field_mask', 'kind', 'wait_mode', 'initial_value', 'spin_us', 'device_index', 'device_uuid', 'flags', 'fallback', 'name']),
+    'lf_semaphore_info_t': (lf_semaphore_info_t, ['struct_size', 'kind', 'requested_kind', 'flags', 'value', 'holders', 'dead_holders', 'wait_mode', 'spin_us', 'device_index', 'reserved0', 'sleeps', 'wakes']),
+    'lf_vulkan_semaphore_info_t': (lf_vulkan_semaphore_info_t, ['struct_size', 'handle_types', 'instance', 'physical_device', 'device', 'semaphore', 'device_uuid', 'driver_uuid']),
     'lf_mpi_params_t': (lf_mpi_params_t, ['field_mask', 'progress', 'peer_timeout_ms', 'flags', 'worker_threads']),
     'lf_mpi_info_t': (lf_mpi_info_t, ['struct_size', 'rank', 'size', 'thread_level', 'progress', 'local_ranks', 'channels', 'worker_threads']),
     'lf_mpi_channel_params_t': (lf_mpi_channel_params_t, ['field_mask', 'compression', 'compression_level', 'cipher', 'pipeline_depth', 'key', 'chunk_size', 'adaptive_min_gain_percent', 'transport', 'flags']),

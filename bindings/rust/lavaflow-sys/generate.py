@@ -32,9 +32,10 @@ PRIMITIVES = {
 }
 # The Rust type of each enum's constants: the type of the field or parameter that takes them.
 U64_ENUMS = {"lf_context_flag", "lf_identity_flag", "lf_buffer_flag", "lf_buffer_import_flag", "lf_feature",
-             "lf_fallback"}
+             "lf_fallback", "lf_semaphore_flag", "lf_semaphore_fallback"}
 U32_ENUMS = {"lf_channel_info_flag", "lf_device_flag", "lf_identity_info_flag", "lf_mpi_flag", "lf_mpi_channel_flag",
-             "lf_buffer_info_flag", "lf_pool_driver_flag", "lf_mechanism", "lf_scope_flag", "lf_topology_object_flag"}
+             "lf_buffer_info_flag", "lf_pool_driver_flag", "lf_mechanism", "lf_scope_flag", "lf_topology_object_flag",
+             "lf_semaphore_info_flag"}
 MACRO_TYPES = {"LF_IDENTITY_BLOB_MAX_SIZE": "usize", "LF_POOL_MAX_DIMS": "usize", "LF_MECHANISM_ALL": "u32",
                "LF_TOPOLOGY_INDEX_NONE": "u32", "LF_ABI_VERSION": "u32", "LF_VERSION_MAJOR": "u32",
                "LF_VERSION_MINOR": "u32", "LF_VERSION_PATCH": "u32", "LF_VERSION_NUMBER": "u32"}

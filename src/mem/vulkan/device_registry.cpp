@@ -26,6 +26,36 @@ bool has_extension(const vk::InstanceFunctions &fn, VkPhysicalDevice device, con
   return false;
 }
 
+// Why exportable timeline semaphores are not available on the device ("" when they are).
+std::string semaphore_problem(const vk::InstanceFunctions &fn, VkPhysicalDevice device) {
+  if (!has_extension(fn, device, VK_KHR_TIMELINE_SEMAPHORE_EXTENSION_NAME))
+    return "no timeline semaphores (VK_KHR_timeline_semaphore)";
+  if (!has_extension(fn, device, VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME))
+    return "it cannot export semaphores (no VK_KHR_external_semaphore_fd)";
+  VkPhysicalDeviceTimelineSemaphoreFeatures timeline{};
+  timeline.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES;
+  VkPhysicalDeviceFeatures2 features{};
+  features.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2;
+  features.pNext = &timeline;
+  fn.get_physical_device_features2(device, &features);
+  if (!timeline.timelineSemaphore) return "the timelineSemaphore feature is off";
+  VkSemaphoreTypeCreateInfo type{};
+  type.sType = VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO;
+  type.semaphoreType = VK_SEMAPHORE_TYPE_TIMELINE;
+  VkPhysicalDeviceExternalSemaphoreInfo query{};
+  query.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_SEMAPHORE_INFO;
+  query.pNext = &type;
+  query.handleType = VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD_BIT;
+  VkExternalSemaphoreProperties result{};
+  result.sType = VK_STRUCTURE_TYPE_EXTERNAL_SEMAPHORE_PROPERTIES;
+  fn.get_physical_device_external_semaphore_properties(device, &query, &result);
+  const VkExternalSemaphoreFeatureFlags both =
+      VK_EXTERNAL_SEMAPHORE_FEATURE_EXPORTABLE_BIT | VK_EXTERNAL_SEMAPHORE_FEATURE_IMPORTABLE_BIT;
+  if ((result.externalSemaphoreFeatures & both) != both)
+    return "timeline semaphores cannot be exported and imported as opaque fds";
+  return {};
+}
+
 // Whether memory for a typical buffer can be exported as `type`, and with what it is compatible.
 VkExternalMemoryProperties export_properties(const vk::InstanceFunctions &fn, VkPhysicalDevice device,
                                              VkExternalMemoryHandleTypeFlagBits type) {
@@ -70,6 +100,7 @@ PhysicalDeviceEntry describe(const vk::Instance &instance, VkPhysicalDevice hand
   entry.has_external_memory_fd = has_extension(fn, handle, VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME);
   entry.has_dma_buf = has_extension(fn, handle, VK_EXT_EXTERNAL_MEMORY_DMA_BUF_EXTENSION_NAME);
   bool has_pci = has_extension(fn, handle, VK_EXT_PCI_BUS_INFO_EXTENSION_NAME);
+  entry.semaphore_problem = semaphore_problem(fn, handle);
 
   VkPhysicalDevicePCIBusInfoPropertiesEXT pci{};
   pci.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PCI_BUS_INFO_PROPERTIES_EXT;
@@ -183,8 +214,17 @@ std::shared_ptr<LogicalDevice> DeviceRegistry::open(uint32_t index) {
   queue.pQueuePriorities = &priority;
   std::vector<const char *> extensions = {VK_KHR_EXTERNAL_MEMORY_FD_EXTENSION_NAME};
   if (entry.export_types & kDmaBuf) extensions.push_back(VK_EXT_EXTERNAL_MEMORY_DMA_BUF_EXTENSION_NAME);
+  const bool semaphores = entry.semaphore_problem.empty();
+  VkPhysicalDeviceTimelineSemaphoreFeatures timeline{};
+  timeline.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES;
+  timeline.timelineSemaphore = VK_TRUE;
+  if (semaphores) {
+    extensions.push_back(VK_KHR_TIMELINE_SEMAPHORE_EXTENSION_NAME);
+    extensions.push_back(VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME);
+  }
   VkDeviceCreateInfo create{};
   create.sType = VK_STRUCTURE_TYPE_DEVICE_CREATE_INFO;
+  if (semaphores) create.pNext = &timeline;
   create.queueCreateInfoCount = 1;
   create.pQueueCreateInfos = &queue;
   create.enabledExtensionCount = static_cast<uint32_t>(extensions.size());
@@ -209,8 +249,27 @@ std::shared_ptr<LogicalDevice> DeviceRegistry::open(uint32_t index) {
   load(logical->fn.map_memory, "vkMapMemory");
   load(logical->fn.unmap_memory, "vkUnmapMemory");
   load(logical->fn.get_memory_fd, "vkGetMemoryFdKHR");
+  if (semaphores) {
+    load(logical->fn.create_semaphore, "vkCreateSemaphore");
+    load(logical->fn.destroy_semaphore, "vkDestroySemaphore");
+    load(logical->fn.get_semaphore_fd, "vkGetSemaphoreFdKHR");
+    load(logical->fn.import_semaphore_fd, "vkImportSemaphoreFdKHR");
+    load(logical->fn.signal_semaphore, "vkSignalSemaphoreKHR");
+    load(logical->fn.wait_semaphores, "vkWaitSemaphoresKHR");
+    load(logical->fn.get_semaphore_counter_value, "vkGetSemaphoreCounterValueKHR");
+    logical->semaphores = true;
+  }
   entry.logical = logical;
   return logical;
+}
+
+std::shared_ptr<LogicalDevice> DeviceRegistry::open_for_semaphores(uint32_t index) {
+  if (index >= devices_.size()) fail(LF_ERR_NOT_FOUND, "Vulkan device %u does not exist (there are %zu)", index, devices_.size());
+  const PhysicalDeviceEntry &entry = devices_[index];
+  if (!entry.semaphore_problem.empty())
+    fail(LF_ERR_UNSUPPORTED, "Vulkan device %u (%s) has no exportable timeline semaphores: %s", index, entry.info.name,
+         entry.semaphore_problem.c_str());
+  return open(index);
 }
 
 }  // namespace lavaflow::mem

@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace lavaflow::topo {
@@ -28,6 +29,7 @@ struct LogicalDevice {
   VkPhysicalDeviceMemoryProperties memory{};
   lf_device_info_t info{};
   VkExternalMemoryHandleTypeFlags export_types = 0;  // what allocations are made exportable as
+  bool semaphores = false;  // exportable timeline semaphores enabled (fn.*semaphore* loaded)
 };
 
 struct PhysicalDeviceEntry {
@@ -38,6 +40,8 @@ struct PhysicalDeviceEntry {
   bool has_external_memory_fd = false;
   bool has_dma_buf = false;
   VkExternalMemoryHandleTypeFlags export_types = 0;
+  // Why timeline semaphores cannot be exported as opaque fds here; empty when they can.
+  std::string semaphore_problem;
   std::shared_ptr<LogicalDevice> logical;  // created on first use, under the registry's mutex
 };
 
@@ -55,6 +59,10 @@ class DeviceRegistry {
   // The logical device for index, created on first use. Throws LF_ERR_UNSUPPORTED when the
   // device cannot export memory.
   std::shared_ptr<LogicalDevice> open(uint32_t index);
+
+  // Like open(), for timeline semaphores: throws LF_ERR_UNSUPPORTED saying why the device
+  // cannot export them.
+  std::shared_ptr<LogicalDevice> open_for_semaphores(uint32_t index);
 
  private:
   std::shared_ptr<vk::Instance> instance_;

@@ -66,6 +66,8 @@ std::shared_ptr<Instance> Instance::create() {
   load(fn.get_physical_device_queue_family_properties, get, h, "vkGetPhysicalDeviceQueueFamilyProperties");
   load(fn.enumerate_device_extension_properties, get, h, "vkEnumerateDeviceExtensionProperties");
   load(fn.get_physical_device_external_buffer_properties, get, h, "vkGetPhysicalDeviceExternalBufferProperties");
+  load(fn.get_physical_device_external_semaphore_properties, get, h, "vkGetPhysicalDeviceExternalSemaphoreProperties");
+  load(fn.get_physical_device_features2, get, h, "vkGetPhysicalDeviceFeatures2");
   load(fn.create_device, get, h, "vkCreateDevice");
   load(fn.get_device_proc_addr, get, h, "vkGetDeviceProcAddr");
   return instance;

@@ -20,6 +20,8 @@ struct InstanceFunctions {
   PFN_vkGetPhysicalDeviceQueueFamilyProperties get_physical_device_queue_family_properties = nullptr;
   PFN_vkEnumerateDeviceExtensionProperties enumerate_device_extension_properties = nullptr;
   PFN_vkGetPhysicalDeviceExternalBufferProperties get_physical_device_external_buffer_properties = nullptr;
+  PFN_vkGetPhysicalDeviceExternalSemaphoreProperties get_physical_device_external_semaphore_properties = nullptr;
+  PFN_vkGetPhysicalDeviceFeatures2 get_physical_device_features2 = nullptr;
   PFN_vkCreateDevice create_device = nullptr;
   PFN_vkGetDeviceProcAddr get_device_proc_addr = nullptr;
 };
@@ -32,6 +34,15 @@ struct DeviceFunctions {
   PFN_vkMapMemory map_memory = nullptr;
   PFN_vkUnmapMemory unmap_memory = nullptr;
   PFN_vkGetMemoryFdKHR get_memory_fd = nullptr;
+  // Timeline semaphores (VK_KHR_timeline_semaphore, VK_KHR_external_semaphore_fd): loaded only
+  // where the device can export them (LogicalDevice::semaphores).
+  PFN_vkCreateSemaphore create_semaphore = nullptr;
+  PFN_vkDestroySemaphore destroy_semaphore = nullptr;
+  PFN_vkGetSemaphoreFdKHR get_semaphore_fd = nullptr;
+  PFN_vkImportSemaphoreFdKHR import_semaphore_fd = nullptr;
+  PFN_vkSignalSemaphoreKHR signal_semaphore = nullptr;
+  PFN_vkWaitSemaphoresKHR wait_semaphores = nullptr;
+  PFN_vkGetSemaphoreCounterValueKHR get_semaphore_counter_value = nullptr;
 };
 
 // An instance (Vulkan 1.1 or later) and its functions; destroyed with the last reference.

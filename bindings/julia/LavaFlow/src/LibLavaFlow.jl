@@ -975,6 +975,102 @@ lf_pool_driver_describe_config(params, buffer, size, out_length) =
 lf_pool_read_control(context, path, out_qos, out_entries, max_entries, out_count) =
     ccall((:lf_pool_read_control, liblavaflow), Int32, (Ptr{Cvoid}, Cstring, Ptr{lf_pool_producer_qos_t}, Ptr{lf_pool_consumer_entry_t}, UInt32, Ptr{UInt32}), context, path, out_qos, out_entries, max_entries, out_count)
 
+# ---- sync.h ----------------------------------------------------------------------------------
+const LF_SEMAPHORE_SHARED = 1
+const LF_SEMAPHORE_VULKAN = 2
+const LF_SEMAPHORE_PARAM_FIELD_KIND = 1
+const LF_SEMAPHORE_PARAM_FIELD_INITIAL_VALUE = 2
+const LF_SEMAPHORE_PARAM_FIELD_WAIT_MODE = 4
+const LF_SEMAPHORE_PARAM_FIELD_SPIN_US = 8
+const LF_SEMAPHORE_PARAM_FIELD_FLAGS = 16
+const LF_SEMAPHORE_PARAM_FIELD_FALLBACK = 32
+const LF_SEMAPHORE_PARAM_FIELD_DEVICE = 64
+const LF_SEMAPHORE_PARAM_FIELD_NAME = 128
+const LF_SEMAPHORE_FLAG_WAIT_ONLY = 1
+const LF_SEMAPHORE_FALLBACK_TO_SHARED = 1
+const LF_SEMAPHORE_FELL_BACK = 1
+const LF_SEMAPHORE_IMPORTED = 2
+const LF_SEMAPHORE_NAMED = 4
+const LF_SEMAPHORE_EXPORTABLE = 8
+const LF_SEMAPHORE_WAIT_ONLY = 16
+const LF_SEMAPHORE_PEER_DEAD = 32
+const LF_SEMAPHORE_DEATH_UNWATCHED = 64
+
+struct lf_semaphore_params_t
+    field_mask::UInt64
+    kind::Int32
+    wait_mode::Int32
+    initial_value::UInt64
+    spin_us::UInt32
+    device_index::Int32
+    device_uuid::Ptr{UInt8}
+    flags::UInt64
+    fallback::UInt64
+    name::Ptr{UInt8}
+end
+lf_semaphore_params_t(; field_mask = 0, kind = 0, wait_mode = 0, initial_value = 0, spin_us = 0, device_index = 0, device_uuid = C_NULL, flags = 0, fallback = 0, name = C_NULL) =
+    lf_semaphore_params_t(field_mask, kind, wait_mode, initial_value, spin_us, device_index, device_uuid, flags, fallback, name)
+
+struct lf_semaphore_info_t
+    struct_size::UInt32
+    kind::Int32
+    requested_kind::Int32
+    flags::UInt32
+    value::UInt64
+    holders::UInt32
+    dead_holders::UInt32
+    wait_mode::Int32
+    spin_us::UInt32
+    device_index::Int32
+    reserved0::UInt32
+    sleeps::UInt64
+    wakes::UInt64
+end
+lf_semaphore_info_t(; struct_size = 0, kind = 0, requested_kind = 0, flags = 0, value = 0, holders = 0, dead_holders = 0, wait_mode = 0, spin_us = 0, device_index = 0, reserved0 = 0, sleeps = 0, wakes = 0) =
+    lf_semaphore_info_t(struct_size, kind, requested_kind, flags, value, holders, dead_holders, wait_mode, spin_us, device_index, reserved0, sleeps, wakes)
+
+struct lf_vulkan_semaphore_info_t
+    struct_size::UInt32
+    handle_types::UInt32
+    instance::Ptr{Cvoid}
+    physical_device::Ptr{Cvoid}
+    device::Ptr{Cvoid}
+    semaphore::UInt64
+    device_uuid::NTuple{16,UInt8}
+    driver_uuid::NTuple{16,UInt8}
+end
+lf_vulkan_semaphore_info_t(; struct_size = 0, handle_types = 0, instance = C_NULL, physical_device = C_NULL, device = C_NULL, semaphore = 0, device_uuid = ntuple(_ -> zero(UInt8), 16), driver_uuid = ntuple(_ -> zero(UInt8), 16)) =
+    lf_vulkan_semaphore_info_t(struct_size, handle_types, instance, physical_device, device, semaphore, device_uuid, driver_uuid)
+
+lf_semaphore_create(context, params, out_semaphore) =
+    ccall((:lf_semaphore_create, liblavaflow), Int32, (Ptr{Cvoid}, Ptr{lf_semaphore_params_t}, Ptr{Ptr{Cvoid}}), context, params, out_semaphore)
+lf_semaphore_destroy(semaphore) =
+    ccall((:lf_semaphore_destroy, liblavaflow), Int32, (Ptr{Cvoid},), semaphore)
+lf_semaphore_signal(semaphore, value) =
+    ccall((:lf_semaphore_signal, liblavaflow), Int32, (Ptr{Cvoid}, UInt64), semaphore, value)
+lf_semaphore_wait(semaphore, value, timeout_ns) =
+    ccall((:lf_semaphore_wait, liblavaflow), Int32, (Ptr{Cvoid}, UInt64, Int64), semaphore, value, timeout_ns)
+lf_semaphore_get_value(semaphore, out_value) =
+    ccall((:lf_semaphore_get_value, liblavaflow), Int32, (Ptr{Cvoid}, Ptr{UInt64}), semaphore, out_value)
+lf_semaphore_get_info(semaphore, out_info) =
+    ccall((:lf_semaphore_get_info, liblavaflow), Int32, (Ptr{Cvoid}, Ptr{lf_semaphore_info_t}), semaphore, out_info)
+lf_semaphore_get_reason(semaphore, out_text) =
+    ccall((:lf_semaphore_get_reason, liblavaflow), Int32, (Ptr{Cvoid}, Ptr{Ptr{UInt8}}), semaphore, out_text)
+lf_semaphore_export_fd(semaphore, out_fd) =
+    ccall((:lf_semaphore_export_fd, liblavaflow), Int32, (Ptr{Cvoid}, Ptr{Cint}), semaphore, out_fd)
+lf_semaphore_import_fd(context, fd, params, out_semaphore) =
+    ccall((:lf_semaphore_import_fd, liblavaflow), Int32, (Ptr{Cvoid}, Cint, Ptr{lf_semaphore_params_t}, Ptr{Ptr{Cvoid}}), context, fd, params, out_semaphore)
+lf_semaphore_open(context, name, params, out_semaphore) =
+    ccall((:lf_semaphore_open, liblavaflow), Int32, (Ptr{Cvoid}, Cstring, Ptr{lf_semaphore_params_t}, Ptr{Ptr{Cvoid}}), context, name, params, out_semaphore)
+lf_semaphore_send(semaphore, socket_fd) =
+    ccall((:lf_semaphore_send, liblavaflow), Int32, (Ptr{Cvoid}, Cint), semaphore, socket_fd)
+lf_semaphore_recv(context, socket_fd, params, timeout_ms, out_semaphore) =
+    ccall((:lf_semaphore_recv, liblavaflow), Int32, (Ptr{Cvoid}, Cint, Ptr{lf_semaphore_params_t}, Int32, Ptr{Ptr{Cvoid}}), context, socket_fd, params, timeout_ms, out_semaphore)
+lf_semaphore_get_vulkan_info(semaphore, out_info) =
+    ccall((:lf_semaphore_get_vulkan_info, liblavaflow), Int32, (Ptr{Cvoid}, Ptr{lf_vulkan_semaphore_info_t}), semaphore, out_info)
+lf_semaphore_kind_name(kind) =
+    ccall((:lf_semaphore_kind_name, liblavaflow), Cstring, (Int32,), kind)
+
 # ---- lavaflow_mpi.h --------------------------------------------------------------------------
 const LF_MPI_PROGRESS_AUTO = 0
 const LF_MPI_PROGRESS_THREAD = 1
@@ -1185,7 +1281,13 @@ export lf_pool_consumer_entry_t, lf_pool_inspect, lf_dtype_name, lf_pool_produce
 export lf_pool_producer_commit, lf_pool_producer_abort, lf_pool_producer_publish, lf_pool_producer_set_metadata, lf_pool_producer_get_info, lf_pool_consumer_attach
 export lf_pool_consumer_detach, lf_pool_consumer_poll, lf_pool_consumer_wait, lf_pool_consumer_release, lf_pool_consumer_get_counters, lf_pool_consumer_get_metadata
 export lf_pool_consumer_get_info, lf_pool_driver_create, lf_pool_driver_destroy, lf_pool_driver_wait, lf_pool_driver_request_shutdown, lf_pool_list_streams
-export lf_pool_driver_describe_config, lf_pool_read_control, LF_MPI_PROGRESS_AUTO, LF_MPI_PROGRESS_THREAD, LF_MPI_PROGRESS_CALLER, LF_MPI_FLAG_INIT_MPI
+export lf_pool_driver_describe_config, lf_pool_read_control, LF_SEMAPHORE_SHARED, LF_SEMAPHORE_VULKAN, LF_SEMAPHORE_PARAM_FIELD_KIND, LF_SEMAPHORE_PARAM_FIELD_INITIAL_VALUE
+export LF_SEMAPHORE_PARAM_FIELD_WAIT_MODE, LF_SEMAPHORE_PARAM_FIELD_SPIN_US, LF_SEMAPHORE_PARAM_FIELD_FLAGS, LF_SEMAPHORE_PARAM_FIELD_FALLBACK, LF_SEMAPHORE_PARAM_FIELD_DEVICE, LF_SEMAPHORE_PARAM_FIELD_NAME
+export LF_SEMAPHORE_FLAG_WAIT_ONLY, LF_SEMAPHORE_FALLBACK_TO_SHARED, LF_SEMAPHORE_FELL_BACK, LF_SEMAPHORE_IMPORTED, LF_SEMAPHORE_NAMED, LF_SEMAPHORE_EXPORTABLE
+export LF_SEMAPHORE_WAIT_ONLY, LF_SEMAPHORE_PEER_DEAD, LF_SEMAPHORE_DEATH_UNWATCHED, lf_semaphore_params_t, lf_semaphore_info_t, lf_vulkan_semaphore_info_t
+export lf_semaphore_create, lf_semaphore_destroy, lf_semaphore_signal, lf_semaphore_wait, lf_semaphore_get_value, lf_semaphore_get_info
+export lf_semaphore_get_reason, lf_semaphore_export_fd, lf_semaphore_import_fd, lf_semaphore_open, lf_semaphore_send, lf_semaphore_recv
+export lf_semaphore_get_vulkan_info, lf_semaphore_kind_name, LF_MPI_PROGRESS_AUTO, LF_MPI_PROGRESS_THREAD, LF_MPI_PROGRESS_CALLER, LF_MPI_FLAG_INIT_MPI
 export LF_MPI_PARAM_FIELD_PROGRESS, LF_MPI_PARAM_FIELD_PEER_TIMEOUT, LF_MPI_PARAM_FIELD_FLAGS, LF_MPI_PARAM_FIELD_WORKER_THREADS, LF_MPI_COMPRESSION_NONE, LF_MPI_COMPRESSION_LZ4
 export LF_MPI_COMPRESSION_ZSTD, LF_MPI_COMPRESSION_ADAPTIVE, LF_MPI_CIPHER_NONE, LF_MPI_CIPHER_XCHACHA20_POLY1305, LF_MPI_CIPHER_AES256_GCM, LF_MPI_CIPHER_MAC_ONLY
 export LF_MPI_CHANNEL_PARAM_FIELD_COMPRESSION, LF_MPI_CHANNEL_PARAM_FIELD_COMPRESSION_LEVEL, LF_MPI_CHANNEL_PARAM_FIELD_CIPHER, LF_MPI_CHANNEL_PARAM_FIELD_KEY, LF_MPI_CHANNEL_PARAM_FIELD_CHUNK_SIZE, LF_MPI_CHANNEL_PARAM_FIELD_PIPELINE_DEPTH

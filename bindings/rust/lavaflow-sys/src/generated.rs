@@ -880,6 +880,91 @@ extern "C" {
     pub fn lf_pool_read_control(context: *mut lf_context_t, path: *const c_char, out_qos: *mut lf_pool_producer_qos_t, out_entries: *mut lf_pool_consumer_entry_t, max_entries: u32, out_count: *mut u32) -> lf_status_t;
 }
 
+// ---- sync.h --------------------------------------------------------------------------------
+#[repr(C)]
+pub struct lf_semaphore_t {
+    _opaque: [u8; 0],
+    _not_send_sync: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+pub const LF_SEMAPHORE_SHARED: i32 = 1;
+pub const LF_SEMAPHORE_VULKAN: i32 = 2;
+pub const LF_SEMAPHORE_PARAM_FIELD_KIND: u64 = 1;
+pub const LF_SEMAPHORE_PARAM_FIELD_INITIAL_VALUE: u64 = 2;
+pub const LF_SEMAPHORE_PARAM_FIELD_WAIT_MODE: u64 = 4;
+pub const LF_SEMAPHORE_PARAM_FIELD_SPIN_US: u64 = 8;
+pub const LF_SEMAPHORE_PARAM_FIELD_FLAGS: u64 = 16;
+pub const LF_SEMAPHORE_PARAM_FIELD_FALLBACK: u64 = 32;
+pub const LF_SEMAPHORE_PARAM_FIELD_DEVICE: u64 = 64;
+pub const LF_SEMAPHORE_PARAM_FIELD_NAME: u64 = 128;
+pub const LF_SEMAPHORE_FLAG_WAIT_ONLY: u64 = 1;
+pub const LF_SEMAPHORE_FALLBACK_TO_SHARED: u64 = 1;
+pub const LF_SEMAPHORE_FELL_BACK: u32 = 1;
+pub const LF_SEMAPHORE_IMPORTED: u32 = 2;
+pub const LF_SEMAPHORE_NAMED: u32 = 4;
+pub const LF_SEMAPHORE_EXPORTABLE: u32 = 8;
+pub const LF_SEMAPHORE_WAIT_ONLY: u32 = 16;
+pub const LF_SEMAPHORE_PEER_DEAD: u32 = 32;
+pub const LF_SEMAPHORE_DEATH_UNWATCHED: u32 = 64;
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct lf_semaphore_params_t {
+    pub field_mask: u64,
+    pub kind: i32,
+    pub wait_mode: i32,
+    pub initial_value: u64,
+    pub spin_us: u32,
+    pub device_index: i32,
+    pub device_uuid: *const u8,
+    pub flags: u64,
+    pub fallback: u64,
+    pub name: *const c_char,
+}
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct lf_semaphore_info_t {
+    pub struct_size: u32,
+    pub kind: i32,
+    pub requested_kind: i32,
+    pub flags: u32,
+    pub value: u64,
+    pub holders: u32,
+    pub dead_holders: u32,
+    pub wait_mode: i32,
+    pub spin_us: u32,
+    pub device_index: i32,
+    pub reserved0: u32,
+    pub sleeps: u64,
+    pub wakes: u64,
+}
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct lf_vulkan_semaphore_info_t {
+    pub struct_size: u32,
+    pub handle_types: u32,
+    pub instance: *mut c_void,
+    pub physical_device: *mut c_void,
+    pub device: *mut c_void,
+    pub semaphore: u64,
+    pub device_uuid: [u8; 16],
+    pub driver_uuid: [u8; 16],
+}
+extern "C" {
+    pub fn lf_semaphore_create(context: *mut lf_context_t, params: *const lf_semaphore_params_t, out_semaphore: *mut *mut lf_semaphore_t) -> lf_status_t;
+    pub fn lf_semaphore_destroy(semaphore: *mut lf_semaphore_t) -> lf_status_t;
+    pub fn lf_semaphore_signal(semaphore: *mut lf_semaphore_t, value: u64) -> lf_status_t;
+    pub fn lf_semaphore_wait(semaphore: *mut lf_semaphore_t, value: u64, timeout_ns: i64) -> lf_status_t;
+    pub fn lf_semaphore_get_value(semaphore: *const lf_semaphore_t, out_value: *mut u64) -> lf_status_t;
+    pub fn lf_semaphore_get_info(semaphore: *const lf_semaphore_t, out_info: *mut lf_semaphore_info_t) -> lf_status_t;
+    pub fn lf_semaphore_get_reason(semaphore: *const lf_semaphore_t, out_text: *mut *const c_char) -> lf_status_t;
+    pub fn lf_semaphore_export_fd(semaphore: *const lf_semaphore_t, out_fd: *mut c_int) -> lf_status_t;
+    pub fn lf_semaphore_import_fd(context: *mut lf_context_t, fd: c_int, params: *const lf_semaphore_params_t, out_semaphore: *mut *mut lf_semaphore_t) -> lf_status_t;
+    pub fn lf_semaphore_open(context: *mut lf_context_t, name: *const c_char, params: *const lf_semaphore_params_t, out_semaphore: *mut *mut lf_semaphore_t) -> lf_status_t;
+    pub fn lf_semaphore_send(semaphore: *const lf_semaphore_t, socket_fd: c_int) -> lf_status_t;
+    pub fn lf_semaphore_recv(context: *mut lf_context_t, socket_fd: c_int, params: *const lf_semaphore_params_t, timeout_ms: i32, out_semaphore: *mut *mut lf_semaphore_t) -> lf_status_t;
+    pub fn lf_semaphore_get_vulkan_info(semaphore: *const lf_semaphore_t, out_info: *mut lf_vulkan_semaphore_info_t) -> lf_status_t;
+    pub fn lf_semaphore_kind_name(kind: i32) -> *const c_char;
+}
+
 // ---- lavaflow_mpi.h ------------------------------------------------------------------------
 #[cfg(feature = "mpi")]
 #[repr(C)]
@@ -1481,6 +1566,46 @@ pub fn declared_layout() -> Vec<String> {
         out.push(format!("lf_pool_consumer_entry_t.invalid {}", offset_of!(lf_pool_consumer_entry_t, invalid)));
         out.push(format!("lf_pool_consumer_entry_t.heartbeat_ns {}", offset_of!(lf_pool_consumer_entry_t, heartbeat_ns)));
         out.push(format!("lf_pool_consumer_entry_t.attach_ns {}", offset_of!(lf_pool_consumer_entry_t, attach_ns)));
+    }
+    {
+        out.push(format!("lf_semaphore_params_t {} {}", core::mem::size_of::<lf_semaphore_params_t>(), core::mem::align_of::<lf_semaphore_params_t>()));
+        out.push(format!("lf_semaphore_params_t.field_mask {}", offset_of!(lf_semaphore_params_t, field_mask)));
+        out.push(format!("lf_semaphore_params_t.kind {}", offset_of!(lf_semaphore_params_t, kind)));
+        out.push(format!("lf_semaphore_params_t.wait_mode {}", offset_of!(lf_semaphore_params_t, wait_mode)));
+        out.push(format!("lf_semaphore_params_t.initial_value {}", offset_of!(lf_semaphore_params_t, initial_value)));
+        out.push(format!("lf_semaphore_params_t.spin_us {}", offset_of!(lf_semaphore_params_t, spin_us)));
+        out.push(format!("lf_semaphore_params_t.device_index {}", offset_of!(lf_semaphore_params_t, device_index)));
+        out.push(format!("lf_semaphore_params_t.device_uuid {}", offset_of!(lf_semaphore_params_t, device_uuid)));
+        out.push(format!("lf_semaphore_params_t.flags {}", offset_of!(lf_semaphore_params_t, flags)));
+        out.push(format!("lf_semaphore_params_t.fallback {}", offset_of!(lf_semaphore_params_t, fallback)));
+        out.push(format!("lf_semaphore_params_t.name {}", offset_of!(lf_semaphore_params_t, name)));
+    }
+    {
+        out.push(format!("lf_semaphore_info_t {} {}", core::mem::size_of::<lf_semaphore_info_t>(), core::mem::align_of::<lf_semaphore_info_t>()));
+        out.push(format!("lf_semaphore_info_t.struct_size {}", offset_of!(lf_semaphore_info_t, struct_size)));
+        out.push(format!("lf_semaphore_info_t.kind {}", offset_of!(lf_semaphore_info_t, kind)));
+        out.push(format!("lf_semaphore_info_t.requested_kind {}", offset_of!(lf_semaphore_info_t, requested_kind)));
+        out.push(format!("lf_semaphore_info_t.flags {}", offset_of!(lf_semaphore_info_t, flags)));
+        out.push(format!("lf_semaphore_info_t.value {}", offset_of!(lf_semaphore_info_t, value)));
+        out.push(format!("lf_semaphore_info_t.holders {}", offset_of!(lf_semaphore_info_t, holders)));
+        out.push(format!("lf_semaphore_info_t.dead_holders {}", offset_of!(lf_semaphore_info_t, dead_holders)));
+        out.push(format!("lf_semaphore_info_t.wait_mode {}", offset_of!(lf_semaphore_info_t, wait_mode)));
+        out.push(format!("lf_semaphore_info_t.spin_us {}", offset_of!(lf_semaphore_info_t, spin_us)));
+        out.push(format!("lf_semaphore_info_t.device_index {}", offset_of!(lf_semaphore_info_t, device_index)));
+        out.push(format!("lf_semaphore_info_t.reserved0 {}", offset_of!(lf_semaphore_info_t, reserved0)));
+        out.push(format!("lf_semaphore_info_t.sleeps {}", offset_of!(lf_semaphore_info_t, sleeps)));
+        out.push(format!("lf_semaphore_info_t.wakes {}", offset_of!(lf_semaphore_info_t, wakes)));
+    }
+    {
+        out.push(format!("lf_vulkan_semaphore_info_t {} {}", core::mem::size_of::<lf_vulkan_semaphore_info_t>(), core::mem::align_of::<lf_vulkan_semaphore_info_t>()));
+        out.push(format!("lf_vulkan_semaphore_info_t.struct_size {}", offset_of!(lf_vulkan_semaphore_info_t, struct_size)));
+        out.push(format!("lf_vulkan_semaphore_info_t.handle_types {}", offset_of!(lf_vulkan_semaphore_info_t, handle_types)));
+        out.push(format!("lf_vulkan_semaphore_info_t.instance {}", offset_of!(lf_vulkan_semaphore_info_t, instance)));
+        out.push(format!("lf_vulkan_semaphore_info_t.physical_device {}", offset_of!(lf_vulkan_semaphore_info_t, physical_device)));
+        out.push(format!("lf_vulkan_semaphore_info_t.device {}", offset_of!(lf_vulkan_semaphore_info_t, device)));
+        out.push(format!("lf_vulkan_semaphore_info_t.semaphore {}", offset_of!(lf_vulkan_semaphore_info_t, semaphore)));
+        out.push(format!("lf_vulkan_semaphore_info_t.device_uuid {}", offset_of!(lf_vulkan_semaphore_info_t, device_uuid)));
+        out.push(format!("lf_vulkan_semaphore_info_t.driver_uuid {}", offset_of!(lf_vulkan_semaphore_info_t, driver_uuid)));
     }
     #[cfg(feature = "mpi")] {
         out.push(format!("lf_mpi_params_t {} {}", core::mem::size_of::<lf_mpi_params_t>(), core::mem::align_of::<lf_mpi_params_t>()));
