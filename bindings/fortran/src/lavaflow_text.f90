@@ -16,6 +16,7 @@ module lavaflow_text
                         c_scope_level_name => lf_scope_level_name, c_mechanism_name => lf_mechanism_name, &
                         c_memory_kind_name => lf_memory_kind_name, c_device_type_name => lf_device_type_name, &
                         c_transport_name => lf_transport_name, c_dtype_name => lf_dtype_name, &
+                        c_semaphore_kind_name => lf_semaphore_kind_name, &
                         c_last_error_clear => lf_last_error_clear
   implicit none
   private
@@ -61,6 +62,9 @@ module lavaflow_text
   interface lf_transport_name
     module procedure transport_name_text
   end interface lf_transport_name
+  interface lf_semaphore_kind_name
+    module procedure semaphore_kind_name_text
+  end interface lf_semaphore_kind_name
   interface lf_dtype_name
     module procedure dtype_name_text
   end interface lf_dtype_name
@@ -69,7 +73,7 @@ module lavaflow_text
   ! functions: module `lavaflow` re-exports these instead of lavaflow_c's c_ptr versions).
   public :: lf_status_string, lf_status_name, lf_last_error_message, lf_version_string, lf_feature_name, &
             lf_log_level_name, lf_topology_object_type_name, lf_scope_level_name, lf_mechanism_name, &
-            lf_memory_kind_name, lf_device_type_name, lf_transport_name, lf_dtype_name
+            lf_memory_kind_name, lf_device_type_name, lf_transport_name, lf_dtype_name, lf_semaphore_kind_name
 
 contains
 
@@ -219,6 +223,12 @@ contains
     character(len=:), allocatable :: text
     text = f_string(c_mechanism_name(int(mechanism, c_int32_t)))
   end function mechanism_name_text
+
+  function semaphore_kind_name_text(kind) result(text)
+    integer, intent(in) :: kind
+    character(len=:), allocatable :: text
+    text = f_string(c_semaphore_kind_name(int(kind, c_int32_t)))
+  end function semaphore_kind_name_text
 
   function memory_kind_name_text(kind) result(text)
     integer, intent(in) :: kind

@@ -24,6 +24,7 @@ program test_objects
   call channel_zero_copy()
   call channel_refusals()
   call pool()
+  call semaphores()
 
   call context%destroy()
   if (failures > 0) then
@@ -94,6 +95,46 @@ contains
     call imported%destroy()
     call shared%destroy()
   end subroutine buffers
+
+  subroutine semaphores()
+    type(lf_semaphore) :: ready, waiter, named, opened, vulkan
+    type(lf_semaphore_info_t) :: info
+    integer :: status
+    call ready%create(context, initial_value=2_int64)
+    call expect(ready%value() == 2 .and. ready%wait(2_int64, 0_int64), "a semaphore at its initial value")
+    call expect(.not. ready%wait(3_int64, 1000000_int64, status=status) .and. status == LF_TIMEOUT, &
+                "a wait for a value not reached times out")
+    call ready%signal(3_int64)
+    call expect(ready%wait(3_int64), "a signalled value is reached")
+    call ready%signal(1_int64, status=status)
+    call expect(status == LF_ERR_INVALID_ARGUMENT .and. index(lf_last_error_message(), "values only grow") > 0, &
+                "a lower value is refused: " // lf_last_error_message())
+    call waiter%import_fd(context, ready%export_fd(), wait_only=.true.)
+    call ready%signal(4_int64)
+    call waiter%info(info)
+    call expect(waiter%value() == 4 .and. info%holders == 2, "an imported handle is the same semaphore")
+    call waiter%signal(5_int64, status=status)
+    call expect(status == LF_ERR_INVALID_STATE, "a wait-only handle cannot signal")
+    call named%create(context, name="fortran-semaphore", wait_mode=LF_WAIT_SLEEP)
+    call opened%open(context, "fortran-semaphore")
+    call named%signal(9_int64)
+    call expect(opened%wait(9_int64, 0_int64), "a named semaphore opened by name")
+    call expect(lf_semaphore_kind_name(LF_SEMAPHORE_SHARED) == "shared", "lf_semaphore_kind_name as a Fortran string")
+    call vulkan%create(context, kind=LF_SEMAPHORE_VULKAN, status=status)
+    if (status == LF_OK) then  ! (a driver that exports timeline semaphores)
+      call vulkan%signal(1_int64)
+      call expect(vulkan%wait(1_int64, 0_int64), "a Vulkan semaphore signalled from the CPU")
+    else
+      call expect(status == LF_ERR_UNSUPPORTED, "a Vulkan semaphore where none can be exported is unsupported")
+      call vulkan%create(context, kind=LF_SEMAPHORE_VULKAN, fallback=.true.)
+      call expect(index(vulkan%reason(), "Vulkan requested") > 0, "the fallback says why: " // vulkan%reason())
+    end if
+    call vulkan%destroy()
+    call opened%destroy()
+    call named%destroy()
+    call waiter%destroy()
+    call ready%destroy()
+  end subroutine semaphores
 
   subroutine channel_copies()
     type(lf_channel) :: consumer, producer

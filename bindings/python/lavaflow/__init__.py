@@ -9,10 +9,11 @@ from .context import Context, Identity, Scope
 from .errors import ClosedError, LavaflowError, PeerDeadError
 from .memory import Buffer
 from .pool import Frame, FrameOverwritten, PoolConsumer, PoolDriver, PoolProducer
+from .sync import Semaphore
 
 __all__ = ["Buffer", "ClosedError", "Consumer", "Context", "Frame", "FrameOverwritten", "Identity", "LavaflowError",
            "LibraryNotFound", "PeerDeadError", "PoolConsumer", "PoolDriver", "PoolProducer", "Producer", "Scope",
-           "version"]
+           "Semaphore", "version"]
 
 
 def version():

@@ -33,7 +33,9 @@ const L = LibLavaFlow
 export LibLavaFlow, LavaFlowError, FrameOverwritten, Context, Identity, Scope, Buffer, Producer, Consumer,
        PoolDriver, PoolProducer, PoolConsumer, Frame, MPIAttachment,
        send, recv!, recv, reserve, close_end, transport, reason, publish, claim, set_metadata, counters,
-       metadata, poll, level, base_dir, array, lavaflow_version
+       metadata, poll, level, base_dir, array, lavaflow_version,
+       Semaphore, open_semaphore, import_semaphore, recv_semaphore, signal, current_value, semaphore_info, export_fd,
+       vulkan_info
 
 # ---- errors ----------------------------------------------------------------------------------
 
@@ -638,6 +640,141 @@ function metadata(consumer::PoolConsumer)
     m = Ref(L.lf_pool_metadata_t(struct_size = sizeof(L.lf_pool_metadata_t)))
     check(L.lf_pool_consumer_get_metadata(live(consumer.handle, "consumer"), m))
     return (version = m[].version, name = text_of(m[].name), units = text_of(m[].units))
+end
+
+# ---- semaphores ------------------------------------------------------------------------------
+
+const SEMAPHORE_KINDS = Dict(:shared => L.LF_SEMAPHORE_SHARED, :vulkan => L.LF_SEMAPHORE_VULKAN)
+const WAIT_MODES = Dict(:adaptive => L.LF_WAIT_ADAPTIVE, :spin => L.LF_WAIT_SPIN, :sleep => L.LF_WAIT_SLEEP)
+
+# The params of a semaphore: how its waits wait and whether it may signal (every handle), and
+# for a new one its kind, initial value, fallback and name (`name`: a pointer kept alive by the caller).
+function semaphore_params(; wait_mode::Union{Nothing,Symbol}=nothing, wait_only::Bool=false, kind::Union{Nothing,Symbol}=nothing,
+                          initial_value::Integer=0, fallback::Bool=false, name::Ptr{UInt8}=Ptr{UInt8}(C_NULL))
+    mask = UInt64(0)
+    wait_mode === nothing || (mask |= L.LF_SEMAPHORE_PARAM_FIELD_WAIT_MODE)
+    wait_only && (mask |= L.LF_SEMAPHORE_PARAM_FIELD_FLAGS)
+    kind === nothing || (mask |= L.LF_SEMAPHORE_PARAM_FIELD_KIND | L.LF_SEMAPHORE_PARAM_FIELD_INITIAL_VALUE)
+    fallback && (mask |= L.LF_SEMAPHORE_PARAM_FIELD_FALLBACK)
+    name == C_NULL || (mask |= L.LF_SEMAPHORE_PARAM_FIELD_NAME)
+    return L.lf_semaphore_params_t(field_mask = mask, kind = kind === nothing ? 0 : SEMAPHORE_KINDS[kind],
+                                   wait_mode = wait_mode === nothing ? 0 : WAIT_MODES[wait_mode],
+                                   initial_value = initial_value, flags = wait_only ? L.LF_SEMAPHORE_FLAG_WAIT_ONLY : 0,
+                                   fallback = fallback ? L.LF_SEMAPHORE_FALLBACK_TO_SHARED : 0, name = name)
+end
+
+"""
+    Semaphore(ctx; kind=:shared, initial_value=0, wait_mode=nothing, name=nothing, wait_only=false, fallback=false)
+    Semaphore(f, ctx; kwargs...)    # do-block: closed afterwards
+
+A timeline semaphore: `signal(s, n)` raises its value, `wait(s, n; timeout)` is `true` once it is
+at least `n` (`false` at the timeout; a `LavaFlowError` LF_ERR_PEER_DEAD when a process holding it
+that could signal died first). `kind=:vulkan` makes an exportable Vulkan timeline semaphore
+(`fallback=true`: a shared one where none can be exported). Other processes take it with
+`send`/`recv_semaphore`, `export_fd`/`import_semaphore` or by `name` (`open_semaphore`). A wait
+blocks the calling thread (run it on a thread of its own to keep tasks moving).
+"""
+mutable struct Semaphore
+    handle::Ptr{Cvoid}
+    context::Context
+    function Semaphore(ctx::Context; kind::Symbol=:shared, initial_value::Integer=0,
+                       wait_mode::Union{Nothing,Symbol}=nothing, name::Union{Nothing,AbstractString}=nothing,
+                       wait_only::Bool=false, fallback::Bool=false)
+        out = Ref{Ptr{Cvoid}}(C_NULL)
+        name_text = name === nothing ? nothing : String(name)
+        GC.@preserve name_text begin
+            params = Ref(semaphore_params(; wait_mode=wait_mode, wait_only=wait_only, kind=kind, initial_value=initial_value,
+                                          fallback=fallback,
+                                          name = name_text === nothing ? Ptr{UInt8}(C_NULL) : pointer(name_text)))
+            check(L.lf_semaphore_create(live(ctx.handle, "context"), params, out))
+        end
+        return finalizer(close, new(take_handle(out), ctx))
+    end
+    # (a semaphore taken from elsewhere: open_semaphore, import_semaphore, recv_semaphore)
+    Semaphore(ctx::Context, handle::Ptr{Cvoid}) = finalizer(close, new(handle, ctx))
+end
+
+function Semaphore(f::Function, ctx::Context; kwargs...)
+    semaphore = Semaphore(ctx; kwargs...)
+    try
+        return f(semaphore)
+    finally
+        close(semaphore)
+    end
+end
+
+Base.close(semaphore::Semaphore) = release!(semaphore, handle -> L.lf_semaphore_destroy(handle))
+
+"""The shared semaphore another process of this user published under `name`."""
+function open_semaphore(ctx::Context, name::AbstractString; kwargs...)
+    out = Ref{Ptr{Cvoid}}(C_NULL)
+    params = Ref(semaphore_params(; kwargs...))
+    check(L.lf_semaphore_open(live(ctx.handle, "context"), String(name), params, out))
+    return Semaphore(ctx, take_handle(out))
+end
+
+"""The shared semaphore behind an fd another process exported (the fd stays the caller's)."""
+function import_semaphore(ctx::Context, fd::Integer; kwargs...)
+    out = Ref{Ptr{Cvoid}}(C_NULL)
+    params = Ref(semaphore_params(; kwargs...))
+    check(L.lf_semaphore_import_fd(live(ctx.handle, "context"), fd, params, out))
+    return Semaphore(ctx, take_handle(out))
+end
+
+"""A semaphore another process sent over the AF_UNIX socket `socket_fd`, or `nothing` if none
+came within `timeout` seconds."""
+function recv_semaphore(ctx::Context, socket_fd::Integer; timeout=nothing, kwargs...)
+    out = Ref{Ptr{Cvoid}}(C_NULL)
+    params = Ref(semaphore_params(; kwargs...))
+    status = check(L.lf_semaphore_recv(live(ctx.handle, "context"), socket_fd, params, timeout_ms(timeout), out))
+    status == L.LF_OK || return nothing
+    return Semaphore(ctx, take_handle(out))
+end
+
+"""Raises the value to `value` (a `LavaFlowError` unless that raises it: values only grow)."""
+signal(semaphore::Semaphore, value::Integer) = (check(L.lf_semaphore_signal(live(semaphore.handle, "semaphore"), value)); nothing)
+
+"""`true` once the value is at least `value`, `false` after `timeout` seconds (`nothing`: as long as it takes)."""
+Base.wait(semaphore::Semaphore, value::Integer; timeout=nothing) =
+    check(L.lf_semaphore_wait(live(semaphore.handle, "semaphore"), value, timeout_ns(timeout))) == L.LF_OK
+
+"""The semaphore's current value."""
+function current_value(semaphore::Semaphore)
+    value = Ref{UInt64}(0)
+    check(L.lf_semaphore_get_value(live(semaphore.handle, "semaphore"), value))
+    return value[]
+end
+
+"""kind, requested_kind, flags, value, holders, dead_holders, sleeps, wakes."""
+function semaphore_info(semaphore::Semaphore)
+    info = Ref(L.lf_semaphore_info_t(struct_size = sizeof(L.lf_semaphore_info_t)))
+    check(L.lf_semaphore_get_info(live(semaphore.handle, "semaphore"), info))
+    v = info[]
+    return (kind = unsafe_string(L.lf_semaphore_kind_name(v.kind)), requested_kind = v.requested_kind, flags = v.flags,
+            value = v.value, holders = v.holders, dead_holders = v.dead_holders, sleeps = v.sleeps, wakes = v.wakes)
+end
+
+function reason(semaphore::Semaphore)
+    text = Ref{Ptr{Cchar}}(C_NULL)
+    check(L.lf_semaphore_get_reason(live(semaphore.handle, "semaphore"), text))
+    return unsafe_string(text[])
+end
+
+"""A new fd of the semaphore, for another process or GPU API (the caller closes it)."""
+function export_fd(semaphore::Semaphore)
+    fd = Ref{Cint}(-1)
+    check(L.lf_semaphore_export_fd(live(semaphore.handle, "semaphore"), fd))
+    return Int(fd[])
+end
+
+"""Sends the semaphore over a connected AF_UNIX socket."""
+send(semaphore::Semaphore, socket_fd::Integer) = (check(L.lf_semaphore_send(live(semaphore.handle, "semaphore"), socket_fd)); nothing)
+
+"""The Vulkan objects of a Vulkan semaphore (`lf_vulkan_semaphore_info_t`)."""
+function vulkan_info(semaphore::Semaphore)
+    info = Ref(L.lf_vulkan_semaphore_info_t(struct_size = sizeof(L.lf_vulkan_semaphore_info_t)))
+    check(L.lf_semaphore_get_vulkan_info(live(semaphore.handle, "semaphore"), info))
+    return info[]
 end
 
 # ---- channels between MPI ranks (liblavaflow_mpi) --------------------------------------------

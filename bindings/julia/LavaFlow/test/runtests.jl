@@ -148,4 +148,45 @@ if !isempty(examples)
     end
 end
 
+@testset "semaphores" begin
+    Context(ignore_environment=true) do ctx
+        Semaphore(ctx; initial_value=2) do s
+            @test current_value(s) == 2 && wait(s, 2; timeout=0)
+            @test !wait(s, 3; timeout=0.01)
+            signal(s, 3)
+            @test wait(s, 3)
+            err = try
+                signal(s, 1)
+                nothing
+            catch e
+                e
+            end
+            @test err isa LavaFlowError && err.name == "LF_ERR_INVALID_ARGUMENT"
+            fd = export_fd(s)
+            waiter = import_semaphore(ctx, fd; wait_only=true)
+            ccall(:close, Cint, (Cint,), fd)
+            @test semaphore_info(waiter).holders == 2
+            @test_throws LavaFlowError signal(waiter, 4)
+            t = Threads.@spawn wait(waiter, 4; timeout=10)
+            signal(s, 4)
+            @test fetch(t)
+            close(waiter)
+        end
+        Semaphore(ctx; name="julia-semaphore") do named
+            opened = open_semaphore(ctx, "julia-semaphore")
+            signal(named, 1)
+            @test wait(opened, 1; timeout=0)
+            close(opened)
+        end
+        vulkan = try
+            Semaphore(ctx; kind=:vulkan)
+        catch e
+            @test e isa LavaFlowError && e.name == "LF_ERR_UNSUPPORTED"
+            Semaphore(ctx; kind=:vulkan, fallback=true)
+        end
+        @test semaphore_info(vulkan).kind in ("vulkan", "shared")
+        close(vulkan)
+    end
+end
+
 end # testset LavaFlow

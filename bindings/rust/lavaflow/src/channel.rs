@@ -30,6 +30,17 @@ pub enum WaitMode {
     Sleep,
 }
 
+impl WaitMode {
+    /// The `lf_wait_mode_t` value.
+    pub(crate) fn raw(self) -> i32 {
+        match self {
+            WaitMode::Adaptive => sys::LF_WAIT_ADAPTIVE,
+            WaitMode::Spin => sys::LF_WAIT_SPIN,
+            WaitMode::Sleep => sys::LF_WAIT_SLEEP,
+        }
+    }
+}
+
 /// How to make or open a channel; the defaults are lavaflow's (channel.h).
 #[derive(Clone, Debug, Default)]
 pub struct ChannelOptions {
@@ -96,11 +107,7 @@ impl ChannelOptions {
         }
         if let Some(mode) = self.wait_mode {
             p.field_mask |= sys::LF_CHANNEL_PARAM_FIELD_WAIT_MODE;
-            p.wait_mode = match mode {
-                WaitMode::Adaptive => sys::LF_WAIT_ADAPTIVE,
-                WaitMode::Spin => sys::LF_WAIT_SPIN,
-                WaitMode::Sleep => sys::LF_WAIT_SLEEP,
-            };
+            p.wait_mode = mode.raw();
         }
         if let Some(v) = self.spin_us {
             p.field_mask |= sys::LF_CHANNEL_PARAM_FIELD_SPIN_US;

@@ -30,7 +30,8 @@
 //!
 //! Also here: [`Identity`] and [`Scope`] (where is my peer?) and [`Buffer`] (host, shared and
 //! device memory; fds exported and imported as `OwnedFd`/`BorrowedFd`), and the tensor pool
-//! ([`PoolProducer`], [`PoolConsumer`] in every [`ConsumerMode`], [`PoolDriver`]).
+//! ([`PoolProducer`], [`PoolConsumer`] in every [`ConsumerMode`], [`PoolDriver`]), and timeline
+//! [`Semaphore`]s shared between threads, processes and GPU APIs.
 #![deny(missing_docs)]
 
 mod buffer;
@@ -41,6 +42,7 @@ mod error;
 mod log;
 mod pool;
 mod scope;
+mod sync;
 
 pub use buffer::{Buffer, BufferOptions, HugePages, MemoryKind, Placement};
 pub use channel::{channel_buffer_size, BufferRef, ChannelInfo, ChannelOptions, Consumer, Loan, Message, Producer, WaitMode};
@@ -50,6 +52,7 @@ pub use log::{set_log_handler, set_log_level, LogHandler, LogLevel};
 pub use error::{Error, ErrorKind, Result};
 pub use pool::{ConsumerMode, DType, DriverOptions, Frame, FrameDesc, FrameLoan, inspect_region, list_streams, read_control, Metadata, PoolConsumer, PoolCounters, StreamInfo, StreamStatus, PoolDriver, PoolOptions, PoolProducer};
 pub use scope::{Identity, Scope, ScopeLevel};
+pub use sync::{Semaphore, SemaphoreKind, SemaphoreOptions};
 pub use lavaflow_sys as sys;
 
 /// The version of the lavaflow library loaded, e.g. "0.1.0".
