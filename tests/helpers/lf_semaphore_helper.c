@@ -1,6 +1,8 @@
 /* A second process for the semaphore tests, using only the public API.
- *   lf_semaphore_helper echo FD ROUNDS      receive a semaphore over the SEQPACKET socket FD;
- *                                           then, for k = 1..ROUNDS, wait for 2k-1 and signal 2k
+ *   lf_semaphore_helper echo FD ROUNDS [BASE]
+ *                                           receive a semaphore over the SEQPACKET socket FD;
+ *                                           then, for k = 1..ROUNDS, wait for BASE+2k-1 and
+ *                                           signal BASE+2k (BASE: 0 if not given)
  *   lf_semaphore_helper echo-named NAME ROUNDS
  *                                           the same with the semaphore opened by name
  *   lf_semaphore_helper hold FD signaller|wait-only
@@ -23,11 +25,11 @@ static int failed(const char *what, lf_status_t status) {
   return 1;
 }
 
-static int echo(lf_semaphore_t *semaphore, uint64_t rounds) {
+static int echo(lf_semaphore_t *semaphore, uint64_t rounds, uint64_t base) {
   for (uint64_t k = 1; k <= rounds; ++k) {
-    lf_status_t status = lf_semaphore_wait(semaphore, 2 * k - 1, kTimeoutNs);
+    lf_status_t status = lf_semaphore_wait(semaphore, base + 2 * k - 1, kTimeoutNs);
     if (status != LF_OK) return failed("lf_semaphore_wait", status);
-    status = lf_semaphore_signal(semaphore, 2 * k);
+    status = lf_semaphore_signal(semaphore, base + 2 * k);
     if (status != LF_OK) return failed("lf_semaphore_signal", status);
   }
   return 0;
@@ -35,7 +37,7 @@ static int echo(lf_semaphore_t *semaphore, uint64_t rounds) {
 
 int main(int argc, char **argv) {
   if (argc < 4) {
-    fprintf(stderr, "usage: %s echo FD ROUNDS | echo-named NAME ROUNDS | hold FD signaller|wait-only\n", argv[0]);
+    fprintf(stderr, "usage: %s echo FD ROUNDS [BASE] | echo-named NAME ROUNDS | hold FD signaller|wait-only\n", argv[0]);
     return 2;
   }
   lf_context_t *context = NULL;
@@ -51,7 +53,7 @@ int main(int argc, char **argv) {
     status = lf_semaphore_recv(context, fd, &params, 20000, &semaphore);
     if (status != LF_OK) return failed("lf_semaphore_recv", status);
     if (strcmp(argv[1], "echo") == 0) {
-      result = echo(semaphore, strtoull(argv[3], NULL, 10));
+      result = echo(semaphore, strtoull(argv[3], NULL, 10), argc >= 5 ? strtoull(argv[4], NULL, 10) : 0);
     } else {
       const uint8_t ready = 1;
       if (write(fd, &ready, 1) != 1) return failed("write", LF_ERR_SYSTEM);
@@ -60,7 +62,7 @@ int main(int argc, char **argv) {
   } else if (strcmp(argv[1], "echo-named") == 0) {
     status = lf_semaphore_open(context, argv[2], NULL, &semaphore);
     if (status != LF_OK) return failed("lf_semaphore_open", status);
-    result = echo(semaphore, strtoull(argv[3], NULL, 10));
+    result = echo(semaphore, strtoull(argv[3], NULL, 10), 0);
   }
   lf_semaphore_destroy(semaphore);
   lf_context_destroy(context);
