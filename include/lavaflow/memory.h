@@ -79,7 +79,15 @@ enum lf_buffer_param_field {
 enum lf_buffer_flag {
   LF_BUFFER_FLAG_ZERO = 1u << 0,         /**< the contents start as zero bytes */
   LF_BUFFER_FLAG_PREFAULT = 1u << 1,     /**< touch every page now, so placement happens at allocation */
-  LF_BUFFER_FLAG_HOST_VISIBLE = 1u << 2  /**< device memory: host-visible (mappable) instead of device-local */
+  LF_BUFFER_FLAG_HOST_VISIBLE = 1u << 2, /**< device memory: host-visible (mappable) instead of device-local */
+  /**
+   * Host or shared memory: also map it into the Vulkan device (`device_index` / `device_uuid`)
+   * with `VK_EXT_external_memory_host`, so that the GPU reads and writes these pages with no
+   * staging copy (pinned host memory for DMA). lf_buffer_get_vulkan_info() then gives the
+   * `VkDeviceMemory` to bind buffers to. Sizes are rounded up to whole pages. Where the device
+   * cannot, `LF_ERR_UNSUPPORTED` says why.
+   */
+  LF_BUFFER_FLAG_DEVICE_MAPPED = 1u << 3
 };
 
 /** Bits of ::lf_buffer_params_t::fallback: what may be done instead when the first choice fails. */
@@ -127,7 +135,8 @@ enum lf_buffer_info_flag {
   LF_BUFFER_HOST_VISIBLE = 1u << 9, /**< has a host address (`host_pointer`) */
   LF_BUFFER_ZEROED = 1u << 10,      /**< contents were zero at creation */
   LF_BUFFER_POOLED = 1u << 11,      /**< came from an ::lf_buffer_pool_t */
-  LF_BUFFER_READ_ONLY = 1u << 12    /**< mapped read-only */
+  LF_BUFFER_READ_ONLY = 1u << 12,   /**< mapped read-only */
+  LF_BUFFER_DEVICE_MAPPED = 1u << 13 /**< host or shared memory a Vulkan device also maps (`device_index`) */
 };
 
 /**
@@ -145,7 +154,7 @@ typedef struct lf_buffer_info {
   uint64_t alignment;     /**< alignment of `host_pointer` */
   void *host_pointer;     /**< host address, or NULL (device-local memory) */
   uint32_t numa_node;     /**< OS index of the node it is bound to, or ::LF_TOPOLOGY_INDEX_NONE */
-  int32_t device_index;   /**< Vulkan device index, or -1 */
+  int32_t device_index;   /**< Vulkan device index (device memory, or memory a device maps), or -1 */
 } lf_buffer_info_t;
 
 LF_EXTERN_C_BEGIN

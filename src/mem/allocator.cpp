@@ -2,16 +2,24 @@
 
 #include "core/error.hpp"
 #include "core/fault_injection.hpp"
+#include "mem/device_mapped.hpp"
 #include "mem/device_memory.hpp"
 #include "mem/host_memory.hpp"
 #include "mem/mapping.hpp"
 #include "mem/shared_memory.hpp"
+#include "mem/system_memory.hpp"
 
 namespace lavaflow::mem {
 
 namespace {
 
+// Host or shared memory a device also maps: whole pages (the import granularity of the
+// drivers known), then the device's import of them.
+MemoryPtr allocate_device_mapped(const AllocatorEnvironment &env, const AllocationRequest &request, int32_t kind);
+
 MemoryPtr allocate_kind(const AllocatorEnvironment &env, const AllocationRequest &request, int32_t kind) {
+  if (kind != LF_MEMORY_DEVICE && (request.flags & LF_BUFFER_FLAG_DEVICE_MAPPED))
+    return allocate_device_mapped(env, request, kind);
   PlacementRequest placement = request.placement;
   if (kind == LF_MEMORY_DEVICE) {
     if (core::fault_injected("device_oom"))
@@ -25,6 +33,16 @@ MemoryPtr allocate_kind(const AllocatorEnvironment &env, const AllocationRequest
   return allocate_host(&env.topology, request, policy);
 }
 
+MemoryPtr allocate_device_mapped(const AllocatorEnvironment &env, const AllocationRequest &request, int32_t kind) {
+  AllocationRequest pages = request;
+  pages.flags &= ~uint64_t{LF_BUFFER_FLAG_DEVICE_MAPPED};
+  pages.size = round_up(request.size, page_size());
+  if (pages.alignment < page_size()) pages.alignment = kind == LF_MEMORY_SHARED ? 0 : page_size();
+  MemoryPtr memory = allocate_kind(env, pages, kind);
+  std::unique_ptr<DeviceMapping> mapping = map_host_memory(env.devices, memory->host, round_up(memory->mapped_size, page_size()), request);
+  return with_device_mapping(std::move(memory), std::move(mapping));
+}
+
 }  // namespace
 
 MemoryPtr allocate(const AllocatorEnvironment &env, const AllocationRequest &request) {
@@ -33,6 +51,9 @@ MemoryPtr allocate(const AllocatorEnvironment &env, const AllocationRequest &req
     core::fail(LF_ERR_INVALID_ARGUMENT, "kind %d is not an lf_memory_kind_t value", request.kind);
   if (!request.name.empty() && request.kind != LF_MEMORY_SHARED)
     core::fail(LF_ERR_INVALID_ARGUMENT, "only shared buffers can have a name");
+  if (request.kind == LF_MEMORY_DEVICE && (request.flags & LF_BUFFER_FLAG_DEVICE_MAPPED))
+    core::fail(LF_ERR_INVALID_ARGUMENT,
+               "LF_BUFFER_FLAG_DEVICE_MAPPED maps host or shared memory into a device: device memory is the device's already");
   MemoryPtr memory;
   try {
     memory = allocate_kind(env, request, request.kind);

@@ -18,6 +18,7 @@ class Topology;
 namespace lavaflow::mem {
 
 class DeviceRegistry;
+class DeviceMapping;
 // Gives the context's registry, creating it on first use (throws LF_ERR_UNSUPPORTED).
 using DeviceRegistryProvider = std::function<DeviceRegistry &()>;
 
@@ -34,7 +35,14 @@ int32_t device_numa_node(const DeviceRegistryProvider &devices, const Allocation
 // Imports device memory another process exported (fd borrowed: duplicated).
 MemoryPtr import_device_fd(const DeviceRegistryProvider &devices, int fd, const ExportDescriptor &descriptor);
 
-// The Vulkan handles of device memory; throws LF_ERR_INVALID_STATE for other memory.
+// Maps `bytes` of host memory at `host` (both aligned to the device's import granularity, a
+// page on the drivers known) into the device `request` selects, with VK_EXT_external_memory_host.
+// Throws LF_ERR_UNSUPPORTED (no Vulkan, no such extension: the message says which).
+std::unique_ptr<DeviceMapping> map_host_memory(const DeviceRegistryProvider &devices, void *host, uint64_t bytes,
+                                               const AllocationRequest &request);
+
+// The Vulkan handles of device memory, or of host memory a device maps; throws
+// LF_ERR_INVALID_STATE for other memory.
 lf_vulkan_memory_info_t vulkan_info(const Memory &memory);
 
 }  // namespace lavaflow::mem

@@ -59,6 +59,7 @@ class Memory {
   virtual ExportDescriptor describe_export() const;
 
  protected:
+  friend class DeviceMappedMemory;  // (which adds a device's mapping to another Memory's reason)
   Memory() = default;
   // The subclass's part of the reason: what it is and how it was obtained.
   virtual std::string describe() const = 0;

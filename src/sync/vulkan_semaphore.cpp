@@ -150,8 +150,7 @@ class VulkanSemaphore final : public Semaphore {
 SemaphorePtr create_vulkan_semaphore(const mem::DeviceRegistryProvider &devices, const VulkanSemaphoreRequest &request,
                                      const HandleOptions &options) {
   mem::DeviceRegistry &registry = devices();
-  const uint32_t index = request.device_uuid ? registry.find(*request.device_uuid, nullptr)
-                                             : static_cast<uint32_t>(request.device_index);
+  const uint32_t index = registry.select(request.device_index, request.device_uuid);
   auto device = registry.open_for_semaphores(index);
   std::string name = device->info.name;
   auto semaphore = std::make_unique<VulkanSemaphore>(std::move(device), request.initial_value, options, false);

@@ -15,15 +15,56 @@
     }                                                                            \
   } while (0)
 
+/* Binds a transfer buffer of `size` bytes (external `handle_types`) to `memory` on `device` and
+ * fills it with `pattern` on queue family 0, waiting for the fill. */
+static int fill_memory(VkDevice device, VkDeviceMemory memory, uint64_t size, VkExternalMemoryHandleTypeFlags handle_types,
+                       uint32_t pattern, char error[256]) {
+  int result = -1;
+  VkBuffer buffer = VK_NULL_HANDLE;
+  VkCommandPool pool = VK_NULL_HANDLE;
+  VkFence fence = VK_NULL_HANDLE;
+  VkExternalMemoryBufferCreateInfo external = {.sType = VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_BUFFER_CREATE_INFO,
+                                               .handleTypes = handle_types};
+  VkBufferCreateInfo buffer_info = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO, .pNext = &external, .size = size,
+                                    .usage = VK_BUFFER_USAGE_TRANSFER_DST_BIT, .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
+  CHECK(vkCreateBuffer(device, &buffer_info, NULL, &buffer));
+  CHECK(vkBindBufferMemory(device, buffer, memory, 0));
+
+  VkCommandPoolCreateInfo pool_info = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO, .queueFamilyIndex = 0};
+  CHECK(vkCreateCommandPool(device, &pool_info, NULL, &pool));
+  VkCommandBufferAllocateInfo cb_info = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO, .commandPool = pool,
+                                         .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY, .commandBufferCount = 1};
+  VkCommandBuffer cb;
+  CHECK(vkAllocateCommandBuffers(device, &cb_info, &cb));
+  VkCommandBufferBeginInfo begin = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
+                                    .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT};
+  CHECK(vkBeginCommandBuffer(cb, &begin));
+  vkCmdFillBuffer(cb, buffer, 0, VK_WHOLE_SIZE, pattern);
+  VkMemoryBarrier barrier = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER, .srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT,
+                             .dstAccessMask = VK_ACCESS_HOST_READ_BIT};
+  vkCmdPipelineBarrier(cb, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &barrier, 0, NULL, 0, NULL);
+  CHECK(vkEndCommandBuffer(cb));
+  VkFenceCreateInfo fence_info = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+  CHECK(vkCreateFence(device, &fence_info, NULL, &fence));
+  VkQueue queue;
+  vkGetDeviceQueue(device, 0, 0, &queue);
+  VkSubmitInfo submit = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1, .pCommandBuffers = &cb};
+  CHECK(vkQueueSubmit(queue, 1, &submit, fence));
+  CHECK(vkWaitForFences(device, 1, &fence, VK_TRUE, 10ull * 1000 * 1000 * 1000));
+  result = 0;
+done:
+  if (fence) vkDestroyFence(device, fence, NULL);
+  if (pool) vkDestroyCommandPool(device, pool, NULL);
+  if (buffer) vkDestroyBuffer(device, buffer, NULL);
+  return result;
+}
+
 int vulkan_fill_imported(int fd, uint64_t size, uint32_t memory_type_index, const uint8_t device_uuid[16],
                          uint32_t pattern, char error[256]) {
   int result = -1;
   VkInstance instance = VK_NULL_HANDLE;
   VkDevice device = VK_NULL_HANDLE;
   VkDeviceMemory memory = VK_NULL_HANDLE;
-  VkBuffer buffer = VK_NULL_HANDLE;
-  VkCommandPool pool = VK_NULL_HANDLE;
-  VkFence fence = VK_NULL_HANDLE;
   error[0] = '\0';
 
   VkApplicationInfo app = {.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO, .apiVersion = VK_API_VERSION_1_1};
@@ -58,45 +99,19 @@ int vulkan_fill_imported(int fd, uint64_t size, uint32_t memory_type_index, cons
                                 .allocationSize = size, .memoryTypeIndex = memory_type_index};
   CHECK(vkAllocateMemory(device, &alloc, NULL, &memory));
   fd = -1; /* Vulkan owns it now */
-
-  VkExternalMemoryBufferCreateInfo external = {.sType = VK_STRUCTURE_TYPE_EXTERNAL_MEMORY_BUFFER_CREATE_INFO,
-                                               .handleTypes = VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT};
-  VkBufferCreateInfo buffer_info = {.sType = VK_STRUCTURE_TYPE_BUFFER_CREATE_INFO, .pNext = &external, .size = size,
-                                    .usage = VK_BUFFER_USAGE_TRANSFER_DST_BIT, .sharingMode = VK_SHARING_MODE_EXCLUSIVE};
-  CHECK(vkCreateBuffer(device, &buffer_info, NULL, &buffer));
-  CHECK(vkBindBufferMemory(device, buffer, memory, 0));
-
-  VkCommandPoolCreateInfo pool_info = {.sType = VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO, .queueFamilyIndex = 0};
-  CHECK(vkCreateCommandPool(device, &pool_info, NULL, &pool));
-  VkCommandBufferAllocateInfo cb_info = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO, .commandPool = pool,
-                                         .level = VK_COMMAND_BUFFER_LEVEL_PRIMARY, .commandBufferCount = 1};
-  VkCommandBuffer cb;
-  CHECK(vkAllocateCommandBuffers(device, &cb_info, &cb));
-  VkCommandBufferBeginInfo begin = {.sType = VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO,
-                                    .flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT};
-  CHECK(vkBeginCommandBuffer(cb, &begin));
-  vkCmdFillBuffer(cb, buffer, 0, VK_WHOLE_SIZE, pattern);
-  VkMemoryBarrier barrier = {.sType = VK_STRUCTURE_TYPE_MEMORY_BARRIER, .srcAccessMask = VK_ACCESS_TRANSFER_WRITE_BIT,
-                             .dstAccessMask = VK_ACCESS_HOST_READ_BIT};
-  vkCmdPipelineBarrier(cb, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_PIPELINE_STAGE_HOST_BIT, 0, 1, &barrier, 0, NULL, 0, NULL);
-  CHECK(vkEndCommandBuffer(cb));
-  VkFenceCreateInfo fence_info = {.sType = VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
-  CHECK(vkCreateFence(device, &fence_info, NULL, &fence));
-  VkQueue queue;
-  vkGetDeviceQueue(device, 0, 0, &queue);
-  VkSubmitInfo submit = {.sType = VK_STRUCTURE_TYPE_SUBMIT_INFO, .commandBufferCount = 1, .pCommandBuffers = &cb};
-  CHECK(vkQueueSubmit(queue, 1, &submit, fence));
-  CHECK(vkWaitForFences(device, 1, &fence, VK_TRUE, 10ull * 1000 * 1000 * 1000));
-  result = 0;
+  result = fill_memory(device, memory, size, VK_EXTERNAL_MEMORY_HANDLE_TYPE_OPAQUE_FD_BIT, pattern, error);
 done:
   if (fd >= 0) close(fd);
   if (device != VK_NULL_HANDLE) {
-    if (fence) vkDestroyFence(device, fence, NULL);
-    if (pool) vkDestroyCommandPool(device, pool, NULL);
-    if (buffer) vkDestroyBuffer(device, buffer, NULL);
     if (memory) vkFreeMemory(device, memory, NULL);
     vkDestroyDevice(device, NULL);
   }
   if (instance != VK_NULL_HANDLE) vkDestroyInstance(instance, NULL);
   return result;
+}
+
+int vulkan_fill_on_device(void *device, uint64_t memory, uint64_t size, uint32_t handle_types, uint32_t pattern,
+                          char error[256]) {
+  error[0] = '\0';
+  return fill_memory((VkDevice)device, (VkDeviceMemory)(uintptr_t)memory, size, handle_types, pattern, error);
 }

@@ -8,6 +8,8 @@
 #include "lf_test.h"
 #include "vulkan_writer.h"
 
+#include <vulkan/vulkan.h>
+
 #define LF_EXPERIMENTAL /* lf_socket_*_fds */
 #include <lavaflow/experimental.h>
 
@@ -229,6 +231,62 @@ static void device_memory_limits_and_fallback(void **state) {
   lf_buffer_destroy(buffer);
 }
 
+/* Pinned host memory: host and shared buffers the device also maps (VK_EXT_external_memory_host,
+ * which lavapipe has). A transfer submitted on lavaflow's own device writes the pages, and the
+ * CPU reads what the device wrote through the buffer's ordinary host address: no staging copy.
+ * A shared one still crosses processes as its memfd. */
+static void host_memory_the_device_maps(void **state) {
+  (void)state;
+  REQUIRE_DEVICE();
+  const int32_t kinds[] = {LF_MEMORY_HOST, LF_MEMORY_SHARED};
+  for (int k = 0; k < 2; ++k) {
+    lf_buffer_params_t params = {.field_mask = LF_BUFFER_PARAM_FIELD_KIND | LF_BUFFER_PARAM_FIELD_FLAGS,
+                                 .kind = kinds[k], .flags = LF_BUFFER_FLAG_DEVICE_MAPPED | LF_BUFFER_FLAG_ZERO};
+    lf_buffer_t *buffer = NULL;
+    LF_OK_(lf_buffer_create(g_context, 100000, &params, &buffer)); /* (not a whole number of pages) */
+    lf_buffer_info_t info = {.struct_size = sizeof info};
+    LF_OK_(lf_buffer_get_info(buffer, &info));
+    assert_int_equal(info.kind, kinds[k]);
+    assert_int_equal(info.size, 100000);
+    assert_true(info.flags & LF_BUFFER_DEVICE_MAPPED);
+    assert_true(info.flags & LF_BUFFER_HOST_VISIBLE);
+    assert_int_equal(info.device_index, 0);
+    assert_int_equal((uintptr_t)info.host_pointer % 4096, 0);
+    const char *reason = NULL;
+    LF_OK_(lf_buffer_get_reason(buffer, &reason));
+    assert_non_null(strstr(reason, "VK_EXT_external_memory_host"));
+    lf_vulkan_memory_info_t vk = {.struct_size = sizeof vk};
+    LF_OK_(lf_buffer_get_vulkan_info(buffer, &vk));
+    assert_int_equal(vk.handle_types, VK_EXTERNAL_MEMORY_HANDLE_TYPE_HOST_ALLOCATION_BIT_EXT);
+    assert_true(vk.allocation_size >= 100000 && vk.allocation_size % 4096 == 0);
+    char error[256];
+    if (vulkan_fill_on_device(vk.device, vk.memory, vk.allocation_size, vk.handle_types, 0x5A5A5A5Au, error) != 0)
+      fail_msg("the device's transfer into mapped host memory failed: %s", error);
+    const uint8_t *bytes = info.host_pointer;
+    for (size_t i = 0; i < 100000; ++i)
+      if (bytes[i] != 0x5A) fail_msg("byte %zu of %s memory the device wrote is 0x%02x", i, kinds[k] == LF_MEMORY_HOST ? "host" : "shared", bytes[i]);
+    if (kinds[k] == LF_MEMORY_SHARED) {
+      int fd = -1;
+      LF_OK_(lf_buffer_export_fd(buffer, &fd));
+      lf_buffer_t *again = NULL;
+      LF_OK_(lf_buffer_import_fd(g_context, fd, NULL, &again));
+      void *data = NULL;
+      LF_OK_(lf_buffer_get_data(again, &data, NULL));
+      assert_int_equal(((const uint8_t *)data)[99999], 0x5A);
+      lf_buffer_destroy(again);
+      close(fd);
+    }
+    lf_buffer_destroy(buffer);
+  }
+  lf_buffer_params_t device = {.field_mask = LF_BUFFER_PARAM_FIELD_KIND | LF_BUFFER_PARAM_FIELD_FLAGS,
+                               .kind = LF_MEMORY_DEVICE, .flags = LF_BUFFER_FLAG_DEVICE_MAPPED};
+  lf_buffer_t *buffer = NULL;
+  LF_EXPECT(LF_ERR_INVALID_ARGUMENT, lf_buffer_create(g_context, 4096, &device, &buffer));
+  lf_buffer_params_t missing = {.field_mask = LF_BUFFER_PARAM_FIELD_FLAGS | LF_BUFFER_PARAM_FIELD_DEVICE,
+                                .flags = LF_BUFFER_FLAG_DEVICE_MAPPED, .device_index = 7};
+  LF_EXPECT(LF_ERR_NOT_FOUND, lf_buffer_create(g_context, 4096, &missing, &buffer));
+}
+
 /* Device memory through a channel: the helper process imports each buffer once (by its fd,
  * with the device checks of lf_buffer_recv), writes the complement of the pattern into the
  * referenced range, and we see it in our own mapping of the same device memory. */
@@ -257,6 +315,7 @@ int main(void) {
       cmocka_unit_test(bad_device_imports_are_refused),
       cmocka_unit_test(a_received_device_buffer_has_the_senders_size),
       cmocka_unit_test(device_memory_limits_and_fallback),
+      cmocka_unit_test(host_memory_the_device_maps),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

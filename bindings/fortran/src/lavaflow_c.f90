@@ -224,6 +224,7 @@ module lavaflow_c
   integer(c_int64_t), parameter :: LF_BUFFER_FLAG_ZERO = 1_c_int64_t
   integer(c_int64_t), parameter :: LF_BUFFER_FLAG_PREFAULT = 2_c_int64_t
   integer(c_int64_t), parameter :: LF_BUFFER_FLAG_HOST_VISIBLE = 4_c_int64_t
+  integer(c_int64_t), parameter :: LF_BUFFER_FLAG_DEVICE_MAPPED = 8_c_int64_t
   integer(c_int64_t), parameter :: LF_FALLBACK_DEVICE_TO_HOST = 1_c_int64_t
   integer(c_int32_t), parameter :: LF_BUFFER_NUMA_BOUND = 1
   integer(c_int32_t), parameter :: LF_BUFFER_INTERLEAVED = 2
@@ -238,6 +239,7 @@ module lavaflow_c
   integer(c_int32_t), parameter :: LF_BUFFER_ZEROED = 1024
   integer(c_int32_t), parameter :: LF_BUFFER_POOLED = 2048
   integer(c_int32_t), parameter :: LF_BUFFER_READ_ONLY = 4096
+  integer(c_int32_t), parameter :: LF_BUFFER_DEVICE_MAPPED = 8192
   integer(c_int64_t), parameter :: LF_BUFFER_IMPORT_PARAM_FIELD_SIZE = 1_c_int64_t
   integer(c_int64_t), parameter :: LF_BUFFER_IMPORT_PARAM_FIELD_FLAGS = 2_c_int64_t
   integer(c_int64_t), parameter :: LF_BUFFER_IMPORT_READ_ONLY = 1_c_int64_t

@@ -29,11 +29,12 @@ class Buffer(Handle):
 
     kind: "host" (default), "shared" (exportable to other processes) or "device" (Vulkan);
     numa_node: bind to that node, or placement "local"/"interleave"/"near_device";
-    huge_pages: "none", "prefer" or "require"; zeroed; alignment (a power of two).
+    huge_pages: "none", "prefer" or "require"; zeroed; alignment (a power of two);
+    device_mapped: host or shared memory the Vulkan device also maps (no staging copy for the GPU).
     """
 
     def __init__(self, context, size, kind="host", numa_node=None, placement=None, huge_pages=None, zeroed=False,
-                 alignment=None, _raw=None):
+                 alignment=None, device_mapped=False, _raw=None):
         raw = _raw
         if raw is None:
             p = _c.lf_buffer_params_t(field_mask=_c.LF_BUFFER_PARAM_FIELD_KIND, kind=_KINDS[kind])
@@ -46,9 +47,9 @@ class Buffer(Handle):
             if huge_pages is not None:
                 p.field_mask |= _c.LF_BUFFER_PARAM_FIELD_HUGE_PAGES
                 p.huge_pages = _HUGE[huge_pages]
-            if zeroed:
+            if zeroed or device_mapped:
                 p.field_mask |= _c.LF_BUFFER_PARAM_FIELD_FLAGS
-                p.flags = _c.LF_BUFFER_FLAG_ZERO
+                p.flags = (_c.LF_BUFFER_FLAG_ZERO if zeroed else 0) | (_c.LF_BUFFER_FLAG_DEVICE_MAPPED if device_mapped else 0)
             if alignment is not None:
                 p.field_mask |= _c.LF_BUFFER_PARAM_FIELD_ALIGNMENT
                 p.alignment = alignment

@@ -49,3 +49,16 @@ def test_shared_memory_through_an_fd(ctx):
     with lf.Buffer(ctx, 64) as host:
         with pytest.raises(lf.LavaflowError):
             host.export_fd()  # private memory cannot leave the process
+
+
+def test_host_memory_a_device_maps(ctx):
+    try:
+        buffer = lf.Buffer(ctx, 10000, kind="shared", device_mapped=True)
+    except lf.LavaflowError as refused:  # (no Vulkan device that maps host memory here)
+        assert refused.name == "LF_ERR_UNSUPPORTED"
+        pytest.skip(refused.message)
+    with buffer:
+        assert buffer.kind == "shared" and buffer.size == 10000
+        assert "VK_EXT_external_memory_host" in buffer.reason
+        buffer.view[:4] = b"\x01\x02\x03\x04"  # an ordinary host address too
+        assert bytes(buffer.view[:4]) == b"\x01\x02\x03\x04"

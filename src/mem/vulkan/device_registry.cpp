@@ -101,17 +101,22 @@ PhysicalDeviceEntry describe(const vk::Instance &instance, VkPhysicalDevice hand
   entry.has_dma_buf = has_extension(fn, handle, VK_EXT_EXTERNAL_MEMORY_DMA_BUF_EXTENSION_NAME);
   bool has_pci = has_extension(fn, handle, VK_EXT_PCI_BUS_INFO_EXTENSION_NAME);
   entry.semaphore_problem = semaphore_problem(fn, handle);
+  entry.has_external_memory_host = has_extension(fn, handle, VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME);
 
   VkPhysicalDevicePCIBusInfoPropertiesEXT pci{};
   pci.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PCI_BUS_INFO_PROPERTIES_EXT;
+  VkPhysicalDeviceExternalMemoryHostPropertiesEXT host_import{};
+  host_import.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT;
+  host_import.pNext = has_pci ? &pci : nullptr;
   VkPhysicalDeviceIDProperties ids{};
   ids.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ID_PROPERTIES;
-  ids.pNext = has_pci ? &pci : nullptr;
+  ids.pNext = entry.has_external_memory_host ? static_cast<void *>(&host_import) : (has_pci ? static_cast<void *>(&pci) : nullptr);
   VkPhysicalDeviceProperties2 props{};
   props.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2;
   props.pNext = &ids;
   fn.get_physical_device_properties2(handle, &props);
   fn.get_physical_device_memory_properties(handle, &entry.memory);
+  entry.host_pointer_alignment = entry.has_external_memory_host ? host_import.minImportedHostPointerAlignment : 0;
 
   lf_device_info_t &info = entry.info;
   info.index = index;
@@ -197,6 +202,13 @@ uint32_t DeviceRegistry::find(const std::array<uint8_t, 16> &device_uuid, const 
   fail(LF_ERR_NOT_FOUND, "no Vulkan device here has UUID %s", uuid_text(device_uuid.data()).c_str());
 }
 
+uint32_t DeviceRegistry::select(int32_t index, const std::optional<std::array<uint8_t, 16>> &uuid) const {
+  if (uuid) return find(*uuid, nullptr);
+  if (index < 0 || static_cast<uint32_t>(index) >= count())
+    fail(LF_ERR_NOT_FOUND, "Vulkan device %d does not exist (there are %u)", index, count());
+  return static_cast<uint32_t>(index);
+}
+
 std::shared_ptr<LogicalDevice> DeviceRegistry::open(uint32_t index) {
   if (index >= devices_.size()) fail(LF_ERR_NOT_FOUND, "Vulkan device %u does not exist (there are %zu)", index, devices_.size());
   std::lock_guard lock(mutex_);
@@ -218,6 +230,7 @@ std::shared_ptr<LogicalDevice> DeviceRegistry::open(uint32_t index) {
   VkPhysicalDeviceTimelineSemaphoreFeatures timeline{};
   timeline.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_TIMELINE_SEMAPHORE_FEATURES;
   timeline.timelineSemaphore = VK_TRUE;
+  if (entry.has_external_memory_host) extensions.push_back(VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME);
   if (semaphores) {
     extensions.push_back(VK_KHR_TIMELINE_SEMAPHORE_EXTENSION_NAME);
     extensions.push_back(VK_KHR_EXTERNAL_SEMAPHORE_FD_EXTENSION_NAME);
@@ -249,6 +262,11 @@ std::shared_ptr<LogicalDevice> DeviceRegistry::open(uint32_t index) {
   load(logical->fn.map_memory, "vkMapMemory");
   load(logical->fn.unmap_memory, "vkUnmapMemory");
   load(logical->fn.get_memory_fd, "vkGetMemoryFdKHR");
+  if (entry.has_external_memory_host) {
+    load(logical->fn.get_memory_host_pointer_properties, "vkGetMemoryHostPointerPropertiesEXT");
+    logical->host_import = true;
+    logical->host_pointer_alignment = entry.host_pointer_alignment;
+  }
   if (semaphores) {
     load(logical->fn.create_semaphore, "vkCreateSemaphore");
     load(logical->fn.destroy_semaphore, "vkDestroySemaphore");

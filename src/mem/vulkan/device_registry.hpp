@@ -30,6 +30,8 @@ struct LogicalDevice {
   lf_device_info_t info{};
   VkExternalMemoryHandleTypeFlags export_types = 0;  // what allocations are made exportable as
   bool semaphores = false;  // exportable timeline semaphores enabled (fn.*semaphore* loaded)
+  bool host_import = false;  // VK_EXT_external_memory_host enabled
+  uint64_t host_pointer_alignment = 0;  // minImportedHostPointerAlignment
 };
 
 struct PhysicalDeviceEntry {
@@ -42,6 +44,8 @@ struct PhysicalDeviceEntry {
   VkExternalMemoryHandleTypeFlags export_types = 0;
   // Why timeline semaphores cannot be exported as opaque fds here; empty when they can.
   std::string semaphore_problem;
+  bool has_external_memory_host = false;
+  uint64_t host_pointer_alignment = 0;
   std::shared_ptr<LogicalDevice> logical;  // created on first use, under the registry's mutex
 };
 
@@ -52,6 +56,9 @@ class DeviceRegistry {
 
   uint32_t count() const noexcept { return static_cast<uint32_t>(devices_.size()); }
   const lf_device_info_t &info(uint32_t index) const;  // throws LF_ERR_NOT_FOUND
+
+  // The device params name: by UUID when given, else by index. Throws LF_ERR_NOT_FOUND.
+  uint32_t select(int32_t index, const std::optional<std::array<uint8_t, 16>> &uuid) const;
 
   // Index of the device with this UUID (and driver UUID, when given); throws LF_ERR_NOT_FOUND.
   uint32_t find(const std::array<uint8_t, 16> &device_uuid, const std::array<uint8_t, 16> *driver_uuid) const;

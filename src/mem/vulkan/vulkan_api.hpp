@@ -34,6 +34,8 @@ struct DeviceFunctions {
   PFN_vkMapMemory map_memory = nullptr;
   PFN_vkUnmapMemory unmap_memory = nullptr;
   PFN_vkGetMemoryFdKHR get_memory_fd = nullptr;
+  // VK_EXT_external_memory_host: loaded only where the device has it (LogicalDevice::host_import).
+  PFN_vkGetMemoryHostPointerPropertiesEXT get_memory_host_pointer_properties = nullptr;
   // Timeline semaphores (VK_KHR_timeline_semaphore, VK_KHR_external_semaphore_fd): loaded only
   // where the device can export them (LogicalDevice::semaphores).
   PFN_vkCreateSemaphore create_semaphore = nullptr;

@@ -3,6 +3,7 @@
 #include "core/error.hpp"
 #include "core/strings.hpp"
 #include "core/unique_fd.hpp"
+#include "mem/device_mapped.hpp"
 #include "mem/device_memory.hpp"
 #include "mem/mapping.hpp"
 #include "mem/vulkan/device_registry.hpp"
@@ -122,10 +123,7 @@ class VulkanMemory final : public Memory {
 };
 
 uint32_t select_device(DeviceRegistry &registry, const AllocationRequest &request) {
-  if (request.device_uuid) return registry.find(*request.device_uuid, nullptr);
-  if (request.device_index < 0 || static_cast<uint32_t>(request.device_index) >= registry.count())
-    fail(LF_ERR_NOT_FOUND, "Vulkan device %d does not exist (there are %u)", request.device_index, registry.count());
-  return static_cast<uint32_t>(request.device_index);
+  return registry.select(request.device_index, request.device_uuid);
 }
 
 // The first memory type with the wanted properties whose heap can hold `size`.
@@ -227,8 +225,11 @@ MemoryPtr import_device_fd(const DeviceRegistryProvider &devices, int fd, const 
 }
 
 lf_vulkan_memory_info_t vulkan_info(const Memory &memory) {
+  if (const DeviceMapping *mapping = device_mapping_of(memory)) return mapping->vulkan();
   auto *device = dynamic_cast<const VulkanMemory *>(&memory);
-  if (device == nullptr) fail(LF_ERR_INVALID_STATE, "not a device buffer (kind %s)", memory.kind == LF_MEMORY_SHARED ? "shared" : "host");
+  if (device == nullptr)
+    fail(LF_ERR_INVALID_STATE, "not a device buffer, nor mapped into a device (kind %s; see LF_BUFFER_FLAG_DEVICE_MAPPED)",
+         memory.kind == LF_MEMORY_SHARED ? "shared" : "host");
   return device->vulkan();
 }
 

@@ -52,6 +52,7 @@ pub struct BufferOptions {
     alignment: Option<u64>,
     zeroed: bool,
     prefault: bool,
+    device_mapped: bool,
     placement: Option<Placement>,
     huge_pages: Option<HugePages>,
     device_to_host_fallback: bool,
@@ -80,6 +81,12 @@ impl BufferOptions {
     /// Touch every page now, so that placement happens at allocation (`LF_BUFFER_FLAG_PREFAULT`).
     pub fn prefault(mut self) -> Self {
         self.prefault = true;
+        self
+    }
+    /// Host or shared memory the Vulkan device also maps, so that the GPU reads and writes it with
+    /// no staging copy (`LF_BUFFER_FLAG_DEVICE_MAPPED`; [`Buffer::vulkan_info`] gives its memory).
+    pub fn device_mapped(mut self) -> Self {
+        self.device_mapped = true;
         self
     }
     /// Where the pages go (NUMA binding).
@@ -256,10 +263,11 @@ impl BufferOptions {
             params.field_mask |= sys::LF_BUFFER_PARAM_FIELD_ALIGNMENT;
             params.alignment = alignment;
         }
-        if self.zeroed || self.prefault {
+        if self.zeroed || self.prefault || self.device_mapped {
             params.field_mask |= sys::LF_BUFFER_PARAM_FIELD_FLAGS;
             params.flags |= if self.zeroed { sys::LF_BUFFER_FLAG_ZERO } else { 0 };
             params.flags |= if self.prefault { sys::LF_BUFFER_FLAG_PREFAULT } else { 0 };
+            params.flags |= if self.device_mapped { sys::LF_BUFFER_FLAG_DEVICE_MAPPED } else { 0 };
         }
         if let Some(placement) = self.placement {
             params.field_mask |= sys::LF_BUFFER_PARAM_FIELD_PLACEMENT;

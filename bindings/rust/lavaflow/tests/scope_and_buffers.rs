@@ -121,3 +121,19 @@ fn memory_statistics_and_the_log_handler() {
     drop(shared);
     assert_eq!(ctx.memory_stats().unwrap().live_count[1], before.live_count[1]);
 }
+
+#[test]
+fn host_memory_a_device_maps_or_the_reason_why_not() {
+    let ctx = Context::new().unwrap();
+    match ctx.buffer(10_000, &BufferOptions::new().device_mapped()) {
+        Ok(mut buffer) => {
+            assert_eq!(buffer.len(), 10_000);
+            assert!(buffer.reason().unwrap().contains("VK_EXT_external_memory_host"));
+            buffer.as_mut_slice()[9_999] = 7;
+            assert_eq!(buffer.as_slice()[9_999], 7);
+            let vk = buffer.vulkan_info().unwrap();
+            assert!(vk.memory != 0 && vk.allocation_size % 4096 == 0);
+        }
+        Err(e) => assert_eq!(e.kind(), ErrorKind::Unsupported), // (no Vulkan device maps host memory here)
+    }
+}
