@@ -41,7 +41,9 @@ enum lf_device_flag {
   LF_DEVICE_EXPORT_OPAQUE_FD = 1u << 0, /**< memory can be exported as an opaque fd (lavaflow needs this) */
   LF_DEVICE_EXPORT_DMA_BUF = 1u << 1,   /**< memory can also be exported as a DMA-BUF */
   LF_DEVICE_PCI_KNOWN = 1u << 2,        /**< the PCI address is known (VK_EXT_pci_bus_info) */
-  LF_DEVICE_NUMA_KNOWN = 1u << 3        /**< the NUMA node is known (PCI address matched in hwloc) */
+  LF_DEVICE_NUMA_KNOWN = 1u << 3,       /**< the NUMA node is known (PCI address matched in hwloc) */
+  LF_DEVICE_EXPORT_TIMELINE_SEMAPHORE = 1u << 4, /**< timeline semaphores export as opaque fds (`LF_SEMAPHORE_VULKAN` works) */
+  LF_DEVICE_MAPS_HOST_MEMORY = 1u << 5  /**< host memory can be mapped into it (`LF_BUFFER_FLAG_DEVICE_MAPPED` works) */
 };
 
 /**

@@ -224,8 +224,10 @@ contains "$tmp/driver.log" "SIGTERM: shutting down"
 # Vulkan devices (lavapipe in CI, pinned by the test environment), and no driver at all
 if VK_DRIVER_FILES=${LF_TEST_VULKAN_ICD:-} "$lf" devices > "$tmp/out" 2> "$tmp/err"; then
   contains "$tmp/out" "export: opaque fd"
+  contains "$tmp/out" "host memory: "
   VK_DRIVER_FILES=${LF_TEST_VULKAN_ICD:-} "$lf" devices --json > "$tmp/out" || fail "devices --json"
   json 'length >= 1 and (.[0].device_uuid | length) == 32'
+  json '(.[0].export_timeline_semaphore | type) == "boolean" and (.[0].maps_host_memory | type) == "boolean"'
 else
   contains "$tmp/err" "not supported"  # built without Vulkan: a one-line reason
 fi

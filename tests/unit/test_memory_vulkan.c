@@ -238,6 +238,7 @@ static void device_memory_limits_and_fallback(void **state) {
 static void host_memory_the_device_maps(void **state) {
   (void)state;
   REQUIRE_DEVICE();
+  assert_true(g_device.flags & LF_DEVICE_MAPS_HOST_MEMORY); /* (lavapipe and NVIDIA have VK_EXT_external_memory_host) */
   const int32_t kinds[] = {LF_MEMORY_HOST, LF_MEMORY_SHARED};
   for (int k = 0; k < 2; ++k) {
     lf_buffer_params_t params = {.field_mask = LF_BUFFER_PARAM_FIELD_KIND | LF_BUFFER_PARAM_FIELD_FLAGS,

@@ -64,6 +64,10 @@ static void a_vulkan_semaphore_or_the_reason_why_not(void **state) {
   lf_semaphore_params_t params = {.field_mask = LF_SEMAPHORE_PARAM_FIELD_KIND, .kind = LF_SEMAPHORE_VULKAN};
   lf_semaphore_t *s = NULL;
   const lf_status_t status = lf_semaphore_create(g_context, &params, &s);
+  /* the device's flag says beforehand what creation finds */
+  lf_device_info_t device = {.struct_size = sizeof device};
+  if (lf_device_get_info(g_context, 0, &device) == LF_OK)
+    assert_int_equal((device.flags & LF_DEVICE_EXPORT_TIMELINE_SEMAPHORE) != 0, status == LF_OK);
   if (status == LF_OK) {
     exercise_an_exportable_one(s);
     LF_OK_(lf_semaphore_destroy(s));

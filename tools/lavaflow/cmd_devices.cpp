@@ -44,6 +44,8 @@ CLI::App *add_devices_command(CLI::App &app, GlobalOptions &options) {
         w.field("numa_node", numa_text(d)).field("device_local_bytes", d.device_local_bytes);
         w.field("export_opaque_fd", (d.flags & LF_DEVICE_EXPORT_OPAQUE_FD) != 0);
         w.field("export_dma_buf", (d.flags & LF_DEVICE_EXPORT_DMA_BUF) != 0);
+        w.field("export_timeline_semaphore", (d.flags & LF_DEVICE_EXPORT_TIMELINE_SEMAPHORE) != 0);
+        w.field("maps_host_memory", (d.flags & LF_DEVICE_MAPS_HOST_MEMORY) != 0);
         w.end_object();
       }
       w.end_array();
@@ -62,7 +64,10 @@ CLI::App *add_devices_command(CLI::App &app, GlobalOptions &options) {
       }
       std::cout << "NUMA node " << numa_text(d) << ", " << format_bytes(d.device_local_bytes) << " device-local\n";
       std::cout << "  export: " << ((d.flags & LF_DEVICE_EXPORT_OPAQUE_FD) ? "opaque fd" : "none")
-                << ((d.flags & LF_DEVICE_EXPORT_DMA_BUF) ? ", DMA-BUF" : "") << "\n";
+                << ((d.flags & LF_DEVICE_EXPORT_DMA_BUF) ? ", DMA-BUF" : "")
+                << ((d.flags & LF_DEVICE_EXPORT_TIMELINE_SEMAPHORE) ? "; timeline semaphores" : "; no semaphores") << "\n";
+      std::cout << "  host memory: " << ((d.flags & LF_DEVICE_MAPS_HOST_MEMORY) ? "mapped (VK_EXT_external_memory_host)" : "not mapped")
+                << "\n";
     }
   });
   return cmd;

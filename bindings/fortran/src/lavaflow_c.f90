@@ -307,6 +307,8 @@ module lavaflow_c
   integer(c_int32_t), parameter :: LF_DEVICE_EXPORT_DMA_BUF = 2
   integer(c_int32_t), parameter :: LF_DEVICE_PCI_KNOWN = 4
   integer(c_int32_t), parameter :: LF_DEVICE_NUMA_KNOWN = 8
+  integer(c_int32_t), parameter :: LF_DEVICE_EXPORT_TIMELINE_SEMAPHORE = 16
+  integer(c_int32_t), parameter :: LF_DEVICE_MAPS_HOST_MEMORY = 32
   type, bind(C) :: lf_device_info_t
     integer(c_int32_t) :: struct_size = 0
     integer(c_int32_t) :: index = 0

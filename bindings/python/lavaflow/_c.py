@@ -329,6 +329,8 @@ LF_DEVICE_EXPORT_OPAQUE_FD = 1
 LF_DEVICE_EXPORT_DMA_BUF = 2
 LF_DEVICE_PCI_KNOWN = 4
 LF_DEVICE_NUMA_KNOWN = 8
+LF_DEVICE_EXPORT_TIMELINE_SEMAPHORE = 16
+LF_DEVICE_MAPS_HOST_MEMORY = 32
 class lf_device_info_t(C.Structure):
     _fields_ = [
         ('struct_size', C.c_uint32),

@@ -164,6 +164,11 @@ PhysicalDeviceEntry describe(const vk::Instance &instance, VkPhysicalDevice hand
   fn.get_physical_device_queue_family_properties(handle, &families, nullptr);
   entry.queue_family = 0;  // any family will do: lavaflow submits no work of its own
   if (families == 0) entry.export_types = 0;
+  // (both need lavaflow's logical device, which needs memory export: DeviceRegistry::open)
+  if (entry.export_types != 0 && entry.semaphore_problem.empty()) info.flags |= LF_DEVICE_EXPORT_TIMELINE_SEMAPHORE;
+  if (entry.export_types != 0 && entry.has_external_memory_host && entry.host_pointer_alignment != 0 &&
+      entry.host_pointer_alignment <= 4096)  // (buffers are mapped in whole pages: allocate_device_mapped)
+    info.flags |= LF_DEVICE_MAPS_HOST_MEMORY;
   return entry;
 }
 

@@ -423,6 +423,8 @@ pub const LF_DEVICE_EXPORT_OPAQUE_FD: u32 = 1;
 pub const LF_DEVICE_EXPORT_DMA_BUF: u32 = 2;
 pub const LF_DEVICE_PCI_KNOWN: u32 = 4;
 pub const LF_DEVICE_NUMA_KNOWN: u32 = 8;
+pub const LF_DEVICE_EXPORT_TIMELINE_SEMAPHORE: u32 = 16;
+pub const LF_DEVICE_MAPS_HOST_MEMORY: u32 = 32;
 #[repr(C)]
 #[derive(Clone, Copy)]
 pub struct lf_device_info_t {
