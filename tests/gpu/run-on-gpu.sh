@@ -47,7 +47,7 @@ echo "== Vulkan devices"
 rows=()
 failed=0
 # row PATH RESULT EXPORT IMPORT HANDOFF BYTES
-row() { rows+=("$(printf '| %-44s | %-7s | %-17s | %-8s | %-15s | %-13s |' "$@")"); }
+row() { rows+=("$(printf '| %-46s | %-7s | %-17s | %-8s | %-15s | %-13s |' "$@")"); }
 
 # A cmocka test binary run directly (not through ctest, whose environment pins lavapipe).
 run_test() {
@@ -99,8 +99,8 @@ if [ -x "$build/bench/bench_sync" ]; then
 fi
 
 echo
-printf '| %-44s | %-7s | %-17s | %-8s | %-15s | %-13s |\n' path result export import "hand-off A→B→A" "bytes checked"
-printf '|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..46})" "$(printf -- '-%.0s' {1..9})" "$(printf -- '-%.0s' {1..19})" \
+printf '| %-46s | %-7s | %-17s | %-8s | %-15s | %-13s |\n' path result export import "hand-off A→B→A" "bytes checked"
+printf '|%s|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..48})" "$(printf -- '-%.0s' {1..9})" "$(printf -- '-%.0s' {1..19})" \
   "$(printf -- '-%.0s' {1..10})" "$(printf -- '-%.0s' {1..17})" "$(printf -- '-%.0s' {1..15})"
 printf '%s\n' "${rows[@]}"
 [ $failed -eq 0 ] && echo "all GPU paths passed or skipped with a reason" || echo "a GPU path FAILED (see $logs)"
