@@ -183,12 +183,8 @@ int main(int argc, char **argv) {
   if (argc == 3 && strcmp(argv[1], "--child") == 0) return child(atoi(argv[2]));
   lf_context_t *context = NULL;
   if (lf_context_create(NULL, &context) != LF_OK) return handoff_fail("lf_context_create");
-  lf_buffer_params_t device_memory = {.field_mask = LF_BUFFER_PARAM_FIELD_KIND | LF_BUFFER_PARAM_FIELD_FLAGS,
-                                      .kind = LF_MEMORY_DEVICE,
-                                      .flags = LF_BUFFER_FLAG_HOST_VISIBLE};
-  lf_buffer_t *buffer = NULL;
-  if (lf_buffer_create(context, (size_t)kHandoffElements * 4, &device_memory, &buffer) != LF_OK)
-    return handoff_skip("no exportable Vulkan device memory: %s", lf_last_error_message());
+  lf_buffer_t *buffer = handoff_device_buffer(context);
+  if (buffer == NULL) return 0;  /* (the SKIP line says why) */
   lf_semaphore_params_t timeline = {.field_mask = LF_SEMAPHORE_PARAM_FIELD_KIND, .kind = LF_SEMAPHORE_VULKAN};
   lf_semaphore_t *semaphore = NULL;
   if (lf_semaphore_create(context, &timeline, &semaphore) != LF_OK)

@@ -119,6 +119,20 @@ static uint32_t handoff_expected(uint32_t initial, uint32_t rounds) {
   return x;
 }
 
+/* Process A's buffer: host-visible device memory for kHandoffElements uint32 (so that A can fill
+ * and check it), or NULL after printing the SKIP line that says why there is none. */
+static lf_buffer_t *handoff_device_buffer(lf_context_t *context) {
+  lf_buffer_params_t params = {.field_mask = LF_BUFFER_PARAM_FIELD_KIND | LF_BUFFER_PARAM_FIELD_FLAGS,
+                               .kind = LF_MEMORY_DEVICE,
+                               .flags = LF_BUFFER_FLAG_HOST_VISIBLE};
+  lf_buffer_t *buffer = NULL;
+  if (lf_buffer_create(context, (size_t)kHandoffElements * 4, &params, &buffer) != LF_OK) {
+    handoff_skip("no exportable Vulkan device memory: %s", lf_last_error_message());
+    return NULL;
+  }
+  return buffer;
+}
+
 /* Process A: `buffer` is host-visible device memory holding kHandoffElements uint32 (filled here),
  * `semaphore` at 0. Starts B (this program again, with --child FD), sends both, plays the
  * rounds, checks, prints. */

@@ -113,12 +113,8 @@ class VulkanSemaphore final : public Semaphore {
   lf_vulkan_semaphore_info_t vulkan_info() const override {
     lf_vulkan_semaphore_info_t i{};
     i.handle_types = VK_EXTERNAL_SEMAPHORE_HANDLE_TYPE_OPAQUE_FD_BIT;
-    i.instance = device_->instance->handle();
-    i.physical_device = device_->physical;
-    i.device = device_->device;
     i.semaphore = reinterpret_cast<uint64_t>(semaphore_);
-    std::memcpy(i.device_uuid, device_->info.device_uuid, 16);
-    std::memcpy(i.driver_uuid, device_->info.driver_uuid, 16);
+    mem::fill_vulkan_handles(*device_, i);
     return i;
   }
 

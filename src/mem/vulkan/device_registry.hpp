@@ -7,6 +7,7 @@
 #include <lavaflow/device.h>
 
 #include <array>
+#include <cstring>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -33,6 +34,17 @@ struct LogicalDevice {
   bool host_import = false;  // VK_EXT_external_memory_host enabled
   uint64_t host_pointer_alignment = 0;  // minImportedHostPointerAlignment
 };
+
+// Fills the handles every lf_vulkan_*_info_t hands out (instance, physical device, device, and
+// the device and driver UUIDs) from `device`.
+template <typename Info>
+void fill_vulkan_handles(const LogicalDevice &device, Info &info) noexcept {
+  info.instance = device.instance->handle();
+  info.physical_device = device.physical;
+  info.device = device.device;
+  std::memcpy(info.device_uuid, device.info.device_uuid, 16);
+  std::memcpy(info.driver_uuid, device.info.driver_uuid, 16);
+}
 
 struct PhysicalDeviceEntry {
   VkPhysicalDevice handle = VK_NULL_HANDLE;

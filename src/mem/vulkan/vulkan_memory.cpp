@@ -73,12 +73,8 @@ class VulkanMemory final : public Memory {
     v.memory_property_flags = device_->memory.memoryTypes[type_index_].propertyFlags;
     v.handle_types = imported_ ? 0u : device_->export_types;
     v.allocation_size = allocation_size_;
-    v.instance = device_->instance->handle();
-    v.physical_device = device_->physical;
-    v.device = device_->device;
     v.memory = reinterpret_cast<uint64_t>(memory_);
-    std::memcpy(v.device_uuid, device_->info.device_uuid, 16);
-    std::memcpy(v.driver_uuid, device_->info.driver_uuid, 16);
+    fill_vulkan_handles(*device_, v);
     return v;
   }
 
