@@ -48,11 +48,17 @@ static lf_pool_producer_t *producer(lf_context_t *ctx, uint32_t stream) {
 
 static lf_pool_consumer_t *consumer(lf_context_t *ctx, uint32_t stream, int sleep) {
   lf_pool_consumer_params_t p = {0};
-  p.field_mask = LF_POOL_CONSUMER_PARAM_FIELD_START_DRIVER | LF_POOL_CONSUMER_PARAM_FIELD_SPIN_US;
+  p.field_mask = LF_POOL_CONSUMER_PARAM_FIELD_START_DRIVER | LF_POOL_CONSUMER_PARAM_FIELD_SPIN_US |
+                 LF_POOL_CONSUMER_PARAM_FIELD_CONNECT_TIMEOUT;
   p.start_driver = 0;
   p.spin_us = sleep ? 0 : 1000000;
+  p.connect_timeout_ms = 60000;  /* (a loaded machine: the smoke run shares its cores with other tests) */
   lf_pool_consumer_t *out = NULL;
-  if (lf_pool_consumer_attach(ctx, stream, &p, &out) != LF_OK) die("lf_pool_consumer_attach");
+  const lf_status_t status = lf_pool_consumer_attach(ctx, stream, &p, &out);
+  if (status != LF_OK) {
+    fprintf(stderr, "bench_pool: lf_pool_consumer_attach: %s %s\n", lf_status_name(status), lf_last_error_message());
+    exit(1);
+  }
   return out;
 }
 
