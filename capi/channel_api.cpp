@@ -6,13 +6,18 @@
 #include "capi/memory_objects.hpp"
 #include "capi/objects.hpp"
 #include "capi/out_params.hpp"
+#include "capi/sync_objects.hpp"
 #include "channel/buffer_endpoint.hpp"
 #include "channel/endpoint.hpp"
+#include "core/byte_io.hpp"
+#include "ipc/buffer_descriptor.hpp"
+#include "sync/semaphore_descriptor.hpp"
 
 #include <lavaflow/channel.h>
 
 using namespace lavaflow;
 using capi::ContextObject;
+using capi::SemaphoreObject;
 
 namespace {
 constexpr uint64_t kKnownFields = LF_CHANNEL_PARAM_FIELD_ROLE | LF_CHANNEL_PARAM_FIELD_CAPACITY |
@@ -54,14 +59,21 @@ channel::EndpointOptions capi::channel_options(const lf_channel_params_t *params
 namespace {
 
 // A received buffer becomes an lf_buffer_t owned by the channel end: released (retired)
-// when the producer forgets it or the end goes.
-channel::ImportedBuffer import_buffer(const capi::ContextPtr &context, const mem::ExportDescriptor &descriptor,
-                                      core::UniqueFd fd) {
-  mem::MemoryPtr memory = capi::import_exported(context, descriptor, fd.get());
+// when the producer forgets it or the end goes. So does a semaphore a buffer message names,
+// told apart by its descriptor's magic.
+channel::ImportedBuffer import_announced(const capi::ContextPtr &context, std::span<const uint8_t> descriptor,
+                                        core::UniqueFd fd) {
+  if (descriptor.size() >= 4 && core::load_le<uint32_t>(descriptor.data()) == sync::kSemaphoreDescriptorMagic) {
+    const sync::SemaphoreDescriptor d = sync::decode_semaphore_descriptor(descriptor);
+    lf_semaphore_t *handle = capi::publish_semaphore(context, capi::import_sent_semaphore(context, d, fd.get(), {}));
+    std::shared_ptr<void> owner(handle, [](void *h) { capi::retire_owned_handle(h, core::HandleType::semaphore); });
+    return {handle, 0, std::move(owner), true};
+  }
+  mem::MemoryPtr memory = capi::import_exported(context, ipc::decode_buffer_descriptor(descriptor), fd.get());
   const uint64_t size = memory->size;
   lf_buffer_t *handle = capi::publish_buffer(context, std::move(memory));
   std::shared_ptr<void> owner(handle, [](void *h) { capi::retire_owned_handle(h, core::HandleType::buffer); });
-  return {handle, size, std::move(owner)};
+  return {handle, size, std::move(owner), false};
 }
 
 struct ChannelObject final : core::Object {
@@ -69,8 +81,8 @@ struct ChannelObject final : core::Object {
       : Object(core::HandleType::channel),
         context(std::move(c)),
         end(std::move(e)),
-        importer([context = context](const mem::ExportDescriptor &d, core::UniqueFd fd) {
-          return import_buffer(context, d, std::move(fd));
+        importer([context = context](std::span<const uint8_t> descriptor, core::UniqueFd fd) {
+          return import_announced(context, descriptor, std::move(fd));
         }) {}
   capi::ContextPtr context;  // declared first, destroyed last: the end's received buffers need it
   std::unique_ptr<channel::Channel> end;
@@ -243,7 +255,63 @@ lf_status_t lf_channel_send_buffer(lf_channel_t *channel, lf_buffer_t *buffer, u
   return on_end(__func__, channel, [&](channel::Channel &end) {
     SharedBuffer shared = share_buffer(buffer);
     const mem::Memory &memory = shared.memory();  // (before the move below)
-    return end.send_buffer(memory, std::move(shared.object), offset, length, data, size, timeout_ms);
+    return end.send_buffer(memory, std::move(shared.object), offset, length, nullptr, data, size, timeout_ms);
+  });
+}
+
+namespace {
+
+// The id of `semaphore` on the producer `end`, sending it to the consumer the first time.
+lf_status_t semaphore_id(channel::Channel &end, lf_semaphore_t *semaphore, const char *name, int32_t timeout_ms,
+                         uint32_t &id) {
+  id = 0;
+  if (semaphore == nullptr) return LF_OK;
+  SemaphoreObject &object = static_cast<SemaphoreObject &>(capi::peek_handle(semaphore, core::HandleType::semaphore, name));
+  const void *key = object.semaphore.get();
+  if ((id = end.announced(key)) != 0) return LF_OK;
+  channel::Announcement a;
+  a.key = key;
+  uint8_t descriptor[sync::kSemaphoreDescriptorBytes];
+  sync::encode_semaphore_descriptor(object.semaphore->describe_export(), descriptor);
+  a.descriptor.assign(descriptor, descriptor + sizeof descriptor);
+  a.fd = core::UniqueFd(object.semaphore->export_fd());
+  a.owner = capi::share_handle(semaphore, core::HandleType::semaphore, name);
+  return end.announce(std::move(a), timeout_ms, id);
+}
+
+}  // namespace
+
+lf_status_t lf_channel_send_buffer_sync(lf_channel_t *channel, lf_buffer_t *buffer, uint64_t offset, uint64_t length,
+                                        const lf_buffer_sync_t *sync, const void *data, size_t size, int32_t timeout_ms) {
+  if (data == nullptr && size != 0) return capi::report(__func__, LF_ERR_INVALID_ARGUMENT, "data is NULL");
+  if (sync == nullptr) return capi::report(__func__, LF_ERR_INVALID_ARGUMENT, "sync is NULL (lf_channel_send_buffer sends without)");
+  if (sync->ready == nullptr && sync->done == nullptr)
+    return capi::report(__func__, LF_ERR_INVALID_ARGUMENT, "sync names neither a ready nor a done semaphore");
+  return on_end(__func__, channel, [&](channel::Channel &end) {
+    SharedBuffer shared = share_buffer(buffer);
+    const mem::Memory &memory = shared.memory();
+    channel::SyncRef ref;
+    ref.ready_value = sync->ready_value;
+    ref.done_value = sync->done_value;
+    lf_status_t status = semaphore_id(end, sync->ready, "sync->ready", timeout_ms, ref.ready_id);
+    if (status == LF_OK) status = semaphore_id(end, sync->done, "sync->done", timeout_ms, ref.done_id);
+    if (status != LF_OK) return status;
+    return end.send_buffer(memory, std::move(shared.object), offset, length, &ref, data, size, timeout_ms);
+  });
+}
+
+lf_status_t lf_channel_peeked_sync(lf_channel_t *channel, lf_buffer_sync_t *out_sync) {
+  if (out_sync == nullptr) return capi::report(__func__, LF_ERR_INVALID_ARGUMENT, "out_sync is NULL");
+  return on_object(__func__, channel, [&](ChannelObject &object) -> lf_status_t {
+    const channel::ImportedBuffer *ready = nullptr, *done = nullptr;
+    channel::SyncRef ref;
+    lf_status_t status = object.end->peeked_sync(object.importer, &ready, &done, &ref);
+    if (status != LF_OK) return status;
+    out_sync->ready = ready != nullptr ? static_cast<lf_semaphore_t *>(ready->handle) : nullptr;
+    out_sync->ready_value = ref.ready_value;
+    out_sync->done = done != nullptr ? static_cast<lf_semaphore_t *>(done->handle) : nullptr;
+    out_sync->done_value = ref.done_value;
+    return LF_OK;
   });
 }
 

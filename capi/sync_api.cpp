@@ -3,6 +3,7 @@
 #include "capi/handles.hpp"
 #include "capi/objects.hpp"
 #include "capi/out_params.hpp"
+#include "capi/sync_objects.hpp"
 #include "ipc/fd_passing.hpp"
 #include "sync/semaphore_descriptor.hpp"
 #include "sync/shared_semaphore.hpp"
@@ -25,12 +26,7 @@ constexpr uint64_t kHandleFields =
     LF_SEMAPHORE_PARAM_FIELD_WAIT_MODE | LF_SEMAPHORE_PARAM_FIELD_SPIN_US | LF_SEMAPHORE_PARAM_FIELD_FLAGS;
 constexpr uint32_t kMaxSpinUs = 1000000;
 
-struct SemaphoreObject final : core::Object {
-  SemaphoreObject(capi::ContextPtr c, sync::SemaphorePtr s)
-      : Object(core::HandleType::semaphore), context(std::move(c)), semaphore(std::move(s)) {}
-  capi::ContextPtr context;
-  sync::SemaphorePtr semaphore;
-};
+using capi::SemaphoreObject;
 
 // The data calls (signal, wait, value) validate the handle without taking a reference: as
 // with sem_destroy(), a handle must not be destroyed while another thread is inside a call on
@@ -49,7 +45,7 @@ capi::Acquired<capi::ContextObject> acquire_context(const lf_context_t *context)
 }
 
 lf_semaphore_t *publish(const capi::ContextPtr &context, sync::SemaphorePtr semaphore) {
-  return capi::publish_handle<lf_semaphore_t>(std::make_shared<SemaphoreObject>(context, std::move(semaphore)));
+  return capi::publish_semaphore(context, std::move(semaphore));
 }
 
 void check_mask(uint64_t mask, uint64_t allowed, const char *call) {
@@ -142,6 +138,20 @@ sync::SemaphorePtr create(const context::Context &context, const lf_semaphore_pa
 }
 
 }  // namespace capi_sync
+
+namespace lavaflow::capi {
+
+lf_semaphore_t *publish_semaphore(const ContextPtr &context, sync::SemaphorePtr semaphore) {
+  return publish_handle<lf_semaphore_t>(std::make_shared<SemaphoreObject>(context, std::move(semaphore)));
+}
+
+sync::SemaphorePtr import_sent_semaphore(const ContextPtr &context, const sync::SemaphoreDescriptor &descriptor, int fd,
+                                         const sync::HandleOptions &options) {
+  return descriptor.kind == LF_SEMAPHORE_SHARED ? sync::import_shared_semaphore(fd, options)
+                                                : sync::import_vulkan_semaphore(context->allocator().devices, fd, descriptor, options);
+}
+
+}  // namespace lavaflow::capi
 
 using namespace capi_sync;
 
@@ -268,10 +278,7 @@ lf_status_t lf_semaphore_recv(lf_context_t *context, int socket_fd, const lf_sem
     const sync::SemaphoreDescriptor d = sync::decode_semaphore_descriptor(std::span<const uint8_t>(bytes, size));
     if (fds.size() != 1)
       core::fail(LF_ERR_PROTOCOL, "a semaphore message carries one descriptor, this one %zu", fds.size());
-    sync::SemaphorePtr semaphore = d.kind == LF_SEMAPHORE_SHARED
-                                       ? sync::import_shared_semaphore(fds[0].get(), options)
-                                       : sync::import_vulkan_semaphore(ctx->context->allocator().devices, fds[0].get(), d, options);
-    *out_semaphore = publish(ctx->context, std::move(semaphore));
+    *out_semaphore = publish(ctx->context, capi::import_sent_semaphore(ctx->context, d, fds[0].get(), options));
     return LF_OK;
   });
 }

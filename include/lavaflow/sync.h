@@ -319,6 +319,66 @@ LF_API lf_status_t lf_semaphore_recv(lf_context_t *context, int socket_fd, const
 LF_API lf_status_t lf_semaphore_get_vulkan_info(const lf_semaphore_t *semaphore, lf_vulkan_semaphore_info_t *out_info);
 
 /**
+ * @name Buffer messages that carry semaphores
+ * A buffer message (lf_channel_send_buffer()) may also say when its bytes are ready — "when
+ * `ready` reaches `ready_value`" — and what the consumer signals when it is done with them —
+ * "`done` at `done_value`" — so that a GPU producer and a GPU consumer order their work with no
+ * CPU round trip: the producer submits its write and a signal of `ready_value` and sends at once;
+ * the consumer's queue waits for `ready_value` (the Vulkan handles of lf_semaphore_get_vulkan_info(),
+ * or CUDA's import of lf_semaphore_export_fd()) or its CPU does (lf_semaphore_wait()), and signals
+ * `done_value` when finished, after which the producer may reuse the buffer. Each semaphore is
+ * sent to the consumer once per channel, as buffers are, and pinned by the producer's end (they
+ * count toward its 256 pinned buffers, until the end is destroyed); the consumer's handles
+ * belong to its channel end.
+ * @{
+ */
+
+/** What a buffer message says about its semaphores. */
+typedef struct lf_buffer_sync {
+  lf_semaphore_t *ready; /**< the bytes are ready when this reaches `ready_value`; NULL: ready now */
+  uint64_t ready_value;  /**< the value to wait for */
+  lf_semaphore_t *done;  /**< the consumer signals this when done with the bytes; NULL: nothing to signal */
+  uint64_t done_value;   /**< the value to signal */
+} lf_buffer_sync_t;
+
+/**
+ * Producer: lf_channel_send_buffer() with semaphores: the message refers to `length` bytes at
+ * `offset` of `buffer`, ready when `sync->ready` reaches `sync->ready_value`, with `size` bytes of
+ * inline data. The first message naming a semaphore sends it to the consumer (its fd over the
+ * connection, as for buffers).
+ * @param channel a producer (borrowed)
+ * @param buffer shared or device memory (borrowed; the channel pins it until forgotten)
+ * @param offset where the referred bytes start in the buffer
+ * @param length how many bytes are referred to
+ * @param sync the semaphores and values (borrowed; the semaphores are pinned by the channel)
+ * @param data the inline bytes (borrowed), or NULL when `size` is 0
+ * @param size 0..max_message_size - 48
+ * @param timeout_ms as for lf_channel_send_buffer()
+ * @return as lf_channel_send_buffer(); `LF_ERR_INVALID_ARGUMENT` (`sync` NULL, or naming
+ *         neither semaphore); `LF_ERR_INVALID_HANDLE` (a semaphore handle).
+ * @threadsafety One thread at a time per channel end (externally synchronized).
+ */
+LF_API lf_status_t lf_channel_send_buffer_sync(lf_channel_t *channel, lf_buffer_t *buffer, uint64_t offset,
+                                               uint64_t length, const lf_buffer_sync_t *sync, const void *data,
+                                               size_t size, int32_t timeout_ms);
+
+/**
+ * Consumer: the semaphores the peeked buffer message names, and their values. A message without
+ * them (a plain message, or a buffer message sent without semaphores) gives NULLs and zeros.
+ * The first time a semaphore appears, this imports it.
+ * @param channel the consumer with a peeked message (borrowed)
+ * @param[out] out_sync the consumer's own handles (owned by the channel end, like its buffers:
+ *             do not destroy them) and the values; written on success
+ * @return `LF_OK`; `LF_ERR_INVALID_STATE` (nothing is peeked); `LF_ERR_PROTOCOL` (a semaphore
+ *         never announced, or an announcement that is not a semaphore); the import's errors
+ *         (`LF_ERR_CORRUPT`, `LF_ERR_UNSUPPORTED` for a Vulkan semaphore of another device).
+ * @threadsafety One thread at a time per channel end (externally synchronized).
+ */
+LF_API lf_status_t lf_channel_peeked_sync(lf_channel_t *channel, lf_buffer_sync_t *out_sync);
+
+/** @} */
+
+/**
  * The name of a semaphore kind ("shared", "vulkan"), or "invalid". Static text.
  * @return static text (borrowed; never NULL).
  * @threadsafety Any thread, concurrently.

@@ -12,44 +12,73 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
 namespace lavaflow::channel {
 
-constexpr size_t kBufferRefBytes = 24;       // u32 id, u32 zero, u64 offset, u64 length
+constexpr size_t kBufferRefBytes = 24;       // u32 id, u32 flags, u64 offset, u64 length
+constexpr size_t kSyncRefBytes = 24;         // u32 ready_id, u32 done_id, u64 ready_value, u64 done_value
+constexpr uint32_t kBufferRefSync = 1u << 0;  // flags: a sync reference follows the buffer's
 constexpr size_t kForgetBytes = 8;           // u32 id, u32 zero
-constexpr uint32_t kMaxPinnedBuffers = 256;  // per producer end
+constexpr uint32_t kMaxPinnedBuffers = 256;  // per producer end (buffers and semaphores together)
+
+// "Ready when semaphore `ready_id` reaches `ready_value`; signal `done_id` at `done_value` when
+// done" (ids of announced semaphores; 0: none).
+struct SyncRef {
+  uint32_t ready_id = 0;
+  uint32_t done_id = 0;
+  uint64_t ready_value = 0;
+  uint64_t done_value = 0;
+};
 
 struct BufferRef {
   uint32_t id = 0;  // 0: the message refers to no buffer
   uint64_t offset = 0;
   uint64_t length = 0;
+  bool has_sync = false;
+  SyncRef sync;
+  size_t bytes() const noexcept { return kBufferRefBytes + (has_sync ? kSyncRefBytes : 0); }
 };
 
 void write_buffer_ref(uint8_t *out, const BufferRef &ref) noexcept;
-BufferRef read_buffer_ref(const uint8_t *in) noexcept;
+// Reads the reference at the start of a buffer record of `size` bytes; false if it cannot be
+// one (too short, unknown flags, buffer 0).
+bool read_buffer_ref(const uint8_t *in, size_t size, BufferRef &out) noexcept;
 void write_forget(uint8_t *out, uint32_t id) noexcept;
 uint32_t read_forget(const uint8_t *in) noexcept;
 
-// The producer's side: the buffers its consumer was told about, pinned (kept alive) so that
-// what the consumer mapped stays what the producer writes, until forgotten.
+// Something a message can name, sent to the consumer once: a buffer's memory, or (from the
+// layers above) anything else that crosses as a 64-byte descriptor and an fd — a semaphore.
+struct Announcement {
+  const void *key = nullptr;  // what find() and forget() know it by
+  std::vector<uint8_t> descriptor;
+  core::UniqueFd fd;
+  std::shared_ptr<void> owner;  // pinned until forgotten
+};
+
+// The announcement of a buffer (its descriptor and a new fd). Throws LF_ERR_UNSUPPORTED when
+// the memory cannot leave this process.
+Announcement announcement_of(const mem::Memory &memory, std::shared_ptr<void> owner);
+
+// The producer's side: the buffers (and semaphores) its consumer was told about, pinned (kept
+// alive) so that what the consumer mapped stays what the producer writes, until forgotten.
 class AnnouncedBuffers {
  public:
   AnnouncedBuffers() { entries_.reserve(kMaxPinnedBuffers); }
 
-  // The id of `memory` if it was announced, else 0.
-  uint32_t find(const mem::Memory &memory) const noexcept;
-  // Announces `memory` over `socket` and pins `owner`; returns the new id. Throws Error:
-  // LF_ERR_LIMIT (kMaxPinnedBuffers pinned), LF_ERR_UNSUPPORTED (not exportable),
-  // LF_ERR_CLOSED (the consumer is gone), LF_ERR_SYSTEM.
-  uint32_t announce(const mem::Memory &memory, std::shared_ptr<void> owner, int socket);
-  // Unpins `memory`; returns its id, or 0 if it was not announced.
-  uint32_t forget(const mem::Memory &memory) noexcept;
+  // The id of what `key` names if it was announced, else 0.
+  uint32_t find(const void *key) const noexcept;
+  // Announces over `socket` and pins the owner; returns the new id. Throws Error:
+  // LF_ERR_LIMIT (kMaxPinnedBuffers pinned), LF_ERR_CLOSED (the consumer is gone), LF_ERR_SYSTEM.
+  uint32_t announce(Announcement announcement, int socket);
+  // Unpins what `key` names; returns its id, or 0 if it was not announced.
+  uint32_t forget(const void *key) noexcept;
 
  private:
   struct Entry {
-    const mem::Memory *memory;
+    const void *key;
     std::shared_ptr<void> owner;
     uint32_t id;
   };
@@ -57,15 +86,17 @@ class AnnouncedBuffers {
   uint32_t next_id_ = 1;
 };
 
-// A buffer the consumer imported, as the layer above shows it to the user (`handle`), and
-// what keeps that alive (`owner`: dropping it releases the handle).
+// A buffer (or semaphore) the consumer imported, as the layer above shows it to the user
+// (`handle`), and what keeps that alive (`owner`: dropping it releases the handle).
 struct ImportedBuffer {
   void *handle = nullptr;
   uint64_t size = 0;
   std::shared_ptr<void> owner;
+  bool semaphore = false;  // a semaphore, not memory
 };
-// Imports announced memory (the fd is the consumer's own copy).
-using BufferImporter = std::function<ImportedBuffer(const mem::ExportDescriptor &descriptor, core::UniqueFd fd)>;
+// Imports what was announced from its 64-byte descriptor (a buffer's or, by its magic, a
+// semaphore's) and fd (the consumer's own copy). Throws Error for anything invalid.
+using BufferImporter = std::function<ImportedBuffer(std::span<const uint8_t> descriptor, core::UniqueFd fd)>;
 
 // The consumer's side: the buffers each producer announced, imported when first needed.
 class ImportedBuffers {

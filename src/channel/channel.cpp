@@ -339,11 +339,10 @@ lf_status_t Channel::try_peek(const void **out_data, size_t *out_size) noexcept 
     if (status == LF_OK) {
       peeked_ref_ = BufferRef{};
       if (type == transport::kRecordBuffer) {
-        if (*out_size < kBufferRefBytes) return corrupted("a buffer record too short for its reference: the region is corrupt");
-        peeked_ref_ = read_buffer_ref(static_cast<const uint8_t *>(*out_data));
-        if (peeked_ref_.id == 0) return corrupted("a buffer record naming buffer 0: the region is corrupt");
-        *out_data = static_cast<const uint8_t *>(*out_data) + kBufferRefBytes;
-        *out_size -= kBufferRefBytes;
+        if (!read_buffer_ref(static_cast<const uint8_t *>(*out_data), *out_size, peeked_ref_))
+          return corrupted("a buffer record whose reference is impossible (too short, buffer 0, unknown flags): the region is corrupt");
+        *out_data = static_cast<const uint8_t *>(*out_data) + peeked_ref_.bytes();
+        *out_size -= peeked_ref_.bytes();
       }
       peeked_ring_ = static_cast<int32_t>(i);
       peeked_size_ = *out_size;
@@ -490,8 +489,22 @@ lf_status_t Channel::wait_for_consumer_socket(int32_t timeout_ms, std::shared_pt
   }
 }
 
+lf_status_t Channel::announce(Announcement announcement, int32_t timeout_ms, uint32_t &out_id) {
+  if (role_ != LF_CHANNEL_PRODUCER) return fail(LF_ERR_INVALID_STATE, "only a producer sends");
+  if (closed_) return fail(LF_ERR_CLOSED, "this end was closed");
+  if (bridge || region_->in_caller_buffer())
+    core::fail(LF_ERR_UNSUPPORTED, "semaphores and buffers need a connection between the ends: create the channel by name");
+  out_id = announced_.find(announcement.key);
+  if (out_id != 0) return LF_OK;
+  std::shared_ptr<core::UniqueFd> socket;
+  lf_status_t status = wait_for_consumer_socket(timeout_ms, socket);
+  if (status != LF_OK) return status;
+  out_id = announced_.announce(std::move(announcement), socket->get());
+  return LF_OK;
+}
+
 lf_status_t Channel::send_buffer(const mem::Memory &memory, std::shared_ptr<void> owner, uint64_t offset, uint64_t length,
-                                 const void *data, size_t size, int32_t timeout_ms) {
+                                 const SyncRef *sync, const void *data, size_t size, int32_t timeout_ms) {
   if (role_ != LF_CHANNEL_PRODUCER) return fail(LF_ERR_INVALID_STATE, "only a producer can send");
   if (closed_) return fail(LF_ERR_CLOSED, "this end was closed");
   if (producer_.reserved()) return fail(LF_ERR_INVALID_STATE, "a reservation is pending: commit or abort it first");
@@ -508,37 +521,44 @@ lf_status_t Channel::send_buffer(const mem::Memory &memory, std::shared_ptr<void
   if (!(memory.flags & LF_BUFFER_EXPORTABLE))
     core::fail(LF_ERR_UNSUPPORTED, "this buffer cannot be shared with another process (%s): create it as shared or device memory",
                memory.reason().c_str());
-  if (size > max_message_ - kBufferRefBytes)
+  BufferRef ref;
+  ref.offset = offset;
+  ref.length = length;
+  if (sync != nullptr) {
+    ref.has_sync = true;
+    ref.sync = *sync;
+  }
+  if (size > max_message_ - ref.bytes())
     core::fail(LF_ERR_INVALID_ARGUMENT, "%zu inline bytes exceed the %llu a buffer message can carry", size,
-               static_cast<unsigned long long>(max_message_ - kBufferRefBytes));
-  uint32_t id = announced_.find(memory);
-  if (id == 0) {
+               static_cast<unsigned long long>(max_message_ - ref.bytes()));
+  ref.id = announced_.find(&memory);
+  if (ref.id == 0) {
     std::shared_ptr<core::UniqueFd> socket;
     lf_status_t status = wait_for_consumer_socket(timeout_ms, socket);
     if (status != LF_OK) return status;
-    id = announced_.announce(memory, std::move(owner), socket->get());
+    ref.id = announced_.announce(announcement_of(memory, std::move(owner)), socket->get());
   }
   void *slot = nullptr;
-  lf_status_t status = reserve(kBufferRefBytes + size, timeout_ms, &slot);
+  lf_status_t status = reserve(ref.bytes() + size, timeout_ms, &slot);
   if (status != LF_OK) return status;  // (the announcement stands: the buffer stays pinned)
-  write_buffer_ref(static_cast<uint8_t *>(slot), BufferRef{id, offset, length});
-  if (size > 0) std::memcpy(static_cast<uint8_t *>(slot) + kBufferRefBytes, data, size);
-  publish(kBufferRefBytes + size, transport::kRecordBuffer);
+  write_buffer_ref(static_cast<uint8_t *>(slot), ref);
+  if (size > 0) std::memcpy(static_cast<uint8_t *>(slot) + ref.bytes(), data, size);
+  publish(ref.bytes() + size, transport::kRecordBuffer);
   count_message(size);
   return LF_OK;
 }
 
 lf_status_t Channel::forget_buffer(const mem::Memory &memory, int32_t timeout_ms) {
   if (role_ != LF_CHANNEL_PRODUCER) return fail(LF_ERR_INVALID_STATE, "only a producer sends buffers");
-  if (announced_.find(memory) == 0) return fail(LF_ERR_NOT_FOUND, "this buffer was never sent on this channel, or was forgotten");
+  if (announced_.find(&memory) == 0) return fail(LF_ERR_NOT_FOUND, "this buffer was never sent on this channel, or was forgotten");
   if (closed_) {  // nobody will read a forget record: just unpin
-    announced_.forget(memory);
+    announced_.forget(&memory);
     return LF_OK;
   }
   void *slot = nullptr;
   lf_status_t status = reserve(kForgetBytes, timeout_ms, &slot);
   if (status != LF_OK) return status;
-  write_forget(static_cast<uint8_t *>(slot), announced_.forget(memory));
+  write_forget(static_cast<uint8_t *>(slot), announced_.forget(&memory));
   publish(kForgetBytes, transport::kRecordForget);
   return LF_OK;
 }
@@ -549,6 +569,7 @@ lf_status_t Channel::peeked_buffer(const BufferImporter &import, const ImportedB
   const auto ring = static_cast<uint32_t>(peeked_ring_);
   std::shared_ptr<core::UniqueFd> socket = link->peer_socket(ring);
   const ImportedBuffer &buffer = imports_.resolve(ring, peeked_ref_.id, socket ? socket->get() : -1, import);
+  if (buffer.semaphore) core::fail(LF_ERR_PROTOCOL, "a buffer message names announcement %u, a semaphore", peeked_ref_.id);
   if (peeked_ref_.offset > buffer.size || peeked_ref_.length > buffer.size - peeked_ref_.offset)
     core::fail(LF_ERR_CORRUPT, "a buffer message refers to bytes %llu..%llu of a %llu-byte buffer",
                static_cast<unsigned long long>(peeked_ref_.offset),
@@ -556,6 +577,26 @@ lf_status_t Channel::peeked_buffer(const BufferImporter &import, const ImportedB
                static_cast<unsigned long long>(buffer.size));
   *out_buffer = &buffer;
   *out_ref = peeked_ref_;
+  return LF_OK;
+}
+
+lf_status_t Channel::peeked_sync(const BufferImporter &import, const ImportedBuffer **out_ready,
+                                 const ImportedBuffer **out_done, SyncRef *out_sync) {
+  if (role_ != LF_CHANNEL_CONSUMER || peeked_ring_ < 0) return fail(LF_ERR_INVALID_STATE, "no message is peeked");
+  *out_ready = *out_done = nullptr;
+  *out_sync = SyncRef{};
+  if (!peeked_ref_.has_sync) return LF_OK;
+  const auto ring = static_cast<uint32_t>(peeked_ring_);
+  std::shared_ptr<core::UniqueFd> socket = link->peer_socket(ring);
+  auto semaphore = [&](uint32_t id) -> const ImportedBuffer * {
+    if (id == 0) return nullptr;
+    const ImportedBuffer &imported = imports_.resolve(ring, id, socket ? socket->get() : -1, import);
+    if (!imported.semaphore) core::fail(LF_ERR_PROTOCOL, "a buffer message names announcement %u as a semaphore: it is a buffer", id);
+    return &imported;
+  };
+  *out_ready = semaphore(peeked_ref_.sync.ready_id);
+  *out_done = semaphore(peeked_ref_.sync.done_id);
+  *out_sync = peeked_ref_.sync;
   return LF_OK;
 }
 

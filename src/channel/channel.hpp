@@ -92,8 +92,15 @@ class Channel {
   // forgotten), with `size` bytes of inline data. The first time a buffer is sent it is
   // announced to the consumer (a system call); later sends are as cheap as send(). Throws
   // Error for what cannot work (LF_ERR_LIMIT, LF_ERR_UNSUPPORTED, LF_ERR_CLOSED).
+  // `sync` (may be null): the message also says when the bytes are ready and what to signal
+  // when done, naming semaphores announced with announce().
   lf_status_t send_buffer(const mem::Memory &memory, std::shared_ptr<void> owner, uint64_t offset, uint64_t length,
-                          const void *data, size_t size, int32_t timeout_ms);
+                          const SyncRef *sync, const void *data, size_t size, int32_t timeout_ms);
+  // Producer: the id of what `key` names if the consumer was told about it, else 0; and telling
+  // it (waiting up to `timeout_ms` for a consumer to connect), for what the layers above send
+  // besides buffers (semaphores). The id goes into a SyncRef.
+  uint32_t announced(const void *key) const noexcept { return announced_.find(key); }
+  lf_status_t announce(Announcement announcement, int32_t timeout_ms, uint32_t &out_id);
   // Unpins a sent buffer; the consumer drops its import when it reaches this point.
   lf_status_t forget_buffer(const mem::Memory &memory, int32_t timeout_ms);
   // Consumer.
@@ -108,6 +115,11 @@ class Channel {
   // (nullptr and zeros for a plain one).
   lf_status_t recv_buffer(const BufferImporter &import, const ImportedBuffer **out_buffer, BufferRef *out_ref,
                           void *buffer, size_t capacity, size_t *out_size, int32_t timeout_ms);
+  // The semaphores the peeked buffer message names (nullptr for none) and their values.
+  // LF_ERR_INVALID_STATE when nothing is peeked; a plain or unsynchronized message gives
+  // nullptrs. Throws Error when an announcement is missing or names something else.
+  lf_status_t peeked_sync(const BufferImporter &import, const ImportedBuffer **out_ready, const ImportedBuffer **out_done,
+                          SyncRef *out_sync);
 
   // A bridge's add-on end (extension.h): several messages open at once, in order, without
   // waiting (LF_WOULD_BLOCK). Not mixed with reserve()/peek() on the same end.

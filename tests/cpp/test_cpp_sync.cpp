@@ -66,6 +66,36 @@ void a_semaphore_travels_by_fd_socket_and_name(void **) {
   expect_error(LF_ERR_NOT_FOUND, [&] { (void)lf::semaphore::open(ctx, name + "-missing"); });
 }
 
+void a_buffer_message_carries_its_semaphores(void **) {
+  lf::context ctx;
+  const std::string name = "lf-cpp-sync-" + std::to_string(getpid());
+  lf::consumer in = lf::consumer::create(ctx, name);
+  lf::producer out = lf::producer::open(ctx, name);
+  lf::buffer memory(ctx, 4096, lf::buffer_options().kind(LF_MEMORY_SHARED));
+  lf::semaphore ready(ctx), done(ctx);
+  const uint32_t frame = 7;
+  assert_true(lf::send_buffer_sync(out, memory, 0, 4096, {&ready, 1, &done, 2}, std::as_bytes(std::span(&frame, 1))));
+  std::thread producer_side([&] {
+    std::this_thread::sleep_for(5ms);
+    memory.as<uint32_t>()[0] = 42;  // (written after the message: it says "ready at 1")
+    ready.signal(1);
+  });
+  auto message = in.peek();
+  assert_true(message.has_value());
+  assert_int_equal(message->as<uint32_t>(), 7);
+  lf::received_sync sync = lf::peeked_sync(in);
+  assert_true(sync.ready.has_value() && sync.done.has_value());
+  assert_int_equal(sync.ready_value, 1);
+  assert_int_equal(sync.done_value, 2);
+  assert_true(sync.ready->wait(sync.ready_value, 10s));
+  assert_int_equal(message->buffer()->buffer.as<uint32_t>()[0], 42);
+  sync.done->signal(sync.done_value);
+  message->release();
+  producer_side.join();
+  assert_true(done.wait(2, lf::no_wait));
+  expect_error(LF_ERR_INVALID_ARGUMENT, [&] { (void)lf::send_buffer_sync(out, memory, 0, 4096, {}); });
+}
+
 void a_vulkan_semaphore_or_the_reason(void **) {
   lf::context ctx;
   try {
@@ -90,6 +120,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(a_semaphore_signals_and_waits),
       cmocka_unit_test(a_semaphore_travels_by_fd_socket_and_name),
+      cmocka_unit_test(a_buffer_message_carries_its_semaphores),
       cmocka_unit_test(a_vulkan_semaphore_or_the_reason),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,6 +3,7 @@
  * monotonicity and misuse. */
 #define _GNU_SOURCE
 #include "lf_test.h"
+#include "semaphore_channel.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -375,6 +376,13 @@ static void a_wait_only_handle_cannot_signal(void **state) {
   LF_OK_(lf_semaphore_destroy(s));
 }
 
+/* A buffer message saying "ready at k, signal done at k" to a consumer in another process. */
+static void a_buffer_message_carries_its_semaphores(void **state) {
+  (void)state;
+  lf_buffer_params_t shared = {.field_mask = LF_BUFFER_PARAM_FIELD_KIND, .kind = LF_MEMORY_SHARED};
+  semaphore_channel_rounds(g_context, &shared, lf_test_scaled(200));
+}
+
 /* ---- misuse -------------------------------------------------------------------------------- */
 
 static void bad_params_are_refused(void **state) {
@@ -521,6 +529,7 @@ int main(void) {
       cmocka_unit_test(a_signaller_dead_before_the_wait_is_noticed_too),
       cmocka_unit_test(a_dead_wait_only_holder_does_not_count),
       cmocka_unit_test(a_wait_only_handle_cannot_signal),
+      cmocka_unit_test(a_buffer_message_carries_its_semaphores),
       cmocka_unit_test(bad_params_are_refused),
       cmocka_unit_test(bad_handles_and_pointers_are_refused),
       cmocka_unit_test(what_is_not_a_semaphore_is_refused),

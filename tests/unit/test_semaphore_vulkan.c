@@ -7,6 +7,7 @@
  * (run-on-gpu.sh sets it) makes the refusal a failure. */
 #define _GNU_SOURCE
 #include "lf_test.h"
+#include "semaphore_channel.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -101,11 +102,25 @@ static void a_vulkan_semaphore_or_the_reason_why_not(void **state) {
   assert_true(missing == LF_ERR_NOT_FOUND || missing == LF_ERR_UNSUPPORTED);
 }
 
+/* A device buffer (host-visible, so that both sides can check it) and shared semaphores
+ * through a channel: the consumer process imports the device memory and the semaphores from
+ * the channel's announcements. */
+static void a_device_buffer_message_carries_its_semaphores(void **state) {
+  (void)state;
+  lf_buffer_params_t device = {.field_mask = LF_BUFFER_PARAM_FIELD_KIND | LF_BUFFER_PARAM_FIELD_FLAGS,
+                               .kind = LF_MEMORY_DEVICE, .flags = LF_BUFFER_FLAG_HOST_VISIBLE};
+  lf_buffer_t *probe = NULL;
+  if (lf_buffer_create(g_context, 4096, &device, &probe) != LF_OK) skip(); /* (no Vulkan device here) */
+  lf_buffer_destroy(probe);
+  semaphore_channel_rounds(g_context, &device, 50);
+}
+
 int main(void) {
   lf_test_reset_environment();
   g_context = lf_test_context("system");
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(a_vulkan_semaphore_or_the_reason_why_not),
+      cmocka_unit_test(a_device_buffer_message_carries_its_semaphores),
   };
   const int failures = cmocka_run_group_tests(tests, NULL, NULL);
   lf_context_destroy(g_context);

@@ -707,6 +707,12 @@ module lavaflow_c
     integer(c_int8_t) :: device_uuid(16) = 0
     integer(c_int8_t) :: driver_uuid(16) = 0
   end type lf_vulkan_semaphore_info_t
+  type, bind(C) :: lf_buffer_sync_t
+    type(c_ptr) :: ready = c_null_ptr
+    integer(c_int64_t) :: ready_value = 0
+    type(c_ptr) :: done = c_null_ptr
+    integer(c_int64_t) :: done_value = 0
+  end type lf_buffer_sync_t
 
   interface
     function lf_status_string(status) bind(C, name="lf_status_string")
@@ -1490,6 +1496,25 @@ module lavaflow_c
       type(c_ptr), value :: semaphore
       type(c_ptr), value :: out_info
     end function lf_semaphore_get_vulkan_info
+    function lf_channel_send_buffer_sync(channel, buffer, offset, length, sync, data, c_size, timeout_ms) bind(C, &
+      name="lf_channel_send_buffer_sync")
+      import
+      integer(c_int32_t) :: lf_channel_send_buffer_sync
+      type(c_ptr), value :: channel
+      type(c_ptr), value :: buffer
+      integer(c_int64_t), value :: offset
+      integer(c_int64_t), value :: length
+      type(c_ptr), value :: sync
+      type(c_ptr), value :: data
+      integer(c_size_t), value :: c_size
+      integer(c_int32_t), value :: timeout_ms
+    end function lf_channel_send_buffer_sync
+    function lf_channel_peeked_sync(channel, out_sync) bind(C, name="lf_channel_peeked_sync")
+      import
+      integer(c_int32_t) :: lf_channel_peeked_sync
+      type(c_ptr), value :: channel
+      type(c_ptr), value :: out_sync
+    end function lf_channel_peeked_sync
     function lf_semaphore_kind_name(kind) bind(C, name="lf_semaphore_kind_name")
       import
       type(c_ptr) :: lf_semaphore_kind_name

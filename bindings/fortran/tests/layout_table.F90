@@ -501,6 +501,14 @@ program layout_table
     print '(a, 1x, i0)', 'lf_vulkan_semaphore_info_t.device_uuid', offset(c_loc(v), c_loc(v%device_uuid))
     print '(a, 1x, i0)', 'lf_vulkan_semaphore_info_t.driver_uuid', offset(c_loc(v), c_loc(v%driver_uuid))
   end block
+  block
+    type(lf_buffer_sync_t), target :: v
+    print '(a, 1x, i0)', 'lf_buffer_sync_t', c_sizeof(v)
+    print '(a, 1x, i0)', 'lf_buffer_sync_t.ready', offset(c_loc(v), c_loc(v%ready))
+    print '(a, 1x, i0)', 'lf_buffer_sync_t.ready_value', offset(c_loc(v), c_loc(v%ready_value))
+    print '(a, 1x, i0)', 'lf_buffer_sync_t.done', offset(c_loc(v), c_loc(v%done))
+    print '(a, 1x, i0)', 'lf_buffer_sync_t.done_value', offset(c_loc(v), c_loc(v%done_value))
+  end block
 #ifdef LF_TEST_MPI
   block
     type(lf_mpi_params_t), target :: v

@@ -777,6 +777,14 @@ class lf_vulkan_semaphore_info_t(C.Structure):
         ('driver_uuid', C.c_uint8 * 16),
     ]
 
+class lf_buffer_sync_t(C.Structure):
+    _fields_ = [
+        ('ready', C.c_void_p),
+        ('ready_value', C.c_uint64),
+        ('done', C.c_void_p),
+        ('done_value', C.c_uint64),
+    ]
+
 
 # ---- lavaflow_mpi.h --------------------------------------------------------------------------
 LF_MPI_PROGRESS_AUTO = 0
@@ -1007,6 +1015,8 @@ FUNCTIONS = {
     'lf_semaphore_send': (C.c_int32, [C.c_void_p, C.c_int]),
     'lf_semaphore_recv': (C.c_int32, [C.c_void_p, C.c_int, C.POINTER(lf_semaphore_params_t), C.c_int32, C.POINTER(C.c_void_p)]),
     'lf_semaphore_get_vulkan_info': (C.c_int32, [C.c_void_p, C.POINTER(lf_vulkan_semaphore_info_t)]),
+    'lf_channel_send_buffer_sync': (C.c_int32, [C.c_void_p, C.c_void_p, C.c_uint64, C.c_uint64, C.POINTER(lf_buffer_sync_t), C.c_void_p, C.c_size_t, C.c_int32]),
+    'lf_channel_peeked_sync': (C.c_int32, [C.c_void_p, C.POINTER(lf_buffer_sync_t)]),
     'lf_semaphore_kind_name': (C.c_char_p, [C.c_int32]),
     'lf_mpi_attach': (C.c_int32, [C.c_void_p, C.c_void_p, C.POINTER(lf_mpi_params_t), C.POINTER(C.c_void_p)]),
     'lf_mpi_attach_f': (C.c_int32, [C.c_void_p, C.c_int, C.POINTER(lf_mpi_params_t), C.POINTER(C.c_void_p)]),
@@ -1064,6 +1074,7 @@ STRUCTS = {
     'lf_semaphore_params_t': (lf_semaphore_params_t, ['field_mask', 'kind', 'wait_mode', 'initial_value', 'spin_us', 'device_index', 'device_uuid', 'flags', 'fallback', 'name']),
     'lf_semaphore_info_t': (lf_semaphore_info_t, ['struct_size', 'kind', 'requested_kind', 'flags', 'value', 'holders', 'dead_holders', 'wait_mode', 'spin_us', 'device_index', 'reserved0', 'sleeps', 'wakes']),
     'lf_vulkan_semaphore_info_t': (lf_vulkan_semaphore_info_t, ['struct_size', 'handle_types', 'instance', 'physical_device', 'device', 'semaphore', 'device_uuid', 'driver_uuid']),
+    'lf_buffer_sync_t': (lf_buffer_sync_t, ['ready', 'ready_value', 'done', 'done_value']),
     'lf_mpi_params_t': (lf_mpi_params_t, ['field_mask', 'progress', 'peer_timeout_ms', 'flags', 'worker_threads']),
     'lf_mpi_info_t': (lf_mpi_info_t, ['struct_size', 'rank', 'size', 'thread_level', 'progress', 'local_ranks', 'channels', 'worker_threads']),
     'lf_mpi_channel_params_t': (lf_mpi_channel_params_t, ['field_mask', 'compression', 'compression_level', 'cipher', 'pipeline_depth', 'key', 'chunk_size', 'adaptive_min_gain_percent', 'transport', 'flags']),

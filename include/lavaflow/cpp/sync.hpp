@@ -7,10 +7,13 @@
 #ifndef LAVAFLOW_CPP_SYNC_HPP
 #define LAVAFLOW_CPP_SYNC_HPP
 
+#include "channel.hpp"
 #include "memory.hpp"
 
 #include <array>
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 
 /**
@@ -154,6 +157,78 @@ class semaphore {
  private:
   unique_handle<lf_semaphore_t, lf_semaphore_destroy> handle_;
 };
+
+/** A semaphore this object does not own: a consumer's, received in a buffer message (its channel
+ *  end owns it). Signal, wait and read it as an lf::semaphore. */
+class semaphore_view {
+ public:
+  /** Views `raw` (borrowed). */
+  explicit semaphore_view(lf_semaphore_t *raw) noexcept : raw_(raw) {}
+  /** The C handle. */
+  lf_semaphore_t *get() const noexcept { return raw_; }
+  /** Raises the value to `value`. */
+  void signal(uint64_t value) { check(lf_semaphore_signal(raw_, value)); }
+  /** Waits until the value is at least `value`: true, or false at the timeout. */
+  bool wait(uint64_t value, lf::timeout wait = wait_forever) {
+    return check(lf_semaphore_wait(raw_, value, wait.nanoseconds())) == LF_OK;
+  }
+  /** The current value. */
+  uint64_t value() const {
+    uint64_t value = 0;
+    check(lf_semaphore_get_value(raw_, &value));
+    return value;
+  }
+  /** The Vulkan objects of a Vulkan semaphore (to wait on it in a queue submission). */
+  lf_vulkan_semaphore_info_t vulkan_info() const {
+    auto info = sized<lf_vulkan_semaphore_info_t>();
+    check(lf_semaphore_get_vulkan_info(raw_, &info));
+    return info;
+  }
+
+ private:
+  lf_semaphore_t *raw_;
+};
+
+/** What a buffer message says about its semaphores: ready when `ready` reaches `ready_value`;
+ *  the consumer signals `done` at `done_value` when finished. Either may be absent. */
+struct buffer_sync {
+  const semaphore *ready = nullptr;  ///< (borrowed)
+  uint64_t ready_value = 0;          ///< the value the bytes are ready at
+  const semaphore *done = nullptr;   ///< (borrowed)
+  uint64_t done_value = 0;           ///< the value the consumer signals when done
+};
+
+/** The semaphores of a received buffer message, as the consumer's own handles. */
+struct received_sync {
+  std::optional<semaphore_view> ready;  ///< the bytes are ready when this reaches ready_value
+  uint64_t ready_value = 0;             ///< the value to wait for
+  std::optional<semaphore_view> done;   ///< signal this at done_value when done with them
+  uint64_t done_value = 0;              ///< the value to signal
+};
+
+/** lf::producer::send_buffer() with semaphores (lf_channel_send_buffer_sync): false when the
+ *  ring stayed full. */
+inline bool send_buffer_sync(producer &end, const buffer_view &memory, uint64_t offset, uint64_t length,
+                             const buffer_sync &sync, std::span<const std::byte> inline_data = {},
+                             lf::timeout wait = wait_forever) {
+  const lf_buffer_sync_t raw{sync.ready != nullptr ? sync.ready->get() : nullptr, sync.ready_value,
+                             sync.done != nullptr ? sync.done->get() : nullptr, sync.done_value};
+  return check(lf_channel_send_buffer_sync(end.get(), memory.get(), offset, length, &raw, inline_data.data(),
+                                           inline_data.size(), wait.milliseconds())) == LF_OK;
+}
+
+/** The semaphores of the message `end` has peeked (lf_channel_peeked_sync); none for a message
+ *  sent without them. */
+inline received_sync peeked_sync(consumer &end) {
+  lf_buffer_sync_t raw{};
+  check(lf_channel_peeked_sync(end.get(), &raw));
+  received_sync out;
+  if (raw.ready != nullptr) out.ready.emplace(raw.ready);
+  if (raw.done != nullptr) out.done.emplace(raw.done);
+  out.ready_value = raw.ready_value;
+  out.done_value = raw.done_value;
+  return out;
+}
 
 /** A semaphore kind's name ("shared", "vulkan"). */
 inline std::string semaphore_kind_name(int32_t kind) { return lf_semaphore_kind_name(kind); }

@@ -1046,6 +1046,15 @@ end
 lf_vulkan_semaphore_info_t(; struct_size = 0, handle_types = 0, instance = C_NULL, physical_device = C_NULL, device = C_NULL, semaphore = 0, device_uuid = ntuple(_ -> zero(UInt8), 16), driver_uuid = ntuple(_ -> zero(UInt8), 16)) =
     lf_vulkan_semaphore_info_t(struct_size, handle_types, instance, physical_device, device, semaphore, device_uuid, driver_uuid)
 
+struct lf_buffer_sync_t
+    ready::Ptr{Cvoid}
+    ready_value::UInt64
+    done::Ptr{Cvoid}
+    done_value::UInt64
+end
+lf_buffer_sync_t(; ready = C_NULL, ready_value = 0, done = C_NULL, done_value = 0) =
+    lf_buffer_sync_t(ready, ready_value, done, done_value)
+
 lf_semaphore_create(context, params, out_semaphore) =
     ccall((:lf_semaphore_create, liblavaflow), Int32, (Ptr{Cvoid}, Ptr{lf_semaphore_params_t}, Ptr{Ptr{Cvoid}}), context, params, out_semaphore)
 lf_semaphore_destroy(semaphore) =
@@ -1072,6 +1081,10 @@ lf_semaphore_recv(context, socket_fd, params, timeout_ms, out_semaphore) =
     ccall((:lf_semaphore_recv, liblavaflow), Int32, (Ptr{Cvoid}, Cint, Ptr{lf_semaphore_params_t}, Int32, Ptr{Ptr{Cvoid}}), context, socket_fd, params, timeout_ms, out_semaphore)
 lf_semaphore_get_vulkan_info(semaphore, out_info) =
     ccall((:lf_semaphore_get_vulkan_info, liblavaflow), Int32, (Ptr{Cvoid}, Ptr{lf_vulkan_semaphore_info_t}), semaphore, out_info)
+lf_channel_send_buffer_sync(channel, buffer, offset, length, sync, data, size, timeout_ms) =
+    ccall((:lf_channel_send_buffer_sync, liblavaflow), Int32, (Ptr{Cvoid}, Ptr{Cvoid}, UInt64, UInt64, Ptr{lf_buffer_sync_t}, Ptr{Cvoid}, Csize_t, Int32), channel, buffer, offset, length, sync, data, size, timeout_ms)
+lf_channel_peeked_sync(channel, out_sync) =
+    ccall((:lf_channel_peeked_sync, liblavaflow), Int32, (Ptr{Cvoid}, Ptr{lf_buffer_sync_t}), channel, out_sync)
 lf_semaphore_kind_name(kind) =
     ccall((:lf_semaphore_kind_name, liblavaflow), Cstring, (Int32,), kind)
 
@@ -1289,17 +1302,18 @@ export lf_pool_driver_destroy, lf_pool_driver_wait, lf_pool_driver_request_shutd
 export LF_SEMAPHORE_SHARED, LF_SEMAPHORE_VULKAN, LF_SEMAPHORE_PARAM_FIELD_KIND, LF_SEMAPHORE_PARAM_FIELD_INITIAL_VALUE, LF_SEMAPHORE_PARAM_FIELD_WAIT_MODE, LF_SEMAPHORE_PARAM_FIELD_SPIN_US
 export LF_SEMAPHORE_PARAM_FIELD_FLAGS, LF_SEMAPHORE_PARAM_FIELD_FALLBACK, LF_SEMAPHORE_PARAM_FIELD_DEVICE, LF_SEMAPHORE_PARAM_FIELD_NAME, LF_SEMAPHORE_FLAG_WAIT_ONLY, LF_SEMAPHORE_FALLBACK_TO_SHARED
 export LF_SEMAPHORE_FELL_BACK, LF_SEMAPHORE_IMPORTED, LF_SEMAPHORE_NAMED, LF_SEMAPHORE_EXPORTABLE, LF_SEMAPHORE_WAIT_ONLY, LF_SEMAPHORE_PEER_DEAD
-export LF_SEMAPHORE_DEATH_UNWATCHED, lf_semaphore_params_t, lf_semaphore_info_t, lf_vulkan_semaphore_info_t, lf_semaphore_create, lf_semaphore_destroy
-export lf_semaphore_signal, lf_semaphore_wait, lf_semaphore_get_value, lf_semaphore_get_info, lf_semaphore_get_reason, lf_semaphore_export_fd
-export lf_semaphore_import_fd, lf_semaphore_open, lf_semaphore_send, lf_semaphore_recv, lf_semaphore_get_vulkan_info, lf_semaphore_kind_name
-export LF_MPI_PROGRESS_AUTO, LF_MPI_PROGRESS_THREAD, LF_MPI_PROGRESS_CALLER, LF_MPI_FLAG_INIT_MPI, LF_MPI_PARAM_FIELD_PROGRESS, LF_MPI_PARAM_FIELD_PEER_TIMEOUT
-export LF_MPI_PARAM_FIELD_FLAGS, LF_MPI_PARAM_FIELD_WORKER_THREADS, LF_MPI_COMPRESSION_NONE, LF_MPI_COMPRESSION_LZ4, LF_MPI_COMPRESSION_ZSTD, LF_MPI_COMPRESSION_ADAPTIVE
-export LF_MPI_CIPHER_NONE, LF_MPI_CIPHER_XCHACHA20_POLY1305, LF_MPI_CIPHER_AES256_GCM, LF_MPI_CIPHER_MAC_ONLY, LF_MPI_CHANNEL_PARAM_FIELD_COMPRESSION, LF_MPI_CHANNEL_PARAM_FIELD_COMPRESSION_LEVEL
-export LF_MPI_CHANNEL_PARAM_FIELD_CIPHER, LF_MPI_CHANNEL_PARAM_FIELD_KEY, LF_MPI_CHANNEL_PARAM_FIELD_CHUNK_SIZE, LF_MPI_CHANNEL_PARAM_FIELD_PIPELINE_DEPTH, LF_MPI_CHANNEL_PARAM_FIELD_ADAPTIVE_MIN_GAIN, LF_MPI_CHANNEL_PARAM_FIELD_TRANSPORT
-export LF_MPI_CHANNEL_PARAM_FIELD_FLAGS, LF_MPI_CHANNEL_FLAG_BUFFERED_SENDS, LF_MPI_POOL_BRIDGE_SOURCE, LF_MPI_POOL_BRIDGE_SINK, LF_MPI_POOL_BRIDGE_PARAM_FIELD_CONSUMER, LF_MPI_POOL_BRIDGE_PARAM_FIELD_PRODUCER
-export LF_MPI_POOL_BRIDGE_PARAM_FIELD_CHANNEL, lf_mpi_params_t, lf_mpi_info_t, lf_mpi_channel_params_t, lf_mpi_channel_stats_t, lf_mpi_pool_bridge_params_t
-export lf_mpi_pool_bridge_stats_t, lf_mpi_attach_f, lf_mpi_detach, lf_mpi_get_info, lf_mpi_get_peer_scope, lf_mpi_get_peer_reason
-export lf_mpi_channel_open, lf_mpi_channel_get_stats, lf_mpi_progress, lf_mpi_pool_bridge_create, lf_mpi_pool_bridge_forward, lf_mpi_pool_bridge_get_stats
-export lf_mpi_pool_bridge_destroy, lf_mpi_build_features, lf_mpi_library_version, lf_mpi_compression_name, lf_mpi_cipher_name
+export LF_SEMAPHORE_DEATH_UNWATCHED, lf_semaphore_params_t, lf_semaphore_info_t, lf_vulkan_semaphore_info_t, lf_buffer_sync_t, lf_semaphore_create
+export lf_semaphore_destroy, lf_semaphore_signal, lf_semaphore_wait, lf_semaphore_get_value, lf_semaphore_get_info, lf_semaphore_get_reason
+export lf_semaphore_export_fd, lf_semaphore_import_fd, lf_semaphore_open, lf_semaphore_send, lf_semaphore_recv, lf_semaphore_get_vulkan_info
+export lf_channel_send_buffer_sync, lf_channel_peeked_sync, lf_semaphore_kind_name, LF_MPI_PROGRESS_AUTO, LF_MPI_PROGRESS_THREAD, LF_MPI_PROGRESS_CALLER
+export LF_MPI_FLAG_INIT_MPI, LF_MPI_PARAM_FIELD_PROGRESS, LF_MPI_PARAM_FIELD_PEER_TIMEOUT, LF_MPI_PARAM_FIELD_FLAGS, LF_MPI_PARAM_FIELD_WORKER_THREADS, LF_MPI_COMPRESSION_NONE
+export LF_MPI_COMPRESSION_LZ4, LF_MPI_COMPRESSION_ZSTD, LF_MPI_COMPRESSION_ADAPTIVE, LF_MPI_CIPHER_NONE, LF_MPI_CIPHER_XCHACHA20_POLY1305, LF_MPI_CIPHER_AES256_GCM
+export LF_MPI_CIPHER_MAC_ONLY, LF_MPI_CHANNEL_PARAM_FIELD_COMPRESSION, LF_MPI_CHANNEL_PARAM_FIELD_COMPRESSION_LEVEL, LF_MPI_CHANNEL_PARAM_FIELD_CIPHER, LF_MPI_CHANNEL_PARAM_FIELD_KEY, LF_MPI_CHANNEL_PARAM_FIELD_CHUNK_SIZE
+export LF_MPI_CHANNEL_PARAM_FIELD_PIPELINE_DEPTH, LF_MPI_CHANNEL_PARAM_FIELD_ADAPTIVE_MIN_GAIN, LF_MPI_CHANNEL_PARAM_FIELD_TRANSPORT, LF_MPI_CHANNEL_PARAM_FIELD_FLAGS, LF_MPI_CHANNEL_FLAG_BUFFERED_SENDS, LF_MPI_POOL_BRIDGE_SOURCE
+export LF_MPI_POOL_BRIDGE_SINK, LF_MPI_POOL_BRIDGE_PARAM_FIELD_CONSUMER, LF_MPI_POOL_BRIDGE_PARAM_FIELD_PRODUCER, LF_MPI_POOL_BRIDGE_PARAM_FIELD_CHANNEL, lf_mpi_params_t, lf_mpi_info_t
+export lf_mpi_channel_params_t, lf_mpi_channel_stats_t, lf_mpi_pool_bridge_params_t, lf_mpi_pool_bridge_stats_t, lf_mpi_attach_f, lf_mpi_detach
+export lf_mpi_get_info, lf_mpi_get_peer_scope, lf_mpi_get_peer_reason, lf_mpi_channel_open, lf_mpi_channel_get_stats, lf_mpi_progress
+export lf_mpi_pool_bridge_create, lf_mpi_pool_bridge_forward, lf_mpi_pool_bridge_get_stats, lf_mpi_pool_bridge_destroy, lf_mpi_build_features, lf_mpi_library_version
+export lf_mpi_compression_name, lf_mpi_cipher_name
 
 end # module LibLavaFlow

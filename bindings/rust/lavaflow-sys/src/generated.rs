@@ -952,6 +952,14 @@ pub struct lf_vulkan_semaphore_info_t {
     pub device_uuid: [u8; 16],
     pub driver_uuid: [u8; 16],
 }
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct lf_buffer_sync_t {
+    pub ready: *mut lf_semaphore_t,
+    pub ready_value: u64,
+    pub done: *mut lf_semaphore_t,
+    pub done_value: u64,
+}
 extern "C" {
     pub fn lf_semaphore_create(context: *mut lf_context_t, params: *const lf_semaphore_params_t, out_semaphore: *mut *mut lf_semaphore_t) -> lf_status_t;
     pub fn lf_semaphore_destroy(semaphore: *mut lf_semaphore_t) -> lf_status_t;
@@ -966,6 +974,8 @@ extern "C" {
     pub fn lf_semaphore_send(semaphore: *const lf_semaphore_t, socket_fd: c_int) -> lf_status_t;
     pub fn lf_semaphore_recv(context: *mut lf_context_t, socket_fd: c_int, params: *const lf_semaphore_params_t, timeout_ms: i32, out_semaphore: *mut *mut lf_semaphore_t) -> lf_status_t;
     pub fn lf_semaphore_get_vulkan_info(semaphore: *const lf_semaphore_t, out_info: *mut lf_vulkan_semaphore_info_t) -> lf_status_t;
+    pub fn lf_channel_send_buffer_sync(channel: *mut lf_channel_t, buffer: *mut lf_buffer_t, offset: u64, length: u64, sync: *const lf_buffer_sync_t, data: *const c_void, size: usize, timeout_ms: i32) -> lf_status_t;
+    pub fn lf_channel_peeked_sync(channel: *mut lf_channel_t, out_sync: *mut lf_buffer_sync_t) -> lf_status_t;
     pub fn lf_semaphore_kind_name(kind: i32) -> *const c_char;
 }
 
@@ -1610,6 +1620,13 @@ pub fn declared_layout() -> Vec<String> {
         out.push(format!("lf_vulkan_semaphore_info_t.semaphore {}", offset_of!(lf_vulkan_semaphore_info_t, semaphore)));
         out.push(format!("lf_vulkan_semaphore_info_t.device_uuid {}", offset_of!(lf_vulkan_semaphore_info_t, device_uuid)));
         out.push(format!("lf_vulkan_semaphore_info_t.driver_uuid {}", offset_of!(lf_vulkan_semaphore_info_t, driver_uuid)));
+    }
+    {
+        out.push(format!("lf_buffer_sync_t {} {}", core::mem::size_of::<lf_buffer_sync_t>(), core::mem::align_of::<lf_buffer_sync_t>()));
+        out.push(format!("lf_buffer_sync_t.ready {}", offset_of!(lf_buffer_sync_t, ready)));
+        out.push(format!("lf_buffer_sync_t.ready_value {}", offset_of!(lf_buffer_sync_t, ready_value)));
+        out.push(format!("lf_buffer_sync_t.done {}", offset_of!(lf_buffer_sync_t, done)));
+        out.push(format!("lf_buffer_sync_t.done_value {}", offset_of!(lf_buffer_sync_t, done_value)));
     }
     #[cfg(feature = "mpi")] {
         out.push(format!("lf_mpi_params_t {} {}", core::mem::size_of::<lf_mpi_params_t>(), core::mem::align_of::<lf_mpi_params_t>()));

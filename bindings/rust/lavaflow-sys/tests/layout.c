@@ -397,6 +397,11 @@ int main(void) {
   printf("lf_vulkan_semaphore_info_t.semaphore %zu\n", offsetof(lf_vulkan_semaphore_info_t, semaphore));
   printf("lf_vulkan_semaphore_info_t.device_uuid %zu\n", offsetof(lf_vulkan_semaphore_info_t, device_uuid));
   printf("lf_vulkan_semaphore_info_t.driver_uuid %zu\n", offsetof(lf_vulkan_semaphore_info_t, driver_uuid));
+  printf("lf_buffer_sync_t %zu %zu\n", sizeof(lf_buffer_sync_t), alignof(lf_buffer_sync_t));
+  printf("lf_buffer_sync_t.ready %zu\n", offsetof(lf_buffer_sync_t, ready));
+  printf("lf_buffer_sync_t.ready_value %zu\n", offsetof(lf_buffer_sync_t, ready_value));
+  printf("lf_buffer_sync_t.done %zu\n", offsetof(lf_buffer_sync_t, done));
+  printf("lf_buffer_sync_t.done_value %zu\n", offsetof(lf_buffer_sync_t, done_value));
 #ifdef LF_TEST_MPI
   printf("lf_mpi_params_t %zu %zu\n", sizeof(lf_mpi_params_t), alignof(lf_mpi_params_t));
   printf("lf_mpi_params_t.field_mask %zu\n", offsetof(lf_mpi_params_t, field_mask));
