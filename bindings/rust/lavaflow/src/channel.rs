@@ -17,6 +17,7 @@ use lavaflow_sys as sys;
 
 use crate::buffer::Buffer;
 use crate::context::{c_string, Context};
+use crate::sync::{Semaphore, SemaphoreRef};
 use crate::error::{check, check_timed, Error, Result};
 
 /// How a blocked call waits (channel.h `lf_wait_mode_t`).
@@ -315,6 +316,25 @@ impl Producer {
         })
     }
 
+    /// [`Producer::send_buffer`] with semaphores: the bytes are ready when `ready.0` reaches
+    /// `ready.1`, and the consumer signals `done.0` at `done.1` when finished with them (either
+    /// may be `None`, not both). Each semaphore goes to the consumer once; the channel keeps it
+    /// alive. A GPU producer sends right after submitting its write: no wait for its GPU.
+    pub fn send_buffer_sync(&mut self, memory: &Buffer, offset: u64, len: u64, ready: Option<(&Semaphore, u64)>,
+                            done: Option<(&Semaphore, u64)>, inline: &[u8], timeout: Option<Duration>) -> Result<bool> {
+        let sync = sys::lf_buffer_sync_t {
+            ready: ready.map_or(ptr::null_mut(), |(s, _)| s.as_raw()),
+            ready_value: ready.map_or(0, |(_, v)| v),
+            done: done.map_or(ptr::null_mut(), |(s, _)| s.as_raw()),
+            done_value: done.map_or(0, |(_, v)| v),
+        };
+        // SAFETY: a live end, buffer and semaphores; inline valid for its length.
+        check_timed(unsafe {
+            sys::lf_channel_send_buffer_sync(self.end.raw, memory.as_raw(), offset, len, &sync, inline.as_ptr().cast(),
+                                             inline.len(), timeout_ms(timeout))
+        })
+    }
+
     /// Stop referring to `memory`: the consumer drops its mapping once it has received past
     /// this point. `Ok(false)`: the ring stayed full for the timeout.
     pub fn forget_buffer(&mut self, memory: &Buffer, timeout: Option<Duration>) -> Result<bool> {
@@ -537,6 +557,28 @@ impl Message<'_> {
         check(status)?;
         Ok(Some(BufferRef::new(raw, offset, len)?))
     }
+
+    /// The semaphores a buffer message names (`ready` and `done`, each with its value; `None`s
+    /// for a message sent without them). They belong to the consumer's end.
+    pub fn sync(&self) -> Result<ReceivedSync<'_>> {
+        // SAFETY: zero is "none" for every field.
+        let mut raw: sys::lf_buffer_sync_t = unsafe { std::mem::zeroed() };
+        // SAFETY: this end holds the peeked message; an out struct.
+        check(unsafe { sys::lf_channel_peeked_sync(self.consumer.end.raw, &mut raw) })?;
+        let view = |handle: *mut sys::lf_semaphore_t, value: u64| {
+            (!handle.is_null()).then(|| (SemaphoreRef::new(handle), value))
+        };
+        Ok(ReceivedSync { ready: view(raw.ready, raw.ready_value), done: view(raw.done, raw.done_value) })
+    }
+}
+
+/// The semaphores of a received buffer message, borrowed from the consumer's end.
+#[derive(Debug)]
+pub struct ReceivedSync<'a> {
+    /// The bytes are ready when this reaches the value.
+    pub ready: Option<(SemaphoreRef<'a>, u64)>,
+    /// Signal this to the value when done with the bytes.
+    pub done: Option<(SemaphoreRef<'a>, u64)>,
 }
 
 /// The bytes a buffer-reference message points at, mapped by the consumer's channel end (which

@@ -45,14 +45,14 @@ mod scope;
 mod sync;
 
 pub use buffer::{Buffer, BufferOptions, HugePages, MemoryKind, Placement};
-pub use channel::{channel_buffer_size, BufferRef, ChannelInfo, ChannelOptions, Consumer, Loan, Message, Producer, WaitMode};
+pub use channel::{channel_buffer_size, BufferRef, ChannelInfo, ChannelOptions, Consumer, Loan, Message, Producer, ReceivedSync, WaitMode};
 pub use context::Context;
 pub use device::{BufferPool, DeviceInfo, MemoryStats};
 pub use log::{set_log_handler, set_log_level, LogHandler, LogLevel};
 pub use error::{Error, ErrorKind, Result};
 pub use pool::{ConsumerMode, DType, DriverOptions, Frame, FrameDesc, FrameLoan, inspect_region, list_streams, read_control, Metadata, PoolConsumer, PoolCounters, StreamInfo, StreamStatus, PoolDriver, PoolOptions, PoolProducer};
 pub use scope::{Identity, Scope, ScopeLevel};
-pub use sync::{Semaphore, SemaphoreKind, SemaphoreOptions};
+pub use sync::{Semaphore, SemaphoreKind, SemaphoreOptions, SemaphoreRef};
 pub use lavaflow_sys as sys;
 
 /// The version of the lavaflow library loaded, e.g. "0.1.0".

@@ -252,6 +252,27 @@ impl Semaphore {
     }
 }
 
+/// A semaphore owned by someone else (a consumer's channel end, for the semaphores a buffer
+/// message names): every call of [`Semaphore`] through `Deref`, no destruction.
+#[derive(Debug)]
+pub struct SemaphoreRef<'a> {
+    semaphore: std::mem::ManuallyDrop<Semaphore>,
+    _owner: std::marker::PhantomData<&'a ()>,
+}
+
+impl SemaphoreRef<'_> {
+    pub(crate) fn new(raw: *mut sys::lf_semaphore_t) -> Self {
+        SemaphoreRef { semaphore: std::mem::ManuallyDrop::new(Semaphore { raw }), _owner: std::marker::PhantomData }
+    }
+}
+
+impl std::ops::Deref for SemaphoreRef<'_> {
+    type Target = Semaphore;
+    fn deref(&self) -> &Semaphore {
+        &self.semaphore
+    }
+}
+
 impl Drop for Semaphore {
     fn drop(&mut self) {
         // SAFETY: ours, and no call can be running on it (drop has the only reference).

@@ -164,3 +164,30 @@ fn vulkan_kind_refused_or_fallen_back() {
         }
     }
 }
+
+#[test]
+fn a_buffer_message_carries_its_semaphores() {
+    let ctx = Context::new().unwrap();
+    let name = format!("rust-sync-{}", std::process::id());
+    let mut consumer = ctx.create_consumer(&name, &lavaflow::ChannelOptions::new()).unwrap();
+    let mut producer = ctx.open_producer(&name, &lavaflow::ChannelOptions::new()).unwrap();
+    let mut memory = ctx.buffer(4096, &lavaflow::BufferOptions::new().kind(lavaflow::MemoryKind::Shared)).unwrap();
+    let ready = ctx.semaphore(&SemaphoreOptions::new()).unwrap();
+    let done = ctx.semaphore(&SemaphoreOptions::new()).unwrap();
+    assert!(producer.send_buffer_sync(&memory, 0, 4096, Some((&ready, 1)), Some((&done, 2)), b"frame", None).unwrap());
+    memory.as_mut_slice()[0] = 42; // (after the message: it says "ready at 1")
+    ready.signal(1).unwrap();
+    {
+        let message = consumer.peek(Some(Duration::from_secs(5))).unwrap().unwrap();
+        assert_eq!(&message[..], b"frame");
+        let sync = message.sync().unwrap();
+        let (theirs_ready, ready_value) = sync.ready.unwrap();
+        assert!(theirs_ready.wait(ready_value, Some(Duration::from_secs(5))).unwrap());
+        assert_eq!(message.buffer().unwrap().unwrap()[0], 42);
+        let (theirs_done, done_value) = sync.done.unwrap();
+        theirs_done.signal(done_value).unwrap();
+    }
+    assert!(done.wait(2, Some(Duration::ZERO)).unwrap());
+    let plain = producer.send_buffer_sync(&memory, 0, 1, None, None, b"", None).unwrap_err();
+    assert_eq!(plain.kind(), ErrorKind::InvalidArgument);
+}
